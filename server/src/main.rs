@@ -1,1 +1,104 @@
-fn main() {}
+//! `nursecare-server`: flags, logging and signals around [`nursecare_server::Server`].
+
+use anyhow::Context;
+use clap::Parser;
+use nursecare_server::store::sqlite::SqliteStore;
+use nursecare_server::{Server, Settings, SocketTimings, demo, secret};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tracing_subscriber::EnvFilter;
+
+/// A NurseCare-compatible backend: REST and Socket.io on one port, SQLite storage.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:3001")]
+    bind: SocketAddr,
+    /// Database file [default: server.db in the server's data dir; demo.db with --demo].
+    #[arg(long)]
+    db: Option<PathBuf>,
+    /// HS256 secret for access tokens [default: made once, kept beside the database].
+    #[arg(long, env = "NURSECARE_JWT_SECRET", hide_env_values = true)]
+    jwt_secret: Option<String>,
+    /// Seed demo users, conversations and calls into an empty database.
+    #[arg(long)]
+    demo: bool,
+    /// Speak production's protocol (contract Part A): no socket auth, no extensions.
+    #[arg(long)]
+    production_compat: bool,
+    /// Seconds before an unanswered call turns MISSED.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    missed_after: u64,
+    /// Base URL of the Jitsi server written into `jitsiUrl`.
+    #[arg(long, default_value = "https://meet.jit.si")]
+    jitsi_url: String,
+}
+
+fn default_db(demo: bool) -> anyhow::Result<PathBuf> {
+    let dirs = directories::ProjectDirs::from("org", "NurseCare", "nursecare-server")
+        .context("no home directory to keep the database in; pass --db")?;
+    Ok(dirs
+        .data_dir()
+        .join(if demo { "demo.db" } else { "server.db" }))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("nursecare_server=info,warn")),
+        )
+        .init();
+    let args = Args::parse();
+    let db = match args.db {
+        Some(p) => p,
+        None => default_db(args.demo)?,
+    };
+    let store = SqliteStore::open(&db).with_context(|| format!("opening {}", db.display()))?;
+    let secret_path = db.with_file_name("jwt-secret");
+    let secret = secret::load_or_create(args.jwt_secret.as_deref(), &secret_path)?;
+    if args.demo && demo::seed_if_empty(&store).await? {
+        tracing::info!("demo data seeded");
+    }
+    let settings = Settings {
+        production_compat: args.production_compat,
+        missed_after: Duration::from_secs(args.missed_after),
+        jitsi_base: args.jitsi_url,
+    };
+    let server = Server::new(Arc::new(store), &secret, settings, SocketTimings::default());
+    let listener = tokio::net::TcpListener::bind(args.bind)
+        .await
+        .with_context(|| format!("binding {}", args.bind))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, db = %db.display(), compat = args.production_compat, "listening");
+    if args.demo {
+        println!("{}", demo::banner(&addr.to_string()));
+    }
+    server.run(listener, shutdown_signal()).await
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

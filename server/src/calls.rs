@@ -1,0 +1,211 @@
+//! Video calls: the state machine behind `/video-calls/...` and the missed-call timer.
+//!
+//! Production's flow: start → (accept | reject | nobody) → end. Each step writes a SYSTEM message
+//! in the same transaction as the call's change. With the extensions on, endings are idempotent
+//! (B.9) and an unanswered call turns MISSED after `missed_after` (B.8); stale unanswered calls
+//! are swept when the server starts.
+
+use nursecare_wire::system::{VIDEO_CALL_JOINED, VIDEO_CALL_MISSED, VIDEO_CALL_REJECTED};
+use nursecare_wire::{CallStatus, Id, Timestamp, VideoCallWithUrl};
+use rand::RngCore;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::access;
+use crate::error::{ApiError, ApiResult};
+use crate::realtime::routing;
+use crate::state::AppState;
+use crate::store::{CallChange, CallGuard, CallRecord, SystemSender, SystemText};
+
+/// `nursecare-<conversationId>-<16 lowercase hex>`.
+pub fn new_room_name(conversation: Id) -> String {
+    let mut bytes = [0u8; 8];
+    rand::rng().fill_bytes(&mut bytes);
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("nursecare-{conversation}-{hex}")
+}
+
+/// The call with its Jitsi URL.
+pub fn with_url(state: &AppState, record: CallRecord) -> VideoCallWithUrl {
+    let base = state.settings.jitsi_base.trim_end_matches('/');
+    VideoCallWithUrl {
+        jitsi_url: format!("{base}/{}", record.call.room_name),
+        call: record.call,
+    }
+}
+
+/// `POST /video-calls/start`.
+pub async fn start(state: &Arc<AppState>, user: Id, conversation: Id) -> ApiResult<CallRecord> {
+    access::conversation(state, conversation, user).await?;
+    let room = new_room_name(conversation);
+    let record = state
+        .store
+        .create_call(conversation, &room, user, Timestamp::now())
+        .await?;
+    tracing::info!(call = record.call.id, conversation, "call started");
+    if state.extensions() {
+        schedule_missed(state.clone(), record.call.id, state.settings.missed_after);
+    }
+    Ok(record)
+}
+
+/// `POST /video-calls/accept`.
+pub async fn accept(state: &AppState, user: Id, room_name: &str) -> ApiResult<CallRecord> {
+    let record = state
+        .store
+        .call_by_room(room_name)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("Video call not found".into()))?;
+    access::conversation(state, record.call.conversation_id, user).await?;
+    let changed = change(
+        state,
+        record.call.id,
+        CallChange {
+            guard: CallGuard::Any,
+            status: None,
+            set_ended_at: false,
+            set_duration: false,
+            set_answered: true,
+            system: (SystemSender::User(user), SystemText::Fixed(VIDEO_CALL_JOINED)),
+            at: Timestamp::now(),
+        },
+    )
+    .await?;
+    Ok(changed)
+}
+
+/// The endings a client can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// `PATCH /:id/end`: ENDED with a duration.
+    End,
+    /// `PATCH /:id/reject`: MISSED, by the callee.
+    Reject,
+    /// `PATCH /:id/missed`: MISSED, nobody answered.
+    Missed,
+}
+
+/// `PATCH /video-calls/:id/{end,reject,missed}`.
+pub async fn finish(state: &AppState, user: Id, call: Id, ending: Ending) -> ApiResult<CallRecord> {
+    access::call(state, call, user).await?;
+    // Production applies endings again and again; ours answer an ended call as it is (B.9).
+    let guard = if state.extensions() {
+        CallGuard::Ongoing
+    } else {
+        CallGuard::Any
+    };
+    let at = Timestamp::now();
+    let change_for = match ending {
+        Ending::End => CallChange {
+            guard,
+            status: Some(CallStatus::Ended),
+            set_ended_at: true,
+            set_duration: true,
+            set_answered: false,
+            system: (SystemSender::Starter, SystemText::EndedWithDuration),
+            at,
+        },
+        Ending::Reject => CallChange {
+            guard,
+            status: Some(CallStatus::Missed),
+            set_ended_at: true,
+            set_duration: false,
+            set_answered: false,
+            system: (
+                SystemSender::User(user),
+                SystemText::Fixed(VIDEO_CALL_REJECTED),
+            ),
+            at,
+        },
+        Ending::Missed => CallChange {
+            guard,
+            status: Some(CallStatus::Missed),
+            set_ended_at: false,
+            set_duration: false,
+            set_answered: false,
+            system: (SystemSender::Starter, SystemText::Fixed(VIDEO_CALL_MISSED)),
+            at,
+        },
+    };
+    let record = change(state, call, change_for).await?;
+    tracing::info!(call, ?ending, status = record.call.status.as_str(), "call ending");
+    Ok(record)
+}
+
+async fn change(state: &AppState, call: Id, change: CallChange) -> ApiResult<CallRecord> {
+    state
+        .store
+        .change_call(call, change)
+        .await?
+        .map(|c| c.record)
+        .ok_or_else(|| ApiError::NotFound(format!("Video call {call} not found")))
+}
+
+/// Turns the call MISSED after `delay` unless it was answered or ended meanwhile, and tells
+/// the participants.
+pub fn schedule_missed(state: Arc<AppState>, call: Id, delay: Duration) {
+    tokio::spawn(async move {
+        tokio::time::sleep(delay).await;
+        if let Err(e) = mark_missed(&state, call).await {
+            tracing::error!(call, error = %format!("{e:#}"), "missed-call timer failed");
+        }
+    });
+}
+
+async fn mark_missed(state: &AppState, call: Id) -> anyhow::Result<()> {
+    let changed = state
+        .store
+        .change_call(
+            call,
+            CallChange {
+                guard: CallGuard::OngoingUnanswered,
+                status: Some(CallStatus::Missed),
+                set_ended_at: false,
+                set_duration: false,
+                set_answered: false,
+                system: (SystemSender::Starter, SystemText::Fixed(VIDEO_CALL_MISSED)),
+                at: Timestamp::now(),
+            },
+        )
+        .await?;
+    let Some(changed) = changed.filter(|c| c.applied) else {
+        return Ok(());
+    };
+    let conversation = changed.record.call.conversation_id;
+    tracing::info!(call, conversation, "call missed: nobody answered");
+    if let Some(members) = state.store.members(conversation).await? {
+        routing::call_missed(state, &members, call).await;
+    }
+    Ok(())
+}
+
+/// At start: unanswered calls older than `missed_after` turn MISSED now; younger ones get
+/// their timer back.
+pub async fn sweep(state: &Arc<AppState>) -> anyhow::Result<()> {
+    let now = Timestamp::now().millis();
+    let limit = state.settings.missed_after;
+    for record in state.store.unanswered_calls().await? {
+        let age = Duration::from_millis((now - record.call.started_at.millis()).max(0) as u64);
+        let remaining = limit.saturating_sub(age);
+        if remaining.is_zero() {
+            mark_missed(state, record.call.id).await?;
+        } else {
+            schedule_missed(state.clone(), record.call.id, remaining);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::new_room_name;
+
+    #[test]
+    fn room_names_have_production_format() {
+        let r = new_room_name(42);
+        let hex = r.strip_prefix("nursecare-42-").unwrap();
+        assert_eq!(hex.len(), 16);
+        assert!(hex.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)));
+        assert_ne!(new_room_name(42), r);
+    }
+}

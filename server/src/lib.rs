@@ -1,0 +1,124 @@
+//! nursecare-server: a NurseCare-compatible backend (REST + Socket.io on one port, SQLite).
+//!
+//! Entry points: [`Server::new`] builds the app from a store and settings; [`Server::run`]
+//! serves it on a bound listener until a shutdown future resolves. `main.rs` only parses flags
+//! and wires these together, so tests run the very same server on port 0.
+
+pub mod access;
+pub mod auth;
+pub mod calls;
+pub mod demo;
+pub mod error;
+pub mod login_limit;
+pub mod presence;
+pub mod realtime;
+pub mod rest;
+pub mod secret;
+pub mod state;
+pub mod store;
+
+use axum::Router;
+use socketioxide::SocketIo;
+use std::future::{Future, IntoFuture};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+pub use state::{AppState, Settings};
+pub use store::Store;
+
+/// How long open connections get to finish after the shutdown signal.
+const DRAIN: Duration = Duration::from_secs(10);
+
+/// Socket.io timings: production's defaults (ping every 25 s, 20 s to answer).
+#[derive(Debug, Clone, Copy)]
+pub struct SocketTimings {
+    /// Interval between server pings.
+    pub ping_interval: Duration,
+    /// How long a client has to answer a ping.
+    pub ping_timeout: Duration,
+}
+
+impl Default for SocketTimings {
+    fn default() -> Self {
+        Self {
+            ping_interval: Duration::from_secs(25),
+            ping_timeout: Duration::from_secs(20),
+        }
+    }
+}
+
+/// A built server, ready to run.
+pub struct Server {
+    router: Router,
+    state: Arc<AppState>,
+}
+
+impl Server {
+    /// Builds the REST router and the Socket.io layer over `store`.
+    pub fn new(
+        store: Arc<dyn Store>,
+        jwt_secret: &[u8],
+        settings: Settings,
+        timings: SocketTimings,
+    ) -> Self {
+        let (layer, io) = SocketIo::builder()
+            .max_payload(rest::MAX_BODY as u64)
+            .ping_interval(timings.ping_interval)
+            .ping_timeout(timings.ping_timeout)
+            .build_layer();
+        let state = Arc::new(AppState {
+            store,
+            keys: auth::TokenKeys::new(jwt_secret),
+            settings,
+            login_limiter: Default::default(),
+            presence: Default::default(),
+            io: io.clone(),
+        });
+        realtime::attach(&io, state.clone());
+        let router = rest::router(state.clone()).layer(layer);
+        Self { router, state }
+    }
+
+    /// The shared state (tests use it to mint tokens).
+    pub fn state(&self) -> &Arc<AppState> {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then disconnects every socket and drains requests for
+    /// at most ten seconds.
+    pub async fn run(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        if self.state.extensions() {
+            calls::sweep(&self.state).await?;
+        }
+        let io = self.state.io.clone();
+        let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+        let graceful = async move {
+            shutdown.await;
+            tracing::info!("shutting down");
+            let _ = stopping_tx.send(());
+            io.close().await;
+        };
+        let serve = axum::serve(
+            listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(graceful)
+        .into_future();
+        tokio::pin!(serve);
+        tokio::select! {
+            r = &mut serve => r?,
+            _ = async {
+                let _ = stopping_rx.await;
+                tokio::time::sleep(DRAIN).await;
+            } => tracing::warn!("connections still open after {DRAIN:?}; stopping anyway"),
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,60 @@
+//! In-order handling of each socket's events.
+//!
+//! socketioxide spawns a task per incoming event, so two `sendMessage`s from one socket could be
+//! stored in either order. Clients rely on order (an outbox flushes oldest first), so every
+//! event goes through one queue per socket instead: the [`Inbound`] extractor runs
+//! synchronously in the socket's receive loop, in arrival order, and pushes the event onto the
+//! socket's queue; one task per socket drains it.
+
+use serde_json::Value;
+use socketioxide::adapter::LocalAdapter;
+use socketioxide::extract::{Event, TryData};
+use socketioxide::handler::FromMessageParts;
+use socketioxide::socket::Socket;
+use std::convert::Infallible;
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+/// One received event: its name and payload (`None` when it had none or it did not parse).
+#[derive(Debug)]
+pub struct Received {
+    /// Event name.
+    pub event: String,
+    /// First argument, if any.
+    pub data: Option<Value>,
+}
+
+/// The sending half of a socket's queue, kept in the socket's extensions.
+#[derive(Clone)]
+pub struct InboxSender(pub mpsc::UnboundedSender<Received>);
+
+/// Extractor whose only job is the side effect of queueing the event in arrival order.
+pub struct Inbound;
+
+impl FromMessageParts<LocalAdapter> for Inbound {
+    type Error = Infallible;
+
+    fn from_message_parts(
+        s: &Arc<Socket<LocalAdapter>>,
+        v: &mut socketioxide::handler::Value,
+        ack: &Option<i64>,
+    ) -> Result<Self, Infallible> {
+        let event = Event::from_message_parts(s, v, ack).map(|e| e.0);
+        let TryData(data) = match TryData::<Value>::from_message_parts(s, v, ack) {
+            Ok(d) => d,
+            Err(never) => match never {},
+        };
+        match (event, s.extensions.get::<InboxSender>()) {
+            (Ok(event), Some(tx)) => {
+                // A closed queue means the socket is going away; dropping the event is right.
+                let _ = tx.0.send(Received {
+                    event,
+                    data: data.ok(),
+                });
+            }
+            (Err(e), _) => tracing::debug!(error = %e, "unreadable event name; dropped"),
+            (_, None) => {}
+        }
+        Ok(Inbound)
+    }
+}

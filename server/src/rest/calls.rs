@@ -1,0 +1,104 @@
+//! `/video-calls/...`.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use nursecare_wire::rest::{AcceptCallRequest, StartCallRequest};
+use nursecare_wire::{Id, VideoCall, VideoCallWithConversation, VideoCallWithUrl};
+use std::sync::Arc;
+
+use super::extract::{ApiJson, ApiPath};
+use crate::access;
+use crate::auth::AuthUser;
+use crate::calls::{self, Ending};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+pub async fn start(
+    State(state): State<Arc<AppState>>,
+    me: AuthUser,
+    ApiJson(req): ApiJson<StartCallRequest>,
+) -> ApiResult<(StatusCode, Json<VideoCallWithUrl>)> {
+    let record = calls::start(&state, me.id(), req.conversation_id).await?;
+    Ok((StatusCode::CREATED, Json(calls::with_url(&state, record))))
+}
+
+pub async fn accept(
+    State(state): State<Arc<AppState>>,
+    me: AuthUser,
+    ApiJson(req): ApiJson<AcceptCallRequest>,
+) -> ApiResult<(StatusCode, Json<VideoCallWithUrl>)> {
+    let record = calls::accept(&state, me.id(), &req.room_name).await?;
+    Ok((StatusCode::CREATED, Json(calls::with_url(&state, record))))
+}
+
+pub async fn reject(
+    State(state): State<Arc<AppState>>,
+    me: AuthUser,
+    ApiPath(id): ApiPath<Id>,
+) -> ApiResult<Json<VideoCall>> {
+    Ok(Json(calls::finish(&state, me.id(), id, Ending::Reject).await?.call))
+}
+
+pub async fn missed(
+    State(state): State<Arc<AppState>>,
+    me: AuthUser,
+    ApiPath(id): ApiPath<Id>,
+) -> ApiResult<Json<VideoCall>> {
+    Ok(Json(calls::finish(&state, me.id(), id, Ending::Missed).await?.call))
+}
+
+pub async fn end(
+    State(state): State<Arc<AppState>>,
+    me: AuthUser,
+    ApiPath(id): ApiPath<Id>,
+) -> ApiResult<Json<VideoCall>> {
+    Ok(Json(calls::finish(&state, me.id(), id, Ending::End).await?.call))
+}
+
+/// The call with its conversation, or 200 with an empty body for an unknown room (as
+/// production answers a handler that returns nothing).
+pub async fn by_room(
+    State(state): State<Arc<AppState>>,
+    me: AuthUser,
+    ApiPath(room_name): ApiPath<String>,
+) -> ApiResult<Response> {
+    let Some(record) = state.store.call_by_room(&room_name).await? else {
+        return Ok(StatusCode::OK.into_response());
+    };
+    let conversation_id = record.call.conversation_id;
+    access::conversation(&state, conversation_id, me.id()).await?;
+    let conversation = state
+        .store
+        .conversation_with_participants(conversation_id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("Conversation {conversation_id} not found")))?;
+    Ok(Json(VideoCallWithConversation {
+        call: record.call,
+        conversation,
+    })
+    .into_response())
+}
+
+pub async fn history(
+    State(state): State<Arc<AppState>>,
+    me: AuthUser,
+    ApiPath(id): ApiPath<Id>,
+) -> ApiResult<Json<Vec<VideoCall>>> {
+    access::conversation(&state, id, me.id()).await?;
+    Ok(Json(state.store.calls_of(id).await?))
+}
+
+/// The ONGOING call, or 200 with an empty body.
+pub async fn ongoing(
+    State(state): State<Arc<AppState>>,
+    me: AuthUser,
+    ApiPath(id): ApiPath<Id>,
+) -> ApiResult<Response> {
+    access::conversation(&state, id, me.id()).await?;
+    Ok(match state.store.ongoing_call(id).await? {
+        Some(call) => Json(call).into_response(),
+        None => StatusCode::OK.into_response(),
+    })
+}

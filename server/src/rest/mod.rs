@@ -1,0 +1,49 @@
+//! The REST API: one module per resource, wired into one router here.
+
+mod auth;
+mod calls;
+mod extract;
+mod messaging;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{Method, Uri};
+use axum::routing::{get, patch, post};
+use axum::Router;
+use std::sync::Arc;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Largest accepted request body (Part B.7: larger ones answer 413).
+pub const MAX_BODY: usize = 1024 * 1024;
+
+/// Every REST route of the contract.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/auth/register", post(auth::register))
+        .route("/auth/login", post(auth::login))
+        .route(
+            "/messaging/conversations",
+            post(messaging::create_conversation).get(messaging::list_conversations),
+        )
+        .route("/messaging/conversations/{id}/messages", get(messaging::messages))
+        .route("/messaging/conversations/{id}/read", post(messaging::mark_read))
+        .route("/messaging/unread-count", get(messaging::unread_count))
+        .route("/video-calls/start", post(calls::start))
+        .route("/video-calls/accept", post(calls::accept))
+        .route("/video-calls/{id}/reject", patch(calls::reject))
+        .route("/video-calls/{id}/missed", patch(calls::missed))
+        .route("/video-calls/{id}/end", patch(calls::end))
+        .route("/video-calls/room/{room_name}", get(calls::by_room))
+        .route("/video-calls/conversation/{id}/history", get(calls::history))
+        .route("/video-calls/conversation/{id}/ongoing", get(calls::ongoing))
+        .fallback(not_found)
+        .method_not_allowed_fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(state)
+}
+
+/// NestJS's answer to an unknown route.
+async fn not_found(method: Method, uri: Uri) -> ApiError {
+    ApiError::NotFound(format!("Cannot {method} {}", uri.path()))
+}

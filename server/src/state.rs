@@ -1,0 +1,54 @@
+//! What every handler shares: storage, keys, settings, presence and the Socket.io handle.
+
+use socketioxide::SocketIo;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::auth::TokenKeys;
+use crate::login_limit::LoginLimiter;
+use crate::presence::Presence;
+use crate::store::Store;
+
+/// Settings that change behaviour.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Speak Part A as production does (no socket auth, no extensions, trusted payload ids).
+    pub production_compat: bool,
+    /// An unanswered call turns MISSED after this long (Part B.8; off in compat mode).
+    pub missed_after: Duration,
+    /// Base of `jitsiUrl` (production: `https://meet.jit.si`).
+    pub jitsi_base: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            production_compat: false,
+            missed_after: Duration::from_secs(60),
+            jitsi_base: "https://meet.jit.si".into(),
+        }
+    }
+}
+
+/// The shared state, behind an `Arc`.
+pub struct AppState {
+    /// The repository.
+    pub store: Arc<dyn Store>,
+    /// Token signing.
+    pub keys: TokenKeys,
+    /// Behaviour switches.
+    pub settings: Settings,
+    /// Failed-login table.
+    pub login_limiter: LoginLimiter,
+    /// Who is online, by socket.
+    pub presence: Presence,
+    /// For emits that do not start from a socket (REST read, missed-call timer).
+    pub io: SocketIo,
+}
+
+impl AppState {
+    /// True when the Part B extensions are on.
+    pub fn extensions(&self) -> bool {
+        !self.settings.production_compat
+    }
+}
