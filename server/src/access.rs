@@ -23,7 +23,11 @@ pub async fn conversation(state: &AppState, id: Id, user: Id) -> ApiResult<Conve
 }
 
 /// A call and its conversation's members, if `user` takes part: 404 / 403 as above.
-pub async fn call(state: &AppState, id: Id, user: Id) -> ApiResult<(CallRecord, ConversationMembers)> {
+pub async fn call(
+    state: &AppState,
+    id: Id,
+    user: Id,
+) -> ApiResult<(CallRecord, ConversationMembers)> {
     let record = state
         .store
         .call(id)

@@ -3,8 +3,8 @@
 //! Tokens are production's: HS256, 24 h, payload `{sub, email, role, iat, exp}`. Password hashing
 //! is slow on purpose, so it runs on the blocking pool.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -135,9 +135,17 @@ mod tests {
         let now = chrono::Utc::now().timestamp();
         let t = keys.issue(5, "a@x", Role::Nurse, now).unwrap();
         let c = keys.verify(&t).unwrap();
-        assert_eq!((c.sub, c.role, c.exp - c.iat), (5, Role::Nurse, TOKEN_TTL_SECS));
-        assert!(TokenKeys::new(b"secret-two").verify(&t).is_none(), "other secret");
-        let old = keys.issue(5, "a@x", Role::Nurse, now - TOKEN_TTL_SECS - 5).unwrap();
+        assert_eq!(
+            (c.sub, c.role, c.exp - c.iat),
+            (5, Role::Nurse, TOKEN_TTL_SECS)
+        );
+        assert!(
+            TokenKeys::new(b"secret-two").verify(&t).is_none(),
+            "other secret"
+        );
+        let old = keys
+            .issue(5, "a@x", Role::Nurse, now - TOKEN_TTL_SECS - 5)
+            .unwrap();
         assert!(keys.verify(&old).is_none(), "expired");
         assert!(keys.verify("not.a.jwt").is_none());
     }

@@ -66,7 +66,10 @@ pub async fn accept(state: &AppState, user: Id, room_name: &str) -> ApiResult<Ca
             set_ended_at: false,
             set_duration: false,
             set_answered: true,
-            system: (SystemSender::User(user), SystemText::Fixed(VIDEO_CALL_JOINED)),
+            system: (
+                SystemSender::User(user),
+                SystemText::Fixed(VIDEO_CALL_JOINED),
+            ),
             at: Timestamp::now(),
         },
     )
@@ -128,7 +131,12 @@ pub async fn finish(state: &AppState, user: Id, call: Id, ending: Ending) -> Api
         },
     };
     let record = change(state, call, change_for).await?;
-    tracing::info!(call, ?ending, status = record.call.status.as_str(), "call ending");
+    tracing::info!(
+        call,
+        ?ending,
+        status = record.call.status.as_str(),
+        "call ending"
+    );
     Ok(record)
 }
 
@@ -205,7 +213,10 @@ mod tests {
         let r = new_room_name(42);
         let hex = r.strip_prefix("nursecare-42-").unwrap();
         assert_eq!(hex.len(), 16);
-        assert!(hex.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)));
+        assert!(
+            hex.chars()
+                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+        );
         assert_ne!(new_room_name(42), r);
     }
 }

@@ -144,7 +144,16 @@ pub async fn seed_if_empty(store: &dyn Store) -> anyhow::Result<bool> {
     for (index, days_ago, outcome, seconds) in calls {
         let (conversation, nurse, patient) = conversations[index];
         let started = now - days_ago * day + 3 * 60 * 60 * 1000;
-        seed_call(store, conversation, nurse, patient, started, outcome, seconds).await?;
+        seed_call(
+            store,
+            conversation,
+            nurse,
+            patient,
+            started,
+            outcome,
+            seconds,
+        )
+        .await?;
     }
     Ok(true)
 }
@@ -166,7 +175,12 @@ async fn seed_call(
     seconds: i64,
 ) -> anyhow::Result<()> {
     let record = store
-        .create_call(conversation, &new_room_name(conversation), caller, Timestamp::from_millis(started))
+        .create_call(
+            conversation,
+            &new_room_name(conversation),
+            caller,
+            Timestamp::from_millis(started),
+        )
         .await?;
     let id = record.call.id;
     let step = |status, ended, duration, answered, system, at| CallChange {
@@ -180,24 +194,55 @@ async fn seed_call(
     };
     match outcome {
         Outcome::Ended => {
-            let joined = (SystemSender::User(callee), SystemText::Fixed(VIDEO_CALL_JOINED));
-            store.change_call(id, step(None, false, false, true, joined, started + 4_000)).await?;
+            let joined = (
+                SystemSender::User(callee),
+                SystemText::Fixed(VIDEO_CALL_JOINED),
+            );
+            store
+                .change_call(id, step(None, false, false, true, joined, started + 4_000))
+                .await?;
             let ended = (SystemSender::Starter, SystemText::EndedWithDuration);
             let end_at = started + seconds * 1000;
             store
-                .change_call(id, step(Some(CallStatus::Ended), true, true, false, ended, end_at))
+                .change_call(
+                    id,
+                    step(Some(CallStatus::Ended), true, true, false, ended, end_at),
+                )
                 .await?;
         }
         Outcome::Rejected => {
-            let rejected = (SystemSender::User(callee), SystemText::Fixed(VIDEO_CALL_REJECTED));
+            let rejected = (
+                SystemSender::User(callee),
+                SystemText::Fixed(VIDEO_CALL_REJECTED),
+            );
             store
-                .change_call(id, step(Some(CallStatus::Missed), true, false, false, rejected, started + 6_000))
+                .change_call(
+                    id,
+                    step(
+                        Some(CallStatus::Missed),
+                        true,
+                        false,
+                        false,
+                        rejected,
+                        started + 6_000,
+                    ),
+                )
                 .await?;
         }
         Outcome::Missed => {
             let missed = (SystemSender::Starter, SystemText::Fixed(VIDEO_CALL_MISSED));
             store
-                .change_call(id, step(Some(CallStatus::Missed), false, false, false, missed, started + 60_000))
+                .change_call(
+                    id,
+                    step(
+                        Some(CallStatus::Missed),
+                        false,
+                        false,
+                        false,
+                        missed,
+                        started + 60_000,
+                    ),
+                )
                 .await?;
         }
     }

@@ -131,8 +131,12 @@ mod tests {
     fn bodies_match_production() {
         let v = serde_json::to_value(ApiError::unauthorized().body()).unwrap();
         assert_eq!(v, json!({"statusCode": 401, "message": "Unauthorized"}));
-        let v = serde_json::to_value(ApiError::Internal(anyhow::anyhow!("db gone")).body()).unwrap();
-        assert_eq!(v, json!({"statusCode": 500, "message": "Internal server error"}));
+        let v =
+            serde_json::to_value(ApiError::Internal(anyhow::anyhow!("db gone")).body()).unwrap();
+        assert_eq!(
+            v,
+            json!({"statusCode": 500, "message": "Internal server error"})
+        );
         let v = serde_json::to_value(ApiError::not_a_participant().body()).unwrap();
         assert_eq!(v["error"], "Forbidden");
         assert_eq!(v["statusCode"], 403);

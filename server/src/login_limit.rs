@@ -36,7 +36,10 @@ impl LoginLimiter {
     /// `Err(seconds to wait)` while the pair is locked.
     pub fn check(&self, email: &str, addr: IpAddr, now: Instant) -> Result<(), u64> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        match entries.get(&(email.to_lowercase(), addr)).and_then(|e| e.locked_until) {
+        match entries
+            .get(&(email.to_lowercase(), addr))
+            .and_then(|e| e.locked_until)
+        {
             Some(until) if until > now => Err((until - now).as_secs_f64().ceil() as u64),
             _ => Ok(()),
         }

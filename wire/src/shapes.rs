@@ -273,7 +273,10 @@ mod tests {
         assert_eq!(m.kind, MessageType::Text);
         assert_eq!(m.client_id, None);
         let back = serde_json::to_value(&m).unwrap();
-        assert!(back.get("clientId").is_none(), "absent clientId stays absent");
+        assert!(
+            back.get("clientId").is_none(),
+            "absent clientId stays absent"
+        );
         assert_eq!(back["type"], "TEXT");
         assert_eq!(back["createdAt"], "2025-11-11T10:22:33.123Z");
     }
@@ -299,7 +302,10 @@ mod tests {
         let v = serde_json::to_value(&c).unwrap();
         assert_eq!(v["status"], "ONGOING");
         assert_eq!(v["endedAt"], serde_json::Value::Null);
-        assert_eq!(v["jitsiUrl"], "https://meet.jit.si/nursecare-3-9f1c2a7b4d5e6f80");
+        assert_eq!(
+            v["jitsiUrl"],
+            "https://meet.jit.si/nursecare-3-9f1c2a7b4d5e6f80"
+        );
         let back: VideoCallWithUrl = serde_json::from_value(v).unwrap();
         assert_eq!(back, c);
     }

@@ -265,13 +265,11 @@ mod tests {
 
     #[test]
     fn production_payloads_parse() {
-        let s: SendMessage = serde_json::from_value(
-            json!({"conversationId": 3, "senderId": 2, "content": "hi"}),
-        )
-        .unwrap();
+        let s: SendMessage =
+            serde_json::from_value(json!({"conversationId": 3, "senderId": 2, "content": "hi"}))
+                .unwrap();
         assert_eq!(s.kind, None);
-        let t: UserTyping =
-            serde_json::from_value(json!({"userId": 2, "isTyping": true})).unwrap();
+        let t: UserTyping = serde_json::from_value(json!({"userId": 2, "isTyping": true})).unwrap();
         assert_eq!(t.conversation_id, None);
         let r: Registered = serde_json::from_value(json!({"userId": 2})).unwrap();
         assert_eq!(r.features, None);

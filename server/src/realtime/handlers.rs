@@ -11,8 +11,8 @@
 use nursecare_wire::events::{client as cev, features, server as ev};
 use nursecare_wire::socket::*;
 use nursecare_wire::{Id, MessageType, Timestamp};
-use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use socketioxide::extract::SocketRef;
 
@@ -45,14 +45,25 @@ pub async fn dispatch(state: &AppState, socket: &SocketRef, received: Received) 
             other => tracing::debug!(event = %event, refusal = %other, "socket event refused"),
         }
         if event == cev::SEND_MESSAGE && matches!(e, ApiError::Internal(_)) {
-            reply(socket, ev::ERROR, &SendFailed { message: FAILED_TO_SEND.into() });
+            reply(
+                socket,
+                ev::ERROR,
+                &SendFailed {
+                    message: FAILED_TO_SEND.into(),
+                },
+            );
         } else {
             reply(socket, ev::EXCEPTION, &Exception::new(e.to_string()));
         }
     }
 }
 
-async fn handle(state: &AppState, socket: &SocketRef, event: &str, data: Option<Value>) -> ApiResult<()> {
+async fn handle(
+    state: &AppState,
+    socket: &SocketRef,
+    event: &str,
+    data: Option<Value>,
+) -> ApiResult<()> {
     match event {
         cev::REGISTER => register(state, socket, parse(data)?).await,
         cev::SEND_MESSAGE => send_message(state, socket, parse(data)?).await,
@@ -64,11 +75,19 @@ async fn handle(state: &AppState, socket: &SocketRef, event: &str, data: Option<
         cev::REJECT_VIDEO_CALL => {
             call_action(state, socket, parse(data)?, ev::VIDEO_CALL_REJECTED).await
         }
-        cev::HANGUP_VIDEO_CALL => call_action(state, socket, parse(data)?, ev::VIDEO_CALL_HUNG_UP).await,
+        cev::HANGUP_VIDEO_CALL => {
+            call_action(state, socket, parse(data)?, ev::VIDEO_CALL_HUNG_UP).await
+        }
         cev::END_VIDEO_CALL => end_call(state, socket, parse(data)?).await,
         cev::GET_ONLINE_STATUS => online_status(state, socket, parse(data)?).await,
         cev::HEARTBEAT => {
-            reply(socket, ev::HEARTBEAT_ACK, &HeartbeatAck { timestamp: Timestamp::now() });
+            reply(
+                socket,
+                ev::HEARTBEAT_ACK,
+                &HeartbeatAck {
+                    timestamp: Timestamp::now(),
+                },
+            );
             Ok(())
         }
         other => {
@@ -138,7 +157,9 @@ async fn register(state: &AppState, socket: &SocketRef, p: UserRef) -> ApiResult
     if let Some(token) = socket.extensions.get::<TokenUser>()
         && token.id != p.user_id
     {
-        return Err(ApiError::Forbidden("userId does not match the access token".into()));
+        return Err(ApiError::Forbidden(
+            "userId does not match the access token".into(),
+        ));
     }
     let user = p.user_id;
     let known = state.store.users(&[user]).await?;
@@ -162,7 +183,14 @@ async fn register(state: &AppState, socket: &SocketRef, p: UserRef) -> ApiResult
     let features = state
         .extensions()
         .then(|| features::ALL.iter().map(|f| f.to_string()).collect());
-    reply(socket, ev::REGISTERED, &Registered { user_id: user, features });
+    reply(
+        socket,
+        ev::REGISTERED,
+        &Registered {
+            user_id: user,
+            features,
+        },
+    );
     tracing::debug!(user, socket = %socket.id, "registered");
     Ok(())
 }
@@ -209,7 +237,11 @@ async fn send_message(state: &AppState, socket: &SocketRef, p: SendMessage) -> A
         )));
     }
     // Compat mode ignores clientId entirely: no echo, no de-duplication.
-    let client_id = if state.extensions() { p.client_id } else { None };
+    let client_id = if state.extensions() {
+        p.client_id
+    } else {
+        None
+    };
     if let Some(key) = &client_id
         && (key.is_empty() || key.len() > MAX_CLIENT_ID)
     {
@@ -230,9 +262,18 @@ async fn send_message(state: &AppState, socket: &SocketRef, p: SendMessage) -> A
         })
         .await?;
     if fresh {
-        tracing::debug!(message = message.id, conversation = members.id, "message stored");
+        tracing::debug!(
+            message = message.id,
+            conversation = members.id,
+            "message stored"
+        );
         // Every socket of every participant, the sender's own included.
-        broadcast(state.io.to(member_rooms(&members)), ev::NEW_MESSAGE, &message).await;
+        broadcast(
+            state.io.to(member_rooms(&members)),
+            ev::NEW_MESSAGE,
+            &message,
+        )
+        .await;
     } else {
         // A retry: answer with what is stored, to the retrying socket only.
         reply(socket, ev::NEW_MESSAGE, &message);
@@ -255,7 +296,13 @@ async fn join(state: &AppState, socket: &SocketRef, p: ConversationRef) -> ApiRe
         };
         ring(state, socket, &members, ev::MESSAGES_READ, &read, &read).await;
     }
-    reply(socket, ev::JOINED_CONVERSATION, &ConversationAck { conversation_id: members.id });
+    reply(
+        socket,
+        ev::JOINED_CONVERSATION,
+        &ConversationAck {
+            conversation_id: members.id,
+        },
+    );
     Ok(())
 }
 
@@ -263,7 +310,13 @@ async fn leave(state: &AppState, socket: &SocketRef, p: ConversationRef) -> ApiR
     let user = actor(state, socket, p.user_id)?;
     let members = access::conversation(state, p.conversation_id, user).await?;
     socket.leave(conversation_room(members.id));
-    reply(socket, ev::LEFT_CONVERSATION, &ConversationAck { conversation_id: members.id });
+    reply(
+        socket,
+        ev::LEFT_CONVERSATION,
+        &ConversationAck {
+            conversation_id: members.id,
+        },
+    );
     Ok(())
 }
 
@@ -279,7 +332,15 @@ async fn typing(state: &AppState, socket: &SocketRef, p: Typing) -> ApiResult<()
         conversation_id: Some(members.id),
         ..production.clone()
     };
-    ring(state, socket, &members, ev::USER_TYPING, &production, &extended).await;
+    ring(
+        state,
+        socket,
+        &members,
+        ev::USER_TYPING,
+        &production,
+        &extended,
+    )
+    .await;
     Ok(())
 }
 
@@ -287,7 +348,9 @@ async fn typing(state: &AppState, socket: &SocketRef, p: Typing) -> ApiResult<()
 async fn check_call(state: &AppState, conversation: Id, call: Id) -> ApiResult<()> {
     match state.store.call(call).await? {
         Some(r) if r.call.conversation_id == conversation => Ok(()),
-        Some(_) => Err(ApiError::bad_request("callId does not belong to this conversation")),
+        Some(_) => Err(ApiError::bad_request(
+            "callId does not belong to this conversation",
+        )),
         None => Err(ApiError::NotFound(format!("Video call {call} not found"))),
     }
 }
@@ -304,9 +367,23 @@ async fn start_call(state: &AppState, socket: &SocketRef, p: StartVideoCall) -> 
         call_id: p.call_id,
         conversation_id: members.id,
     };
-    ring(state, socket, &members, ev::INCOMING_VIDEO_CALL, &incoming, &incoming).await;
+    ring(
+        state,
+        socket,
+        &members,
+        ev::INCOMING_VIDEO_CALL,
+        &incoming,
+        &incoming,
+    )
+    .await;
     refresh(state, socket, &members).await;
-    reply(socket, ev::VIDEO_CALL_STARTED, &RoomRef { room_name: p.room_name });
+    reply(
+        socket,
+        ev::VIDEO_CALL_STARTED,
+        &RoomRef {
+            room_name: p.room_name,
+        },
+    );
     Ok(())
 }
 
@@ -314,10 +391,22 @@ async fn start_call(state: &AppState, socket: &SocketRef, p: StartVideoCall) -> 
 /// other sockets with `{conversationId}` (userRing).
 async fn refresh(state: &AppState, socket: &SocketRef, members: &ConversationMembers) {
     if state.extensions() {
-        let payload = RefreshMessages { conversation_id: members.id };
-        broadcast(socket.to(member_rooms(members)), ev::REFRESH_MESSAGES, &payload).await;
+        let payload = RefreshMessages {
+            conversation_id: members.id,
+        };
+        broadcast(
+            socket.to(member_rooms(members)),
+            ev::REFRESH_MESSAGES,
+            &payload,
+        )
+        .await;
     } else {
-        broadcast(state.io.to(conversation_room(members.id)), ev::REFRESH_MESSAGES, &NO_PAYLOAD).await;
+        broadcast(
+            state.io.to(conversation_room(members.id)),
+            ev::REFRESH_MESSAGES,
+            &NO_PAYLOAD,
+        )
+        .await;
     }
 }
 
@@ -328,7 +417,11 @@ async fn accept_call(state: &AppState, socket: &SocketRef, p: AcceptVideoCall) -
     if state.extensions() {
         match state.store.call_by_room(&p.room_name).await? {
             Some(r) if r.call.conversation_id == members.id => call_id = Some(r.call.id),
-            _ => return Err(ApiError::NotFound("Video call not found in this conversation".into())),
+            _ => {
+                return Err(ApiError::NotFound(
+                    "Video call not found in this conversation".into(),
+                ));
+            }
         }
     }
     let production = VideoCallAccepted {
@@ -342,15 +435,34 @@ async fn accept_call(state: &AppState, socket: &SocketRef, p: AcceptVideoCall) -
         call_id,
         ..production.clone()
     };
-    ring(state, socket, &members, ev::VIDEO_CALL_ACCEPTED, &production, &extended).await;
-    reply(socket, ev::VIDEO_CALL_ACCEPTED, &RoomRef { room_name: p.room_name });
+    ring(
+        state,
+        socket,
+        &members,
+        ev::VIDEO_CALL_ACCEPTED,
+        &production,
+        &extended,
+    )
+    .await;
+    reply(
+        socket,
+        ev::VIDEO_CALL_ACCEPTED,
+        &RoomRef {
+            room_name: p.room_name,
+        },
+    );
     Ok(())
 }
 
 /// `rejectVideoCall` and `hangupVideoCall`: the others hear it, the sender gets a direct copy
 /// and then a reply with no payload (production: the sender, in the room, also hears the
 /// broadcast).
-async fn call_action(state: &AppState, socket: &SocketRef, p: CallAction, event: &'static str) -> ApiResult<()> {
+async fn call_action(
+    state: &AppState,
+    socket: &SocketRef,
+    p: CallAction,
+    event: &'static str,
+) -> ApiResult<()> {
     let user = actor(state, socket, p.user_id)?;
     let members = access::conversation(state, p.conversation_id, user).await?;
     let production = CallActionEvent {
@@ -367,7 +479,12 @@ async fn call_action(state: &AppState, socket: &SocketRef, p: CallAction, event:
         broadcast(socket.to(member_rooms(&members)), event, &extended).await;
         reply(socket, event, &extended);
     } else {
-        broadcast(state.io.to(conversation_room(members.id)), event, &production).await;
+        broadcast(
+            state.io.to(conversation_room(members.id)),
+            event,
+            &production,
+        )
+        .await;
         reply(socket, event, &production);
     }
     reply(socket, event, &NO_PAYLOAD);
@@ -384,7 +501,12 @@ async fn end_call(state: &AppState, socket: &SocketRef, p: EndVideoCall) -> ApiR
         call_id: None,
     };
     let call_id = if state.extensions() {
-        state.store.calls_of(members.id).await?.first().map(|c| c.id)
+        state
+            .store
+            .calls_of(members.id)
+            .await?
+            .first()
+            .map(|c| c.id)
     } else {
         None
     };
@@ -393,7 +515,15 @@ async fn end_call(state: &AppState, socket: &SocketRef, p: EndVideoCall) -> ApiR
         call_id,
         ..production.clone()
     };
-    ring(state, socket, &members, ev::VIDEO_CALL_ENDED, &production, &extended).await;
+    ring(
+        state,
+        socket,
+        &members,
+        ev::VIDEO_CALL_ENDED,
+        &production,
+        &extended,
+    )
+    .await;
     reply(socket, ev::VIDEO_CALL_ENDED, &NO_PAYLOAD);
     Ok(())
 }

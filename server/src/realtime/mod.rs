@@ -8,17 +8,17 @@ mod handlers;
 mod inbox;
 pub mod routing;
 
+use nursecare_wire::Id;
 use nursecare_wire::events::UNAUTHORIZED;
 use nursecare_wire::socket::HandshakeAuth;
-use nursecare_wire::Id;
+use socketioxide::SocketIo;
 use socketioxide::extract::{SocketRef, TryData};
 use socketioxide::handler::ConnectHandler;
-use socketioxide::SocketIo;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
 use crate::state::AppState;
-use inbox::{InboxSender, Inbound};
+use inbox::{Inbound, InboxSender};
 
 /// The token's user, set by the handshake check (extensions on).
 #[derive(Debug, Clone, Copy)]
@@ -47,42 +47,64 @@ impl std::fmt::Display for Refused {
     }
 }
 
+/// The receiving half of a socket's queue, parked by [`prepare`] until [`connected`] starts
+/// the worker.
+#[derive(Clone)]
+struct ParkedInbox(Arc<std::sync::Mutex<Option<mpsc::UnboundedReceiver<inbox::Received>>>>);
+
 /// Registers the `/` namespace on `io`.
 pub fn attach(io: &SocketIo, state: Arc<AppState>) {
     let on_connect = {
         let state = state.clone();
         move |socket: SocketRef| connected(state.clone(), socket)
     };
-    if state.extensions() {
-        let check = {
+    let prepare = {
+        let state = state.clone();
+        move |socket: SocketRef, TryData(auth): TryData<HandshakeAuth>| {
             let state = state.clone();
-            move |socket: SocketRef, TryData(auth): TryData<HandshakeAuth>| {
-                let state = state.clone();
-                async move {
-                    let claims = auth.ok().and_then(|a| state.keys.verify(&a.token));
-                    match claims {
-                        Some(c) => {
-                            socket.extensions.insert(TokenUser { id: c.sub, exp: c.exp });
-                            Ok(())
-                        }
-                        None => {
-                            tracing::info!(socket = %socket.id, "handshake refused: no valid token");
-                            Err(Refused)
-                        }
-                    }
-                }
+            async move { prepare(&state, &socket, auth.ok()) }
+        }
+    };
+    io.ns("/", on_connect.with(prepare));
+}
+
+/// Runs before the server accepts the namespace (socketioxide sends the CONNECT packet before
+/// it calls the connect handler, so a client's first emit can beat that handler): checks the
+/// token and installs the event queue, so no event is lost.
+fn prepare(
+    state: &AppState,
+    socket: &SocketRef,
+    auth: Option<HandshakeAuth>,
+) -> Result<(), Refused> {
+    if state.extensions() {
+        match auth.and_then(|a| state.keys.verify(&a.token)) {
+            Some(c) => socket.extensions.insert(TokenUser {
+                id: c.sub,
+                exp: c.exp,
+            }),
+            None => {
+                tracing::info!(socket = %socket.id, "handshake refused: no valid token");
+                return Err(Refused);
             }
         };
-        io.ns("/", on_connect.with(check));
-    } else {
-        io.ns("/", on_connect);
     }
+    let (tx, rx) = mpsc::unbounded_channel();
+    socket.extensions.insert(InboxSender(tx));
+    socket
+        .extensions
+        .insert(ParkedInbox(Arc::new(std::sync::Mutex::new(Some(rx)))));
+    socket.on_fallback(async |_: Inbound| {});
+    Ok(())
 }
 
 async fn connected(state: Arc<AppState>, socket: SocketRef) {
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    socket.extensions.insert(InboxSender(tx));
-    socket.on_fallback(async |_: Inbound| {});
+    let Some(mut rx) = socket
+        .extensions
+        .remove::<ParkedInbox>()
+        .and_then(|p| p.0.lock().ok()?.take())
+    else {
+        return;
+    };
 
     if let Some(token) = socket.extensions.get::<TokenUser>() {
         // B.1: a socket whose token expires is disconnected.

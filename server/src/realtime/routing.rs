@@ -30,7 +30,12 @@ pub fn member_rooms(members: &ConversationMembers) -> Vec<String> {
 
 /// Emits to rooms through the `io` handle, logging (not failing) on a broadcast error: the
 /// data is stored already, and a client that missed it re-fetches on reconnect.
-pub async fn emit_to<T: Serialize + ?Sized>(state: &AppState, rooms: Vec<String>, event: &str, data: &T) {
+pub async fn emit_to<T: Serialize + ?Sized>(
+    state: &AppState,
+    rooms: Vec<String>,
+    event: &str,
+    data: &T,
+) {
     if let Err(e) = state.io.to(rooms).emit(event, data).await {
         tracing::warn!(event, error = %e, "broadcast failed");
     }

@@ -1,12 +1,12 @@
 //! `POST /auth/register` and `POST /auth/login`.
 
+use axum::Json;
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
-use axum::Json;
+use nursecare_wire::Role;
 use nursecare_wire::rest::{
     ErrorMessage, LoginRequest, LoginResponse, RegisterRequest, RegisterResponse,
 };
-use nursecare_wire::Role;
 use rand::RngCore;
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
@@ -37,7 +37,11 @@ pub async fn register(
     if req.password.len() > MAX_PASSWORD {
         problems.push(format!("password must be at most {MAX_PASSWORD} bytes"));
     }
-    if req.name.as_ref().is_some_and(|n| n.chars().count() > MAX_NAME) {
+    if req
+        .name
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > MAX_NAME)
+    {
         problems.push(format!("name must be at most {MAX_NAME} characters"));
     }
     if !problems.is_empty() {
@@ -49,7 +53,9 @@ pub async fn register(
             "ADMIN accounts are created by the server's operator".into(),
         ));
     }
-    let password_hash = hash_password(req.password).await.map_err(ApiError::Internal)?;
+    let password_hash = hash_password(req.password)
+        .await
+        .map_err(ApiError::Internal)?;
     let user = state
         .store
         .create_user(NewUser {

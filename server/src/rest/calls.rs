@@ -1,9 +1,9 @@
 //! `/video-calls/...`.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use nursecare_wire::rest::{AcceptCallRequest, StartCallRequest};
 use nursecare_wire::{Id, VideoCall, VideoCallWithConversation, VideoCallWithUrl};
 use std::sync::Arc;
@@ -38,7 +38,11 @@ pub async fn reject(
     me: AuthUser,
     ApiPath(id): ApiPath<Id>,
 ) -> ApiResult<Json<VideoCall>> {
-    Ok(Json(calls::finish(&state, me.id(), id, Ending::Reject).await?.call))
+    Ok(Json(
+        calls::finish(&state, me.id(), id, Ending::Reject)
+            .await?
+            .call,
+    ))
 }
 
 pub async fn missed(
@@ -46,7 +50,11 @@ pub async fn missed(
     me: AuthUser,
     ApiPath(id): ApiPath<Id>,
 ) -> ApiResult<Json<VideoCall>> {
-    Ok(Json(calls::finish(&state, me.id(), id, Ending::Missed).await?.call))
+    Ok(Json(
+        calls::finish(&state, me.id(), id, Ending::Missed)
+            .await?
+            .call,
+    ))
 }
 
 pub async fn end(
@@ -54,7 +62,9 @@ pub async fn end(
     me: AuthUser,
     ApiPath(id): ApiPath<Id>,
 ) -> ApiResult<Json<VideoCall>> {
-    Ok(Json(calls::finish(&state, me.id(), id, Ending::End).await?.call))
+    Ok(Json(
+        calls::finish(&state, me.id(), id, Ending::End).await?.call,
+    ))
 }
 
 /// The call with its conversation, or 200 with an empty body for an unknown room (as

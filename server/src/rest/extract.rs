@@ -4,8 +4,8 @@
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::request::Parts;
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
@@ -35,7 +35,12 @@ fn refusal(rejection: JsonRejection) -> ApiError {
     let message = match &rejection {
         JsonRejection::JsonDataError(e) => {
             // serde's text names the field and the expected type; the body is not echoed.
-            format!("Invalid request body: {}", e.body_text().trim_start_matches("Failed to deserialize the JSON body into the target type: "))
+            format!(
+                "Invalid request body: {}",
+                e.body_text().trim_start_matches(
+                    "Failed to deserialize the JSON body into the target type: "
+                )
+            )
         }
         JsonRejection::JsonSyntaxError(_) => "Request body is not valid JSON".to_owned(),
         JsonRejection::MissingJsonContentType(_) => {
@@ -59,7 +64,9 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         match axum::extract::Path::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Path(v)) => Ok(ApiPath(v)),
-            Err(_) => Err(ApiError::bad_request("Invalid id in the path: expected an integer")),
+            Err(_) => Err(ApiError::bad_request(
+                "Invalid id in the path: expected an integer",
+            )),
         }
     }
 }

@@ -1,9 +1,9 @@
 //! `/messaging/...`: conversations, history, read marks, unread count.
 
+use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use axum::Json;
 use nursecare_wire::rest::{CreateConversationRequest, UnreadCount};
 use nursecare_wire::{Conversation, Id, Message, Timestamp};
 use std::collections::HashMap;

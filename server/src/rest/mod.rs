@@ -5,10 +5,10 @@ mod calls;
 mod extract;
 mod messaging;
 
+use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, Uri};
 use axum::routing::{get, patch, post};
-use axum::Router;
 use std::sync::Arc;
 
 use crate::error::ApiError;
@@ -26,8 +26,14 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/messaging/conversations",
             post(messaging::create_conversation).get(messaging::list_conversations),
         )
-        .route("/messaging/conversations/{id}/messages", get(messaging::messages))
-        .route("/messaging/conversations/{id}/read", post(messaging::mark_read))
+        .route(
+            "/messaging/conversations/{id}/messages",
+            get(messaging::messages),
+        )
+        .route(
+            "/messaging/conversations/{id}/read",
+            post(messaging::mark_read),
+        )
         .route("/messaging/unread-count", get(messaging::unread_count))
         .route("/video-calls/start", post(calls::start))
         .route("/video-calls/accept", post(calls::accept))
@@ -35,8 +41,14 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/video-calls/{id}/missed", patch(calls::missed))
         .route("/video-calls/{id}/end", patch(calls::end))
         .route("/video-calls/room/{room_name}", get(calls::by_room))
-        .route("/video-calls/conversation/{id}/history", get(calls::history))
-        .route("/video-calls/conversation/{id}/ongoing", get(calls::ongoing))
+        .route(
+            "/video-calls/conversation/{id}/history",
+            get(calls::history),
+        )
+        .route(
+            "/video-calls/conversation/{id}/ongoing",
+            get(calls::ongoing),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))

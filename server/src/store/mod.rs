@@ -28,7 +28,9 @@ pub enum StoreError {
     #[error("database error")]
     Sqlite(#[from] rusqlite::Error),
     /// The file's schema is newer than this build knows.
-    #[error("database schema version {found} is newer than this server ({known}); upgrade the server")]
+    #[error(
+        "database schema version {found} is newer than this server ({known}); upgrade the server"
+    )]
     SchemaTooNew {
         /// Version in the file.
         found: i64,
@@ -227,8 +229,12 @@ pub trait Store: Send + Sync + 'static {
     async fn peers_of(&self, user: Id) -> StoreResult<Vec<Id>>;
 
     /// A page of messages, newest first.
-    async fn messages(&self, conversation: Id, limit: i64, offset: i64)
-    -> StoreResult<Vec<Message>>;
+    async fn messages(
+        &self,
+        conversation: Id,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<Vec<Message>>;
     /// Stores a message; with a `client_id` already used by this sender, returns the stored one
     /// and `false`.
     async fn insert_message(&self, message: NewMessage) -> StoreResult<(Message, bool)>;

@@ -64,7 +64,11 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     {
-        let _permit = self.permits.acquire().await.map_err(|_| StoreError::Worker)?;
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| StoreError::Worker)?;
         let readers = self.readers.clone();
         tokio::task::spawn_blocking(move || {
             let conn = readers
@@ -200,7 +204,10 @@ fn call_row(r: &Row<'_>) -> rusqlite::Result<CallRecord> {
     })
 }
 
-fn participants(conn: &Connection, conversation: Id) -> rusqlite::Result<Vec<nursecare_wire::Participant>> {
+fn participants(
+    conn: &Connection,
+    conversation: Id,
+) -> rusqlite::Result<Vec<nursecare_wire::Participant>> {
     let mut stmt = conn.prepare_cached(
         "SELECT p.id, p.conversation_id, p.user_id, p.joined_at, u.name, u.email, u.role \
          FROM participants p JOIN users u ON u.id = p.user_id \
@@ -224,7 +231,12 @@ fn participants(conn: &Connection, conversation: Id) -> rusqlite::Result<Vec<nur
     rows.collect()
 }
 
-fn message_page(conn: &Connection, conversation: Id, limit: i64, offset: i64) -> rusqlite::Result<Vec<Message>> {
+fn message_page(
+    conn: &Connection,
+    conversation: Id,
+    limit: i64,
+    offset: i64,
+) -> rusqlite::Result<Vec<Message>> {
     let mut stmt = conn.prepare_cached(&format!(
         "{MESSAGE_SELECT} WHERE m.conversation_id = ?1 \
          ORDER BY m.created_at DESC, m.id DESC LIMIT ?2 OFFSET ?3"
@@ -240,9 +252,15 @@ fn message_by_id(conn: &Connection, id: Id) -> rusqlite::Result<Message> {
 
 /// A conversation with its participants and newest messages; `unread_for` adds `unreadCount`
 /// counted as production does, within those messages.
-fn full_conversation(conn: &Connection, id: Id, unread_for: Option<Id>) -> StoreResult<Conversation> {
+fn full_conversation(
+    conn: &Connection,
+    id: Id,
+    unread_for: Option<Id>,
+) -> StoreResult<Conversation> {
     let (booking_id, created_at, updated_at): (Option<Id>, i64, i64) = conn
-        .prepare_cached("SELECT booking_id, created_at, updated_at FROM conversations WHERE id = ?1")?
+        .prepare_cached(
+            "SELECT booking_id, created_at, updated_at FROM conversations WHERE id = ?1",
+        )?
         .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     let messages = message_page(conn, id, CONVERSATION_MESSAGES, 0)?;
     let unread_count = unread_for.map(|me| {
@@ -262,14 +280,26 @@ fn full_conversation(conn: &Connection, id: Id, unread_for: Option<Id>) -> Store
     })
 }
 
-fn call_by(conn: &Connection, clause: &str, param: &dyn rusqlite::ToSql) -> StoreResult<Option<CallRecord>> {
+fn call_by(
+    conn: &Connection,
+    clause: &str,
+    param: &dyn rusqlite::ToSql,
+) -> StoreResult<Option<CallRecord>> {
     Ok(conn
-        .prepare_cached(&format!("SELECT {CALL_COLS} FROM video_calls WHERE {clause}"))?
+        .prepare_cached(&format!(
+            "SELECT {CALL_COLS} FROM video_calls WHERE {clause}"
+        ))?
         .query_row([param], call_row)
         .optional()?)
 }
 
-fn insert_system(tx: &Transaction<'_>, conversation: Id, sender: Id, content: &str, at: Timestamp) -> StoreResult<()> {
+fn insert_system(
+    tx: &Transaction<'_>,
+    conversation: Id,
+    sender: Id,
+    content: &str,
+    at: Timestamp,
+) -> StoreResult<()> {
     // SYSTEM messages are stored read: they never count as unread.
     tx.prepare_cached(
         "INSERT INTO messages (conversation_id, sender_id, content, type, read, created_at) \
@@ -287,7 +317,9 @@ impl Store for SqliteStore {
                 .prepare_cached("SELECT EXISTS (SELECT 1 FROM users WHERE email = ?1)")?
                 .query_row([&user.email], |r| r.get(0))?;
             if taken {
-                return Err(StoreError::Conflict("A user with this email already exists".into()));
+                return Err(StoreError::Conflict(
+                    "A user with this email already exists".into(),
+                ));
             }
             tx.prepare_cached(
                 "INSERT INTO users (email, password_hash, name, role, created_at) \
@@ -315,9 +347,11 @@ impl Store for SqliteStore {
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>> {
         let email = email.to_owned();
         self.read(move |c| {
-            Ok(c.prepare_cached(&format!("SELECT {USER_COLS} FROM users WHERE email = ?1"))?
-                .query_row([email], user_row)
-                .optional()?)
+            Ok(
+                c.prepare_cached(&format!("SELECT {USER_COLS} FROM users WHERE email = ?1"))?
+                    .query_row([email], user_row)
+                    .optional()?,
+            )
         })
         .await
     }
@@ -325,7 +359,8 @@ impl Store for SqliteStore {
     async fn users(&self, ids: &[Id]) -> StoreResult<Vec<UserRecord>> {
         let ids = ids.to_vec();
         self.read(move |c| {
-            let mut stmt = c.prepare_cached(&format!("SELECT {USER_COLS} FROM users WHERE id = ?1"))?;
+            let mut stmt =
+                c.prepare_cached(&format!("SELECT {USER_COLS} FROM users WHERE id = ?1"))?;
             let mut out = Vec::with_capacity(ids.len());
             for id in ids {
                 if let Some(u) = stmt.query_row([id], user_row).optional()? {
@@ -466,7 +501,12 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn messages(&self, conversation: Id, limit: i64, offset: i64) -> StoreResult<Vec<Message>> {
+    async fn messages(
+        &self,
+        conversation: Id,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<Vec<Message>> {
         self.read(move |c| Ok(message_page(c, conversation, limit, offset)?))
             .await
     }
@@ -694,8 +734,14 @@ mod tests {
     async fn one_conversation_per_pair_keeps_first_booking() {
         let (_d, s) = store().await;
         let (a, b) = (user(&s, "a@x").await, user(&s, "b@x").await);
-        let (c1, new1) = s.get_or_create_conversation(a, b, Some(7), Timestamp::now()).await.unwrap();
-        let (c2, new2) = s.get_or_create_conversation(b, a, Some(9), Timestamp::now()).await.unwrap();
+        let (c1, new1) = s
+            .get_or_create_conversation(a, b, Some(7), Timestamp::now())
+            .await
+            .unwrap();
+        let (c2, new2) = s
+            .get_or_create_conversation(b, a, Some(9), Timestamp::now())
+            .await
+            .unwrap();
         assert!(new1 && !new2);
         assert_eq!(c1.id, c2.id);
         assert_eq!(c2.booking_id, Some(7));
@@ -705,7 +751,10 @@ mod tests {
     async fn client_id_deduplicates_per_sender() {
         let (_d, s) = store().await;
         let (a, b) = (user(&s, "a@x").await, user(&s, "b@x").await);
-        let (c, _) = s.get_or_create_conversation(a, b, None, Timestamp::now()).await.unwrap();
+        let (c, _) = s
+            .get_or_create_conversation(a, b, None, Timestamp::now())
+            .await
+            .unwrap();
         let msg = |sender, key: &str| NewMessage {
             conversation_id: c.id,
             sender_id: sender,

@@ -1,0 +1,412 @@
+//! Video calls over REST: shapes, SYSTEM messages, endings, the missed-call timer.
+
+use crate::util::*;
+use nursecare_server::Settings;
+use nursecare_wire::Role;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+async fn pair(s: &TestServer) -> (User, User, i64) {
+    let nurse = s.user("nurse@c.test", Role::Nurse).await;
+    let patient = s.user("patient@c.test", Role::Patient).await;
+    let conv = s.conversation(&nurse, &patient).await;
+    (nurse, patient, conv)
+}
+
+async fn system_messages(s: &TestServer, token: &str, conv: i64) -> Vec<(String, i64, bool)> {
+    let page = s
+        .get(
+            &format!("/messaging/conversations/{conv}/messages?limit=100"),
+            token,
+        )
+        .await
+        .json();
+    let mut v: Vec<(String, i64, bool)> = page
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["type"] == "SYSTEM")
+        .map(|m| {
+            (
+                m["content"].as_str().unwrap().to_owned(),
+                m["senderId"].as_i64().unwrap(),
+                m["read"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    v.reverse();
+    v
+}
+
+#[tokio::test]
+async fn start_accept_end_with_system_messages() {
+    let s = TestServer::start().await;
+    let (nurse, patient, conv) = pair(&s).await;
+
+    let r = s
+        .post(
+            "/video-calls/start",
+            &nurse.token,
+            json!({"conversationId": conv}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let call = r.json();
+    let mut keys: Vec<&str> = call
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "conversationId",
+            "createdAt",
+            "duration",
+            "endedAt",
+            "id",
+            "jitsiUrl",
+            "roomName",
+            "startedAt",
+            "startedBy",
+            "status",
+            "updatedAt"
+        ]
+    );
+    let room = call["roomName"].as_str().unwrap().to_owned();
+    let prefix = format!("nursecare-{conv}-");
+    let hex = room.strip_prefix(&prefix).expect("room format");
+    assert!(
+        hex.len() == 16
+            && hex
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+    );
+    assert_eq!(call["jitsiUrl"], format!("https://meet.jit.si/{room}"));
+    assert_eq!(
+        (
+            call["status"].as_str(),
+            call["endedAt"].clone(),
+            call["duration"].clone()
+        ),
+        (Some("ONGOING"), Value::Null, Value::Null)
+    );
+    assert_eq!(call["startedBy"], nurse.id);
+    let id = call["id"].as_i64().unwrap();
+
+    let ongoing = s
+        .get(
+            &format!("/video-calls/conversation/{conv}/ongoing"),
+            &patient.token,
+        )
+        .await;
+    assert_eq!(ongoing.json()["id"], id);
+
+    let r = s
+        .post(
+            "/video-calls/accept",
+            &patient.token,
+            json!({"roomName": room}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    assert_eq!(r.json()["status"], "ONGOING");
+    assert!(r.json()["jitsiUrl"].is_string());
+
+    let by_room = s
+        .get(&format!("/video-calls/room/{room}"), &patient.token)
+        .await
+        .json();
+    assert_eq!(by_room["id"], id);
+    assert_eq!(by_room["conversation"]["id"], conv);
+    assert_eq!(
+        by_room["conversation"]["participants"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    let r = s
+        .patch(&format!("/video-calls/{id}/end"), &patient.token)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let ended = r.json();
+    assert_eq!(ended["status"], "ENDED");
+    assert!(ended["endedAt"].is_string());
+    assert_eq!(ended["duration"], 0);
+
+    // After the end: no ongoing call, an empty 200 body without content type.
+    let none = s
+        .get(
+            &format!("/video-calls/conversation/{conv}/ongoing"),
+            &patient.token,
+        )
+        .await;
+    assert_eq!(
+        (none.status, none.text.as_str(), none.content_type.clone()),
+        (StatusCode::OK, "", None)
+    );
+    let unknown = s
+        .get(
+            "/video-calls/room/nursecare-1-0000000000000000",
+            &patient.token,
+        )
+        .await;
+    assert_eq!(
+        (unknown.status, unknown.text.as_str()),
+        (StatusCode::OK, "")
+    );
+
+    assert_eq!(
+        system_messages(&s, &nurse.token, conv).await,
+        [
+            ("VIDEO_CALL_STARTED".to_owned(), nurse.id, true),
+            ("VIDEO_CALL_JOINED".to_owned(), patient.id, true),
+            ("VIDEO_CALL_ENDED:0s".to_owned(), nurse.id, true),
+        ],
+        "senders: starter for STARTED/ENDED, the actor for JOINED; always read"
+    );
+    // SYSTEM messages never count as unread.
+    assert_eq!(
+        s.get("/messaging/unread-count", &patient.token)
+            .await
+            .json(),
+        json!({"count": 0})
+    );
+
+    // A second /end adds nothing (B.9).
+    let again = s
+        .patch(&format!("/video-calls/{id}/end"), &nurse.token)
+        .await;
+    assert_eq!(again.json()["endedAt"], ended["endedAt"]);
+    assert_eq!(system_messages(&s, &nurse.token, conv).await.len(), 3);
+
+    let history = s
+        .get(
+            &format!("/video-calls/conversation/{conv}/history"),
+            &nurse.token,
+        )
+        .await
+        .json();
+    assert_eq!(history.as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn reject_and_missed_are_idempotent() {
+    let s = TestServer::start().await;
+    let (nurse, patient, conv) = pair(&s).await;
+    let first = s
+        .post(
+            "/video-calls/start",
+            &nurse.token,
+            json!({"conversationId": conv}),
+        )
+        .await
+        .json();
+    let r = s
+        .patch(
+            &format!("/video-calls/{}/reject", first["id"]),
+            &patient.token,
+        )
+        .await;
+    assert_eq!(r.json()["status"], "MISSED");
+    assert!(r.json()["endedAt"].is_string());
+    let r2 = s
+        .patch(
+            &format!("/video-calls/{}/reject", first["id"]),
+            &patient.token,
+        )
+        .await;
+    assert_eq!(r2.json(), r.json(), "answered as it is");
+    let missed = s
+        .patch(
+            &format!("/video-calls/{}/missed", first["id"]),
+            &nurse.token,
+        )
+        .await;
+    assert_eq!(missed.json()["status"], "MISSED");
+
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let second = s
+        .post(
+            "/video-calls/start",
+            &nurse.token,
+            json!({"conversationId": conv}),
+        )
+        .await
+        .json();
+    let m = s
+        .patch(
+            &format!("/video-calls/{}/missed", second["id"]),
+            &nurse.token,
+        )
+        .await
+        .json();
+    assert_eq!(m["status"], "MISSED");
+
+    let sys: Vec<String> = system_messages(&s, &nurse.token, conv)
+        .await
+        .into_iter()
+        .map(|m| m.0)
+        .collect();
+    assert_eq!(
+        sys,
+        [
+            "VIDEO_CALL_STARTED",
+            "VIDEO_CALL_REJECTED",
+            "VIDEO_CALL_STARTED",
+            "VIDEO_CALL_MISSED"
+        ]
+    );
+    let history = s
+        .get(
+            &format!("/video-calls/conversation/{conv}/history"),
+            &nurse.token,
+        )
+        .await
+        .json();
+    let ids: Vec<&Value> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["id"])
+        .collect();
+    assert_eq!(ids, [&second["id"], &first["id"]], "startedAt desc");
+}
+
+#[tokio::test]
+async fn unknown_call_ids_answer_404() {
+    let s = TestServer::start().await;
+    let (nurse, _, _) = pair(&s).await;
+    for verb in ["end", "reject", "missed"] {
+        let r = s
+            .patch(&format!("/video-calls/999/{verb}"), &nurse.token)
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{verb}");
+    }
+    let r = s
+        .post(
+            "/video-calls/accept",
+            &nurse.token,
+            json!({"roomName": "nursecare-1-ffffffffffffffff"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn unanswered_call_turns_missed_and_tells_both() {
+    let s = TestServer::start_with(Settings {
+        missed_after: Duration::from_millis(600),
+        ..Settings::default()
+    })
+    .await;
+    let (nurse, patient, conv) = pair(&s).await;
+    let nurse_sock = s.registered(&nurse).await;
+    let patient_sock = s.registered(&patient).await;
+    let call = s
+        .post(
+            "/video-calls/start",
+            &nurse.token,
+            json!({"conversationId": conv}),
+        )
+        .await
+        .json();
+    let id = call["id"].as_i64().unwrap();
+    for sock in [&nurse_sock, &patient_sock] {
+        let m = sock.expect("videoCallMissed").await;
+        assert_eq!(m.data(), &json!({"callId": id, "conversationId": conv}));
+        let r = sock.expect("refreshMessages").await;
+        assert_eq!(r.data(), &json!({"conversationId": conv}));
+    }
+    let history = s
+        .get(
+            &format!("/video-calls/conversation/{conv}/history"),
+            &nurse.token,
+        )
+        .await
+        .json();
+    assert_eq!(history[0]["status"], "MISSED");
+    let sys = system_messages(&s, &nurse.token, conv).await;
+    assert_eq!(
+        sys.last().unwrap(),
+        &("VIDEO_CALL_MISSED".to_owned(), nurse.id, true)
+    );
+
+    // An answered call is not timed out.
+    let call = s
+        .post(
+            "/video-calls/start",
+            &nurse.token,
+            json!({"conversationId": conv}),
+        )
+        .await
+        .json();
+    s.post(
+        "/video-calls/accept",
+        &patient.token,
+        json!({"roomName": call["roomName"]}),
+    )
+    .await;
+    nurse_sock.quiet("videoCallMissed").await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let ongoing = s
+        .get(
+            &format!("/video-calls/conversation/{conv}/ongoing"),
+            &nurse.token,
+        )
+        .await
+        .json();
+    assert_eq!(ongoing["id"], call["id"]);
+}
+
+#[tokio::test]
+async fn stale_unanswered_calls_are_swept_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let (conv, nurse_token, id) = {
+        let mut s = TestServer::start_on(
+            db.clone(),
+            Settings {
+                missed_after: Duration::from_secs(3600),
+                ..Settings::default()
+            },
+        )
+        .await;
+        let (nurse, _, conv) = pair(&s).await;
+        let call = s
+            .post(
+                "/video-calls/start",
+                &nurse.token,
+                json!({"conversationId": conv}),
+            )
+            .await
+            .json();
+        s.stop().await;
+        (conv, nurse.token, call["id"].as_i64().unwrap())
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let mut s = TestServer::start_on(
+        db,
+        Settings {
+            missed_after: Duration::from_millis(10),
+            ..Settings::default()
+        },
+    )
+    .await;
+    // The sweep runs before the server answers.
+    let history = s
+        .get(
+            &format!("/video-calls/conversation/{conv}/history"),
+            &nurse_token,
+        )
+        .await
+        .json();
+    assert_eq!(history[0]["id"], id);
+    assert_eq!(history[0]["status"], "MISSED");
+    s.stop().await;
+}

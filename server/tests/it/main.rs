@@ -1,0 +1,12 @@
+//! The server's integration tests: one binary (faster to build), one module per concern.
+//! New tests go in the module of what they test; `util` holds the harness.
+
+mod authz;
+mod calls;
+mod compat;
+mod input;
+mod node;
+mod rest;
+mod restart;
+mod socket;
+mod util;
