@@ -9,6 +9,7 @@ pub mod auth;
 pub mod calls;
 pub mod demo;
 pub mod error;
+pub mod logging;
 pub mod login_limit;
 pub mod presence;
 pub mod realtime;

@@ -3,12 +3,13 @@
 use anyhow::Context;
 use clap::Parser;
 use nursecare_server::store::sqlite::SqliteStore;
+use nursecare_server::store::{NewUser, Store};
 use nursecare_server::{Server, Settings, SocketTimings, demo, secret};
+use nursecare_wire::Role;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use tracing_subscriber::EnvFilter;
 
 /// A NurseCare-compatible backend: REST and Socket.io on one port, SQLite storage.
 #[derive(Parser, Debug)]
@@ -35,6 +36,29 @@ struct Args {
     /// Base URL of the Jitsi server written into `jitsiUrl`.
     #[arg(long, default_value = "https://meet.jit.si")]
     jitsi_url: String,
+    /// Make an ADMIN account with this email (password from NURSECARE_ADMIN_PASSWORD) and exit.
+    #[arg(long, value_name = "EMAIL")]
+    create_admin: Option<String>,
+}
+
+/// ADMIN accounts are the operator's to make (clients cannot register one).
+async fn create_admin(store: &SqliteStore, email: String) -> anyhow::Result<()> {
+    let password = std::env::var("NURSECARE_ADMIN_PASSWORD")
+        .context("set NURSECARE_ADMIN_PASSWORD to the new admin's password")?;
+    anyhow::ensure!(
+        password.chars().count() >= 6,
+        "the password must be at least 6 characters"
+    );
+    let user = store
+        .create_user(NewUser {
+            email,
+            name: None,
+            role: Role::Admin,
+            password_hash: nursecare_server::auth::hash_password(password).await?,
+        })
+        .await?;
+    println!("created ADMIN {} (id {})", user.email, user.id);
+    Ok(())
 }
 
 fn default_db(demo: bool) -> anyhow::Result<PathBuf> {
@@ -47,18 +71,17 @@ fn default_db(demo: bool) -> anyhow::Result<PathBuf> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| EnvFilter::new("nursecare_server=info,warn")),
-        )
-        .init();
+    // Logs go to stderr; stdout carries only the demo banner and --create-admin's answer.
+    nursecare_server::logging::init();
     let args = Args::parse();
     let db = match args.db {
         Some(p) => p,
         None => default_db(args.demo)?,
     };
     let store = SqliteStore::open(&db).with_context(|| format!("opening {}", db.display()))?;
+    if let Some(email) = args.create_admin {
+        return create_admin(&store, email).await;
+    }
     let secret_path = db.with_file_name("jwt-secret");
     let secret = secret::load_or_create(args.jwt_secret.as_deref(), &secret_path)?;
     if args.demo && demo::seed_if_empty(&store).await? {

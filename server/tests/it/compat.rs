@@ -251,3 +251,36 @@ async fn compat_keeps_membership_and_input_checks() {
     .await;
     sock.expect("exception").await;
 }
+
+#[tokio::test]
+async fn no_missed_call_timer() {
+    let s = TestServer::start_with(nursecare_server::Settings {
+        missed_after: std::time::Duration::from_millis(100),
+        ..compat()
+    })
+    .await;
+    let nurse = s.user("nurse@c.test", Role::Nurse).await;
+    let patient = s.user("patient@c.test", Role::Patient).await;
+    let conv = s.conversation(&nurse, &patient).await;
+    let sock = prod_socket(&s, &nurse).await;
+    let call = s
+        .post(
+            "/video-calls/start",
+            &nurse.token,
+            json!({"conversationId": conv}),
+        )
+        .await
+        .json();
+    sock.quiet("videoCallMissed").await;
+    let ongoing = s
+        .get(
+            &format!("/video-calls/conversation/{conv}/ongoing"),
+            &nurse.token,
+        )
+        .await
+        .json();
+    assert_eq!(
+        ongoing["id"], call["id"],
+        "unanswered calls stay ONGOING, as in production"
+    );
+}

@@ -5,6 +5,7 @@ mod authz;
 mod calls;
 mod compat;
 mod input;
+mod logs;
 mod node;
 mod rest;
 mod restart;

@@ -381,3 +381,139 @@ impl Sock {
         let _ = self.client.disconnect().await;
     }
 }
+
+/// The real `nursecare-server` binary in a child process, for tests that kill it or read its
+/// logs. `Drop` kills it.
+pub struct ServerProcess {
+    pub child: std::process::Child,
+    pub base: String,
+    port: u16,
+}
+
+/// The secret the child processes sign with.
+pub const PROCESS_JWT: &str = "process-test-secret-0123456789";
+
+impl ServerProcess {
+    /// Starts the binary on `db` and waits until it answers.
+    pub async fn start(
+        db: &std::path::Path,
+        env: &[(&str, &str)],
+        stderr: std::process::Stdio,
+    ) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        Self::start_on_port(db, port, env, stderr).await
+    }
+
+    /// Starts it again on the same port (after a kill).
+    pub async fn restart(&mut self, db: &std::path::Path) {
+        self.kill();
+        let fresh = Self::start_on_port(db, self.port, &[], std::process::Stdio::null()).await;
+        *self = fresh;
+    }
+
+    async fn start_on_port(
+        db: &std::path::Path,
+        port: u16,
+        env: &[(&str, &str)],
+        stderr: std::process::Stdio,
+    ) -> Self {
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_nursecare-server"))
+            .args([
+                "--db",
+                db.to_str().unwrap(),
+                "--bind",
+                &format!("127.0.0.1:{port}"),
+                "--jwt-secret",
+                PROCESS_JWT,
+            ])
+            .envs(env.iter().copied())
+            .stdout(std::process::Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        let http = reqwest::Client::new();
+        for _ in 0..200 {
+            if http
+                .get(format!("{base}/messaging/unread-count"))
+                .send()
+                .await
+                .is_ok()
+            {
+                return Self { child, base, port };
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("server did not come up at {base}");
+    }
+
+    /// SIGKILL: no shutdown, no flush.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Value {
+        let mut r = reqwest::Client::new()
+            .post(format!("{}{path}", self.base))
+            .json(&body);
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r.send().await.unwrap().json().await.unwrap()
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Value {
+        reqwest::Client::new()
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// Registers and logs in a user.
+    pub async fn user(&self, email: &str, password: &str, role: &str) -> User {
+        let reg = self
+            .post(
+                "/auth/register",
+                None,
+                json!({"email": email, "password": password, "role": role}),
+            )
+            .await;
+        let login = self
+            .post(
+                "/auth/login",
+                None,
+                json!({"email": email, "password": password}),
+            )
+            .await;
+        User {
+            id: reg["id"].as_i64().unwrap(),
+            token: login["accessToken"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// A registered socket of `user`.
+    pub async fn socket(&self, user: &User) -> Sock {
+        let sock = Sock::connect_to(&self.base, Some(&user.token))
+            .await
+            .expect("connect");
+        sock.emit("register", json!({"userId": user.id})).await;
+        sock.expect("registered").await;
+        sock
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
