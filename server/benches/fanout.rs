@@ -277,18 +277,17 @@ async fn handshake(url: &str, token: &str, user: i64) -> WsStream {
     .await
     .unwrap();
     loop {
-        let t = next_text(&mut ws).await;
-        if t == "2" {
-            ws.send(Ws::text("3")).await.unwrap();
-        } else if t.starts_with("42[\"registered\"") {
+        if next_text(&mut ws).await.starts_with("42[\"registered\"") {
             return ws;
         }
     }
 }
 
+/// The next text frame that is not an Engine.IO ping (pings are answered on the way).
 async fn next_text(ws: &mut WsStream) -> String {
     loop {
         match ws.next().await {
+            Some(Ok(Ws::Text(t))) if t.as_str() == "2" => ws.send(Ws::text("3")).await.unwrap(),
             Some(Ok(Ws::Text(t))) => return t.as_str().to_owned(),
             Some(Ok(_)) => continue,
             other => panic!("connection ended during handshake: {other:?}"),

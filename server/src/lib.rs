@@ -19,6 +19,7 @@ pub mod state;
 pub mod store;
 
 use axum::Router;
+use axum::serve::ListenerExt;
 use socketioxide::SocketIo;
 use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
@@ -105,6 +106,13 @@ impl Server {
             let _ = stopping_tx.send(());
             io.close().await;
         };
+        // Small frames (a typing flag, a message) must go out at once: without TCP_NODELAY,
+        // Nagle's algorithm and delayed ACKs hold them for up to 40 ms.
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "TCP_NODELAY not set");
+            }
+        });
         let serve = axum::serve(
             listener,
             self.router

@@ -17,7 +17,7 @@ use serde_json::Value;
 use socketioxide::extract::SocketRef;
 
 use super::inbox::Received;
-use super::routing::{conversation_room, member_rooms, user_room};
+use super::routing::{conversation_room, emit_to, member_rooms, user_room};
 use super::{RegisteredUser, TokenUser};
 use crate::access;
 use crate::error::{ApiError, ApiResult};
@@ -209,7 +209,7 @@ async fn announce(state: &AppState, user: Id, online: bool) -> ApiResult<()> {
         last_seen: Some(now),
     };
     let rooms = peers.into_iter().map(user_room).collect::<Vec<_>>();
-    broadcast(state.io.to(rooms), ev::USER_STATUS_CHANGED, &payload).await;
+    emit_to(state, rooms, ev::USER_STATUS_CHANGED, &payload).await;
     Ok(())
 }
 
@@ -268,12 +268,7 @@ async fn send_message(state: &AppState, socket: &SocketRef, p: SendMessage) -> A
             "message stored"
         );
         // Every socket of every participant, the sender's own included.
-        broadcast(
-            state.io.to(member_rooms(&members)),
-            ev::NEW_MESSAGE,
-            &message,
-        )
-        .await;
+        emit_to(state, member_rooms(&members), ev::NEW_MESSAGE, &message).await;
     } else {
         // A retry: answer with what is stored, to the retrying socket only.
         reply(socket, ev::NEW_MESSAGE, &message);
@@ -401,8 +396,9 @@ async fn refresh(state: &AppState, socket: &SocketRef, members: &ConversationMem
         )
         .await;
     } else {
-        broadcast(
-            state.io.to(conversation_room(members.id)),
+        emit_to(
+            state,
+            vec![conversation_room(members.id)],
             ev::REFRESH_MESSAGES,
             &NO_PAYLOAD,
         )
@@ -479,8 +475,9 @@ async fn call_action(
         broadcast(socket.to(member_rooms(&members)), event, &extended).await;
         reply(socket, event, &extended);
     } else {
-        broadcast(
-            state.io.to(conversation_room(members.id)),
+        emit_to(
+            state,
+            vec![conversation_room(members.id)],
             event,
             &production,
         )

@@ -5,6 +5,10 @@
 //! event goes through one queue per socket instead: the [`Inbound`] extractor runs
 //! synchronously in the socket's receive loop, in arrival order, and pushes the event onto the
 //! socket's queue; one task per socket drains it.
+//!
+//! The queue is bounded: a client that sends faster than the server stores is disconnected
+//! rather than allowed to grow the server's memory (a well-behaved client reconnects and resends
+//! what was not acknowledged).
 
 use serde_json::Value;
 use socketioxide::adapter::LocalAdapter;
@@ -24,9 +28,12 @@ pub struct Received {
     pub data: Option<Value>,
 }
 
+/// Events a socket may have waiting before it is cut off.
+pub const CAPACITY: usize = 1024;
+
 /// The sending half of a socket's queue, kept in the socket's extensions.
 #[derive(Clone)]
-pub struct InboxSender(pub mpsc::UnboundedSender<Received>);
+pub struct InboxSender(pub mpsc::Sender<Received>);
 
 /// Extractor whose only job is the side effect of queueing the event in arrival order.
 pub struct Inbound;
@@ -46,11 +53,19 @@ impl FromMessageParts<LocalAdapter> for Inbound {
         };
         match (event, s.extensions.get::<InboxSender>()) {
             (Ok(event), Some(tx)) => {
-                // A closed queue means the socket is going away; dropping the event is right.
-                let _ = tx.0.send(Received {
+                let received = Received {
                     event,
                     data: data.ok(),
-                });
+                };
+                match tx.0.try_send(received) {
+                    Ok(()) => {}
+                    Err(mpsc::error::TrySendError::Full(_)) => {
+                        tracing::warn!(socket = %s.id, "event queue full; disconnecting the socket");
+                        let _ = s.clone().disconnect();
+                    }
+                    // Closed: the socket is going away; dropping the event is right.
+                    Err(mpsc::error::TrySendError::Closed(_)) => {}
+                }
             }
             (Err(e), _) => tracing::debug!(error = %e, "unreadable event name; dropped"),
             (_, None) => {}

@@ -50,7 +50,7 @@ impl std::fmt::Display for Refused {
 /// The receiving half of a socket's queue, parked by [`prepare`] until [`connected`] starts
 /// the worker.
 #[derive(Clone)]
-struct ParkedInbox(Arc<std::sync::Mutex<Option<mpsc::UnboundedReceiver<inbox::Received>>>>);
+struct ParkedInbox(Arc<std::sync::Mutex<Option<mpsc::Receiver<inbox::Received>>>>);
 
 /// Registers the `/` namespace on `io`.
 pub fn attach(io: &SocketIo, state: Arc<AppState>) {
@@ -88,7 +88,7 @@ fn prepare(
             }
         };
     }
-    let (tx, rx) = mpsc::unbounded_channel();
+    let (tx, rx) = mpsc::channel(inbox::CAPACITY);
     socket.extensions.insert(InboxSender(tx));
     socket
         .extensions
@@ -113,7 +113,7 @@ async fn connected(state: Arc<AppState>, socket: SocketRef) {
         let sid = socket.id;
         let timer = tokio::spawn(async move {
             tokio::time::sleep(std::time::Duration::from_secs(remaining)).await;
-            if let Some(s) = io.get_socket(sid) {
+            if let Some(s) = io.of("/").and_then(|root| root.get_socket(sid)) {
                 tracing::info!(socket = %sid, "token expired; disconnecting");
                 let _ = s.disconnect();
             }

@@ -29,14 +29,18 @@ pub fn member_rooms(members: &ConversationMembers) -> Vec<String> {
 }
 
 /// Emits to rooms through the `io` handle, logging (not failing) on a broadcast error: the
-/// data is stored already, and a client that missed it re-fetches on reconnect.
+/// data is stored already, and a client that missed it re-fetches on reconnect. Once shutdown
+/// has closed the namespace there is nobody to tell (and `io.to` would panic then).
 pub async fn emit_to<T: Serialize + ?Sized>(
     state: &AppState,
     rooms: Vec<String>,
     event: &str,
     data: &T,
 ) {
-    if let Err(e) = state.io.to(rooms).emit(event, data).await {
+    let Some(root) = state.io.of("/") else {
+        return;
+    };
+    if let Err(e) = root.to(rooms).emit(event, data).await {
         tracing::warn!(event, error = %e, "broadcast failed");
     }
 }

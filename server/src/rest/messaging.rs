@@ -56,7 +56,7 @@ pub async fn messages(
     ApiPath(id): ApiPath<Id>,
     Query(query): Query<HashMap<String, String>>,
 ) -> ApiResult<Json<Vec<Message>>> {
-    let limit = number_param(&query, "limit", 50, 1, MAX_LIMIT)?;
+    let limit = number_param(&query, "limit", 50, 0, MAX_LIMIT)?;
     let offset = number_param(&query, "offset", 0, 0, i64::MAX)?;
     access::conversation(&state, id, me.id()).await?;
     Ok(Json(state.store.messages(id, limit, offset).await?))

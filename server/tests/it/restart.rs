@@ -65,3 +65,36 @@ async fn nothing_acknowledged_is_lost_when_killed() {
     assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
     assert_eq!(stored.len(), page.len(), "no duplicates");
 }
+
+#[tokio::test]
+async fn sigterm_shuts_down_gracefully() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let mut server = ServerProcess::start(&db, &[], Stdio::null()).await;
+    let nurse = server.user("n@c.test", "secret-pw", "NURSE").await;
+    let _sock = server.socket(&nurse).await;
+    // SAFETY: kill(2) on our own child's pid.
+    unsafe {
+        libc::kill(server.child.id() as i32, libc::SIGTERM);
+    }
+    let mut status = None;
+    for _ in 0..100 {
+        if let Some(s) = server.child.try_wait().unwrap() {
+            status = Some(s);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let status = status.expect("exited within 5 s despite an open socket");
+    assert!(status.success(), "{status:?}");
+    // The database is intact and usable by the next start.
+    let server = ServerProcess::start(&db, &[], Stdio::null()).await;
+    let login = server
+        .post(
+            "/auth/login",
+            None,
+            json!({"email": "n@c.test", "password": "secret-pw"}),
+        )
+        .await;
+    assert!(login["accessToken"].is_string());
+}
