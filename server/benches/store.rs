@@ -55,6 +55,16 @@ async fn main() {
 
     let t = Instant::now();
     for _ in 0..N {
+        store.set_last_seen(ids[0], Timestamp::now()).await.unwrap();
+    }
+    let e = t.elapsed();
+    println!(
+        "trivial write (set_last_seen): {:.1} µs each",
+        e.as_micros() as f64 / N as f64
+    );
+
+    let t = Instant::now();
+    for _ in 0..N {
         store.members(c.id).await.unwrap();
     }
     let e = t.elapsed();

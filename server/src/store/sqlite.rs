@@ -1,15 +1,19 @@
 //! [`Store`] on SQLite (rusqlite, the workspace's one SQLite build).
 //!
-//! One writer connection behind a mutex (SQLite has one writer anyway; taking turns in our
-//! process is cheaper than `SQLITE_BUSY` retries) and a few read-only connections, which WAL lets
-//! run beside the writer. All SQLite work runs on tokio's blocking pool, never on the async
+//! Writes go to one writer thread that owns the write connection (SQLite has one writer
+//! anyway). It takes every write waiting in its queue, runs each in a savepoint of one
+//! transaction and commits them together (group commit): under load one commit serves many
+//! messages, and a failing write rolls back only its own savepoint. Callers hear back only after
+//! the commit, so an acknowledgement always means durable. Reads use a few read-only connections
+//! on tokio's blocking pool, which WAL lets run beside the writer; nothing blocks the async
 //! runtime. WAL with `synchronous=NORMAL`: a committed transaction survives the process being
 //! killed (it may not survive a power cut, which is the documented trade of NORMAL).
 
 use super::*;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, Transaction, params};
+use std::panic::AssertUnwindSafe;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, mpsc as std_mpsc};
 use tokio::sync::Semaphore;
 
 /// The schema ladder: entry N-1 moves the file from version N-1 to N.
@@ -18,14 +22,23 @@ const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
 /// How many read connections to keep.
 const READERS: usize = 4;
 
+/// Most writes committed together.
+const MAX_BATCH: usize = 256;
+
+/// What the writer thread runs: a write given the batch's transaction (or `None` when the
+/// batch could not begin), answering the callback that reports the outcome after the commit.
+type Job = Box<dyn FnOnce(Option<&Transaction<'_>>) -> Finish + Send>;
+/// Reports a job's outcome; `true` when the batch committed.
+type Finish = Box<dyn FnOnce(bool) + Send>;
+
 /// How many messages a conversation carries in the list and in get-or-create.
 const CONVERSATION_MESSAGES: i64 = 50;
 
 /// SQLite storage.
 #[derive(Clone)]
 pub struct SqliteStore {
-    /// The one connection that writes.
-    writer: Arc<Mutex<Connection>>,
+    /// The queue of the writer thread, which owns the one connection that writes.
+    writer: std_mpsc::Sender<Job>,
     /// Idle read-only connections; `permits` counts them so a reader waits instead of spinning.
     readers: Arc<Mutex<Vec<Connection>>>,
     permits: Arc<Semaphore>,
@@ -51,8 +64,12 @@ impl SqliteStore {
             set_pragmas(&r)?;
             readers.push(r);
         }
+        let (jobs, queue) = std_mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || write_loop(writer, queue))?;
         Ok(Self {
-            writer: Arc::new(Mutex::new(writer)),
+            writer: jobs,
             readers: Arc::new(Mutex::new(readers)),
             permits: Arc::new(Semaphore::new(READERS)),
         })
@@ -84,26 +101,89 @@ impl SqliteStore {
         .map_err(|_| StoreError::Worker)?
     }
 
-    /// Runs `f` in one write transaction, off the async runtime.
+    /// Runs `f` atomically (in its own savepoint) on the writer thread; answers after the
+    /// commit.
     async fn write<T, F>(&self, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&Transaction<'_>) -> StoreResult<T> + Send + 'static,
     {
-        let writer = self.writer.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = writer.lock().map_err(|_| StoreError::Worker)?;
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let out = f(&tx)?;
-            tx.commit()?;
-            Ok(out)
-        })
-        .await
-        .map_err(|_| StoreError::Worker)?
+        let (reply, answer) = tokio::sync::oneshot::channel::<StoreResult<T>>();
+        let job: Job = Box::new(move |tx| {
+            let result = match tx {
+                Some(tx) => in_savepoint(tx, f),
+                None => Err(StoreError::Worker),
+            };
+            Box::new(move |committed| {
+                let _ = reply.send(if committed {
+                    result
+                } else {
+                    Err(StoreError::Worker)
+                });
+            })
+        });
+        self.writer.send(job).map_err(|_| StoreError::Worker)?;
+        answer.await.map_err(|_| StoreError::Worker)?
+    }
+}
+
+/// Runs one write in a savepoint: its failure (or panic) undoes only its own changes.
+fn in_savepoint<T>(
+    tx: &Transaction<'_>,
+    f: impl FnOnce(&Transaction<'_>) -> StoreResult<T>,
+) -> StoreResult<T> {
+    tx.execute_batch("SAVEPOINT job")?;
+    let out = std::panic::catch_unwind(AssertUnwindSafe(|| f(tx))).unwrap_or_else(|_| {
+        tracing::error!("a storage write panicked; rolled back");
+        Err(StoreError::Worker)
+    });
+    if out.is_err() {
+        tx.execute_batch("ROLLBACK TO job")?;
+    }
+    tx.execute_batch("RELEASE job")?;
+    out
+}
+
+/// The writer thread: batches waiting jobs into one transaction each, until every sender is
+/// gone.
+fn write_loop(mut conn: Connection, queue: std_mpsc::Receiver<Job>) {
+    while let Ok(first) = queue.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let finishes: Vec<Finish>;
+        let committed =
+            match conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate) {
+                Ok(tx) => {
+                    finishes = batch.into_iter().map(|job| job(Some(&tx))).collect();
+                    match tx.commit() {
+                        Ok(()) => true,
+                        Err(e) => {
+                            tracing::error!(error = %e, "commit failed");
+                            false
+                        }
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot begin a write transaction");
+                    finishes = batch.into_iter().map(|job| job(None)).collect();
+                    false
+                }
+            };
+        for finish in finishes {
+            finish(committed);
+        }
     }
 }
 
 fn set_pragmas(conn: &Connection) -> StoreResult<()> {
+    // Room for every statement this module prepares (the default 16 thrashes: re-preparing a
+    // join costs more than running it).
+    conn.set_prepared_statement_cache_capacity(64);
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;

@@ -249,8 +249,8 @@ async fn failed_logins_hit_429_with_retry_after() {
 async fn expired_socket_token_disconnects() {
     let s = TestServer::start().await;
     let nurse = s.user("nurse@c.test", Role::Nurse).await;
-    // A token that expires in one second, signed with the server's secret.
-    let iat = chrono::Utc::now().timestamp() - nursecare_server::auth::TOKEN_TTL_SECS + 1;
+    // A token that expires in three seconds, signed with the server's secret.
+    let iat = chrono::Utc::now().timestamp() - nursecare_server::auth::TOKEN_TTL_SECS + 3;
     let token = s
         .state
         .keys
@@ -260,7 +260,7 @@ async fn expired_socket_token_disconnects() {
     sock.emit("register", json!({"userId": nurse.id})).await;
     sock.expect("registered").await;
     let mut closed = false;
-    for _ in 0..40 {
+    for _ in 0..80 {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         if s.state.io.sockets().is_empty() {
             closed = true;

@@ -16,7 +16,7 @@ CREATE TABLE conversations (
     created_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL
 );
-CREATE INDEX conversations_updated ON conversations (updated_at DESC, id DESC);
+-- No index on updated_at: every message bumps it, and a user's few conversations sort in memory.
 
 CREATE TABLE participants (
     id              INTEGER PRIMARY KEY,
