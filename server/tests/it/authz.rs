@@ -8,10 +8,8 @@ use serde_json::json;
 #[tokio::test]
 async fn third_user_gets_403_everywhere() {
     let s = TestServer::start().await;
-    let nurse = s.user("nurse@c.test", Role::Nurse).await;
-    let patient = s.user("patient@c.test", Role::Patient).await;
+    let (nurse, _patient, conv) = s.pair().await;
     let eve = s.user("eve@c.test", Role::Patient).await;
-    let conv = s.conversation(&nurse, &patient).await;
     let call = s
         .post(
             "/video-calls/start",
@@ -86,10 +84,8 @@ async fn third_user_gets_403_everywhere() {
 #[tokio::test]
 async fn third_user_socket_events_are_refused() {
     let s = TestServer::start().await;
-    let nurse = s.user("nurse@c.test", Role::Nurse).await;
-    let patient = s.user("patient@c.test", Role::Patient).await;
+    let (nurse, _patient, conv) = s.pair().await;
     let eve = s.user("eve@c.test", Role::Patient).await;
-    let conv = s.conversation(&nurse, &patient).await;
     let nurse_sock = s.registered(&nurse).await;
     nurse_sock
         .emit("joinConversation", json!({"conversationId": conv}))
@@ -155,9 +151,7 @@ async fn socket_without_valid_token_is_refused() {
 #[tokio::test]
 async fn register_as_someone_else_is_refused_and_sender_id_is_ignored() {
     let s = TestServer::start().await;
-    let nurse = s.user("nurse@c.test", Role::Nurse).await;
-    let patient = s.user("patient@c.test", Role::Patient).await;
-    let conv = s.conversation(&nurse, &patient).await;
+    let (nurse, patient, conv) = s.pair().await;
     let sock = Sock::connect(&s, Some(&patient.token)).await.unwrap();
     sock.emit("register", json!({"userId": nurse.id})).await;
     assert_eq!(sock.expect("exception").await.data()["status"], "error");
@@ -179,9 +173,7 @@ async fn register_as_someone_else_is_refused_and_sender_id_is_ignored() {
 #[tokio::test]
 async fn system_messages_from_clients_and_self_made_admins_are_refused() {
     let s = TestServer::start().await;
-    let nurse = s.user("nurse@c.test", Role::Nurse).await;
-    let patient = s.user("patient@c.test", Role::Patient).await;
-    let conv = s.conversation(&nurse, &patient).await;
+    let (nurse, _patient, conv) = s.pair().await;
     let sock = s.registered(&nurse).await;
     for kind in ["SYSTEM", "IMAGE", "FILE"] {
         sock.emit(

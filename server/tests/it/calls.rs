@@ -2,17 +2,9 @@
 
 use crate::util::*;
 use nursecare_server::Settings;
-use nursecare_wire::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
-
-async fn pair(s: &TestServer) -> (User, User, i64) {
-    let nurse = s.user("nurse@c.test", Role::Nurse).await;
-    let patient = s.user("patient@c.test", Role::Patient).await;
-    let conv = s.conversation(&nurse, &patient).await;
-    (nurse, patient, conv)
-}
 
 async fn system_messages(s: &TestServer, token: &str, conv: i64) -> Vec<(String, i64, bool)> {
     let page = s
@@ -42,7 +34,7 @@ async fn system_messages(s: &TestServer, token: &str, conv: i64) -> Vec<(String,
 #[tokio::test]
 async fn start_accept_end_with_system_messages() {
     let s = TestServer::start().await;
-    let (nurse, patient, conv) = pair(&s).await;
+    let (nurse, patient, conv) = s.pair().await;
 
     let r = s
         .post(
@@ -198,7 +190,7 @@ async fn start_accept_end_with_system_messages() {
 #[tokio::test]
 async fn reject_and_missed_are_idempotent() {
     let s = TestServer::start().await;
-    let (nurse, patient, conv) = pair(&s).await;
+    let (nurse, patient, conv) = s.pair().await;
     let first = s
         .post(
             "/video-calls/start",
@@ -281,7 +273,7 @@ async fn reject_and_missed_are_idempotent() {
 #[tokio::test]
 async fn unknown_call_ids_answer_404() {
     let s = TestServer::start().await;
-    let (nurse, _, _) = pair(&s).await;
+    let (nurse, _, _) = s.pair().await;
     for verb in ["end", "reject", "missed"] {
         let r = s
             .patch(&format!("/video-calls/999/{verb}"), &nurse.token)
@@ -305,7 +297,7 @@ async fn unanswered_call_turns_missed_and_tells_both() {
         ..Settings::default()
     })
     .await;
-    let (nurse, patient, conv) = pair(&s).await;
+    let (nurse, patient, conv) = s.pair().await;
     let nurse_sock = s.registered(&nurse).await;
     let patient_sock = s.registered(&patient).await;
     let call = s
@@ -377,7 +369,7 @@ async fn stale_unanswered_calls_are_swept_at_start() {
             },
         )
         .await;
-        let (nurse, _, conv) = pair(&s).await;
+        let (nurse, _, conv) = s.pair().await;
         let call = s
             .post(
                 "/video-calls/start",

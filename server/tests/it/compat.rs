@@ -14,9 +14,7 @@ struct World {
 
 async fn world() -> World {
     let s = TestServer::start_with(compat()).await;
-    let nurse = s.user("nurse@c.test", Role::Nurse).await;
-    let patient = s.user("patient@c.test", Role::Patient).await;
-    let conv = s.conversation(&nurse, &patient).await;
+    let (nurse, patient, conv) = s.pair().await;
     World {
         s,
         nurse,
@@ -259,9 +257,7 @@ async fn no_missed_call_timer() {
         ..compat()
     })
     .await;
-    let nurse = s.user("nurse@c.test", Role::Nurse).await;
-    let patient = s.user("patient@c.test", Role::Patient).await;
-    let conv = s.conversation(&nurse, &patient).await;
+    let (nurse, _patient, conv) = s.pair().await;
     let sock = prod_socket(&s, &nurse).await;
     let call = s
         .post(

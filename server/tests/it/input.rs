@@ -1,16 +1,13 @@
 //! Bad input (Part B.7): each case answers 4xx with a message, and the server keeps serving.
 
 use crate::util::*;
-use nursecare_wire::Role;
 use reqwest::StatusCode;
 use serde_json::json;
 
 #[tokio::test]
 async fn bad_rest_bodies_answer_4xx_with_a_message() {
     let s = TestServer::start().await;
-    let nurse = s.user("nurse@c.test", Role::Nurse).await;
-    let patient = s.user("patient@c.test", Role::Patient).await;
-    let conv = s.conversation(&nurse, &patient).await;
+    let (nurse, patient, conv) = s.pair().await;
     let url = |p: &str| format!("{}{p}", s.base);
     let send = |path: &'static str, body: String| {
         s.raw()
@@ -127,9 +124,7 @@ async fn bad_rest_bodies_answer_4xx_with_a_message() {
 #[tokio::test]
 async fn bad_socket_payloads_answer_exception_and_the_socket_lives() {
     let s = TestServer::start().await;
-    let nurse = s.user("nurse@c.test", Role::Nurse).await;
-    let patient = s.user("patient@c.test", Role::Patient).await;
-    let conv = s.conversation(&nurse, &patient).await;
+    let (nurse, _patient, conv) = s.pair().await;
     let sock = s.registered(&nurse).await;
     let cases = [
         (

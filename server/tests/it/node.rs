@@ -2,7 +2,6 @@
 //! with `npm ci --prefix server/tests/node`).
 
 use crate::util::*;
-use nursecare_wire::Role;
 use serde_json::json;
 use std::path::Path;
 
@@ -14,9 +13,7 @@ async fn official_socket_io_client_speaks_to_the_server() {
         "socket.io-client is not installed: run `npm ci --prefix server/tests/node` (.ci/run does)"
     );
     let s = TestServer::start().await;
-    let nurse = s.user("nurse@c.test", Role::Nurse).await;
-    let patient = s.user("patient@c.test", Role::Patient).await;
-    let conv = s.conversation(&nurse, &patient).await;
+    let (nurse, patient, conv) = s.pair().await;
     let world = json!({
         "base": s.base,
         "nurse": {"id": nurse.id, "token": nurse.token},

@@ -13,9 +13,7 @@ struct World {
 
 async fn world() -> World {
     let s = TestServer::start().await;
-    let nurse = s.user("nurse@c.test", Role::Nurse).await;
-    let patient = s.user("patient@c.test", Role::Patient).await;
-    let conv = s.conversation(&nurse, &patient).await;
+    let (nurse, patient, conv) = s.pair().await;
     World {
         s,
         nurse,

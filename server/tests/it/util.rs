@@ -157,6 +157,14 @@ impl TestServer {
         User { id, token }
     }
 
+    /// The usual cast: a nurse, a patient, and their conversation.
+    pub async fn pair(&self) -> (User, User, i64) {
+        let nurse = self.user("nurse@c.test", Role::Nurse).await;
+        let patient = self.user("patient@c.test", Role::Patient).await;
+        let conv = self.conversation(&nurse, &patient).await;
+        (nurse, patient, conv)
+    }
+
     /// A conversation between two users (created by `a`); answers its id.
     pub async fn conversation(&self, a: &User, b: &User) -> i64 {
         let r = self
