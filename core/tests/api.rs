@@ -2,66 +2,28 @@
 //! dead port and a server that never answers.
 
 use nursecare_core::api::{ApiClient, ApiConfig, ApiError};
-use nursecare_server::store::sqlite::SqliteStore;
-use nursecare_server::{Server, Settings, SocketTimings};
+use nursecare_server::Settings;
 use nursecare_wire::rest::RegisterRequest;
 use nursecare_wire::{CallStatus, Role};
 use std::sync::Arc;
 use std::time::Duration;
 
-struct Running {
-    base: String,
-    _dir: tempfile::TempDir,
-    _stop: tokio::sync::oneshot::Sender<()>,
-}
+mod common;
+use common::{Running, fast};
 
-async fn server(settings: Settings) -> Running {
+async fn server(settings: Settings) -> (tempfile::TempDir, Running) {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("s.db")).unwrap();
-    let server = Server::new(
-        Arc::new(store),
-        b"core-test-secret-0123456789",
-        settings,
-        SocketTimings::default(),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server.run(listener, async {
-        let _ = stopped.await;
-    }));
-    Running {
-        base,
-        _dir: dir,
-        _stop: stop,
-    }
-}
-
-fn fast() -> ApiConfig {
-    ApiConfig {
-        connect_timeout: Duration::from_secs(2),
-        request_timeout: Duration::from_secs(2),
-        attempts: 2,
-        backoff: Duration::from_millis(50),
-    }
+    let r = Running::start(dir.path(), settings).await;
+    (dir, r)
 }
 
 async fn signed_in(api: &ApiClient, email: &str, role: Role) -> (ApiClient, i64) {
-    let reg = api
-        .register(&RegisterRequest {
-            email: email.into(),
-            password: "secret-pw".into(),
-            name: Some("N".into()),
-            role,
-        })
-        .await
-        .unwrap();
-    let login = api.login(email, "secret-pw").await.unwrap();
-    (api.with_token(&login.access_token), reg.id)
+    let (c, id, _) = common::signed_in(api, email, role).await;
+    (c, id)
 }
 
 async fn every_endpoint(settings: Settings) {
-    let s = server(settings).await;
+    let (_dir, s) = server(settings).await;
     let api = ApiClient::new(&s.base, fast()).unwrap();
     let (nurse, _) = signed_in(&api, "nurse@c.test", Role::Nurse).await;
     let (patient, patient_id) = signed_in(&api, "patient@c.test", Role::Patient).await;
@@ -142,7 +104,7 @@ async fn every_endpoint_against_production_compat() {
 
 #[tokio::test]
 async fn refusals_are_typed() {
-    let s = server(Settings::default()).await;
+    let (_dir, s) = server(Settings::default()).await;
     let api = ApiClient::new(&s.base, fast()).unwrap();
     let (nurse, _) = signed_in(&api, "nurse@c.test", Role::Nurse).await;
     let (_, patient_id) = signed_in(&api, "patient@c.test", Role::Patient).await;

@@ -1,0 +1,508 @@
+//! The Socket.io link: rust_socketio behind an adapter that owns the life cycle.
+//!
+//! rust_socketio's own life cycle cannot be trusted (see `shared/platform-notes.md`): its
+//! `connect()` returns before the namespace is accepted, a refused handshake is only an error
+//! event, a failed first connect is never retried, a dropped transport ends silently, emits
+//! while disconnected fail, and nothing is replayed. So one task here does it all, with the
+//! library's reconnection switched off:
+//!
+//! - connect with the token in the handshake and wait for the namespace's Connect;
+//! - `register` after every connect and read the features from `registered`;
+//! - re-join the open conversation after every reconnect (and only that one: joining marks
+//!   messages read);
+//! - `heartbeat` on a timer; a failed emit or a missing `heartbeatAck` means the link is dead;
+//! - a jump of the wall clock against the monotonic clock means the machine slept: reconnect;
+//! - reconnect with capped exponential back-off and jitter, also when the first connect fails;
+//! - a refused handshake (`unauthorized`) ends the session instead of retrying.
+//!
+//! Callbacks only forward to a channel (rust_socketio runs them one at a time). No acks are
+//! used. Decoded events come out of [`spawn`]'s receiver in arrival order.
+
+pub mod decode;
+
+use futures_util::FutureExt;
+use nursecare_wire::Id;
+use nursecare_wire::events::{UNAUTHORIZED, client as cev, features as feat};
+use rand::Rng;
+use rust_socketio::asynchronous::{Client, ClientBuilder};
+use rust_socketio::{Event, Payload};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant, SystemTime};
+use tokio::sync::{mpsc, oneshot, watch};
+
+pub use decode::{Malformed, ServerEvent};
+
+/// How the link behaves.
+#[derive(Debug, Clone)]
+pub struct SocketConfig {
+    /// The server's base URL (`http(s)://host[:port]`).
+    pub url: String,
+    /// The access token, sent in the handshake (production ignores it).
+    pub token: Option<String>,
+    /// The signed-in user, for `register`.
+    pub user_id: Id,
+    /// Interval of `heartbeat`.
+    pub heartbeat: Duration,
+    /// A link whose heartbeat is not answered within this is dead.
+    pub dead_after: Duration,
+    /// First reconnect delay.
+    pub backoff_min: Duration,
+    /// Longest reconnect delay.
+    pub backoff_max: Duration,
+    /// How long a connect (handshake and `registered`) may take.
+    pub connect_timeout: Duration,
+    /// How often to compare the wall clock with the monotonic clock.
+    pub wake_check: Duration,
+    /// A difference larger than this is a wake-up from sleep.
+    pub wake_jump: Duration,
+}
+
+impl SocketConfig {
+    /// Defaults for a desktop client: heartbeat every 25 s (the web client's is 30 s).
+    pub fn new(url: impl Into<String>, token: Option<String>, user_id: Id) -> Self {
+        Self {
+            url: url.into(),
+            token,
+            user_id,
+            heartbeat: Duration::from_secs(25),
+            dead_after: Duration::from_secs(10),
+            backoff_min: Duration::from_millis(500),
+            backoff_max: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(45),
+            wake_check: Duration::from_secs(5),
+            wake_jump: Duration::from_secs(15),
+        }
+    }
+}
+
+/// What the server offers (Part B.3); all false on production.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Features {
+    /// The handshake token is checked.
+    pub auth: bool,
+    /// Call events reach every socket of the participants.
+    pub user_ring: bool,
+    /// `sendMessage` takes a `clientId`.
+    pub client_id: bool,
+    /// REST read emits `messagesRead`.
+    pub read_events: bool,
+}
+
+impl Features {
+    fn from_list(list: Option<&[String]>) -> Self {
+        let has = |f: &str| list.is_some_and(|l| l.iter().any(|x| x == f));
+        Self {
+            auth: has(feat::AUTH),
+            user_ring: has(feat::USER_RING),
+            client_id: has(feat::CLIENT_ID),
+            read_events: has(feat::READ_EVENTS),
+        }
+    }
+}
+
+/// The state of the link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkState {
+    /// Connecting (or registering).
+    Connecting,
+    /// Connected and registered.
+    Online(Features),
+    /// Not connected; the next attempt is in `retry_in`.
+    Offline {
+        /// Delay before the next attempt.
+        retry_in: Duration,
+    },
+    /// The server refused the token: sign in again. The link has stopped.
+    SessionExpired,
+    /// Stopped on request.
+    Stopped,
+}
+
+/// Why an emit did not go out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SocketError {
+    /// The link is down; queue it (the outbox's job) and try when online.
+    #[error("not connected")]
+    NotConnected,
+    /// The link has stopped.
+    #[error("the connection has stopped")]
+    Stopped,
+}
+
+enum Command {
+    Emit(String, Value, oneshot::Sender<Result<(), SocketError>>),
+    Open(Option<Id>),
+    Reconnect,
+    Stop(oneshot::Sender<()>),
+}
+
+/// What the callbacks forward.
+enum Raw {
+    Connected,
+    Closed,
+    Error(Vec<Value>),
+    Event(String, Vec<Value>),
+}
+
+/// The handle of a running link.
+#[derive(Clone)]
+pub struct SocketHandle {
+    commands: mpsc::UnboundedSender<Command>,
+    state: watch::Receiver<LinkState>,
+}
+
+impl SocketHandle {
+    /// Emits now, or fails at once when the link is down.
+    pub async fn emit(&self, event: &str, data: Value) -> Result<(), SocketError> {
+        let (tx, rx) = oneshot::channel();
+        self.commands
+            .send(Command::Emit(event.to_owned(), data, tx))
+            .map_err(|_| SocketError::Stopped)?;
+        rx.await.map_err(|_| SocketError::Stopped)?
+    }
+
+    /// The conversation the user has open (joined now and after every reconnect), or none.
+    pub fn open_conversation(&self, conversation: Option<Id>) {
+        let _ = self.commands.send(Command::Open(conversation));
+    }
+
+    /// Drops the link and connects again at once (a network change, a wake-up).
+    pub fn reconnect_now(&self) {
+        let _ = self.commands.send(Command::Reconnect);
+    }
+
+    /// Watches the link state.
+    pub fn state(&self) -> watch::Receiver<LinkState> {
+        self.state.clone()
+    }
+
+    /// Disconnects and stops the link.
+    pub async fn stop(&self) {
+        let (tx, rx) = oneshot::channel();
+        if self.commands.send(Command::Stop(tx)).is_ok() {
+            let _ = rx.await;
+        }
+    }
+}
+
+/// Starts the link; decoded server events arrive on the receiver.
+pub fn spawn(config: SocketConfig) -> (SocketHandle, mpsc::UnboundedReceiver<ServerEvent>) {
+    let (commands, command_rx) = mpsc::unbounded_channel();
+    let (state_tx, state) = watch::channel(LinkState::Connecting);
+    let (events_tx, events) = mpsc::unbounded_channel();
+    tokio::spawn(run(config, command_rx, state_tx, events_tx));
+    (SocketHandle { commands, state }, events)
+}
+
+/// How a connected period ended.
+enum Ended {
+    Lost,
+    Refused,
+    Stop(oneshot::Sender<()>),
+    Closed,
+}
+
+async fn run(
+    config: SocketConfig,
+    mut commands: mpsc::UnboundedReceiver<Command>,
+    state: watch::Sender<LinkState>,
+    events: mpsc::UnboundedSender<ServerEvent>,
+) {
+    let mut open: Option<Id> = None;
+    let mut delay = config.backoff_min;
+    loop {
+        let _ = state.send(LinkState::Connecting);
+        let ended = match connect(&config, &mut commands, &mut open, &events).await {
+            Ok((client, raw, features)) => {
+                delay = config.backoff_min;
+                let _ = state.send(LinkState::Online(features));
+                tracing::info!(?features, "online");
+                let ended = online(&config, &client, raw, &mut commands, &mut open, &events).await;
+                let _ = client.disconnect().await;
+                ended
+            }
+            Err(e) => e,
+        };
+        match ended {
+            Ended::Refused => {
+                tracing::warn!("the server refused the session token");
+                let _ = state.send(LinkState::SessionExpired);
+                return;
+            }
+            Ended::Stop(done) => {
+                let _ = state.send(LinkState::Stopped);
+                let _ = done.send(());
+                return;
+            }
+            Ended::Closed => {
+                let _ = state.send(LinkState::Stopped);
+                return;
+            }
+            Ended::Lost => {}
+        }
+        // Back off with jitter, still answering commands.
+        let wait = jitter(delay);
+        delay = (delay * 2).min(config.backoff_max);
+        let _ = state.send(LinkState::Offline { retry_in: wait });
+        tracing::info!(retry_in_ms = wait.as_millis() as u64, "offline");
+        let until = tokio::time::Instant::now() + wait;
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep_until(until) => break,
+                cmd = commands.recv() => match cmd {
+                    None => {
+                        let _ = state.send(LinkState::Stopped);
+                        return;
+                    }
+                    Some(Command::Emit(_, _, reply)) => {
+                        let _ = reply.send(Err(SocketError::NotConnected));
+                    }
+                    Some(Command::Open(c)) => open = c,
+                    Some(Command::Reconnect) => break,
+                    Some(Command::Stop(done)) => {
+                        let _ = state.send(LinkState::Stopped);
+                        let _ = done.send(());
+                        return;
+                    }
+                },
+            }
+        }
+    }
+}
+
+/// A random delay between half and all of `d`, so many clients do not return at once.
+fn jitter(d: Duration) -> Duration {
+    let ms = d.as_millis().max(1) as u64;
+    Duration::from_millis(rand::rng().random_range(ms / 2..=ms))
+}
+
+/// Connects, registers and joins the open conversation.
+async fn connect(
+    config: &SocketConfig,
+    commands: &mut mpsc::UnboundedReceiver<Command>,
+    open: &mut Option<Id>,
+    events: &mpsc::UnboundedSender<ServerEvent>,
+) -> Result<(Client, mpsc::UnboundedReceiver<Raw>, Features), Ended> {
+    let (raw_tx, mut raw) = mpsc::unbounded_channel::<Raw>();
+    let mut builder = ClientBuilder::new(config.url.clone()).reconnect(false);
+    if let Some(t) = &config.token {
+        builder = builder.auth(json!({ "token": t }));
+    }
+    let (a, b, c, d) = (raw_tx.clone(), raw_tx.clone(), raw_tx.clone(), raw_tx);
+    let builder = builder
+        .on(Event::Connect, move |_, _| {
+            let _ = a.send(Raw::Connected);
+            async {}.boxed()
+        })
+        .on(Event::Close, move |_, _| {
+            let _ = b.send(Raw::Closed);
+            async {}.boxed()
+        })
+        .on(Event::Error, move |p: Payload, _| {
+            let _ = c.send(Raw::Error(args(p)));
+            async {}.boxed()
+        })
+        .on_any(move |e: Event, p: Payload, _| {
+            let _ = d.send(Raw::Event(e.as_str().to_owned(), args(p)));
+            async {}.boxed()
+        });
+    let deadline = tokio::time::Instant::now() + config.connect_timeout;
+    let client = match tokio::time::timeout_at(deadline, builder.connect()).await {
+        Ok(Ok(c)) => c,
+        Ok(Err(e)) => {
+            tracing::debug!(error = %e, "connect failed");
+            return Err(Ended::Lost);
+        }
+        Err(_) => return Err(Ended::Lost),
+    };
+    let fail = |ended| {
+        let client = client.clone();
+        async move {
+            let _ = client.disconnect().await;
+            Err(ended)
+        }
+    };
+    // 1. The namespace's Connect (or a refusal).
+    loop {
+        match tokio::time::timeout_at(deadline, raw.recv()).await {
+            Ok(Some(Raw::Connected)) => break,
+            Ok(Some(Raw::Error(a))) if refused(&a) => return fail(Ended::Refused).await,
+            Ok(Some(Raw::Error(_))) => return fail(Ended::Lost).await,
+            Ok(Some(_)) => continue,
+            _ => return fail(Ended::Lost).await,
+        }
+    }
+    // 2. register → registered, passing other events on.
+    if client
+        .emit(cev::REGISTER, json!({ "userId": config.user_id }))
+        .await
+        .is_err()
+    {
+        return fail(Ended::Lost).await;
+    }
+    let features = loop {
+        let next = tokio::select! {
+            r = tokio::time::timeout_at(deadline, raw.recv()) => r,
+            cmd = commands.recv() => {
+                match cmd {
+                    None => return fail(Ended::Closed).await,
+                    Some(Command::Stop(done)) => return fail(Ended::Stop(done)).await,
+                    Some(Command::Emit(_, _, reply)) => { let _ = reply.send(Err(SocketError::NotConnected)); }
+                    Some(Command::Open(c)) => *open = c,
+                    Some(Command::Reconnect) => return fail(Ended::Lost).await,
+                }
+                continue;
+            }
+        };
+        match next {
+            Ok(Some(Raw::Event(name, a))) => match forward(&name, a, events) {
+                Some(ServerEvent::Registered(r)) => {
+                    break Features::from_list(r.features.as_deref());
+                }
+                Some(ServerEvent::Exception(e)) => {
+                    tracing::warn!(message = %e.message, "register refused");
+                    return fail(Ended::Refused).await;
+                }
+                _ => {}
+            },
+            Ok(Some(Raw::Error(a))) if refused(&a) => return fail(Ended::Refused).await,
+            Ok(Some(Raw::Closed)) | Ok(None) | Err(_) => return fail(Ended::Lost).await,
+            Ok(Some(_)) => {}
+        }
+    };
+    // 3. The open conversation, again.
+    if let Some(c) = *open
+        && client
+            .emit(
+                cev::JOIN_CONVERSATION,
+                json!({ "conversationId": c, "userId": config.user_id }),
+            )
+            .await
+            .is_err()
+    {
+        return fail(Ended::Lost).await;
+    }
+    Ok((client, raw, features))
+}
+
+/// The connected period: commands, events, heartbeat and the wake-up check.
+async fn online(
+    config: &SocketConfig,
+    client: &Client,
+    mut raw: mpsc::UnboundedReceiver<Raw>,
+    commands: &mut mpsc::UnboundedReceiver<Command>,
+    open: &mut Option<Id>,
+    events: &mpsc::UnboundedSender<ServerEvent>,
+) -> Ended {
+    let mut heartbeat = tokio::time::interval(config.heartbeat);
+    heartbeat.tick().await;
+    let mut wake = tokio::time::interval(config.wake_check);
+    wake.tick().await;
+    let mut clocks = (Instant::now(), SystemTime::now());
+    let mut unanswered_since: Option<Instant> = None;
+    let user = config.user_id;
+    loop {
+        tokio::select! {
+            cmd = commands.recv() => match cmd {
+                None => return Ended::Closed,
+                Some(Command::Stop(done)) => return Ended::Stop(done),
+                Some(Command::Reconnect) => return Ended::Lost,
+                Some(Command::Emit(event, data, reply)) => {
+                    let ok = client.emit(event.as_str(), data).await.is_ok();
+                    let _ = reply.send(if ok { Ok(()) } else { Err(SocketError::NotConnected) });
+                    if !ok {
+                        return Ended::Lost;
+                    }
+                }
+                Some(Command::Open(c)) => {
+                    if *open != c {
+                        if let Some(old) = *open {
+                            let _ = client.emit(cev::LEAVE_CONVERSATION, json!({ "conversationId": old })).await;
+                        }
+                        if let Some(new) = c
+                            && client.emit(cev::JOIN_CONVERSATION, json!({ "conversationId": new, "userId": user })).await.is_err()
+                        {
+                            *open = c;
+                            return Ended::Lost;
+                        }
+                        *open = c;
+                    }
+                }
+            },
+            r = raw.recv() => match r {
+                None | Some(Raw::Closed) => return Ended::Lost,
+                Some(Raw::Connected) => {}
+                Some(Raw::Error(a)) => {
+                    if refused(&a) {
+                        return Ended::Refused;
+                    }
+                    // The server's `error` event (an object) is a failed send, not a link error.
+                    if matches!(a.first(), Some(Value::Object(_))) {
+                        forward("error", a, events);
+                    } else {
+                        tracing::debug!("transport error");
+                    }
+                }
+                Some(Raw::Event(name, a)) => {
+                    if let Some(ServerEvent::HeartbeatAck) = forward(&name, a, events) {
+                        unanswered_since = None;
+                    }
+                }
+            },
+            _ = heartbeat.tick() => {
+                if unanswered_since.is_some_and(|t| t.elapsed() >= config.dead_after) {
+                    tracing::info!("heartbeat unanswered; the link is dead");
+                    return Ended::Lost;
+                }
+                if client.emit(cev::HEARTBEAT, json!({ "userId": user })).await.is_err() {
+                    return Ended::Lost;
+                }
+                unanswered_since.get_or_insert_with(Instant::now);
+            },
+            _ = wake.tick() => {
+                let (mono, wall) = (clocks.0.elapsed(), clocks.1.elapsed().unwrap_or_default());
+                clocks = (Instant::now(), SystemTime::now());
+                if wall.saturating_sub(mono) > config.wake_jump {
+                    tracing::info!("the machine woke from sleep; reconnecting");
+                    return Ended::Lost;
+                }
+            },
+        }
+    }
+}
+
+/// Decodes and passes on an event; answers it too so the caller can react.
+fn forward(
+    name: &str,
+    a: Vec<Value>,
+    events: &mpsc::UnboundedSender<ServerEvent>,
+) -> Option<ServerEvent> {
+    let (name, a) = decode::normalise(name, a);
+    match decode::decode(&name, &a) {
+        Ok(e) => {
+            let _ = events.send(e.clone());
+            Some(e)
+        }
+        Err(m) => {
+            tracing::warn!(event = %m.event, "malformed event dropped");
+            None
+        }
+    }
+}
+
+/// A refused handshake: rust_socketio reports `connect_error` as an error string.
+fn refused(a: &[Value]) -> bool {
+    a.iter().any(|v| {
+        v.as_str()
+            .is_some_and(|s| s.contains("ConnectError") && s.contains(UNAUTHORIZED))
+    })
+}
+
+fn args(p: Payload) -> Vec<Value> {
+    match p {
+        Payload::Text(v) => v,
+        #[allow(deprecated)]
+        Payload::String(s) => vec![serde_json::from_str(&s).unwrap_or(Value::String(s))],
+        Payload::Binary(_) => Vec::new(),
+    }
+}

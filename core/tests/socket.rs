@@ -1,0 +1,227 @@
+//! The Socket.io link against the real server: connect, register, features, refusal, a failed
+//! first connect, reconnects after the server restarts (with the open conversation re-joined),
+//! and production's payload-less events.
+
+mod common;
+
+use common::{Running, fast, signed_in};
+use nursecare_core::api::ApiClient;
+use nursecare_core::socket::{
+    self, Features, LinkState, ServerEvent, SocketConfig, SocketError, SocketHandle,
+};
+use nursecare_server::Settings;
+use nursecare_wire::Role;
+use serde_json::json;
+use std::time::Duration;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+fn config(base: &str, token: &str, user: i64) -> SocketConfig {
+    SocketConfig {
+        heartbeat: Duration::from_millis(300),
+        dead_after: Duration::from_millis(900),
+        backoff_min: Duration::from_millis(50),
+        backoff_max: Duration::from_millis(400),
+        connect_timeout: Duration::from_secs(5),
+        ..SocketConfig::new(base, Some(token.to_owned()), user)
+    }
+}
+
+async fn until(handle: &SocketHandle, want: impl Fn(&LinkState) -> bool) -> LinkState {
+    let mut rx = handle.state();
+    let got = tokio::time::timeout(WAIT, rx.wait_for(|s| want(s)))
+        .await
+        .map(|r| r.map(|s| s.clone()));
+    match got {
+        Ok(Ok(s)) => s,
+        _ => panic!("state never came; last {:?}", *handle.state().borrow()),
+    }
+}
+
+async fn next_matching(
+    events: &mut UnboundedReceiver<ServerEvent>,
+    want: impl Fn(&ServerEvent) -> bool,
+) -> ServerEvent {
+    tokio::time::timeout(WAIT, async {
+        loop {
+            let e = events.recv().await.expect("events end");
+            if want(&e) {
+                return e;
+            }
+        }
+    })
+    .await
+    .expect("event never came")
+}
+
+#[tokio::test]
+async fn online_with_features_and_messages_flow() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Running::start(dir.path(), Settings::default()).await;
+    let api = ApiClient::new(&s.base, fast()).unwrap();
+    let (nurse, nurse_id, nurse_token) = signed_in(&api, "n@c.test", Role::Nurse).await;
+    let (_, patient_id, patient_token) = signed_in(&api, "p@c.test", Role::Patient).await;
+    let conv = nurse
+        .create_conversation(patient_id, None)
+        .await
+        .unwrap()
+        .id;
+
+    let (a, mut a_events) = socket::spawn(config(&s.base, &nurse_token, nurse_id));
+    let (b, mut b_events) = socket::spawn(config(&s.base, &patient_token, patient_id));
+    let all = Features {
+        auth: true,
+        user_ring: true,
+        client_id: true,
+        read_events: true,
+    };
+    assert_eq!(
+        until(&a, |s| matches!(s, LinkState::Online(_))).await,
+        LinkState::Online(all)
+    );
+    until(&b, |s| matches!(s, LinkState::Online(_))).await;
+
+    a.emit(
+        "sendMessage",
+        json!({"conversationId": conv, "content": "hello", "clientId": "c-1"}),
+    )
+    .await
+    .unwrap();
+    let got = next_matching(&mut b_events, |e| matches!(e, ServerEvent::NewMessage(_))).await;
+    let ServerEvent::NewMessage(m) = got else {
+        unreachable!()
+    };
+    assert_eq!(
+        (m.content.as_str(), m.client_id.as_deref()),
+        ("hello", Some("c-1"))
+    );
+    next_matching(
+        &mut a_events,
+        |e| matches!(e, ServerEvent::MessageSent(m) if m.client_id.as_deref() == Some("c-1")),
+    )
+    .await;
+    // Heartbeats are answered: the link stays up well past dead_after.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(matches!(*a.state().borrow(), LinkState::Online(_)));
+    a.stop().await;
+    assert_eq!(*a.state().borrow(), LinkState::Stopped);
+    assert_eq!(
+        a.emit("heartbeat", json!({})).await,
+        Err(SocketError::Stopped)
+    );
+}
+
+#[tokio::test]
+async fn a_refused_token_ends_the_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Running::start(dir.path(), Settings::default()).await;
+    let (h, _events) = socket::spawn(config(&s.base, "not-a-token", 1));
+    assert_eq!(
+        until(&h, |s| !matches!(s, LinkState::Connecting)).await,
+        LinkState::SessionExpired
+    );
+}
+
+#[tokio::test]
+async fn a_failed_first_connect_is_retried() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    // Mint a token the way the server will, before it runs.
+    let s = Running::start_on(dir.path().join("s.db"), port, Settings::default()).await;
+    let api = ApiClient::new(&s.base, fast()).unwrap();
+    let (_, id, token) = signed_in(&api, "n@c.test", Role::Nurse).await;
+    let mut s = s;
+    s.stop().await;
+
+    let (h, _events) = socket::spawn(config(&s.base, &token, id));
+    until(&h, |s| matches!(s, LinkState::Offline { .. })).await;
+    assert_eq!(
+        h.emit("heartbeat", json!({})).await,
+        Err(SocketError::NotConnected)
+    );
+    let _s = Running::start_on(dir.path().join("s.db"), port, Settings::default()).await;
+    until(&h, |s| matches!(s, LinkState::Online(_))).await;
+}
+
+#[tokio::test]
+async fn reconnects_after_restart_and_rejoins_the_open_conversation() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    // Compat mode: typing reaches only the conversation room, so hearing it proves the join.
+    let compat = || Settings {
+        production_compat: true,
+        ..Settings::default()
+    };
+    let mut s = Running::start_on(db.clone(), 0, compat()).await;
+    let port = s.port;
+    let api = ApiClient::new(&s.base, fast()).unwrap();
+    let (nurse, nurse_id, nurse_token) = signed_in(&api, "n@c.test", Role::Nurse).await;
+    let (_, patient_id, patient_token) = signed_in(&api, "p@c.test", Role::Patient).await;
+    let conv = nurse
+        .create_conversation(patient_id, None)
+        .await
+        .unwrap()
+        .id;
+
+    let (a, mut a_events) = socket::spawn(config(&s.base, &nurse_token, nurse_id));
+    let (b, _b_events) = socket::spawn(config(&s.base, &patient_token, patient_id));
+    assert_eq!(
+        until(&a, |s| matches!(s, LinkState::Online(_))).await,
+        LinkState::Online(Features::default())
+    );
+    until(&b, |s| matches!(s, LinkState::Online(_))).await;
+    a.open_conversation(Some(conv));
+    b.open_conversation(Some(conv));
+    next_matching(&mut a_events, |e| {
+        matches!(e, ServerEvent::JoinedConversation(_))
+    })
+    .await;
+
+    s.stop().await;
+    until(&a, |s| !matches!(s, LinkState::Online(_))).await;
+    let _s = Running::start_on(db, port, compat()).await;
+    until(&a, |s| matches!(s, LinkState::Online(_))).await;
+    until(&b, |s| matches!(s, LinkState::Online(_))).await;
+    next_matching(
+        &mut a_events,
+        |e| matches!(e, ServerEvent::JoinedConversation(c) if c.conversation_id == conv),
+    )
+    .await;
+
+    // Give b's re-join a moment, then b types: a hears it through the room.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    b.emit(
+        "typing",
+        json!({"conversationId": conv, "userId": patient_id, "isTyping": true}),
+    )
+    .await
+    .unwrap();
+    let t = next_matching(&mut a_events, |e| matches!(e, ServerEvent::UserTyping(_))).await;
+    assert_eq!(
+        t,
+        ServerEvent::UserTyping(nursecare_wire::socket::UserTyping {
+            user_id: patient_id,
+            is_typing: true,
+            conversation_id: None
+        })
+    );
+
+    // Production's payload-less events decode: refreshMessages after startVideoCall.
+    let call = nurse.start_call(conv).await.unwrap();
+    b.emit(
+        "startVideoCall",
+        json!({"conversationId": conv, "roomName": call.call.room_name, "userId": patient_id, "callId": call.call.id}),
+    )
+    .await
+    .unwrap();
+    next_matching(&mut a_events, |e| {
+        matches!(e, ServerEvent::IncomingVideoCall(_))
+    })
+    .await;
+    next_matching(&mut a_events, |e| *e == ServerEvent::RefreshMessages(None)).await;
+}
