@@ -1,0 +1,81 @@
+-- The client's cache of one server + account. Times are milliseconds since the epoch.
+CREATE TABLE users (
+    id    INTEGER PRIMARY KEY,
+    name  TEXT,
+    email TEXT,
+    role  TEXT NOT NULL
+);
+
+CREATE TABLE conversations (
+    id           INTEGER PRIMARY KEY,
+    booking_id   INTEGER,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL,
+    -- As the server last counted it (production counts within the newest 50 messages).
+    unread_count INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE participants (
+    id              INTEGER PRIMARY KEY,
+    conversation_id INTEGER NOT NULL REFERENCES conversations (id),
+    user_id         INTEGER NOT NULL,
+    joined_at       INTEGER NOT NULL
+);
+CREATE INDEX participants_conversation ON participants (conversation_id);
+
+CREATE TABLE messages (
+    id              INTEGER PRIMARY KEY,
+    conversation_id INTEGER NOT NULL,
+    sender_id       INTEGER NOT NULL,
+    content         TEXT    NOT NULL,
+    type            TEXT    NOT NULL,
+    read            INTEGER NOT NULL,
+    created_at      INTEGER NOT NULL,
+    client_id       TEXT
+);
+CREATE INDEX messages_page ON messages (conversation_id, created_at DESC, id DESC);
+CREATE INDEX messages_client ON messages (client_id) WHERE client_id IS NOT NULL;
+
+-- Full-text search over message text, kept by triggers.
+CREATE VIRTUAL TABLE messages_fts USING fts5 (content, content = 'messages', content_rowid = 'id');
+CREATE TRIGGER messages_ai AFTER INSERT ON messages BEGIN
+    INSERT INTO messages_fts (rowid, content) VALUES (new.id, new.content);
+END;
+CREATE TRIGGER messages_ad AFTER DELETE ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+END;
+CREATE TRIGGER messages_au AFTER UPDATE OF content ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+    INSERT INTO messages_fts (rowid, content) VALUES (new.id, new.content);
+END;
+
+CREATE TABLE calls (
+    id              INTEGER PRIMARY KEY,
+    conversation_id INTEGER NOT NULL,
+    room_name       TEXT    NOT NULL,
+    started_by      INTEGER NOT NULL,
+    started_at      INTEGER NOT NULL,
+    ended_at        INTEGER,
+    duration        INTEGER,
+    status          TEXT    NOT NULL
+);
+CREATE INDEX calls_conversation ON calls (conversation_id, started_at DESC);
+
+-- Messages typed here and not yet acknowledged: pending -> sent, or failed with a reason.
+CREATE TABLE outbox (
+    local_id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    client_id       TEXT    NOT NULL UNIQUE,
+    conversation_id INTEGER NOT NULL,
+    content         TEXT    NOT NULL,
+    state           TEXT    NOT NULL CHECK (state IN ('pending', 'sent', 'failed')),
+    reason          TEXT,
+    message_id      INTEGER,
+    created_at      INTEGER NOT NULL
+);
+
+-- How far each conversation's history is known.
+CREATE TABLE sync_state (
+    conversation_id INTEGER PRIMARY KEY,
+    -- True once a page came back shorter than asked: nothing older exists on the server.
+    complete        INTEGER NOT NULL DEFAULT 0
+);

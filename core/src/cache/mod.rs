@@ -1,0 +1,377 @@
+//! The local cache: one SQLCipher database per server + account, so history stays readable
+//! with no network.
+//!
+//! Opening applies the key first (a wrong key or a damaged file reads as "not a database"),
+//! then the pragmas and the migration ladder. [`Cache::open_or_rebuild`] moves an unreadable
+//! file aside (never deletes it: it may be the only copy of unsent messages) and starts a fresh
+//! one, saying so, so the caller can tell the user and re-sync from the server.
+//!
+//! This type is synchronous on purpose: it is owned by one thread (see `ARCHITECTURE.md`), so
+//! no SQLite call ever runs on the async runtime.
+
+use nursecare_wire::{Conversation, Id, Message, MessageType, Role, Sender, Timestamp};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::{Path, PathBuf};
+
+/// The schema ladder: entry N-1 moves the file from version N-1 to N.
+const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+
+/// The 32-byte key of a cache file. Its `Debug` never shows the bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CacheKey([u8; 32]);
+
+impl CacheKey {
+    /// A new random key.
+    pub fn generate() -> Self {
+        let mut k = [0u8; 32];
+        rand::Rng::fill(&mut rand::rng(), &mut k);
+        Self(k)
+    }
+
+    /// From its hex form (as kept in the keychain).
+    pub fn from_hex(s: &str) -> Option<Self> {
+        let s = s.trim();
+        if s.len() != 64 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let mut k = [0u8; 32];
+        for (i, byte) in k.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok()?;
+        }
+        Some(Self(k))
+    }
+
+    /// The hex form.
+    pub fn to_hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+impl std::fmt::Debug for CacheKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CacheKey(…)")
+    }
+}
+
+/// What can go wrong with the cache.
+#[derive(Debug, thiserror::Error)]
+pub enum CacheError {
+    /// Wrong key, or not a database (damaged, or another program's file).
+    #[error("the local cache cannot be read (wrong key or damaged file)")]
+    Unreadable,
+    /// Made by a newer version of the app.
+    #[error(
+        "the local cache was written by a newer version (schema {found}, this build knows {known})"
+    )]
+    TooNew {
+        /// Version in the file.
+        found: i64,
+        /// Newest version this build knows.
+        known: i64,
+    },
+    /// SQLite failed.
+    #[error("local cache error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The file system failed.
+    #[error("local cache file error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A file [`Cache::open_or_rebuild`] moved aside.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MovedAside {
+    /// Where the unreadable file now is.
+    pub to: PathBuf,
+    /// Why it was unreadable.
+    pub reason: String,
+}
+
+/// An open cache.
+pub struct Cache {
+    conn: Connection,
+}
+
+impl Cache {
+    /// Opens (creating if needed) the cache at `path` with `key`.
+    pub fn open(path: &Path, key: &CacheKey) -> Result<Self, CacheError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut conn = Connection::open(path)?;
+        Self::prepare(&mut conn, key).map_err(|e| match e {
+            CacheError::Sqlite(rusqlite::Error::SqliteFailure(f, _))
+                if matches!(
+                    f.code,
+                    rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt
+                ) =>
+            {
+                CacheError::Unreadable
+            }
+            other => other,
+        })?;
+        Ok(Self { conn })
+    }
+
+    /// Key, pragmas and migrations. A wrong key or a damaged file fails here with "not a
+    /// database" (which `open` maps to [`CacheError::Unreadable`]).
+    fn prepare(conn: &mut Connection, key: &CacheKey) -> Result<(), CacheError> {
+        // SQLCipher logs decryption failures to stderr by itself; errors reach the user as
+        // `CacheError`s instead.
+        conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
+        // The key must come before anything reads the file.
+        conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key.to_hex()))?;
+        // SQLCipher's default page cache is small; 64 MiB keeps pages decrypted (notes: 3x).
+        conn.execute_batch("PRAGMA cache_size = -65536;")?;
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.set_prepared_statement_cache_capacity(64);
+        migrate(conn)
+    }
+
+    /// Opens the cache; an unreadable file is moved aside and a fresh cache made in its place.
+    pub fn open_or_rebuild(
+        path: &Path,
+        key: &CacheKey,
+    ) -> Result<(Self, Option<MovedAside>), CacheError> {
+        match Self::open(path, key) {
+            Ok(c) => Ok((c, None)),
+            Err(e @ (CacheError::Unreadable | CacheError::Sqlite(_))) => {
+                let reason = e.to_string();
+                let stamp = Timestamp::now().millis();
+                let to = path.with_extension(format!("unreadable-{stamp}"));
+                std::fs::rename(path, &to)?;
+                for side in ["-wal", "-shm"] {
+                    let mut from = path.as_os_str().to_owned();
+                    from.push(side);
+                    let mut dest = to.as_os_str().to_owned();
+                    dest.push(side);
+                    if Path::new(&from).exists() {
+                        std::fs::rename(&from, &dest)?;
+                    }
+                }
+                tracing::warn!(to = %to.display(), "unreadable cache moved aside; rebuilding");
+                let fresh = Self::open(path, key)?;
+                Ok((fresh, Some(MovedAside { to, reason })))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Stores conversations as the server sent them (participants, users, their messages,
+    /// unread counts), in one transaction.
+    pub fn put_conversations(&mut self, conversations: &[Conversation]) -> Result<(), CacheError> {
+        let tx = self.conn.transaction()?;
+        for c in conversations {
+            tx.prepare_cached(
+                "INSERT INTO conversations (id, booking_id, created_at, updated_at, unread_count) \
+                 VALUES (?1, ?2, ?3, ?4, COALESCE(?5, 0)) \
+                 ON CONFLICT (id) DO UPDATE SET booking_id = excluded.booking_id, \
+                   updated_at = excluded.updated_at, \
+                   unread_count = COALESCE(?5, unread_count)",
+            )?
+            .execute(params![
+                c.id,
+                c.booking_id,
+                c.created_at.millis(),
+                c.updated_at.millis(),
+                c.unread_count
+            ])?;
+            for p in &c.participants {
+                tx.prepare_cached(
+                    "INSERT INTO users (id, name, email, role) VALUES (?1, ?2, ?3, ?4) \
+                     ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email, role = excluded.role",
+                )?
+                .execute(params![p.user.id, p.user.name, p.user.email, p.user.role.as_str()])?;
+                tx.prepare_cached(
+                    "INSERT OR REPLACE INTO participants (id, conversation_id, user_id, joined_at) VALUES (?1, ?2, ?3, ?4)",
+                )?
+                .execute(params![p.id, p.conversation_id, p.user_id, p.joined_at.millis()])?;
+            }
+            put_messages(&tx, &c.messages)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Stores messages; answers the ids that were new. A known message is updated (its `read`
+    /// flag, its `clientId`) and never duplicated.
+    pub fn put_messages(&mut self, messages: &[Message]) -> Result<Vec<Id>, CacheError> {
+        let tx = self.conn.transaction()?;
+        let fresh = put_messages(&tx, messages)?;
+        tx.commit()?;
+        Ok(fresh)
+    }
+
+    /// A page of a conversation's messages, newest first, older than `before` (a message id)
+    /// when given.
+    pub fn messages(
+        &self,
+        conversation: Id,
+        before: Option<Id>,
+        limit: u32,
+    ) -> Result<Vec<Message>, CacheError> {
+        let anchor = match before {
+            Some(id) => self
+                .conn
+                .prepare_cached("SELECT created_at, id FROM messages WHERE id = ?1")?
+                .query_row([id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
+                .optional()?,
+            None => None,
+        };
+        let (at, id) = anchor.unwrap_or((i64::MAX, i64::MAX));
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT m.id, m.conversation_id, m.sender_id, m.content, m.type, m.read, m.created_at, m.client_id, \
+                    u.name, u.role \
+             FROM messages m LEFT JOIN users u ON u.id = m.sender_id \
+             WHERE m.conversation_id = ?1 AND (m.created_at, m.id) < (?2, ?3) \
+             ORDER BY m.created_at DESC, m.id DESC LIMIT ?4",
+        )?;
+        let rows = stmt.query_map(params![conversation, at, id, limit], message_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Messages whose text matches `query` (FTS5, each word as a prefix), newest first.
+    pub fn search(&self, query: &str, limit: u32) -> Result<Vec<Message>, CacheError> {
+        let Some(fts) = fts_query(query) else {
+            return Ok(Vec::new());
+        };
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT m.id, m.conversation_id, m.sender_id, m.content, m.type, m.read, m.created_at, m.client_id, \
+                    u.name, u.role \
+             FROM messages_fts f JOIN messages m ON m.id = f.rowid LEFT JOIN users u ON u.id = m.sender_id \
+             WHERE messages_fts MATCH ?1 ORDER BY m.created_at DESC, m.id DESC LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![fts, limit], message_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The newest cached message id of a conversation.
+    pub fn newest_message(&self, conversation: Id) -> Result<Option<Id>, CacheError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM messages WHERE conversation_id = ?1 ORDER BY created_at DESC, id DESC LIMIT 1",
+            )?
+            .query_row([conversation], |r| r.get(0))
+            .optional()?)
+    }
+}
+
+fn put_messages(
+    tx: &rusqlite::Transaction<'_>,
+    messages: &[Message],
+) -> Result<Vec<Id>, CacheError> {
+    let mut fresh = Vec::new();
+    for m in messages {
+        tx.prepare_cached(
+            "INSERT INTO users (id, name, role) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, role = excluded.role",
+        )?
+        .execute(params![m.sender.id, m.sender.name, m.sender.role.as_str()])?;
+        let inserted = tx
+            .prepare_cached(
+                "INSERT INTO messages (id, conversation_id, sender_id, content, type, read, created_at, client_id) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (id) DO NOTHING",
+            )?
+            .execute(params![
+                m.id,
+                m.conversation_id,
+                m.sender_id,
+                m.content,
+                m.kind.as_str(),
+                m.read,
+                m.created_at.millis(),
+                m.client_id
+            ])?;
+        if inserted == 1 {
+            fresh.push(m.id);
+        } else {
+            // Read flags only move forward; a clientId learnt later is kept.
+            tx.prepare_cached(
+                "UPDATE messages SET read = MAX(read, ?2), client_id = COALESCE(client_id, ?3) WHERE id = ?1",
+            )?
+            .execute(params![m.id, m.read, m.client_id])?;
+        }
+    }
+    Ok(fresh)
+}
+
+fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
+    let sender_id: Id = r.get(2)?;
+    let kind: String = r.get(4)?;
+    let role: Option<String> = r.get(9)?;
+    Ok(Message {
+        id: r.get(0)?,
+        conversation_id: r.get(1)?,
+        sender_id,
+        content: r.get(3)?,
+        kind: MessageType::parse(&kind).unwrap_or(MessageType::Text),
+        read: r.get(5)?,
+        created_at: Timestamp::from_millis(r.get(6)?),
+        client_id: r.get(7)?,
+        sender: Sender {
+            id: sender_id,
+            name: r.get(8)?,
+            role: role
+                .as_deref()
+                .and_then(Role::parse)
+                .unwrap_or(Role::Patient),
+        },
+    })
+}
+
+/// Turns what a user typed into an FTS5 query: each word quoted (so no FTS syntax leaks in)
+/// and matched as a prefix. `None` when nothing searchable is left.
+fn fts_query(input: &str) -> Option<String> {
+    let terms: Vec<String> = input
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("\"{w}\"*"))
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" "))
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), CacheError> {
+    let known = MIGRATIONS.len() as i64;
+    let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if found > known {
+        return Err(CacheError::TooNew { found, known });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_round_trip_and_hide() {
+        let k = CacheKey::generate();
+        assert_eq!(CacheKey::from_hex(&k.to_hex()), Some(k.clone()));
+        assert_eq!(format!("{k:?}"), "CacheKey(…)");
+        assert_eq!(CacheKey::from_hex("zz"), None);
+    }
+
+    #[test]
+    fn fts_queries_are_quoted_prefixes() {
+        assert_eq!(
+            fts_query("blood pressure").as_deref(),
+            Some("\"blood\"* \"pressure\"*")
+        );
+        assert_eq!(
+            fts_query("NEAR(\"x\" OR"),
+            Some("\"NEAR\"* \"x\"* \"OR\"*".into())
+        );
+        assert_eq!(fts_query("  -- "), None);
+    }
+}
