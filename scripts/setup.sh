@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what building and testing NurseCare needs on a fresh Debian machine:
-# C tools for the vendored OpenSSL/SQLCipher build, Node for the protocol test client.
+# C tools for the vendored OpenSSL/SQLCipher build, Node for the protocol test client,
+# D-Bus and gnome-keyring for the keychain test (a real Secret Service).
 # Safe to run again; it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-for tool in gcc make perl node npm; do
+for tool in gcc make perl node npm dbus-daemon gnome-keyring-daemon; do
   command -v "$tool" >/dev/null 2>&1 || need+=("$tool")
 done
 if ((${#need[@]})); then
@@ -18,6 +19,8 @@ if ((${#need[@]})); then
       make) pkgs+=(make) ;;
       perl) pkgs+=(perl) ;;
       node | npm) pkgs+=(nodejs npm) ;;
+      dbus-daemon) pkgs+=(dbus) ;;
+      gnome-keyring-daemon) pkgs+=(gnome-keyring) ;;
     esac
   done
   SUDO=""

@@ -8,4 +8,5 @@
 
 pub mod api;
 pub mod cache;
+pub mod secrets;
 pub mod socket;
