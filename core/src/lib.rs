@@ -9,4 +9,5 @@
 pub mod api;
 pub mod cache;
 pub mod secrets;
+pub mod session;
 pub mod socket;
