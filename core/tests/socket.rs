@@ -59,14 +59,9 @@ async fn next_matching(
 async fn online_with_features_and_messages_flow() {
     let dir = tempfile::tempdir().unwrap();
     let s = Running::start(dir.path(), Settings::default()).await;
-    let api = ApiClient::new(&s.base, fast()).unwrap();
-    let (nurse, nurse_id, nurse_token) = signed_in(&api, "n@c.test", Role::Nurse).await;
-    let (_, patient_id, patient_token) = signed_in(&api, "p@c.test", Role::Patient).await;
-    let conv = nurse
-        .create_conversation(patient_id, None)
-        .await
-        .unwrap()
-        .id;
+    let (nurse_user, patient_user, conv) = common::pair(&s.base).await;
+    let (nurse_id, nurse_token) = (nurse_user.id, nurse_user.token);
+    let (patient_id, patient_token) = (patient_user.id, patient_user.token);
 
     let (a, mut a_events) = socket::spawn(config(&s.base, &nurse_token, nurse_id));
     let (b, mut b_events) = socket::spawn(config(&s.base, &patient_token, patient_id));
@@ -159,14 +154,9 @@ async fn reconnects_after_restart_and_rejoins_the_open_conversation() {
     };
     let mut s = Running::start_on(db.clone(), 0, compat()).await;
     let port = s.port;
-    let api = ApiClient::new(&s.base, fast()).unwrap();
-    let (nurse, nurse_id, nurse_token) = signed_in(&api, "n@c.test", Role::Nurse).await;
-    let (_, patient_id, patient_token) = signed_in(&api, "p@c.test", Role::Patient).await;
-    let conv = nurse
-        .create_conversation(patient_id, None)
-        .await
-        .unwrap()
-        .id;
+    let (nurse_user, patient_user, conv) = common::pair(&s.base).await;
+    let (nurse, nurse_id, nurse_token) = (nurse_user.api, nurse_user.id, nurse_user.token);
+    let (patient_id, patient_token) = (patient_user.id, patient_user.token);
 
     let (a, mut a_events) = socket::spawn(config(&s.base, &nurse_token, nurse_id));
     let (b, _b_events) = socket::spawn(config(&s.base, &patient_token, patient_id));

@@ -91,3 +91,31 @@ pub async fn signed_in(api: &ApiClient, email: &str, role: Role) -> (ApiClient, 
         login.access_token,
     )
 }
+
+/// A signed-in user of the tests.
+pub struct TestUser {
+    pub api: ApiClient,
+    pub id: i64,
+    pub token: String,
+}
+
+/// A nurse and a patient signed in on `base`, and their conversation.
+pub async fn pair(base: &str) -> (TestUser, TestUser, i64) {
+    let api = ApiClient::new(base, fast()).unwrap();
+    let (n_api, n_id, n_token) = signed_in(&api, "n@c.test", Role::Nurse).await;
+    let (p_api, p_id, p_token) = signed_in(&api, "p@c.test", Role::Patient).await;
+    let conv = n_api.create_conversation(p_id, None).await.unwrap().id;
+    (
+        TestUser {
+            api: n_api,
+            id: n_id,
+            token: n_token,
+        },
+        TestUser {
+            api: p_api,
+            id: p_id,
+            token: p_token,
+        },
+        conv,
+    )
+}

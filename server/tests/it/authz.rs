@@ -10,14 +10,7 @@ async fn third_user_gets_403_everywhere() {
     let s = TestServer::start().await;
     let (nurse, _patient, conv) = s.pair().await;
     let eve = s.user("eve@c.test", Role::Patient).await;
-    let call = s
-        .post(
-            "/video-calls/start",
-            &nurse.token,
-            json!({"conversationId": conv}),
-        )
-        .await
-        .json();
+    let call = s.start_call(&nurse.token, conv).await;
     let (id, room) = (
         call["id"].as_i64().unwrap(),
         call["roomName"].as_str().unwrap().to_owned(),
@@ -198,11 +191,9 @@ async fn system_messages_from_clients_and_self_made_admins_are_refused() {
     );
 
     let r = s
-        .request(
-            reqwest::Method::POST,
+        .post_anon(
             "/auth/register",
-            None,
-            Some(json!({"email": "boss@c.test", "password": "secret-pw", "role": "ADMIN"})),
+            json!({"email": "boss@c.test", "password": "secret-pw", "role": "ADMIN"}),
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
@@ -214,11 +205,9 @@ async fn failed_logins_hit_429_with_retry_after() {
     let s = TestServer::start().await;
     s.user("nurse@c.test", Role::Nurse).await;
     let login = |pw: &str| {
-        s.request(
-            reqwest::Method::POST,
+        s.post_anon(
             "/auth/login",
-            None,
-            Some(json!({"email": "nurse@c.test", "password": pw})),
+            json!({"email": "nurse@c.test", "password": pw}),
         )
     };
     for _ in 0..5 {

@@ -191,51 +191,19 @@ async fn start_accept_end_with_system_messages() {
 async fn reject_and_missed_are_idempotent() {
     let s = TestServer::start().await;
     let (nurse, patient, conv) = s.pair().await;
-    let first = s
-        .post(
-            "/video-calls/start",
-            &nurse.token,
-            json!({"conversationId": conv}),
-        )
-        .await
-        .json();
-    let r = s
-        .patch(
-            &format!("/video-calls/{}/reject", first["id"]),
-            &patient.token,
-        )
-        .await;
+    let first = s.start_call(&nurse.token, conv).await;
+    let r = s.call_verb(&patient.token, &first["id"], "reject").await;
     assert_eq!(r.json()["status"], "MISSED");
     assert!(r.json()["endedAt"].is_string());
-    let r2 = s
-        .patch(
-            &format!("/video-calls/{}/reject", first["id"]),
-            &patient.token,
-        )
-        .await;
+    let r2 = s.call_verb(&patient.token, &first["id"], "reject").await;
     assert_eq!(r2.json(), r.json(), "answered as it is");
-    let missed = s
-        .patch(
-            &format!("/video-calls/{}/missed", first["id"]),
-            &nurse.token,
-        )
-        .await;
+    let missed = s.call_verb(&nurse.token, &first["id"], "missed").await;
     assert_eq!(missed.json()["status"], "MISSED");
 
     tokio::time::sleep(Duration::from_millis(5)).await;
-    let second = s
-        .post(
-            "/video-calls/start",
-            &nurse.token,
-            json!({"conversationId": conv}),
-        )
-        .await
-        .json();
+    let second = s.start_call(&nurse.token, conv).await;
     let m = s
-        .patch(
-            &format!("/video-calls/{}/missed", second["id"]),
-            &nurse.token,
-        )
+        .call_verb(&nurse.token, &second["id"], "missed")
         .await
         .json();
     assert_eq!(m["status"], "MISSED");
@@ -300,14 +268,7 @@ async fn unanswered_call_turns_missed_and_tells_both() {
     let (nurse, patient, conv) = s.pair().await;
     let nurse_sock = s.registered(&nurse).await;
     let patient_sock = s.registered(&patient).await;
-    let call = s
-        .post(
-            "/video-calls/start",
-            &nurse.token,
-            json!({"conversationId": conv}),
-        )
-        .await
-        .json();
+    let call = s.start_call(&nurse.token, conv).await;
     let id = call["id"].as_i64().unwrap();
     for sock in [&nurse_sock, &patient_sock] {
         let m = sock.expect("videoCallMissed").await;
@@ -330,14 +291,7 @@ async fn unanswered_call_turns_missed_and_tells_both() {
     );
 
     // An answered call is not timed out.
-    let call = s
-        .post(
-            "/video-calls/start",
-            &nurse.token,
-            json!({"conversationId": conv}),
-        )
-        .await
-        .json();
+    let call = s.start_call(&nurse.token, conv).await;
     s.post(
         "/video-calls/accept",
         &patient.token,
@@ -370,14 +324,7 @@ async fn stale_unanswered_calls_are_swept_at_start() {
         )
         .await;
         let (nurse, _, conv) = s.pair().await;
-        let call = s
-            .post(
-                "/video-calls/start",
-                &nurse.token,
-                json!({"conversationId": conv}),
-            )
-            .await
-            .json();
+        let call = s.start_call(&nurse.token, conv).await;
         s.stop().await;
         (conv, nurse.token, call["id"].as_i64().unwrap())
     };

@@ -259,14 +259,7 @@ async fn no_missed_call_timer() {
     .await;
     let (nurse, _patient, conv) = s.pair().await;
     let sock = prod_socket(&s, &nurse).await;
-    let call = s
-        .post(
-            "/video-calls/start",
-            &nurse.token,
-            json!({"conversationId": conv}),
-        )
-        .await
-        .json();
+    let call = s.start_call(&nurse.token, conv).await;
     sock.quiet("videoCallMissed").await;
     let ongoing = s
         .get(

@@ -22,22 +22,18 @@ fn keys(v: &Value) -> Vec<&str> {
 async fn register_and_login_shapes() {
     let s = TestServer::start().await;
     let r = s
-        .request(
-            reqwest::Method::POST,
+        .post_anon(
             "/auth/register",
-            None,
-            Some(json!({"email": "n@c.test", "password": "secret-pw", "role": "NURSE"})),
+            json!({"email": "n@c.test", "password": "secret-pw", "role": "NURSE"}),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED);
     assert_eq!(keys(&r.json()), ["email", "id"]);
     assert!(r.json()["id"].is_i64());
     let again = s
-        .request(
-            reqwest::Method::POST,
+        .post_anon(
             "/auth/register",
-            None,
-            Some(json!({"email": "n@c.test", "password": "secret-pw", "role": "NURSE"})),
+            json!({"email": "n@c.test", "password": "secret-pw", "role": "NURSE"}),
         )
         .await;
     assert!(
@@ -48,11 +44,9 @@ async fn register_and_login_shapes() {
     assert!(again.json()["message"].is_string());
 
     let r = s
-        .request(
-            reqwest::Method::POST,
+        .post_anon(
             "/auth/login",
-            None,
-            Some(json!({"email": "n@c.test", "password": "secret-pw"})),
+            json!({"email": "n@c.test", "password": "secret-pw"}),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED);
@@ -71,11 +65,9 @@ async fn register_and_login_shapes() {
     );
 
     let bad = s
-        .request(
-            reqwest::Method::POST,
+        .post_anon(
             "/auth/login",
-            None,
-            Some(json!({"email": "n@c.test", "password": "wrong-pw"})),
+            json!({"email": "n@c.test", "password": "wrong-pw"}),
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNAUTHORIZED);

@@ -123,6 +123,28 @@ impl TestServer {
         self.request(Method::PATCH, path, Some(token), None).await
     }
 
+    /// A POST without a token (register, login).
+    pub async fn post_anon(&self, path: &str, body: Value) -> Resp {
+        self.request(Method::POST, path, None, Some(body)).await
+    }
+
+    /// `POST /video-calls/start`: the call, with its `jitsiUrl`.
+    pub async fn start_call(&self, token: &str, conversation: i64) -> Value {
+        self.post(
+            "/video-calls/start",
+            token,
+            json!({ "conversationId": conversation }),
+        )
+        .await
+        .json()
+    }
+
+    /// `PATCH /video-calls/:id/<verb>` (end, reject, missed).
+    pub async fn call_verb(&self, token: &str, call: &Value, verb: &str) -> Resp {
+        self.patch(&format!("/video-calls/{call}/{verb}"), token)
+            .await
+    }
+
     pub fn raw(&self) -> &reqwest::Client {
         &self.http
     }
