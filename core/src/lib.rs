@@ -1,13 +1,27 @@
 //! nursecare-core: the client core behind the CLI and the desktop app (no Tauri in it).
 //!
-//! Built so far: [`api`] (the REST client), [`socket`] (the Socket.io link) and [`cache`] (the
-//! encrypted local store). Sync, the outbox, sessions, events and calls follow (see
-//! `ARCHITECTURE.md`).
+//! [`client::Client`] is the entry point: one signed-in account on one server. Under it,
+//! [`api`] (REST), [`socket`] (the Socket.io link), [`cache`] (the encrypted local store),
+//! the sync, outbox, engine and call tasks, and [`events`] (the typed stream for the UI).
+//! [`profile`], [`session`] and [`secrets`] keep where state lives and who is signed in.
+//! See `ARCHITECTURE.md` for the map and its invariants.
 
 #![deny(missing_docs)]
 
 pub mod api;
 pub mod cache;
+pub mod calls;
+pub mod client;
+mod engine;
+pub mod events;
+mod outbox;
+pub mod profile;
 pub mod secrets;
 pub mod session;
 pub mod socket;
+mod sync;
+pub mod typing;
+
+pub use client::{Client, ClientConfig, ClientError};
+pub use events::{Event, EventStream};
+pub use profile::Profile;

@@ -9,6 +9,14 @@
 //! This type is synchronous on purpose: it is owned by one thread (see `ARCHITECTURE.md`), so
 //! no SQLite call ever runs on the async runtime.
 
+mod outbox;
+mod views;
+mod worker;
+
+pub use outbox::{OutboxItem, OutboxState};
+pub use views::ConversationSummary;
+pub use worker::CacheHandle;
+
 use nursecare_wire::{Conversation, Id, Message, MessageType, Role, Sender, Timestamp};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::{Path, PathBuf};
@@ -75,6 +83,9 @@ pub enum CacheError {
     /// The file system failed.
     #[error("local cache file error: {0}")]
     Io(#[from] std::io::Error),
+    /// The cache's thread has stopped.
+    #[error("the local cache is closed")]
+    Closed,
 }
 
 /// A file [`Cache::open_or_rebuild`] moved aside.
@@ -162,9 +173,13 @@ impl Cache {
     }
 
     /// Stores conversations as the server sent them (participants, users, their messages,
-    /// unread counts), in one transaction.
-    pub fn put_conversations(&mut self, conversations: &[Conversation]) -> Result<(), CacheError> {
+    /// unread counts), in one transaction. Answers the message ids that were new.
+    pub fn put_conversations(
+        &mut self,
+        conversations: &[Conversation],
+    ) -> Result<Vec<Id>, CacheError> {
         let tx = self.conn.transaction()?;
+        let mut fresh = Vec::new();
         for c in conversations {
             tx.prepare_cached(
                 "INSERT INTO conversations (id, booking_id, created_at, updated_at, unread_count) \
@@ -191,10 +206,10 @@ impl Cache {
                 )?
                 .execute(params![p.id, p.conversation_id, p.user_id, p.joined_at.millis()])?;
             }
-            put_messages(&tx, &c.messages)?;
+            fresh.extend(put_messages(&tx, &c.messages)?);
         }
         tx.commit()?;
-        Ok(())
+        Ok(fresh)
     }
 
     /// Stores messages; answers the ids that were new. A known message is updated (its `read`
@@ -234,16 +249,19 @@ impl Cache {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Messages whose text matches `query` (FTS5, each word as a prefix), newest first.
+    /// Messages whose text matches `query` (FTS5, each word as a prefix), newest (highest id)
+    /// first.
     pub fn search(&self, query: &str, limit: u32) -> Result<Vec<Message>, CacheError> {
         let Some(fts) = fts_query(query) else {
             return Ok(Vec::new());
         };
+        // Newest first by rowid (server ids grow with time): FTS5 walks its index backwards
+        // and stops at `limit`, instead of sorting every match of a common word.
         let mut stmt = self.conn.prepare_cached(
             "SELECT m.id, m.conversation_id, m.sender_id, m.content, m.type, m.read, m.created_at, m.client_id, \
                     u.name, u.role \
-             FROM messages_fts f JOIN messages m ON m.id = f.rowid LEFT JOIN users u ON u.id = m.sender_id \
-             WHERE messages_fts MATCH ?1 ORDER BY m.created_at DESC, m.id DESC LIMIT ?2",
+             FROM (SELECT rowid AS rid FROM messages_fts WHERE messages_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2) f \
+             JOIN messages m ON m.id = f.rid LEFT JOIN users u ON u.id = m.sender_id ORDER BY m.id DESC",
         )?;
         let rows = stmt.query_map(params![fts, limit], message_row)?;
         Ok(rows.collect::<Result<_, _>>()?)

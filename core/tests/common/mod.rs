@@ -119,3 +119,78 @@ pub async fn pair(base: &str) -> (TestUser, TestUser, i64) {
         conv,
     )
 }
+
+/// A running client of the tests with its profile and its event stream.
+pub struct Side {
+    pub client: nursecare_core::Client,
+    pub events: nursecare_core::EventStream,
+    pub profile: nursecare_core::Profile,
+    pub session: nursecare_core::session::Session,
+}
+
+/// Client settings for tests: short time-outs and back-off.
+pub fn client_config() -> nursecare_core::ClientConfig {
+    let mut c = nursecare_core::ClientConfig {
+        api: fast(),
+        echo_timeout: Duration::from_secs(2),
+        ring_poll: Duration::from_millis(200),
+        ..Default::default()
+    };
+    c.socket.heartbeat = Duration::from_millis(300);
+    c.socket.dead_after = Duration::from_millis(900);
+    c.socket.backoff_min = Duration::from_millis(50);
+    c.socket.backoff_max = Duration::from_millis(300);
+    c.socket.connect_timeout = Duration::from_secs(5);
+    c
+}
+
+/// Signs `email` in (password `secret-pw`) with a file secret store in `profile_dir` and
+/// starts a client.
+pub async fn side(base: &str, profile_dir: &Path, email: &str) -> Side {
+    use nursecare_core::secrets::SecretStoreKind;
+    let profile =
+        nursecare_core::Profile::new(base, Some(profile_dir.to_path_buf()), SecretStoreKind::File)
+            .unwrap();
+    let sessions = profile.sessions();
+    let session = match sessions.current().await.unwrap() {
+        Some(s) => s,
+        None => {
+            let api = ApiClient::new(base, fast()).unwrap();
+            sessions.login(&api, email, "secret-pw").await.unwrap()
+        }
+    };
+    let (client, events) = nursecare_core::Client::start(&profile, &session, client_config())
+        .await
+        .unwrap();
+    Side {
+        client,
+        events,
+        profile,
+        session,
+    }
+}
+
+impl Side {
+    /// Waits for an event matching `want`, dropping others; panics after `secs`.
+    pub async fn until(
+        &mut self,
+        secs: u64,
+        mut want: impl FnMut(&nursecare_core::Event) -> bool,
+    ) -> nursecare_core::Event {
+        tokio::time::timeout(Duration::from_secs(secs), async {
+            loop {
+                let e = self.events.recv().await.expect("event stream ended");
+                if want(&e) {
+                    return e;
+                }
+            }
+        })
+        .await
+        .expect("expected event never came")
+    }
+
+    /// Drops every event received so far.
+    pub fn drain(&mut self) {
+        while self.events.try_recv().is_ok() {}
+    }
+}

@@ -35,6 +35,8 @@ CREATE TABLE messages (
 );
 CREATE INDEX messages_page ON messages (conversation_id, created_at DESC, id DESC);
 CREATE INDEX messages_client ON messages (client_id) WHERE client_id IS NOT NULL;
+-- Unread counts touch only unread rows.
+CREATE INDEX messages_unread ON messages (conversation_id) WHERE read = 0;
 
 -- Full-text search over message text, kept by triggers.
 CREATE VIRTUAL TABLE messages_fts USING fts5 (content, content = 'messages', content_rowid = 'id');
@@ -57,7 +59,9 @@ CREATE TABLE calls (
     started_at      INTEGER NOT NULL,
     ended_at        INTEGER,
     duration        INTEGER,
-    status          TEXT    NOT NULL
+    status          TEXT    NOT NULL,
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL
 );
 CREATE INDEX calls_conversation ON calls (conversation_id, started_at DESC);
 
@@ -70,8 +74,12 @@ CREATE TABLE outbox (
     state           TEXT    NOT NULL CHECK (state IN ('pending', 'sent', 'failed')),
     reason          TEXT,
     message_id      INTEGER,
-    created_at      INTEGER NOT NULL
+    created_at      INTEGER NOT NULL,
+    -- How often it was emitted, and when last: an attempted row may already be on the server.
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    attempted_at    INTEGER
 );
+CREATE INDEX outbox_state ON outbox (state, local_id);
 
 -- How far each conversation's history is known.
 CREATE TABLE sync_state (

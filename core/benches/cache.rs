@@ -1,0 +1,2 @@
+//! Cache benchmarks (in progress).
+fn main() {}

@@ -1,0 +1,288 @@
+//! What the UI reads from the cache besides message pages: the conversation list with its
+//! previews and unread counts, read flags, calls, and how far each history is known.
+
+use super::{Cache, CacheError, message_row};
+use nursecare_wire::{CallStatus, Id, Message, Role, Timestamp, UserSummary, VideoCall};
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+/// One row of the conversation list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationSummary {
+    /// The conversation.
+    pub id: Id,
+    /// Its booking, if any.
+    pub booking_id: Option<Id>,
+    /// The other participant (the first one that is not the user).
+    pub other: Option<UserSummary>,
+    /// The newest message (the preview).
+    pub last_message: Option<Message>,
+    /// Messages from the others the user has not read.
+    pub unread: u32,
+    /// Last activity: the newest message's time, else the conversation's.
+    pub updated_at: Timestamp,
+}
+
+const MESSAGE_COLUMNS: &str = "m.id, m.conversation_id, m.sender_id, m.content, m.type, m.read, \
+                               m.created_at, m.client_id, u.name, u.role";
+
+impl Cache {
+    /// The conversation list, most recent activity first.
+    pub fn conversation_summaries(&self, me: Id) -> Result<Vec<ConversationSummary>, CacheError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, booking_id, updated_at FROM conversations")?;
+        let rows: Vec<(Id, Option<Id>, i64)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (id, booking_id, updated) in rows {
+            out.push(self.summary_of(id, booking_id, updated, me)?);
+        }
+        out.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(b.id.cmp(&a.id)));
+        Ok(out)
+    }
+
+    /// One row of the conversation list; `None` for a conversation the cache does not know.
+    pub fn conversation_summary(
+        &self,
+        id: Id,
+        me: Id,
+    ) -> Result<Option<ConversationSummary>, CacheError> {
+        let row: Option<(Option<Id>, i64)> = self
+            .conn
+            .prepare_cached("SELECT booking_id, updated_at FROM conversations WHERE id = ?1")?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        row.map(|(booking_id, updated)| self.summary_of(id, booking_id, updated, me))
+            .transpose()
+    }
+
+    fn summary_of(
+        &self,
+        id: Id,
+        booking_id: Option<Id>,
+        updated: i64,
+        me: Id,
+    ) -> Result<ConversationSummary, CacheError> {
+        let last_message = self.messages(id, None, 1)?.into_iter().next();
+        let updated_at = last_message
+            .as_ref()
+            .map(|m| m.created_at.max(Timestamp::from_millis(updated)))
+            .unwrap_or(Timestamp::from_millis(updated));
+        Ok(ConversationSummary {
+            id,
+            booking_id,
+            other: self.other_participant(id, me)?,
+            last_message,
+            unread: self.unread_in(id, me)?,
+            updated_at,
+        })
+    }
+
+    fn other_participant(
+        &self,
+        conversation: Id,
+        me: Id,
+    ) -> Result<Option<UserSummary>, CacheError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT u.id, u.name, u.email, u.role FROM participants p JOIN users u ON u.id = p.user_id \
+                 WHERE p.conversation_id = ?1 AND p.user_id != ?2 ORDER BY p.id LIMIT 1",
+            )?
+            .query_row(params![conversation, me], |r| {
+                let role: String = r.get(3)?;
+                Ok(UserSummary {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    email: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                    role: Role::parse(&role).unwrap_or(Role::Patient),
+                })
+            })
+            .optional()?)
+    }
+
+    /// Unread messages of one conversation (from the others, not yet read).
+    pub fn unread_in(&self, conversation: Id, me: Id) -> Result<u32, CacheError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT count(*) FROM messages WHERE conversation_id = ?1 AND read = 0 AND sender_id != ?2",
+            )?
+            .query_row(params![conversation, me], |r| r.get(0))?)
+    }
+
+    /// Unread counts of every conversation that has any.
+    pub fn unread_counts(&self, me: Id) -> Result<Vec<(Id, u32)>, CacheError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT conversation_id, count(*) FROM messages WHERE read = 0 AND sender_id != ?1 \
+             GROUP BY conversation_id ORDER BY conversation_id",
+        )?;
+        let rows = stmt.query_map([me], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The user's own messages the other party has not read yet, per conversation (of one
+    /// conversation when given).
+    pub fn unread_sent(
+        &self,
+        me: Id,
+        conversation: Option<Id>,
+    ) -> Result<Vec<(Id, u32)>, CacheError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT conversation_id, count(*) FROM messages WHERE read = 0 AND sender_id = ?1 \
+             AND (?2 IS NULL OR conversation_id = ?2) GROUP BY conversation_id",
+        )?;
+        let rows = stmt.query_map(params![me, conversation], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Marks read what `reader` received in a conversation (the messages of everyone else);
+    /// answers how many changed.
+    pub fn mark_read_by(&mut self, conversation: Id, reader: Id) -> Result<usize, CacheError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "UPDATE messages SET read = 1 WHERE conversation_id = ?1 AND sender_id != ?2 AND read = 0",
+            )?
+            .execute(params![conversation, reader])?)
+    }
+
+    /// The most recently active conversation shared with `user` (production's `userTyping`
+    /// names no conversation).
+    pub fn conversation_with(&self, user: Id) -> Result<Option<Id>, CacheError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT c.id FROM conversations c JOIN participants p ON p.conversation_id = c.id \
+                 WHERE p.user_id = ?1 ORDER BY c.updated_at DESC, c.id DESC LIMIT 1",
+            )?
+            .query_row([user], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Every cached conversation's id.
+    pub fn conversation_ids(&self) -> Result<Vec<Id>, CacheError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id FROM conversations ORDER BY id")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The people the user shares conversations with.
+    pub fn contacts(&self, me: Id) -> Result<Vec<Id>, CacheError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT user_id FROM participants WHERE user_id != ?1 ORDER BY user_id",
+        )?;
+        let rows = stmt.query_map([me], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// How many messages of a conversation are cached.
+    pub fn message_count(&self, conversation: Id) -> Result<u64, CacheError> {
+        let n: i64 = self
+            .conn
+            .prepare_cached("SELECT count(*) FROM messages WHERE conversation_id = ?1")?
+            .query_row([conversation], |r| r.get(0))?;
+        Ok(n.max(0) as u64)
+    }
+
+    /// One cached message.
+    pub fn message(&self, id: Id) -> Result<Option<Message>, CacheError> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages m LEFT JOIN users u ON u.id = m.sender_id WHERE m.id = ?1"
+            ))?
+            .query_row([id], message_row)
+            .optional()?)
+    }
+
+    /// Whether the whole history of a conversation is cached.
+    pub fn history_complete(&self, conversation: Id) -> Result<bool, CacheError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT complete FROM sync_state WHERE conversation_id = ?1")?
+            .query_row([conversation], |r| r.get(0))
+            .optional()?
+            .unwrap_or(false))
+    }
+
+    /// Records that nothing older than the cached history exists on the server.
+    pub fn set_history_complete(&mut self, conversation: Id) -> Result<(), CacheError> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO sync_state (conversation_id, complete) VALUES (?1, 1) \
+                 ON CONFLICT (conversation_id) DO UPDATE SET complete = 1",
+            )?
+            .execute([conversation])?;
+        Ok(())
+    }
+
+    /// Stores calls as the server sent them.
+    pub fn put_calls(&mut self, calls: &[VideoCall]) -> Result<(), CacheError> {
+        let tx = self.conn.transaction()?;
+        for c in calls {
+            tx.prepare_cached(
+                "INSERT OR REPLACE INTO calls (id, conversation_id, room_name, started_by, started_at, \
+                 ended_at, duration, status, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?
+            .execute(params![
+                c.id,
+                c.conversation_id,
+                c.room_name,
+                c.started_by,
+                c.started_at.millis(),
+                c.ended_at.map(|t| t.millis()),
+                c.duration,
+                c.status.as_str(),
+                c.created_at.millis(),
+                c.updated_at.millis()
+            ])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A conversation's cached calls, newest first.
+    pub fn calls(&self, conversation: Id) -> Result<Vec<VideoCall>, CacheError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, conversation_id, room_name, started_by, started_at, ended_at, duration, status, \
+             created_at, updated_at FROM calls WHERE conversation_id = ?1 ORDER BY started_at DESC, id DESC",
+        )?;
+        let rows = stmt.query_map([conversation], call_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// One cached call.
+    pub fn call(&self, id: Id) -> Result<Option<VideoCall>, CacheError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT id, conversation_id, room_name, started_by, started_at, ended_at, duration, status, \
+                 created_at, updated_at FROM calls WHERE id = ?1",
+            )?
+            .query_row([id], call_row)
+            .optional()?)
+    }
+}
+
+fn call_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<VideoCall> {
+    let status: String = r.get(7)?;
+    Ok(VideoCall {
+        id: r.get(0)?,
+        conversation_id: r.get(1)?,
+        room_name: r.get(2)?,
+        started_by: r.get(3)?,
+        started_at: Timestamp::from_millis(r.get(4)?),
+        ended_at: r.get::<_, Option<i64>>(5)?.map(Timestamp::from_millis),
+        duration: r.get(6)?,
+        status: CallStatus::parse(&status).unwrap_or(CallStatus::Ended),
+        created_at: Timestamp::from_millis(r.get(8)?),
+        updated_at: Timestamp::from_millis(r.get(9)?),
+    })
+}

@@ -1,0 +1,248 @@
+//! Ringing: which incoming calls ring here, and finding them where the server does not push
+//! them to every device (no userRing: production rings only sockets in the conversation's
+//! room, that is, only where the chat is open).
+//!
+//! Without userRing, [`poll`] asks `/ongoing` for every conversation, every
+//! `ClientConfig::ring_poll` (backing off to a minute while the server fails), and rings for a
+//! call started by someone else less than `ring_for` ago. Calls ring once, stop ringing when
+//! answered, declined, ended or missed (here or elsewhere), and stop by themselves after
+//! `ring_for`. As a caller on production, nobody marks an unanswered call missed (it stays
+//! ONGOING forever there), so [`watch_unanswered`] does it after `ring_for`.
+
+use crate::client::Ctx;
+use crate::events::{CallChange, Event};
+use crate::socket::LinkState;
+use nursecare_wire::{Id, Timestamp};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A call ringing here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ringing {
+    /// Its conversation.
+    pub conversation_id: Id,
+    /// Its room.
+    pub room_name: String,
+    /// Who calls.
+    pub caller_id: Id,
+    since: Instant,
+}
+
+/// The calls this client knows about in this run.
+#[derive(Debug, Default)]
+pub struct Board {
+    ringing: HashMap<Id, Ringing>,
+    /// Calls that rang (or were answered) already: never ring twice.
+    seen: HashSet<Id>,
+    /// (call, change) already reported: reject and hang-up arrive up to three times.
+    reported: HashSet<(Id, u8)>,
+}
+
+impl Board {
+    /// Starts ringing; false when the call rang before.
+    pub fn ring(&mut self, call: Id, conversation_id: Id, room_name: &str, caller_id: Id) -> bool {
+        if !self.seen.insert(call) {
+            return false;
+        }
+        self.ringing.insert(
+            call,
+            Ringing {
+                conversation_id,
+                room_name: room_name.to_owned(),
+                caller_id,
+                since: Instant::now(),
+            },
+        );
+        true
+    }
+
+    /// The call was dealt with here; answers whether it was ringing.
+    pub fn answered(&mut self, call: Id) -> bool {
+        self.seen.insert(call);
+        self.ringing.remove(&call).is_some()
+    }
+
+    /// The ringing call in a room, if any.
+    pub fn by_room(&self, room: &str) -> Option<Id> {
+        self.ringing
+            .iter()
+            .find(|(_, r)| r.room_name == room)
+            .map(|(id, _)| *id)
+    }
+
+    /// Calls that rang longer than `limit`; they stop.
+    pub fn expire(&mut self, limit: Duration) -> Vec<(Id, Id)> {
+        let old: Vec<_> = self
+            .ringing
+            .iter()
+            .filter(|(_, r)| r.since.elapsed() >= limit)
+            .map(|(id, r)| (*id, r.conversation_id))
+            .collect();
+        for (id, _) in &old {
+            self.ringing.remove(id);
+        }
+        old
+    }
+
+    /// Whether a change of a call was reported already (and records it).
+    pub fn first_report(&mut self, call: Id, change: CallChange) -> bool {
+        self.reported.insert((call, change as u8))
+    }
+
+    /// Whether the call is known to be accepted, declined or over.
+    pub fn settled(&self, call: Id) -> bool {
+        [
+            CallChange::Accepted,
+            CallChange::Rejected,
+            CallChange::HungUp,
+            CallChange::Ended,
+            CallChange::Missed,
+        ]
+        .iter()
+        .any(|c| self.reported.contains(&(call, *c as u8)))
+    }
+}
+
+/// Polls `/ongoing` while the server lacks userRing; also expires long ringing.
+pub(crate) async fn poll(ctx: Arc<Ctx>) {
+    let base = ctx.config.ring_poll;
+    let mut delay = base;
+    loop {
+        tokio::time::sleep(delay).await;
+        expire(&ctx);
+        let Some(features) = ctx.features() else {
+            if matches!(
+                &*ctx.socket.state().borrow(),
+                LinkState::SessionExpired | LinkState::Stopped
+            ) {
+                return;
+            }
+            continue;
+        };
+        if features.user_ring {
+            delay = base;
+            continue;
+        }
+        delay = match poll_once(&ctx).await {
+            Ok(()) => base,
+            Err(e) => {
+                tracing::debug!(error = %e, "call poll failed");
+                (delay * 2).min(Duration::from_secs(60))
+            }
+        };
+    }
+}
+
+async fn poll_once(ctx: &Ctx) -> Result<(), crate::client::ClientError> {
+    let conversations = ctx.cache.call(|c| c.conversation_ids()).await?;
+    let now = Timestamp::now().millis();
+    for conversation in conversations {
+        let Some(call) = ctx.api.ongoing_call(conversation).await? else {
+            continue;
+        };
+        let fresh = now - call.started_at.millis() < ctx.config.ring_for.as_millis() as i64;
+        if call.started_by == ctx.me || !fresh {
+            continue;
+        }
+        ring(ctx, call.id, conversation, &call.room_name, call.started_by);
+    }
+    Ok(())
+}
+
+/// Rings for a call unless it rang before or is the user's own.
+pub(crate) fn ring(ctx: &Ctx, call: Id, conversation: Id, room: &str, caller: Id) {
+    if caller == ctx.me {
+        return;
+    }
+    let mut board = ctx.calls.lock().expect("calls lock");
+    if board.settled(call) || !board.ring(call, conversation, room, caller) {
+        return;
+    }
+    drop(board);
+    tracing::info!(call, conversation, "incoming call");
+    ctx.events.send(Event::IncomingCall {
+        call_id: call,
+        conversation_id: conversation,
+        room_name: room.to_owned(),
+        caller_id: caller,
+    });
+}
+
+fn expire(ctx: &Ctx) {
+    let old = ctx
+        .calls
+        .lock()
+        .expect("calls lock")
+        .expire(ctx.config.ring_for);
+    for (call, conversation) in old {
+        ctx.events.send(Event::Call {
+            call_id: Some(call),
+            conversation_id: Some(conversation),
+            change: CallChange::StoppedRinging,
+            by: None,
+            duration: None,
+        });
+    }
+}
+
+/// As the caller on a server without a missed-call timer: marks the call missed when nobody
+/// answered within `ring_for`.
+pub(crate) fn watch_unanswered(ctx: Arc<Ctx>, call: nursecare_wire::VideoCall) {
+    if ctx.features().is_some_and(|f| f != Default::default()) {
+        // The project's server ends unanswered calls by itself (Part B.8).
+        return;
+    }
+    tokio::spawn(async move {
+        tokio::time::sleep(ctx.config.ring_for).await;
+        if ctx.calls.lock().expect("calls lock").settled(call.id) {
+            return;
+        }
+        match ctx.api.ongoing_call(call.conversation_id).await {
+            Ok(Some(now)) if now.id == call.id => {}
+            _ => return,
+        }
+        match ctx.api.missed_call(call.id).await {
+            Ok(c) => {
+                let put = c.clone();
+                let _ = ctx.cache.call(move |k| k.put_calls(&[put])).await;
+                ctx.events.send(Event::Call {
+                    call_id: Some(call.id),
+                    conversation_id: Some(call.conversation_id),
+                    change: CallChange::Missed,
+                    by: None,
+                    duration: None,
+                });
+            }
+            Err(e) => tracing::warn!(error = %e, "unanswered call not marked missed"),
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rings_once_and_stops_when_answered() {
+        let mut b = Board::default();
+        assert!(b.ring(1, 3, "nursecare-3-aa", 2));
+        assert!(!b.ring(1, 3, "nursecare-3-aa", 2), "a call rings once");
+        assert_eq!(b.by_room("nursecare-3-aa"), Some(1));
+        assert!(b.answered(1));
+        assert!(!b.answered(1));
+        assert!(
+            !b.ring(1, 3, "nursecare-3-aa", 2),
+            "an answered call never rings again"
+        );
+        assert!(b.first_report(1, CallChange::Rejected));
+        assert!(
+            !b.first_report(1, CallChange::Rejected),
+            "duplicates are dropped"
+        );
+        assert!(b.settled(1));
+        assert!(b.ring(2, 3, "nursecare-3-bb", 2));
+        assert_eq!(b.expire(Duration::ZERO), vec![(2, 3)]);
+        assert!(b.expire(Duration::ZERO).is_empty());
+    }
+}

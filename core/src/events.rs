@@ -1,0 +1,182 @@
+//! The one typed stream the UI (and `nursecare-cli watch`) reads. Everything here has already
+//! been written to the cache: an event says what changed, the cache holds the truth.
+
+use crate::cache::{ConversationSummary, OutboxItem};
+use nursecare_wire::{Id, Message, Timestamp};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use tokio::sync::mpsc;
+
+/// The state of the link as the user sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Connection {
+    /// Connected and registered.
+    Online,
+    /// Trying to connect.
+    Connecting,
+    /// No link; history is read from the cache and typed messages wait in the outbox.
+    Offline,
+    /// The server refused the session: sign in again.
+    SignedOut,
+}
+
+/// What happened to a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum CallChange {
+    /// The other side joined.
+    Accepted,
+    /// The callee declined.
+    Rejected,
+    /// Someone hung up.
+    HungUp,
+    /// The call ended.
+    Ended,
+    /// Nobody answered.
+    Missed,
+    /// An incoming call stopped ringing here (answered elsewhere, or too old).
+    StoppedRinging,
+}
+
+/// One event for the UI.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "camelCase")]
+pub enum Event {
+    /// The link changed; `outbox` messages wait to go out.
+    #[serde(rename_all = "camelCase")]
+    Connection {
+        /// The state.
+        state: Connection,
+        /// Messages waiting in the outbox.
+        outbox: u32,
+        /// Milliseconds to the next attempt, when offline.
+        retry_in_ms: Option<u64>,
+    },
+    /// The conversation list changed (new conversation, new preview, new count).
+    #[serde(rename_all = "camelCase")]
+    Conversations {
+        /// The whole list, most recent first.
+        conversations: Vec<ConversationSummary>,
+    },
+    /// One conversation's row changed (new message, new count).
+    #[serde(rename_all = "camelCase")]
+    Conversation {
+        /// The row.
+        summary: ConversationSummary,
+    },
+    /// A message reached the cache. `live` when it came over the socket just now (worth a
+    /// notification), false when a sync found it.
+    #[serde(rename_all = "camelCase")]
+    MessageAdded {
+        /// The message.
+        message: Message,
+        /// Arrived live.
+        live: bool,
+    },
+    /// An outbox row changed (queued, sent, failed).
+    #[serde(rename_all = "camelCase")]
+    Outbox {
+        /// The row.
+        item: OutboxItem,
+    },
+    /// Unread counts, per conversation (only those with unread messages) and in total.
+    #[serde(rename_all = "camelCase")]
+    Unread {
+        /// Per conversation.
+        conversations: BTreeMap<Id, u32>,
+        /// Sum, for the badge.
+        total: u32,
+    },
+    /// Someone started or stopped typing.
+    #[serde(rename_all = "camelCase")]
+    Typing {
+        /// Where.
+        conversation_id: Id,
+        /// Who.
+        user_id: Id,
+        /// On or off.
+        typing: bool,
+    },
+    /// The other party read the user's messages in a conversation.
+    #[serde(rename_all = "camelCase")]
+    Read {
+        /// Where.
+        conversation_id: Id,
+        /// Who read.
+        read_by: Id,
+        /// When.
+        at: Timestamp,
+    },
+    /// A contact came online or went offline.
+    #[serde(rename_all = "camelCase")]
+    Presence {
+        /// Who.
+        user_id: Id,
+        /// Online now.
+        online: bool,
+        /// Last seen, when offline.
+        last_seen: Option<Timestamp>,
+    },
+    /// An incoming call is ringing.
+    #[serde(rename_all = "camelCase")]
+    IncomingCall {
+        /// The call.
+        call_id: Id,
+        /// Its conversation.
+        conversation_id: Id,
+        /// Its Jitsi room.
+        room_name: String,
+        /// Who calls.
+        caller_id: Id,
+    },
+    /// A call changed.
+    #[serde(rename_all = "camelCase")]
+    Call {
+        /// The call, when known.
+        call_id: Option<Id>,
+        /// Its conversation, when known.
+        conversation_id: Option<Id>,
+        /// What happened.
+        change: CallChange,
+        /// Who did it, when known.
+        by: Option<Id>,
+        /// Length in seconds, for an ended call.
+        duration: Option<i64>,
+    },
+    /// The local cache could not be read and was rebuilt; the old file was kept.
+    #[serde(rename_all = "camelCase")]
+    CacheRebuilt {
+        /// Where the unreadable file went.
+        moved_to: String,
+        /// Why it was unreadable.
+        reason: String,
+    },
+    /// Something the user should know about (never carries message text or tokens).
+    #[serde(rename_all = "camelCase")]
+    Error {
+        /// One sentence.
+        message: String,
+    },
+}
+
+/// The sending side of the stream. Sending never blocks and never fails: a UI that went away
+/// just stops receiving.
+#[derive(Clone)]
+pub struct EventSink(mpsc::UnboundedSender<Event>);
+
+/// The receiving side.
+pub type EventStream = mpsc::UnboundedReceiver<Event>;
+
+impl EventSink {
+    /// A new stream.
+    pub fn new() -> (Self, EventStream) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        (Self(tx), rx)
+    }
+
+    /// Sends one event.
+    pub fn send(&self, event: Event) {
+        let _ = self.0.send(event);
+    }
+}

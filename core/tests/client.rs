@@ -1,0 +1,351 @@
+//! The client end to end against the real server on loopback, in both modes (Part B and
+//! `--production-compat`): two cores exchanging messages with typing and read receipts,
+//! offline use and the outbox across a client restart, ringing, and a corrupt cache.
+
+mod common;
+
+use common::{Running, Side, pair, side};
+use nursecare_core::Event;
+use nursecare_core::cache::OutboxState;
+use nursecare_core::events::{CallChange, Connection};
+use nursecare_server::Settings;
+use std::collections::HashSet;
+use std::time::Duration;
+
+fn settings(compat: bool) -> Settings {
+    Settings {
+        production_compat: compat,
+        ..Settings::default()
+    }
+}
+
+async fn online(s: &mut Side) {
+    s.until(10, |e| {
+        matches!(
+            e,
+            Event::Connection {
+                state: Connection::Online,
+                ..
+            }
+        )
+    })
+    .await;
+    s.client.synced().await;
+}
+
+/// Every message of a conversation in the cache, oldest first.
+async fn cached(s: &Side, conv: i64) -> Vec<nursecare_wire::Message> {
+    let mut all = s.client.history(conv, None, 100_000).await.unwrap();
+    all.reverse();
+    all
+}
+
+async fn exchange(compat: bool, per_side: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start(dir.path(), settings(compat)).await;
+    let (n, p, conv) = pair(&server.base).await;
+    let mut nurse = side(&server.base, &dir.path().join("nurse"), "n@c.test").await;
+    let mut patient = side(&server.base, &dir.path().join("patient"), "p@c.test").await;
+    online(&mut nurse).await;
+    online(&mut patient).await;
+    // The nurse has the chat open: production routes typing and receipts to the room only.
+    nurse.client.open(Some(conv));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    // Typing: on with the first keystroke, off by itself after 2 s idle.
+    patient.client.keystroke(conv).await;
+    let on = nurse.until(5, |e| matches!(e, Event::Typing { .. })).await;
+    assert_eq!(
+        on,
+        Event::Typing {
+            conversation_id: conv,
+            user_id: p.id,
+            typing: true
+        }
+    );
+    let off = nurse.until(5, |e| matches!(e, Event::Typing { .. })).await;
+    assert_eq!(
+        off,
+        Event::Typing {
+            conversation_id: conv,
+            user_id: p.id,
+            typing: false
+        }
+    );
+
+    // Both type at once.
+    for i in 0..per_side {
+        nurse.client.send(conv, &format!("n-{i:05}")).await.unwrap();
+        patient
+            .client
+            .send(conv, &format!("p-{i:05}"))
+            .await
+            .unwrap();
+    }
+    let total = 2 * per_side;
+    let mut seen = [HashSet::new(), HashSet::new()];
+    let mut added = [0usize, 0usize];
+    for (k, s) in [&mut nurse, &mut patient].into_iter().enumerate() {
+        while seen[k].len() < total {
+            let e = s
+                .until(60, |e| matches!(e, Event::MessageAdded { .. }))
+                .await;
+            if let Event::MessageAdded { message, .. } = e {
+                added[k] += 1;
+                seen[k].insert(message.id);
+            }
+        }
+    }
+    assert_eq!(added, [total, total], "each message announced exactly once");
+    let a = cached(&nurse, conv).await;
+    let b = cached(&patient, conv).await;
+    assert_eq!(a.len(), total);
+    assert_eq!(
+        a.iter().map(|m| m.id).collect::<Vec<_>>(),
+        b.iter().map(|m| m.id).collect::<Vec<_>>(),
+        "same order on both"
+    );
+    for prefix in ["n-", "p-"] {
+        let order: Vec<_> = a
+            .iter()
+            .filter(|m| m.content.starts_with(prefix))
+            .map(|m| m.content.clone())
+            .collect();
+        let mut sorted = order.clone();
+        sorted.sort();
+        assert_eq!(order, sorted, "{prefix} messages stored in the order typed");
+    }
+    let on_server = n.api.messages(conv, 50, 0).await.unwrap();
+    assert_eq!(on_server[0].id, a.last().unwrap().id);
+    assert!(nurse.client.outbox(None).await.unwrap().is_empty());
+
+    // Read receipts: the patient opens the chat; the nurse hears it and her copies turn read.
+    patient.drain();
+    patient.client.open(Some(conv));
+    let read = nurse.until(10, |e| matches!(e, Event::Read { .. })).await;
+    assert!(
+        matches!(read, Event::Read { conversation_id, read_by, .. } if conversation_id == conv && read_by == p.id)
+    );
+    assert!(
+        cached(&nurse, conv)
+            .await
+            .iter()
+            .filter(|m| m.sender_id == n.id)
+            .all(|m| m.read)
+    );
+    let unread = patient
+        .until(10, |e| matches!(e, Event::Unread { total: 0, .. }))
+        .await;
+    assert!(matches!(unread, Event::Unread { total: 0, .. }));
+    assert_eq!(patient.client.conversations().await.unwrap()[0].unread, 0);
+    nurse.client.shutdown().await;
+    patient.client.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_cores_exchange_a_thousand_messages() {
+    exchange(false, 500).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_cores_exchange_against_production_compat() {
+    exchange(true, 500).await;
+}
+
+async fn offline_then_back(compat: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Running::start(dir.path(), settings(compat)).await;
+    let (port, db) = (server.port, server.db.clone());
+    let (_n, p, conv) = pair(&server.base).await;
+    let nurse_dir = dir.path().join("nurse");
+    let mut nurse = side(&server.base, &nurse_dir, "n@c.test").await;
+    online(&mut nurse).await;
+    for i in 0..5 {
+        nurse
+            .client
+            .send(conv, &format!("bandage change {i}"))
+            .await
+            .unwrap();
+    }
+    for _ in 0..5 {
+        nurse
+            .until(
+                10,
+                |e| matches!(e, Event::Outbox { item } if item.state == OutboxState::Sent),
+            )
+            .await;
+    }
+
+    server.stop().await;
+    nurse
+        .until(10, |e| {
+            matches!(
+                e,
+                Event::Connection {
+                    state: Connection::Offline,
+                    ..
+                }
+            )
+        })
+        .await;
+    // Offline: everything reads from the cache.
+    let list = nurse.client.conversations().await.unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(
+        list[0].last_message.as_ref().unwrap().content,
+        "bandage change 4"
+    );
+    assert_eq!(nurse.client.history(conv, None, 50).await.unwrap().len(), 5);
+    assert_eq!(nurse.client.search("bandage", 50).await.unwrap().len(), 5);
+    // Typed offline: queued, and kept across a restart of the client.
+    nurse.client.send(conv, "typed offline 1").await.unwrap();
+    nurse.client.send(conv, "typed offline 2").await.unwrap();
+    let queued = nurse.until(5, |e| matches!(e, Event::Outbox { .. })).await;
+    assert!(matches!(queued, Event::Outbox { item } if item.state == OutboxState::Pending));
+    nurse.client.shutdown().await;
+    let mut nurse = side(&format!("http://127.0.0.1:{port}"), &nurse_dir, "n@c.test").await;
+    assert_eq!(nurse.client.outbox(None).await.unwrap().len(), 2);
+
+    let server = Running::start_on(db, port, settings(compat)).await;
+    for _ in 0..2 {
+        nurse
+            .until(
+                20,
+                |e| matches!(e, Event::Outbox { item } if item.state == OutboxState::Sent),
+            )
+            .await;
+    }
+    let on_server = p.api.messages(conv, 50, 0).await.unwrap();
+    let texts: Vec<_> = on_server.iter().rev().map(|m| m.content.as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            "bandage change 0",
+            "bandage change 1",
+            "bandage change 2",
+            "bandage change 3",
+            "bandage change 4",
+            "typed offline 1",
+            "typed offline 2"
+        ],
+        "each once, in order"
+    );
+    assert!(nurse.client.outbox(None).await.unwrap().is_empty());
+    nurse.client.shutdown().await;
+    drop(server);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn offline_reads_from_the_cache_and_sends_once_when_back() {
+    offline_then_back(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn offline_against_production_compat() {
+    offline_then_back(true).await;
+}
+
+async fn ring(compat: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start(dir.path(), settings(compat)).await;
+    let (n, p, conv) = pair(&server.base).await;
+    let mut nurse = side(&server.base, &dir.path().join("nurse"), "n@c.test").await;
+    let mut patient = side(&server.base, &dir.path().join("patient"), "p@c.test").await;
+    online(&mut nurse).await;
+    online(&mut patient).await;
+    // The caller calls from the open chat; the callee has it closed (production: not in the
+    // room, so only polling finds the call).
+    nurse.client.open(Some(conv));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let call = nurse.client.start_call(conv).await.unwrap();
+    let incoming = patient
+        .until(10, |e| matches!(e, Event::IncomingCall { .. }))
+        .await;
+    assert_eq!(
+        incoming,
+        Event::IncomingCall {
+            call_id: call.call.id,
+            conversation_id: conv,
+            room_name: call.call.room_name.clone(),
+            caller_id: n.id
+        }
+    );
+    assert!(
+        !matches!(nurse.events.try_recv(), Ok(Event::IncomingCall { .. })),
+        "the caller's own call does not ring"
+    );
+    patient
+        .client
+        .accept_call(&call.call.room_name)
+        .await
+        .unwrap();
+    let accepted = nurse.until(10, |e| matches!(e, Event::Call { .. })).await;
+    assert!(
+        matches!(accepted, Event::Call { change: CallChange::Accepted, by: Some(by), .. } if by == p.id)
+    );
+    nurse.client.end_call(call.call.id).await.unwrap();
+    let history = patient.client.call_history(conv).await.unwrap();
+    assert_eq!(history[0].status, nursecare_wire::CallStatus::Ended);
+    // No second ring for the same call, however often it is polled.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    while let Ok(e) = patient.events.try_recv() {
+        assert!(
+            !matches!(e, Event::IncomingCall { .. }),
+            "rang twice: {e:?}"
+        );
+    }
+    nurse.client.shutdown().await;
+    patient.client.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn calls_ring_with_user_ring() {
+    ring(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn calls_ring_by_polling_against_production_compat() {
+    ring(true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_corrupt_cache_is_moved_aside_rebuilt_and_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start(dir.path(), Settings::default()).await;
+    let (n, _p, conv) = pair(&server.base).await;
+    n.api.messages(conv, 1, 0).await.unwrap();
+    let nurse_dir = dir.path().join("nurse");
+    let mut nurse = side(&server.base, &nurse_dir, "n@c.test").await;
+    online(&mut nurse).await;
+    nurse.client.send(conv, "before the damage").await.unwrap();
+    nurse
+        .until(
+            10,
+            |e| matches!(e, Event::Outbox { item } if item.state == OutboxState::Sent),
+        )
+        .await;
+    let path = nurse.profile.cache_path(&nurse.session);
+    nurse.client.shutdown().await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    for side_file in ["-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(side_file);
+        let _ = std::fs::remove_file(p);
+    }
+    std::fs::write(&path, vec![0x5a; 64 * 1024]).unwrap();
+
+    let mut nurse = side(&server.base, &nurse_dir, "n@c.test").await;
+    let first = nurse.events.recv().await.unwrap();
+    let Event::CacheRebuilt { moved_to, .. } = first else {
+        panic!("the user is told first, got {first:?}");
+    };
+    assert!(
+        std::path::Path::new(&moved_to).exists(),
+        "the old file is kept"
+    );
+    online(&mut nurse).await;
+    let history = nurse.client.history(conv, None, 50).await.unwrap();
+    assert_eq!(history.len(), 1, "rebuilt from the server");
+    assert_eq!(history[0].content, "before the damage");
+    nurse.client.shutdown().await;
+}
