@@ -120,6 +120,8 @@ pub(crate) struct Ctx {
     pub kick: Notify,
     pub open: Mutex<Option<Id>>,
     pub sync_lock: tokio::sync::Mutex<()>,
+    /// How many connect-time syncs have finished (well or not).
+    pub syncs: tokio::sync::watch::Sender<u64>,
     pub typing_sent: Mutex<typing::Sent>,
     pub calls: Mutex<Board>,
 }
@@ -247,6 +249,7 @@ impl Client {
             kick: Notify::new(),
             open: Mutex::new(None),
             sync_lock: tokio::sync::Mutex::new(()),
+            syncs: tokio::sync::watch::Sender::new(0),
             typing_sent: Mutex::new(typing::Sent::default()),
             calls: Mutex::new(Board::default()),
         });
@@ -289,8 +292,11 @@ impl Client {
         .unwrap_or(false)
     }
 
-    /// Waits until the current sync (if any) is over.
+    /// Waits until the sync of the latest connect has finished (well or not), and any sync
+    /// running now.
     pub async fn synced(&self) {
+        let mut syncs = self.ctx.syncs.subscribe();
+        let _ = syncs.wait_for(|n| *n > 0).await;
         drop(self.ctx.sync_lock.lock().await);
     }
 

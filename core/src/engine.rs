@@ -58,6 +58,7 @@ async fn on_link(ctx: &Arc<Ctx>, state: &LinkState) {
                         });
                     }
                 }
+                c.syncs.send_modify(|n| *n += 1);
                 presence_query(&c).await;
             });
             ctx.kick.notify_one();

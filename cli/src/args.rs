@@ -1,0 +1,114 @@
+//! The command line.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Production's address.
+pub const PRODUCTION: &str = "https://nursecare-backend-luth.onrender.com";
+
+#[derive(Debug, Parser)]
+#[command(name = "nursecare-cli", version, about = "A headless NurseCare client")]
+pub struct Cli {
+    /// The server's base URL.
+    #[arg(long, env = "NURSECARE_SERVER", default_value = PRODUCTION, global = true)]
+    pub server: String,
+    /// Where the cache and settings live (default: the platform's data directory).
+    #[arg(long, env = "NURSECARE_PROFILE", global = true)]
+    pub profile: Option<PathBuf>,
+    /// Where the sign-in token and the cache key are kept. `file` (a mode-600 file in the
+    /// profile) only where no keychain answers.
+    #[arg(long, env = "NURSECARE_SECRET_STORE", value_enum, default_value_t = Store::Keychain, global = true)]
+    pub secret_store: Store,
+    /// Seconds to wait for the server before answering from the cache or giving up (a host
+    /// that sleeps when idle may take 30 s to wake).
+    #[arg(
+        long,
+        env = "NURSECARE_CONNECT_TIMEOUT",
+        default_value_t = 20,
+        global = true
+    )]
+    pub connect_timeout: u64,
+    /// Machine-readable output (JSON).
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Store {
+    Keychain,
+    File,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Sign in (password from NURSECARE_PASSWORD, else a prompt).
+    Login {
+        #[arg(long)]
+        email: String,
+    },
+    /// Sign out.
+    Logout {
+        /// Also delete this account's local cache and its key.
+        #[arg(long)]
+        forget_cache: bool,
+    },
+    /// Who is signed in (read from the kept token; no network).
+    Whoami,
+    /// The conversation list.
+    Conversations,
+    /// Get or create the conversation with a user (does not join it).
+    Open {
+        user_id: i64,
+        #[arg(long)]
+        booking: Option<i64>,
+    },
+    /// A conversation's messages, oldest to newest.
+    History {
+        conversation_id: i64,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// From the cache only, never the network.
+        #[arg(long)]
+        offline: bool,
+    },
+    /// Send a message and wait for the server to have it (queued when offline: exit code 6).
+    Send { conversation_id: i64, text: String },
+    /// Mark a conversation's messages read.
+    Read { conversation_id: i64 },
+    /// Search cached messages (never the network).
+    Search {
+        query: String,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Print events as JSON lines.
+    Watch {
+        /// Stop after this many seconds.
+        #[arg(long = "for")]
+        duration: Option<u64>,
+        /// Join this conversation as an open chat would (marks its messages read).
+        #[arg(long)]
+        open: Option<i64>,
+    },
+    /// Video calls.
+    Call {
+        #[command(subcommand)]
+        command: CallCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CallCommand {
+    /// Start a call in a conversation.
+    Start { conversation_id: i64 },
+    /// Accept a call by its room name.
+    Accept { room_name: String },
+    /// Decline a call.
+    Reject { call_id: i64 },
+    /// End a call.
+    End { call_id: i64 },
+    /// A conversation's calls.
+    History { conversation_id: i64 },
+}

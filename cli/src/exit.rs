@@ -1,0 +1,97 @@
+//! Exit codes (the table in README) and the one line printed for an error.
+
+use nursecare_core::ClientError;
+use nursecare_core::api::ApiError;
+use nursecare_core::profile::ProfileError;
+use nursecare_core::secrets::SecretError;
+use nursecare_core::session::SessionError;
+
+/// Everything went as asked.
+pub const OK: u8 = 0;
+/// Anything not listed below.
+pub const FAILURE: u8 = 1;
+/// Bad usage (clap's own code).
+pub const USAGE: u8 = 2;
+/// Not signed in, or the session expired: run `login`.
+pub const SIGNED_OUT: u8 = 3;
+/// Wrong email or password, or too many attempts.
+pub const CREDENTIALS: u8 = 4;
+/// The server could not be reached (or did not answer in time).
+pub const UNREACHABLE: u8 = 5;
+/// The message was queued offline; it goes out with the next command that gets online.
+pub const QUEUED: u8 = 6;
+/// The server refused: not found, not a participant, invalid input.
+pub const REFUSED: u8 = 7;
+/// No keychain answered (use `--secret-store file`).
+pub const SECRET_STORE: u8 = 8;
+/// The local cache failed.
+pub const CACHE: u8 = 9;
+
+/// A failure: what to print and the exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(code: u8, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Self {
+        let code = match &e {
+            ApiError::SessionExpired => SIGNED_OUT,
+            ApiError::InvalidCredentials | ApiError::RateLimited { .. } => CREDENTIALS,
+            ApiError::Unreachable | ApiError::Timeout => UNREACHABLE,
+            ApiError::Forbidden(_) | ApiError::NotFound(_) | ApiError::Rejected { .. } => REFUSED,
+            ApiError::BadUrl(_) => USAGE,
+            _ => FAILURE,
+        };
+        Self::new(code, e.to_string())
+    }
+}
+
+impl From<SecretError> for Failure {
+    fn from(e: SecretError) -> Self {
+        Self::new(SECRET_STORE, e.to_string())
+    }
+}
+
+impl From<ProfileError> for Failure {
+    fn from(e: ProfileError) -> Self {
+        match e {
+            ProfileError::Secret(s) => s.into(),
+            ProfileError::Cache(c) => Self::new(CACHE, c.to_string()),
+            ProfileError::NoDataDir => Self::new(USAGE, e.to_string()),
+        }
+    }
+}
+
+impl From<SessionError> for Failure {
+    fn from(e: SessionError) -> Self {
+        match e {
+            SessionError::Api(a) => a.into(),
+            SessionError::Secret(s) => s.into(),
+            SessionError::BadToken => Self::new(FAILURE, e.to_string()),
+        }
+    }
+}
+
+impl From<ClientError> for Failure {
+    fn from(e: ClientError) -> Self {
+        match e {
+            ClientError::Api(a) => a.into(),
+            ClientError::Profile(p) => p.into(),
+            ClientError::Cache(c) => Self::new(CACHE, c.to_string()),
+            ClientError::Offline => Self::new(UNREACHABLE, e.to_string()),
+            ClientError::NotFound(_) => Self::new(REFUSED, e.to_string()),
+            ClientError::Empty | ClientError::TooLong { .. } => Self::new(USAGE, e.to_string()),
+        }
+    }
+}

@@ -1,0 +1,439 @@
+//! nursecare-cli: a headless NurseCare client on nursecare-core.
+//!
+//! Commands that need the server start a full client (link, sync, outbox), so any of them
+//! delivers what was queued offline before it exits. `history --offline`, `search` and
+//! `whoami` read only local state. Errors are one line on stderr and an exit code from
+//! [`exit`] (the table is in README).
+
+mod args;
+mod exit;
+mod output;
+
+use args::{CallCommand, Cli, Command, Store};
+use clap::Parser;
+use exit::Failure;
+use nursecare_core::cache::{CacheHandle, OutboxState};
+use nursecare_core::events::Connection;
+use nursecare_core::secrets::SecretStoreKind;
+use nursecare_core::session::Session;
+use nursecare_core::{Client, ClientConfig, Event, EventStream, Profile};
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// How long `send` waits for the server to have the message.
+const SEND_WAIT: Duration = Duration::from_secs(30);
+/// How long a command waits for queued messages to go out before it exits.
+const DRAIN_WAIT: Duration = Duration::from_secs(15);
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            });
+        }
+    };
+    logging();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("nursecare-cli: cannot start: {e}");
+            return ExitCode::from(exit::FAILURE);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            eprintln!("nursecare-cli: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+/// Logs to stderr, `warn` unless `NURSECARE_LOG` says otherwise. Nothing the core logs holds a
+/// token, a password or message text.
+fn logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("NURSECARE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+async fn run(cli: Cli) -> Result<u8, Failure> {
+    let kind = match cli.secret_store {
+        Store::Keychain => SecretStoreKind::Keychain,
+        Store::File => SecretStoreKind::File,
+    };
+    let profile = Profile::new(&cli.server, cli.profile.clone(), kind)?;
+    let as_json = cli.json;
+    let wait = Duration::from_secs(cli.connect_timeout);
+    match cli.command {
+        Command::Login { email } => login(&profile, &email, as_json).await,
+        Command::Logout { forget_cache } => {
+            let sessions = profile.sessions();
+            if forget_cache && let Some(s) = sessions.current().await? {
+                profile.remove_cache(&s).await?;
+            }
+            sessions.logout().await?;
+            if !as_json {
+                output::line("Signed out.");
+            }
+            Ok(exit::OK)
+        }
+        Command::Whoami => {
+            let s = session(&profile).await?;
+            if as_json {
+                output::json(&serde_json::json!({
+                    "userId": s.user_id, "email": s.email, "role": s.role, "server": s.server,
+                }));
+            } else {
+                output::line(&format!(
+                    "{} ({}, user {}) on {}",
+                    s.email,
+                    s.role.as_str(),
+                    s.user_id,
+                    s.server
+                ));
+            }
+            Ok(exit::OK)
+        }
+        Command::History {
+            conversation_id,
+            limit,
+            offline: true,
+        } => {
+            let cache = local_cache(&profile).await?;
+            let mut page = cache
+                .call(move |c| c.messages(conversation_id, None, limit))
+                .await
+                .map_err(|e| Failure::new(exit::CACHE, e.to_string()))?;
+            page.reverse();
+            output::messages(&page, as_json);
+            Ok(exit::OK)
+        }
+        Command::Search { query, limit } => {
+            let cache = local_cache(&profile).await?;
+            let found = cache
+                .call(move |c| c.search(&query, limit))
+                .await
+                .map_err(|e| Failure::new(exit::CACHE, e.to_string()))?;
+            output::messages(&found, as_json);
+            Ok(exit::OK)
+        }
+        command => online(&profile, command, as_json, wait).await,
+    }
+}
+
+async fn login(profile: &Profile, email: &str, as_json: bool) -> Result<u8, Failure> {
+    let password = match std::env::var("NURSECARE_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => rpassword::prompt_password(format!("Password for {email}: "))
+            .map_err(|e| Failure::new(exit::USAGE, format!("cannot read the password: {e}")))?,
+    };
+    let api = nursecare_core::api::ApiClient::new(profile.server(), Default::default())?;
+    let s = profile.sessions().login(&api, email, &password).await?;
+    if as_json {
+        output::json(&serde_json::json!({"userId": s.user_id, "email": s.email, "role": s.role}));
+    } else {
+        output::line(&format!(
+            "Signed in as {} ({}, user {}).",
+            s.email,
+            s.role.as_str(),
+            s.user_id
+        ));
+    }
+    Ok(exit::OK)
+}
+
+async fn session(profile: &Profile) -> Result<Session, Failure> {
+    profile.sessions().current().await?.ok_or_else(|| {
+        Failure::new(
+            exit::SIGNED_OUT,
+            "not signed in (or the session expired): run `nursecare-cli login --email …`",
+        )
+    })
+}
+
+async fn local_cache(profile: &Profile) -> Result<CacheHandle, Failure> {
+    let s = session(profile).await?;
+    let (cache, moved) = profile.open_cache(&s).await?;
+    if let Some(m) = moved {
+        eprintln!(
+            "nursecare-cli: the local cache could not be read and was rebuilt empty (old file kept at {})",
+            m.to.display()
+        );
+    }
+    Ok(CacheHandle::spawn(cache))
+}
+
+/// Runs a command that needs the server, then lets queued messages go out.
+async fn online(
+    profile: &Profile,
+    command: Command,
+    as_json: bool,
+    wait: Duration,
+) -> Result<u8, Failure> {
+    let s = session(profile).await?;
+    let (client, mut events) = Client::start(profile, &s, ClientConfig::default()).await?;
+    let result = match command {
+        Command::Watch { duration, open } => watch(&client, &mut events, duration, open).await,
+        Command::Send {
+            conversation_id,
+            text,
+        } => send(&client, &mut events, conversation_id, &text, as_json, wait).await,
+        other => {
+            let connected = client.wait_online(wait).await;
+            report_rebuilt(&mut events);
+            if !connected {
+                Err(not_connected(&client))
+            } else {
+                client.synced().await;
+                simple(&client, other, as_json).await
+            }
+        }
+    };
+    drain(&client).await;
+    client.shutdown().await;
+    result
+}
+
+fn not_connected(client: &Client) -> Failure {
+    if matches!(
+        &*client.link().borrow(),
+        nursecare_core::socket::LinkState::SessionExpired
+    ) {
+        Failure::new(exit::SIGNED_OUT, "the session has expired: sign in again")
+    } else {
+        Failure::new(
+            exit::UNREACHABLE,
+            "cannot reach the server (history --offline and search work without it)",
+        )
+    }
+}
+
+fn report_rebuilt(events: &mut EventStream) {
+    while let Ok(e) = events.try_recv() {
+        if let Event::CacheRebuilt { moved_to, .. } = e {
+            eprintln!(
+                "nursecare-cli: the local cache could not be read; it was moved to {moved_to} and rebuilt from the server"
+            );
+        }
+    }
+}
+
+/// Waits a little for the outbox to empty (only while online).
+async fn drain(client: &Client) {
+    let deadline = tokio::time::Instant::now() + DRAIN_WAIT;
+    while tokio::time::Instant::now() < deadline {
+        let online = matches!(
+            &*client.link().borrow(),
+            nursecare_core::socket::LinkState::Online(_)
+        );
+        let pending = client
+            .outbox(None)
+            .await
+            .map(|rows| rows.iter().any(|r| r.state == OutboxState::Pending))
+            .unwrap_or(false);
+        if !online || !pending {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn simple(client: &Client, command: Command, as_json: bool) -> Result<u8, Failure> {
+    match command {
+        Command::Conversations => {
+            output::conversations(&client.conversations().await?, as_json);
+        }
+        Command::Open { user_id, booking } => {
+            let c = client.open_with(user_id, booking).await?;
+            if as_json {
+                output::json(&c);
+            } else {
+                output::line(&format!("Conversation #{}", c.id));
+            }
+        }
+        Command::History {
+            conversation_id,
+            limit,
+            ..
+        } => {
+            let mut page = client.history(conversation_id, None, limit).await?;
+            page.reverse();
+            output::messages(&page, as_json);
+        }
+        Command::Read { conversation_id } => {
+            let n = client.mark_read(conversation_id).await?;
+            if as_json {
+                output::json(&serde_json::json!({ "marked": n }));
+            } else {
+                output::line(&format!("Marked {n} message(s) read."));
+            }
+        }
+        Command::Call { command } => call(client, command, as_json).await?,
+        _ => unreachable!("handled elsewhere"),
+    }
+    Ok(exit::OK)
+}
+
+async fn call(client: &Client, command: CallCommand, as_json: bool) -> Result<(), Failure> {
+    let one = |c: &nursecare_wire::VideoCall, url: Option<&str>| {
+        if as_json {
+            let mut v = serde_json::to_value(c).unwrap_or_default();
+            if let (Some(url), Some(o)) = (url, v.as_object_mut()) {
+                o.insert("jitsiUrl".into(), url.into());
+            }
+            output::json(&v);
+        } else {
+            output::line(&output::call_line(c));
+            if let Some(url) = url {
+                output::line(url);
+            }
+        }
+    };
+    match command {
+        CallCommand::Start { conversation_id } => {
+            let c = client.start_call(conversation_id).await?;
+            one(&c.call, Some(&c.jitsi_url));
+        }
+        CallCommand::Accept { room_name } => {
+            let c = client.accept_call(&room_name).await?;
+            one(&c.call, Some(&c.jitsi_url));
+        }
+        CallCommand::Reject { call_id } => one(&client.reject_call(call_id).await?, None),
+        CallCommand::End { call_id } => one(&client.end_call(call_id).await?, None),
+        CallCommand::History { conversation_id } => {
+            output::calls(&client.call_history(conversation_id).await?, as_json)
+        }
+    }
+    Ok(())
+}
+
+async fn send(
+    client: &Client,
+    events: &mut EventStream,
+    conversation: i64,
+    text: &str,
+    as_json: bool,
+    wait: Duration,
+) -> Result<u8, Failure> {
+    let item = client.send(conversation, text).await?;
+    if !client.wait_online(wait).await {
+        if matches!(
+            &*client.link().borrow(),
+            nursecare_core::socket::LinkState::SessionExpired
+        ) {
+            return Err(not_connected(client));
+        }
+        return Ok(queued(&item, as_json));
+    }
+    let wait = async {
+        loop {
+            match events.recv().await {
+                Some(Event::Outbox { item: row }) if row.client_id == item.client_id => {
+                    match row.state {
+                        OutboxState::Sent => return Ok(row),
+                        OutboxState::Failed => return Err(row),
+                        OutboxState::Pending => {}
+                    }
+                }
+                Some(Event::Connection {
+                    state: Connection::SignedOut,
+                    ..
+                }) => return Err(item.clone()),
+                Some(_) => {}
+                None => return Err(item.clone()),
+            }
+        }
+    };
+    match tokio::time::timeout(SEND_WAIT, wait).await {
+        Ok(Ok(row)) => {
+            let id = row.message_id.unwrap_or_default();
+            let message = client
+                .history(conversation, None, 50)
+                .await?
+                .into_iter()
+                .find(|m| m.id == id);
+            match (message, as_json) {
+                (Some(m), true) => output::json(&m),
+                (Some(m), false) => output::line(&output::message_line(&m)),
+                (None, _) => output::line("Sent."),
+            }
+            Ok(exit::OK)
+        }
+        Ok(Err(row)) if row.state == OutboxState::Failed => Err(Failure::new(
+            exit::FAILURE,
+            format!(
+                "not sent: {}",
+                row.reason.as_deref().unwrap_or("the server refused it")
+            ),
+        )),
+        _ => {
+            if matches!(
+                &*client.link().borrow(),
+                nursecare_core::socket::LinkState::SessionExpired
+            ) {
+                return Err(not_connected(client));
+            }
+            Ok(queued(&item, as_json))
+        }
+    }
+}
+
+/// Says a message was queued; answers the exit code.
+fn queued(item: &nursecare_core::cache::OutboxItem, as_json: bool) -> u8 {
+    if as_json {
+        output::json(item);
+    }
+    eprintln!(
+        "nursecare-cli: offline: the message is queued and will be sent by the next command that gets online"
+    );
+    exit::QUEUED
+}
+
+async fn watch(
+    client: &Client,
+    events: &mut EventStream,
+    duration: Option<u64>,
+    open: Option<i64>,
+) -> Result<u8, Failure> {
+    if open.is_some() {
+        client.open(open);
+    }
+    let until = duration.map(|s| tokio::time::Instant::now() + Duration::from_secs(s));
+    loop {
+        let next = match until {
+            Some(t) => match tokio::time::timeout_at(t, events.recv()).await {
+                Ok(e) => e,
+                Err(_) => return Ok(exit::OK),
+            },
+            None => tokio::select! {
+                e = events.recv() => e,
+                _ = tokio::signal::ctrl_c() => return Ok(exit::OK),
+            },
+        };
+        let Some(event) = next else {
+            return Ok(exit::OK);
+        };
+        output::json(&event);
+        if matches!(
+            event,
+            Event::Connection {
+                state: Connection::SignedOut,
+                ..
+            }
+        ) {
+            return Err(Failure::new(
+                exit::SIGNED_OUT,
+                "the session has expired: sign in again",
+            ));
+        }
+    }
+}

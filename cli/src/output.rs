@@ -1,0 +1,146 @@
+//! Printing: one line per item for people, JSON for scripts. Message text from the network is
+//! printed with control characters escaped, so a message cannot drive the terminal.
+
+use nursecare_core::cache::ConversationSummary;
+use nursecare_wire::{Message, Timestamp, VideoCall};
+use serde::Serialize;
+
+/// Text safe for a terminal: control characters (escape sequences, carriage returns, …) are
+/// shown escaped, newlines as `⏎`.
+pub fn safe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push('⏎'),
+            c if c.is_control() => out.extend(c.escape_unicode()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn when(t: &Timestamp) -> String {
+    t.as_datetime()
+        .with_timezone(&chrono::Local)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// Prints one line on stdout. A closed pipe (`watch | head`) ends the program quietly, as
+/// ripgrep does, instead of panicking.
+pub fn line(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{text}").and_then(|_| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("nursecare-cli: cannot write the output: {e}");
+        std::process::exit(1);
+    }
+}
+
+pub fn json<T: Serialize + ?Sized>(value: &T) {
+    line(&serde_json::to_string(value).unwrap_or_else(|_| "null".into()));
+}
+
+pub fn message_line(m: &Message) -> String {
+    let who = m
+        .sender
+        .name
+        .as_deref()
+        .map(safe)
+        .unwrap_or_else(|| format!("user {}", m.sender_id));
+    format!(
+        "#{} [{}] {}: {}",
+        m.id,
+        when(&m.created_at),
+        who,
+        safe(&m.content)
+    )
+}
+
+pub fn messages(list: &[Message], as_json: bool) {
+    if as_json {
+        return json(list);
+    }
+    for m in list {
+        line(&message_line(m));
+    }
+}
+
+pub fn conversations(list: &[ConversationSummary], as_json: bool) {
+    if as_json {
+        return json(list);
+    }
+    if list.is_empty() {
+        line("No conversations yet.");
+    }
+    for c in list {
+        let who = c
+            .other
+            .as_ref()
+            .map(|u| {
+                format!(
+                    "{} ({}, user {})",
+                    safe(u.name.as_deref().unwrap_or(&u.email)),
+                    u.role.as_str(),
+                    u.id
+                )
+            })
+            .unwrap_or_else(|| "(nobody else)".into());
+        let preview = c
+            .last_message
+            .as_ref()
+            .map(|m| {
+                let text: String = m.content.chars().take(60).collect();
+                safe(&text)
+            })
+            .unwrap_or_default();
+        line(&format!(
+            "#{}\t{}\t{} unread\t{}\t{}",
+            c.id,
+            who,
+            c.unread,
+            when(&c.updated_at),
+            preview
+        ));
+    }
+}
+
+pub fn calls(list: &[VideoCall], as_json: bool) {
+    if as_json {
+        return json(list);
+    }
+    if list.is_empty() {
+        line("No calls.");
+    }
+    for c in list {
+        line(&call_line(c));
+    }
+}
+
+pub fn call_line(c: &VideoCall) -> String {
+    let duration = c
+        .duration
+        .map(nursecare_wire::system::duration_text)
+        .map(|d| format!(" {d}"))
+        .unwrap_or_default();
+    format!(
+        "call {} [{}] {}{} room {}",
+        c.id,
+        when(&c.started_at),
+        c.status.as_str(),
+        duration,
+        c.room_name
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(super::safe("a\u{1b}[2Jb\nc\r"), "a\\u{1b}[2Jb⏎c\\u{d}");
+        assert_eq!(super::safe("Grüße 👋"), "Grüße 👋");
+    }
+}

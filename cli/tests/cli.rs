@@ -1,0 +1,127 @@
+//! The CLI end to end against the real server binary (demo data): login, open, send, watch,
+//! history --offline, search, calls, queueing offline, and the exit codes.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+use support::{AMARA, CHLOE, Cli, Server};
+
+#[test]
+fn a_shift_on_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start(dir.path(), false);
+    let amara = Cli::new(&server.base(), &dir.path().join("amara"));
+    let chloe = Cli::new(&server.base(), &dir.path().join("chloe"));
+
+    // Not signed in yet, then a wrong password, then right.
+    amara.expect(3, &["conversations"]);
+    let wrong = amara
+        .command(&["login", "--email", AMARA])
+        .env("NURSECARE_PASSWORD", "not-it")
+        .output()
+        .unwrap();
+    assert_eq!(wrong.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("wrong email or password"));
+    amara.expect(0, &["login", "--email", AMARA]);
+    chloe.expect(0, &["login", "--email", CHLOE]);
+    let me = amara.json(&["whoami"]);
+    assert_eq!(me["email"], AMARA);
+
+    // `open` finds the existing conversation with Chloe (user 3) and does not join it.
+    let conv = amara.json(&["open", "3"]);
+    let conv_id = conv["id"].as_i64().unwrap();
+    let id = conv_id.to_string();
+
+    // Chloe watches; Amara sends.
+    let mut watch = chloe
+        .command(&["watch", "--for", "20"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = BufReader::new(watch.stdout.take().unwrap()).lines();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    wait_line(&rx, |l| l.contains(r#""state":"online""#));
+    let sent = amara.json(&["send", &id, "Your 3 pm visit is confirmed"]);
+    assert_eq!(sent["content"], "Your 3 pm visit is confirmed");
+    let heard = wait_line(&rx, |l| l.contains("Your 3 pm visit is confirmed"));
+    let event: serde_json::Value = serde_json::from_str(&heard).unwrap();
+    assert_eq!(event["event"], "messageAdded");
+    assert_eq!(event["live"], true);
+    assert_eq!(event["message"]["id"], sent["id"]);
+
+    // Offline reads.
+    let history = amara.expect(0, &["history", &id, "--offline", "--limit", "3"]);
+    assert!(
+        history
+            .lines()
+            .last()
+            .unwrap()
+            .ends_with("Your 3 pm visit is confirmed")
+    );
+    let found = amara.json(&["search", "visit confirmed"]);
+    assert_eq!(found[0]["id"], sent["id"]);
+
+    // A call: started, accepted, ended.
+    let call = amara.json(&["call", "start", &id]);
+    let room = call["roomName"].as_str().unwrap().to_owned();
+    assert!(call["jitsiUrl"].as_str().unwrap().ends_with(&room));
+    wait_line(&rx, |l| l.contains("incomingCall") && l.contains(&room));
+    let accepted = chloe.json(&["call", "accept", &room]);
+    assert_eq!(accepted["id"], call["id"]);
+    let call_id = call["id"].as_i64().unwrap().to_string();
+    let ended = amara.json(&["call", "end", &call_id]);
+    assert_eq!(ended["status"], "ENDED");
+    let calls = chloe.json(&["call", "history", &id]);
+    assert_eq!(calls[0]["id"], call["id"]);
+    assert_eq!(calls[0]["status"], "ENDED");
+    let _ = watch.kill();
+    let _ = watch.wait();
+
+    // Offline: queued with exit code 6, delivered once by the next command that gets online.
+    server.kill();
+    let queued = amara.run(&["send", &id, "Bring your glucose log"]);
+    assert_eq!(queued.status.code(), Some(6));
+    assert!(String::from_utf8_lossy(&queued.stderr).contains("queued"));
+    amara.expect(5, &["conversations"]);
+    server.restart();
+    amara.expect(0, &["watch", "--for", "3"]);
+    let page = chloe.json(&["history", &id, "--limit", "50"]);
+    let copies = page
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["content"] == "Bring your glucose log")
+        .count();
+    assert_eq!(copies, 1);
+
+    // Bad input is a clear error, not a crash.
+    let long = "x".repeat(10_001);
+    let too_long = amara.run(&["send", &id, &long]);
+    assert_eq!(too_long.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&too_long.stderr).contains("too long"));
+    amara.expect(7, &["history", "999999", "--limit", "5"]);
+
+    amara.expect(0, &["logout", "--forget-cache"]);
+    amara.expect(3, &["whoami"]);
+}
+
+fn wait_line(rx: &std::sync::mpsc::Receiver<String>, want: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(l) if want(&l) => return l,
+            Ok(_) => {}
+            Err(_) => panic!("expected line never came"),
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! The real server binary (built beside this package's binary by `cargo test --workspace`)
+//! and the CLI binary, as child processes.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+pub const DEMO_PASSWORD: &str = "nursecare-demo";
+pub const AMARA: &str = "amara.okafor@nursecare.test";
+pub const CHLOE: &str = "chloe.martin@nursecare.test";
+
+pub fn cli_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_nursecare-cli"))
+}
+
+pub fn server_bin() -> PathBuf {
+    let p = cli_bin().with_file_name("nursecare-server");
+    assert!(
+        p.exists(),
+        "{} missing: run `cargo build -p nursecare-server` (cargo test --workspace builds it)",
+        p.display()
+    );
+    p
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The server binary with demo data, killed on drop.
+pub struct Server {
+    pub port: u16,
+    pub db: PathBuf,
+    compat: bool,
+    child: Option<Child>,
+}
+
+impl Server {
+    pub fn start(dir: &Path, compat: bool) -> Self {
+        let mut s = Self {
+            port: free_port(),
+            db: dir.join("server.db"),
+            compat,
+            child: None,
+        };
+        s.restart();
+        s
+    }
+
+    pub fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts it again on the same port and database.
+    pub fn restart(&mut self) {
+        let mut cmd = Command::new(server_bin());
+        cmd.args(["--bind", &format!("127.0.0.1:{}", self.port)])
+            .arg("--db")
+            .arg(&self.db)
+            .args(["--demo", "--jwt-secret", "cli-test-secret-0123456789abcdef"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if self.compat {
+            cmd.arg("--production-compat");
+        }
+        let child = cmd.spawn().unwrap();
+        self.child = Some(child);
+        for _ in 0..200 {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        panic!("server did not come up");
+    }
+
+    /// SIGKILL: no goodbye to anyone.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// The CLI with a profile directory and the file secret store.
+pub struct Cli {
+    pub base: String,
+    pub profile: PathBuf,
+}
+
+impl Cli {
+    pub fn new(base: &str, profile: &Path) -> Self {
+        Self {
+            base: base.to_owned(),
+            profile: profile.to_path_buf(),
+        }
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(cli_bin());
+        c.args(args)
+            .env("NURSECARE_SERVER", &self.base)
+            .env("NURSECARE_PROFILE", &self.profile)
+            .env("NURSECARE_SECRET_STORE", "file")
+            .env("NURSECARE_PASSWORD", DEMO_PASSWORD)
+            .env("NURSECARE_CONNECT_TIMEOUT", "3")
+            .env_remove("NURSECARE_LOG");
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    /// Runs and expects exit code `code`; answers stdout.
+    pub fn expect(&self, code: i32, args: &[&str]) -> String {
+        let out = self.run(args);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{args:?}\nstdout: {stdout}\nstderr: {stderr}"
+        );
+        stdout
+    }
+
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        serde_json::from_str(&self.expect(0, &all)).unwrap()
+    }
+}
