@@ -24,6 +24,8 @@ use std::time::Duration;
 
 /// Clock skew allowed between this machine and the server when matching by time.
 const SKEW_MS: i64 = 120_000;
+/// Most pages read back when reconciling.
+const RECONCILE_PAGES: u64 = 10;
 
 /// Runs until the client stops.
 pub(crate) async fn run(ctx: Arc<Ctx>) {
@@ -139,8 +141,18 @@ async fn reconcile(
     ctx: &Ctx,
     item: &crate::cache::OutboxItem,
 ) -> Result<bool, crate::client::ClientError> {
-    let page = ctx.api.messages(item.conversation_id, 50, 0).await?;
     let since = item.attempted_at.map(|t| t.millis()).unwrap_or(0) - SKEW_MS;
+    // The newest page, and older ones while they are still newer than the attempt (a busy
+    // conversation may have moved on by more than a page).
+    let mut page = Vec::new();
+    for n in 0..RECONCILE_PAGES {
+        let got = ctx.api.messages(item.conversation_id, 50, n * 50).await?;
+        let done = got.len() < 50 || got.last().is_some_and(|m| m.created_at.millis() < since);
+        page.extend(got);
+        if done {
+            break;
+        }
+    }
     // Oldest first, so equal texts are matched in the order they were typed.
     for m in page.iter().rev() {
         if m.sender_id != ctx.me || m.content != item.content || m.created_at.millis() < since {
