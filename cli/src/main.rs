@@ -55,10 +55,13 @@ fn main() -> ExitCode {
 }
 
 /// Logs to stderr, `warn` unless `NURSECARE_LOG` says otherwise. Nothing the core logs holds a
-/// token, a password or message text.
+/// token, a password or message text, and the dependencies that would are silenced.
 fn logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("NURSECARE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let user = std::env::var("NURSECARE_LOG").unwrap_or_default();
+    let filter = tracing_subscriber::EnvFilter::try_new(nursecare_core::logs::directives(&user))
+        .unwrap_or_else(|_| {
+            tracing_subscriber::EnvFilter::new(nursecare_core::logs::directives("warn"))
+        });
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

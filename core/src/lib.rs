@@ -14,6 +14,7 @@ pub mod calls;
 pub mod client;
 mod engine;
 pub mod events;
+pub mod logs;
 mod outbox;
 pub mod profile;
 pub mod secrets;
