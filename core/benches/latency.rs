@@ -1,0 +1,2 @@
+//! Core-to-core latency (in progress).
+fn main() {}
