@@ -349,3 +349,111 @@ async fn a_corrupt_cache_is_moved_aside_rebuilt_and_reported() {
     assert_eq!(history[0].content, "before the damage");
     nurse.client.shutdown().await;
 }
+
+/// Sends `n` messages from `s` and waits until the server has them all.
+async fn send_many(s: &mut Side, conv: i64, prefix: &str, n: usize) {
+    for i in 0..n {
+        s.client
+            .send(conv, &format!("{prefix}{i:04}"))
+            .await
+            .unwrap();
+    }
+    let mut sent = 0;
+    while sent < n {
+        s.until(
+            30,
+            |e| matches!(e, Event::Outbox { item } if item.state == OutboxState::Sent),
+        )
+        .await;
+        sent += 1;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn history_pages_back_from_the_cache_then_the_server_and_catches_up_after_an_absence() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start(dir.path(), Settings::default()).await;
+    let (_n, _p, conv) = pair(&server.base).await;
+    let mut patient = side(&server.base, &dir.path().join("patient"), "p@c.test").await;
+    online(&mut patient).await;
+    send_many(&mut patient, conv, "old-", 120).await;
+
+    // A fresh nurse cache holds the newest page only (from the conversation list).
+    let nurse_dir = dir.path().join("nurse");
+    let mut nurse = side(&server.base, &nurse_dir, "n@c.test").await;
+    online(&mut nurse).await;
+    let first = nurse.client.history(conv, None, 50).await.unwrap();
+    assert_eq!(first.len(), 50);
+    assert_eq!(first[0].content, "old-0119");
+    // Scrolling back past the cache asks the server, from where the cache ends.
+    let second = nurse
+        .client
+        .history(conv, Some(first[49].id), 50)
+        .await
+        .unwrap();
+    assert_eq!(
+        second.iter().map(|m| m.content.clone()).collect::<Vec<_>>(),
+        (20..70)
+            .rev()
+            .map(|i| format!("old-{i:04}"))
+            .collect::<Vec<_>>()
+    );
+    let third = nurse
+        .client
+        .history(conv, Some(second[49].id), 50)
+        .await
+        .unwrap();
+    assert_eq!(third.len(), 20, "the start of the conversation");
+    assert_eq!(third[19].content, "old-0000");
+
+    // Away while 130 more arrive: the next connect pages back until the cache is whole again.
+    nurse.client.shutdown().await;
+    send_many(&mut patient, conv, "new-", 130).await;
+    let mut nurse = side(&server.base, &nurse_dir, "n@c.test").await;
+    online(&mut nurse).await;
+    let all = nurse.client.history(conv, None, 1000).await.unwrap();
+    assert_eq!(
+        all.len(),
+        250,
+        "no hole between the old cache and the new messages"
+    );
+    let mut ids: Vec<_> = all.iter().map(|m| m.id).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), 250);
+
+    // The cache answers with the server gone.
+    drop(server);
+    let mut server_gone = Running::start(&dir.path().join("elsewhere"), Settings::default()).await;
+    server_gone.stop().await;
+    let page = nurse
+        .client
+        .history(conv, Some(all[99].id), 50)
+        .await
+        .unwrap();
+    assert_eq!(page.len(), 50);
+    nurse.client.shutdown().await;
+    patient.client.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn production_read_marks_reach_the_sender_on_the_next_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start(dir.path(), settings(true)).await;
+    let (_n, p, conv) = pair(&server.base).await;
+    let mut nurse = side(&server.base, &dir.path().join("nurse"), "n@c.test").await;
+    online(&mut nurse).await;
+    send_many(&mut nurse, conv, "please read ", 3).await;
+    // The patient reads over REST: production emits nothing.
+    assert_eq!(p.api.mark_read(conv).await.unwrap(), 3);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    while let Ok(e) = nurse.events.try_recv() {
+        assert!(!matches!(e, Event::Read { .. }), "compat sent a read event");
+    }
+    assert!(cached(&nurse, conv).await.iter().all(|m| !m.read));
+    // The next sync (a connect, or refreshMessages) re-fetches the newest page and merges.
+    nurse.client.sync().await.unwrap();
+    let read = nurse.until(5, |e| matches!(e, Event::Read { .. })).await;
+    assert!(matches!(read, Event::Read { read_by, .. } if read_by == p.id));
+    assert!(cached(&nurse, conv).await.iter().all(|m| m.read));
+    nurse.client.shutdown().await;
+}
