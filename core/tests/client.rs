@@ -372,7 +372,7 @@ async fn send_many(s: &mut Side, conv: i64, prefix: &str, n: usize) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn history_pages_back_from_the_cache_then_the_server_and_catches_up_after_an_absence() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Running::start(dir.path(), Settings::default()).await;
+    let mut server = Running::start(dir.path(), Settings::default()).await;
     let (_n, _p, conv) = pair(&server.base).await;
     let mut patient = side(&server.base, &dir.path().join("patient"), "p@c.test").await;
     online(&mut patient).await;
@@ -422,15 +422,14 @@ async fn history_pages_back_from_the_cache_then_the_server_and_catches_up_after_
     assert_eq!(ids.len(), 250);
 
     // The cache answers with the server gone.
-    drop(server);
-    let mut server_gone = Running::start(&dir.path().join("elsewhere"), Settings::default()).await;
-    server_gone.stop().await;
+    server.stop().await;
     let page = nurse
         .client
         .history(conv, Some(all[99].id), 50)
         .await
         .unwrap();
     assert_eq!(page.len(), 50);
+    assert_eq!(page[0].id, all[100].id);
     nurse.client.shutdown().await;
     patient.client.shutdown().await;
 }
