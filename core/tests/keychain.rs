@@ -3,6 +3,8 @@
 //! with their own HOME and XDG dirs. First, with no bus at all, the store must refuse rather
 //! than fall back to plain text.
 
+mod common;
+
 use nursecare_core::secrets::{SecretError, SecretName, SecretStore, SecretStoreKind};
 use std::io::Write;
 use std::process::{Child, Command, Stdio};
@@ -123,6 +125,58 @@ async fn real_secret_service_and_no_silent_fallback() {
     store.delete(&token).await.unwrap();
     assert!(
         !dir.path().join("secrets.json").exists(),
+        "nothing went to a file"
+    );
+
+    // 3. A whole client on the keychain: the token and the cache key live there, the cache
+    //    file is encrypted, and nothing secret lands in the profile directory.
+    let server = common::Running::start(dir.path(), nursecare_server::Settings::default()).await;
+    let (_n, _p, conv) = common::pair(&server.base).await;
+    let profile_dir = dir.path().join("profile");
+    let profile = nursecare_core::Profile::new(
+        &server.base,
+        Some(profile_dir.clone()),
+        SecretStoreKind::Keychain,
+    )
+    .unwrap();
+    let api = nursecare_core::api::ApiClient::new(&server.base, common::fast()).unwrap();
+    let session = profile
+        .sessions()
+        .login(&api, "n@c.test", "secret-pw")
+        .await
+        .unwrap();
+    let (client, mut events) =
+        nursecare_core::Client::start(&profile, &session, common::client_config())
+            .await
+            .unwrap();
+    client
+        .send(conv, "kept in the keychain's care")
+        .await
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(e) = events.recv().await {
+            if matches!(e, nursecare_core::Event::Outbox { item } if item.state == nursecare_core::cache::OutboxState::Sent) {
+                return;
+            }
+        }
+    })
+    .await
+    .expect("sent");
+    client.shutdown().await;
+    let again = profile
+        .sessions()
+        .current()
+        .await
+        .unwrap()
+        .expect("the token is kept");
+    assert_eq!(again.user_id, session.user_id);
+    let db = std::fs::read(profile.cache_path(&session)).unwrap();
+    assert!(
+        !db.starts_with(b"SQLite format 3"),
+        "the cache is encrypted"
+    );
+    assert!(
+        !profile_dir.join("secrets.json").exists(),
         "nothing went to a file"
     );
 }
