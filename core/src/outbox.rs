@@ -99,9 +99,18 @@ async fn deliver(ctx: &Arc<Ctx>, item: crate::cache::OutboxItem, features: Featu
         kind: Some(MessageType::Text),
         client_id: features.client_id.then(|| item.client_id.clone()),
     };
-    let sent = ctx.emit(cev::SEND_MESSAGE, &payload).await;
-    if sent.is_ok() {
-        wait_settled(ctx, &item.client_id).await;
+    match ctx.emit(cev::SEND_MESSAGE, &payload).await {
+        Ok(()) => wait_settled(ctx, &item.client_id).await,
+        Err(_) => {
+            // Never left this machine: not an attempt.
+            if let Err(e) = ctx
+                .cache
+                .call(move |c| c.outbox_attempt_undo(local_id))
+                .await
+            {
+                tracing::error!(error = %e, "outbox attempt not taken back");
+            }
+        }
     }
     let mut slot = ctx.inflight.lock().expect("inflight lock");
     if slot.as_ref().is_some_and(|f| f.local_id == local_id) {

@@ -166,3 +166,126 @@ fn unreadable_files_are_moved_aside_and_rebuilt() {
     let (_, moved) = Cache::open_or_rebuild(&path, &key).unwrap();
     assert_eq!(moved, None, "the rebuilt one opens");
 }
+
+#[test]
+fn the_outbox_keeps_order_state_and_survives_reopening() {
+    use nursecare_core::cache::OutboxState;
+    let dir = tempfile::tempdir().unwrap();
+    let key = CacheKey::generate();
+    let path = dir.path().join("cache.db");
+    {
+        let mut c = Cache::open(&path, &key).unwrap();
+        c.put_conversations(&[conversation(3, vec![])]).unwrap();
+        let a = c.outbox_add(3, "first", "cid-a").unwrap();
+        c.outbox_add(3, "second", "cid-b").unwrap();
+        assert_eq!(
+            (a.state, a.attempts, a.attempted_at),
+            (OutboxState::Pending, 0, None)
+        );
+        assert!(
+            c.outbox_add(3, "again", "cid-a").is_err(),
+            "clientIds are unique"
+        );
+    }
+    // Reopened (a restart): still there, oldest first.
+    let mut c = Cache::open(&path, &key).unwrap();
+    assert_eq!(c.outbox_pending_count().unwrap(), 2);
+    let next = c.outbox_next().unwrap().unwrap();
+    assert_eq!(next.client_id, "cid-a");
+    c.outbox_attempt(next.local_id).unwrap();
+    c.outbox_attempt(next.local_id).unwrap();
+    c.outbox_attempt_undo(next.local_id).unwrap();
+    let tried = c.outbox_item("cid-a").unwrap().unwrap();
+    assert_eq!(tried.attempts, 1);
+    assert!(tried.attempted_at.is_some());
+
+    // The echo: cached with the row's clientId, the row sent; a second echo changes nothing.
+    let echo = msg(500, 3, 1, "first", 50_000, false);
+    let (row, fresh) = c.outbox_confirm("cid-a", &echo).unwrap();
+    assert!(fresh);
+    let row = row.unwrap();
+    assert_eq!((row.state, row.message_id), (OutboxState::Sent, Some(500)));
+    assert_eq!(c.outbox_confirm("cid-a", &echo).unwrap(), (None, false));
+    assert_eq!(
+        c.message(500).unwrap().unwrap().client_id.as_deref(),
+        Some("cid-a")
+    );
+    assert!(c.outbox_claimed(500).unwrap());
+    assert!(!c.outbox_claimed(501).unwrap());
+    assert_eq!(c.outbox_next().unwrap().unwrap().client_id, "cid-b");
+
+    // Failed, retried, discarded.
+    let b = c.outbox_next().unwrap().unwrap();
+    c.outbox_fail(b.local_id, "the server could not store this message")
+        .unwrap();
+    assert!(c.outbox_next().unwrap().is_none());
+    let failed = c.outbox_unsent(Some(3)).unwrap();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].state, OutboxState::Failed);
+    assert!(
+        failed[0]
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("could not store")
+    );
+    assert_eq!(
+        c.outbox_retry("cid-b").unwrap().unwrap().state,
+        OutboxState::Pending
+    );
+    assert!(
+        c.outbox_retry("cid-b").unwrap().is_none(),
+        "only failed rows are retried"
+    );
+    c.outbox_fail(b.local_id, "again").unwrap();
+    assert!(c.outbox_discard("cid-b").unwrap());
+    assert!(c.outbox_unsent(None).unwrap().is_empty());
+    assert!(
+        !c.outbox_discard("cid-a").unwrap(),
+        "sent rows are not discarded"
+    );
+}
+
+#[test]
+fn summaries_unread_counts_and_read_marks() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Cache::open(&dir.path().join("cache.db"), &CacheKey::generate()).unwrap();
+    // Me = 1. Conversation 3: two unread from user 2, one of mine unread by them.
+    c.put_conversations(&[
+        conversation(
+            3,
+            vec![
+                msg(12, 3, 2, "how are you", 3_000, false),
+                msg(11, 3, 1, "hello", 2_000, false),
+                msg(10, 3, 2, "hi", 1_500, false),
+            ],
+        ),
+        conversation(4, vec![msg(20, 4, 2, "older", 1_200, true)]),
+    ])
+    .unwrap();
+    let list = c.conversation_summaries(1).unwrap();
+    assert_eq!(
+        list.iter().map(|s| s.id).collect::<Vec<_>>(),
+        [3, 4],
+        "newest activity first"
+    );
+    assert_eq!(list[0].unread, 2);
+    assert_eq!(list[0].last_message.as_ref().unwrap().id, 12);
+    assert_eq!(list[0].other.as_ref().unwrap().id, 2);
+    assert_eq!(c.unread_counts(1).unwrap(), vec![(3, 2)]);
+    assert_eq!(c.unread_sent(1, None).unwrap(), vec![(3, 1)]);
+    // Both conversations are with user 2 and equally recent: the newer one wins.
+    assert_eq!(c.conversation_with(2).unwrap(), Some(4));
+    assert_eq!(c.conversation_with(77).unwrap(), None);
+    // I read conversation 3: only the others' messages change.
+    assert_eq!(c.mark_read_by(3, 1).unwrap(), 2);
+    assert_eq!(c.unread_counts(1).unwrap(), vec![]);
+    assert_eq!(c.unread_sent(1, None).unwrap(), vec![(3, 1)]);
+    // They read it: mine changes.
+    assert_eq!(c.mark_read_by(3, 2).unwrap(), 1);
+    assert!(c.unread_sent(1, None).unwrap().is_empty());
+    assert!(c.conversation_summary(99, 1).unwrap().is_none());
+    assert!(!c.history_complete(3).unwrap());
+    c.set_history_complete(3).unwrap();
+    assert!(c.history_complete(3).unwrap());
+}

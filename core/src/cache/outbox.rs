@@ -162,6 +162,17 @@ impl Cache {
         Ok(())
     }
 
+    /// Takes back an attempt whose emit never left (the link was down): it must not count
+    /// towards giving up. `attempted_at` stays, so production still reconciles first.
+    pub fn outbox_attempt_undo(&mut self, local_id: i64) -> Result<(), CacheError> {
+        self.conn
+            .prepare_cached(
+                "UPDATE outbox SET attempts = MAX(attempts - 1, 0) WHERE local_id = ?1",
+            )?
+            .execute([local_id])?;
+        Ok(())
+    }
+
     /// Matches a pending row with its stored message: the message is cached with the row's
     /// clientId and the row becomes `sent`, in one transaction. Answers the row when it was
     /// pending (a second echo answers `None`), and whether the message was new to the cache.
