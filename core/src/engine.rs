@@ -24,20 +24,30 @@ pub(crate) async fn run(ctx: Arc<Ctx>, mut server: UnboundedReceiver<ServerEvent
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     ctx.emit_conversations().await;
     ctx.emit_unread().await;
-    let first = link.borrow_and_update().clone();
-    on_link(&ctx, &first).await;
+    let mut reported = link.borrow_and_update().clone();
+    on_link(&ctx, &reported).await;
     loop {
         tokio::select! {
             ev = server.recv() => match ev {
                 Some(ev) => on_event(&ctx, &mut shown, ev).await,
-                None => return,
+                None => {
+                    // The link has ended; its last state (a refused session) still counts.
+                    let last = link.borrow_and_update().clone();
+                    if last != reported {
+                        on_link(&ctx, &last).await;
+                    }
+                    return;
+                }
             },
             changed = link.changed() => {
+                let state = link.borrow_and_update().clone();
+                if state != reported {
+                    on_link(&ctx, &state).await;
+                    reported = state;
+                }
                 if changed.is_err() {
                     return;
                 }
-                let state = link.borrow_and_update().clone();
-                on_link(&ctx, &state).await;
             }
             _ = tick.tick() => on_tick(&ctx, &mut shown).await,
         }

@@ -456,3 +456,51 @@ async fn production_read_marks_reach_the_sender_on_the_next_sync() {
     assert!(cached(&nurse, conv).await.iter().all(|m| m.read));
     nurse.client.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_refused_token_signs_the_user_out_instead_of_retrying() {
+    use base64::Engine;
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start(dir.path(), Settings::default()).await;
+    let profile = nursecare_core::Profile::new(
+        &server.base,
+        Some(dir.path().join("forged")),
+        nursecare_core::secrets::SecretStoreKind::File,
+    )
+    .unwrap();
+    // Well-formed and unexpired, but not signed by this server.
+    let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(br#"{"sub":1,"email":"n@c.test","role":"NURSE","iat":1,"exp":4102444800}"#);
+    let session = nursecare_core::session::Session {
+        server: server.base.clone(),
+        user_id: 1,
+        email: "n@c.test".into(),
+        role: nursecare_wire::Role::Nurse,
+        token: format!("eyJhbGciOiJIUzI1NiJ9.{payload}.bad-signature"),
+        expires_at: 4_102_444_800,
+    };
+    let (client, mut events) =
+        nursecare_core::Client::start(&profile, &session, common::client_config())
+            .await
+            .unwrap();
+    let mut s = Side {
+        client,
+        events: std::mem::replace(&mut events, tokio::sync::mpsc::unbounded_channel().1),
+        profile,
+        session,
+    };
+    s.until(10, |e| {
+        matches!(
+            e,
+            Event::Connection {
+                state: Connection::SignedOut,
+                ..
+            }
+        )
+    })
+    .await;
+    let told = s.until(5, |e| matches!(e, Event::Error { .. })).await;
+    assert!(matches!(told, Event::Error { message } if message.contains("sign in again")));
+    assert!(!s.client.wait_online(Duration::from_millis(500)).await);
+    s.client.shutdown().await;
+}
