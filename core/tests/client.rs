@@ -40,7 +40,19 @@ async fn cached(s: &Side, conv: i64) -> Vec<nursecare_wire::Message> {
     all
 }
 
-async fn exchange(compat: bool, per_side: usize) {
+/// A server, a nurse and a patient online, and the nurse with their chat open (production
+/// routes typing, receipts and call events to the conversation's room only).
+struct Two {
+    _dir: tempfile::TempDir,
+    _server: Running,
+    n: common::TestUser,
+    p: common::TestUser,
+    conv: i64,
+    nurse: Side,
+    patient: Side,
+}
+
+async fn two_online(compat: bool) -> Two {
     let dir = tempfile::tempdir().unwrap();
     let server = Running::start(dir.path(), settings(compat)).await;
     let (n, p, conv) = pair(&server.base).await;
@@ -48,9 +60,30 @@ async fn exchange(compat: bool, per_side: usize) {
     let mut patient = side(&server.base, &dir.path().join("patient"), "p@c.test").await;
     online(&mut nurse).await;
     online(&mut patient).await;
-    // The nurse has the chat open: production routes typing and receipts to the room only.
     nurse.client.open(Some(conv));
     tokio::time::sleep(Duration::from_millis(200)).await;
+    Two {
+        _dir: dir,
+        _server: server,
+        n,
+        p,
+        conv,
+        nurse,
+        patient,
+    }
+}
+
+async fn exchange(compat: bool, per_side: usize) {
+    let Two {
+        n,
+        p,
+        conv,
+        mut nurse,
+        mut patient,
+        // Bound (not `..`) so they live to the end of the test.
+        _dir: _dir_alive,
+        _server: _server_alive,
+    } = two_online(compat).await;
 
     // Typing: on with the first keystroke, off by itself after 2 s idle.
     patient.client.keystroke(conv).await;
@@ -246,17 +279,18 @@ async fn offline_against_production_compat() {
 }
 
 async fn ring(compat: bool) {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Running::start(dir.path(), settings(compat)).await;
-    let (n, p, conv) = pair(&server.base).await;
-    let mut nurse = side(&server.base, &dir.path().join("nurse"), "n@c.test").await;
-    let mut patient = side(&server.base, &dir.path().join("patient"), "p@c.test").await;
-    online(&mut nurse).await;
-    online(&mut patient).await;
     // The caller calls from the open chat; the callee has it closed (production: not in the
     // room, so only polling finds the call).
-    nurse.client.open(Some(conv));
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    let Two {
+        n,
+        p,
+        conv,
+        mut nurse,
+        mut patient,
+        // Bound (not `..`) so they live to the end of the test.
+        _dir: _dir_alive,
+        _server: _server_alive,
+    } = two_online(compat).await;
     let call = nurse.client.start_call(conv).await.unwrap();
     let incoming = patient
         .until(10, |e| matches!(e, Event::IncomingCall { .. }))
