@@ -238,13 +238,11 @@ impl Cache {
             None => None,
         };
         let (at, id) = anchor.unwrap_or((i64::MAX, i64::MAX));
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT m.id, m.conversation_id, m.sender_id, m.content, m.type, m.read, m.created_at, m.client_id, \
-                    u.name, u.role \
-             FROM messages m LEFT JOIN users u ON u.id = m.sender_id \
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages m \
              WHERE m.conversation_id = ?1 AND (m.created_at, m.id) < (?2, ?3) \
-             ORDER BY m.created_at DESC, m.id DESC LIMIT ?4",
-        )?;
+             ORDER BY m.created_at DESC, m.id DESC LIMIT ?4"
+        ))?;
         let rows = stmt.query_map(params![conversation, at, id, limit], message_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -252,17 +250,27 @@ impl Cache {
     /// Messages whose text matches `query` (FTS5, each word as a prefix), newest (highest id)
     /// first.
     pub fn search(&self, query: &str, limit: u32) -> Result<Vec<Message>, CacheError> {
-        let Some(fts) = fts_query(query) else {
+        let Some((exact, prefix)) = fts_queries(query) else {
             return Ok(Vec::new());
         };
+        // Whole words first: a prefix query gathers every match of every word it covers
+        // before it can stop at `limit` (13 ms for a word in 30% of 1M messages, 0.3 ms
+        // exact). Prefixes only when whole words do not fill the page (still typing).
+        let found = self.search_fts(&exact, limit)?;
+        if found.len() as u32 >= limit {
+            return Ok(found);
+        }
+        self.search_fts(&prefix, limit)
+    }
+
+    fn search_fts(&self, fts: &str, limit: u32) -> Result<Vec<Message>, CacheError> {
         // Newest first by rowid (server ids grow with time): FTS5 walks its index backwards
-        // and stops at `limit`, instead of sorting every match of a common word.
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT m.id, m.conversation_id, m.sender_id, m.content, m.type, m.read, m.created_at, m.client_id, \
-                    u.name, u.role \
+        // and stops at `limit`, instead of sorting every match.
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {MESSAGE_COLUMNS} \
              FROM (SELECT rowid AS rid FROM messages_fts WHERE messages_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2) f \
-             JOIN messages m ON m.id = f.rid LEFT JOIN users u ON u.id = m.sender_id ORDER BY m.id DESC",
-        )?;
+             JOIN messages m ON m.id = f.rid ORDER BY m.id DESC"
+        ))?;
         let rows = stmt.query_map(params![fts, limit], message_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -285,15 +293,11 @@ fn put_messages(
 ) -> Result<Vec<Id>, CacheError> {
     let mut fresh = Vec::new();
     for m in messages {
-        tx.prepare_cached(
-            "INSERT INTO users (id, name, role) VALUES (?1, ?2, ?3) \
-             ON CONFLICT (id) DO UPDATE SET name = excluded.name, role = excluded.role",
-        )?
-        .execute(params![m.sender.id, m.sender.name, m.sender.role.as_str()])?;
         let inserted = tx
             .prepare_cached(
-                "INSERT INTO messages (id, conversation_id, sender_id, content, type, read, created_at, client_id) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (id) DO NOTHING",
+                "INSERT INTO messages (id, conversation_id, sender_id, content, type, read, created_at, client_id, \
+                 sender_name, sender_role) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (id) DO NOTHING",
             )?
             .execute(params![
                 m.id,
@@ -303,7 +307,9 @@ fn put_messages(
                 m.kind.as_str(),
                 m.read,
                 m.created_at.millis(),
-                m.client_id
+                m.client_id,
+                m.sender.name,
+                m.sender.role.as_str()
             ])?;
         if inserted == 1 {
             fresh.push(m.id);
@@ -317,6 +323,10 @@ fn put_messages(
     }
     Ok(fresh)
 }
+
+/// The columns [`message_row`] reads, for a query over `messages m`.
+const MESSAGE_COLUMNS: &str = "m.id, m.conversation_id, m.sender_id, m.content, m.type, m.read, \
+                               m.created_at, m.client_id, m.sender_name, m.sender_role";
 
 fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
     let sender_id: Id = r.get(2)?;
@@ -342,15 +352,19 @@ fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
     })
 }
 
-/// Turns what a user typed into an FTS5 query: each word quoted (so no FTS syntax leaks in)
-/// and matched as a prefix. `None` when nothing searchable is left.
-fn fts_query(input: &str) -> Option<String> {
-    let terms: Vec<String> = input
+/// Turns what a user typed into FTS5 queries: whole words, and each word as a prefix. Every
+/// word is quoted, so no FTS syntax leaks in. `None` when nothing searchable is left.
+fn fts_queries(input: &str) -> Option<(String, String)> {
+    let words: Vec<&str> = input
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(|w| format!("\"{w}\"*"))
         .collect();
-    (!terms.is_empty()).then(|| terms.join(" "))
+    if words.is_empty() {
+        return None;
+    }
+    let exact = words.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>();
+    let prefix = words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>();
+    Some((exact.join(" "), prefix.join(" ")))
 }
 
 fn migrate(conn: &mut Connection) -> Result<(), CacheError> {
@@ -381,15 +395,18 @@ mod tests {
     }
 
     #[test]
-    fn fts_queries_are_quoted_prefixes() {
+    fn fts_queries_are_quoted_words_and_prefixes() {
         assert_eq!(
-            fts_query("blood pressure").as_deref(),
-            Some("\"blood\"* \"pressure\"*")
+            fts_queries("blood pressure"),
+            Some((
+                "\"blood\" \"pressure\"".into(),
+                "\"blood\"* \"pressure\"*".into()
+            ))
         );
         assert_eq!(
-            fts_query("NEAR(\"x\" OR"),
-            Some("\"NEAR\"* \"x\"* \"OR\"*".into())
+            fts_queries("NEAR(\"x\" OR").unwrap().1,
+            "\"NEAR\"* \"x\"* \"OR\"*"
         );
-        assert_eq!(fts_query("  -- "), None);
+        assert_eq!(fts_queries("  -- "), None);
     }
 }

@@ -1,7 +1,7 @@
 //! What the UI reads from the cache besides message pages: the conversation list with its
 //! previews and unread counts, read flags, calls, and how far each history is known.
 
-use super::{Cache, CacheError, message_row};
+use super::{Cache, CacheError, MESSAGE_COLUMNS, message_row};
 use nursecare_wire::{CallStatus, Id, Message, Role, Timestamp, UserSummary, VideoCall};
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
@@ -23,9 +23,6 @@ pub struct ConversationSummary {
     /// Last activity: the newest message's time, else the conversation's.
     pub updated_at: Timestamp,
 }
-
-const MESSAGE_COLUMNS: &str = "m.id, m.conversation_id, m.sender_id, m.content, m.type, m.read, \
-                               m.created_at, m.client_id, u.name, u.role";
 
 impl Cache {
     /// The conversation list, most recent activity first.
@@ -195,7 +192,7 @@ impl Cache {
         Ok(self
             .conn
             .prepare_cached(&format!(
-                "SELECT {MESSAGE_COLUMNS} FROM messages m LEFT JOIN users u ON u.id = m.sender_id WHERE m.id = ?1"
+                "SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.id = ?1"
             ))?
             .query_row([id], message_row)
             .optional()?)

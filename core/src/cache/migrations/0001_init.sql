@@ -31,7 +31,10 @@ CREATE TABLE messages (
     type            TEXT    NOT NULL,
     read            INTEGER NOT NULL,
     created_at      INTEGER NOT NULL,
-    client_id       TEXT
+    client_id       TEXT,
+    -- The sender as the server sent it with the message: a page needs no join.
+    sender_name     TEXT,
+    sender_role     TEXT    NOT NULL
 );
 CREATE INDEX messages_page ON messages (conversation_id, created_at DESC, id DESC);
 CREATE INDEX messages_client ON messages (client_id) WHERE client_id IS NOT NULL;
@@ -39,7 +42,10 @@ CREATE INDEX messages_client ON messages (client_id) WHERE client_id IS NOT NULL
 CREATE INDEX messages_unread ON messages (conversation_id) WHERE read = 0;
 
 -- Full-text search over message text, kept by triggers.
-CREATE VIRTUAL TABLE messages_fts USING fts5 (content, content = 'messages', content_rowid = 'id');
+-- prefix '2 3': short prefixes (what is typed first) are indexed, not scanned.
+CREATE VIRTUAL TABLE messages_fts USING fts5 (
+    content, content = 'messages', content_rowid = 'id', prefix = '2 3'
+);
 CREATE TRIGGER messages_ai AFTER INSERT ON messages BEGIN
     INSERT INTO messages_fts (rowid, content) VALUES (new.id, new.content);
 END;
