@@ -363,7 +363,10 @@ fn fts_queries(input: &str) -> Option<(String, String)> {
         return None;
     }
     let exact = words.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>();
-    let prefix = words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>();
+    let prefix = words
+        .iter()
+        .map(|w| format!("\"{w}\"*"))
+        .collect::<Vec<_>>();
     Some((exact.join(" "), prefix.join(" ")))
 }
 
