@@ -1,9 +1,10 @@
 // The Node half of core/benches/latency.rs: the official socket.io-client (installed under
 // server/tests/node/node_modules) in a closed loop, one message at a time. Run by the Rust bench
 // with a JSON world as its one argument:
-//   {base, a: {id, token}, b: {id, token}, conversationId, samples, warmup}
+//   {base, a: {id, token}, b: {id, token}, conversationId, samples, warmup, typed}
 // A emits sendMessage; a sample is the time until B's newMessage for that text (echoUs: until
-// A's messageSent). The next message goes when both have arrived. Prints one JSON object:
+// A's messageSent). The next message goes when both have arrived. "typing first" emits typing
+// on before the clock starts and typing off just before sendMessage. Prints one JSON object:
 //   {modes: [{mode, samples, p50Ms, p90Ms, p99Ms, samplesUs: [...], echoUs: [...]}]}
 import { createRequire } from "node:module";
 import { randomUUID } from "node:crypto";
@@ -48,7 +49,7 @@ function pct(sorted, q) {
   return sorted[Math.min(Math.max(rank, 1), sorted.length) - 1];
 }
 
-async function measure(mode, transports) {
+async function measure(mode, transports, typed) {
   const opts = { reconnection: false, forceNew: true, ...(transports ? { transports } : {}) };
   const a = io(world.base, { ...opts, auth: { token: world.a.token } });
   const b = io(world.base, { ...opts, auth: { token: world.b.token } });
@@ -72,7 +73,11 @@ async function measure(mode, transports) {
     const text = `node-${mode}-${i}`;
     const got = atB(text);
     const sent = echo(text);
+    // As a user does (and as the core's typed row): typing on with a keystroke, off with the
+    // send, then the message: two small frames back to back.
+    if (typed) a.emit("typing", { conversationId: world.conversationId, userId: world.a.id, isTyping: true });
     const t0 = process.hrtime.bigint();
+    if (typed) a.emit("typing", { conversationId: world.conversationId, userId: world.a.id, isTyping: false });
     a.emit("sendMessage", {
       conversationId: world.conversationId,
       senderId: world.a.id,
@@ -102,13 +107,15 @@ async function measure(mode, transports) {
 
 async function main() {
   const modes = [];
-  modes.push(await measure("websocket", ["websocket"]));
-  modes.push(await measure("polling→websocket", null));
-  process.stdout.write(JSON.stringify({ modes }) + "\n");
+  modes.push(await measure("websocket", ["websocket"], false));
+  if (world.typed !== false) modes.push(await measure("websocket, typing first", ["websocket"], true));
+  modes.push(await measure("polling→websocket", null, false));
+  return JSON.stringify({ modes }) + "\n";
 }
 
+// Exits only once the answer is out: a pipe write is asynchronous, and exiting earlier cuts it.
 main().then(
-  () => process.exit(0),
+  (answer) => process.stdout.write(answer, () => process.exit(0)),
   (e) => {
     console.error(e && e.stack ? e.stack : String(e));
     process.exit(1);

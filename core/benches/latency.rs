@@ -14,26 +14,40 @@
 //!   text; the next message goes when A's outbox row is `Sent` too (the core keeps one message in
 //!   flight, so sending earlier would measure queueing, not latency). `echo` is the time to A's
 //!   `Event::Outbox` row turning `Sent`.
+//! - `… typing first` rows: a keystroke (`typing` on) before the clock starts, so `send` emits
+//!   `typing` off and then `sendMessage`, two small frames back to back, as after real typing.
+//!   rust_engineio 0.6 leaves Nagle on (see README), so the second frame can wait for the
+//!   server's delayed ACK of the first.
 //! - `node→node`: `benches/latency.mjs` with the official `socket.io-client` (installed under
 //!   `server/tests/node/node_modules` by `npm ci --prefix server/tests/node`), WebSocket only and
-//!   with the default polling → WebSocket upgrade. Timed from `emit("sendMessage")` on A to B's
+//!   (also typing first) and with the default polling → WebSocket upgrade. Timed from `emit("sendMessage")` on A to B's
 //!   `newMessage`; `echo` is A's `messageSent`.
 //! - `rust_socketio` (a diagnostic): two bare rust_socketio 0.6 clients, the library the core
-//!   uses, without the core around them. Timed from `emit` to B's `newMessage` callback.
+//!   uses, without the core around them (also typing first). Timed from `emit` to B's
+//!   `newMessage` callback.
+//!
+//! `CPU ms/msg` is this process's CPU time (server and both clients, where both run here) per
+//! message of the row.
+//!
+//! Then, unless `--no-breakdown`, where the core's time goes: a second core pass with a bare
+//! rust_socketio socket of B's user beside B's core (the server's `newMessage` reaches both at
+//! once), splitting each sample into A's `send`, A's outbox task + emit + server, and B's
+//! engine + cache write; and the cache calls of the path timed on a fresh cache.
 //!
 //! Arguments: a number sets the samples per row (after `--warmup` warm-up messages, 200 by
-//! default); `--no-node` and `--no-raw` skip rows; other flags (cargo's `--bench`) are
-//! ignored. Not run in CI.
+//! default); `--no-node`, `--no-raw`, `--no-breakdown` and `--no-typed` skip parts (the typed
+//! rows take ~45 ms a message, minutes at the default count); other flags (cargo's `--bench`)
+//! are ignored. Not run in CI.
 
 use futures_util::FutureExt;
 use nursecare_core::api::{ApiClient, ApiConfig};
-use nursecare_core::cache::OutboxState;
+use nursecare_core::cache::{Cache, CacheKey, OutboxState};
 use nursecare_core::secrets::SecretStoreKind;
 use nursecare_core::{Client, ClientConfig, Event, EventStream, Profile};
 use nursecare_server::store::sqlite::SqliteStore;
 use nursecare_server::{Server, Settings, SocketTimings};
-use nursecare_wire::Role;
 use nursecare_wire::rest::RegisterRequest;
+use nursecare_wire::{Conversation, Message, Role};
 use rust_socketio::Payload;
 use rust_socketio::asynchronous::ClientBuilder;
 use serde_json::{Value, json};
@@ -52,6 +66,8 @@ struct Opts {
     warmup: usize,
     node: bool,
     raw: bool,
+    breakdown: bool,
+    typed: bool,
 }
 
 fn opts() -> Opts {
@@ -60,6 +76,8 @@ fn opts() -> Opts {
         warmup: 200,
         node: true,
         raw: true,
+        breakdown: true,
+        typed: true,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -69,6 +87,8 @@ fn opts() -> Opts {
             }
             "--no-node" => o.node = false,
             "--no-raw" => o.raw = false,
+            "--no-breakdown" => o.breakdown = false,
+            "--no-typed" => o.typed = false,
             other => {
                 if let Ok(n) = other.parse::<usize>() {
                     o.samples = n.max(1);
@@ -87,6 +107,8 @@ struct Row {
     p99: f64,
     max: f64,
     echo_p50: Option<f64>,
+    /// CPU time of this process (server and clients) per message, in ms, where measured.
+    cpu: Option<f64>,
 }
 
 /// Nearest-rank percentile of sorted values.
@@ -116,8 +138,30 @@ impl Row {
             p99: pct(&v, 0.99),
             max: v.last().copied().unwrap_or(f64::NAN),
             echo_p50: (!echo.is_empty()).then(|| pct(&echo, 0.50)),
+            cpu: None,
         }
     }
+
+    fn with_cpu(mut self, cpu: Option<f64>) -> Self {
+        self.cpu = cpu;
+        self
+    }
+}
+
+/// CPU time (user and system, every thread) this process has used, in ms; Linux only.
+fn cpu_ms() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // After the command's closing parenthesis: state is field 3, utime 14, stime 15.
+    let mut fields = stat.rsplit_once(')')?.1.split_whitespace().skip(11);
+    let utime: f64 = fields.next()?.parse().ok()?;
+    let stime: f64 = fields.next()?.parse().ok()?;
+    // USER_HZ is 100 on Linux.
+    Some((utime + stime) * 10.0)
+}
+
+/// CPU ms per message between two `cpu_ms` readings.
+fn per_message(before: Option<f64>, after: Option<f64>, messages: usize) -> Option<f64> {
+    Some((after? - before?) / messages as f64)
 }
 
 fn us(d: Duration) -> f64 {
@@ -232,8 +276,92 @@ async fn start_core(base: &str, dir: PathBuf, who: &User) -> (Client, EventStrea
     (client, events)
 }
 
-/// Two cores: A sends, B's stream announces. Answers (to B, A's echo, `send()` returned) in µs.
-async fn core_row(base: &str, dir: &Path, o: &Opts) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+/// What the core row measured, in µs per sample.
+struct CoreRun {
+    /// CPU ms per message of the first pass (server and both cores).
+    cpu: Option<f64>,
+    to_b: Vec<f64>,
+    echo: Vec<f64>,
+    send_returned: Vec<f64>,
+    /// The second pass, with an observer socket of B's user: (send() returned, the server's
+    /// newMessage at the observer, B's MessageAdded), each from the start of `send`.
+    marks: Vec<[f64; 3]>,
+    /// The third pass: a keystroke before each `send`; B's MessageAdded in µs.
+    typed: Vec<f64>,
+    /// The conversation and one of its messages, for the cache timings.
+    conversation: Conversation,
+    message: Message,
+    /// B, the recipient (the message is A's).
+    b_id: i64,
+}
+
+/// How a core pass sends.
+enum Pass<'a> {
+    /// Just `send`.
+    Clean,
+    /// With a bare socket of B's user watching for the server's `newMessage`.
+    Observed(&'a mut RawEvents),
+    /// A keystroke before each `send` (before the clock starts): `send` then emits `typing`
+    /// off just before the outbox emits `sendMessage`, two small frames back to back.
+    Typed,
+}
+
+/// One closed-loop pass between two cores. Per sample, µs from the start of `send`: B's
+/// MessageAdded, A's row `Sent`, `send` returned, the observer's `newMessage` (or NaN).
+async fn core_pass(
+    o: &Opts,
+    conv: i64,
+    a: &Client,
+    a_events: &mut EventStream,
+    b_events: &mut EventStream,
+    mut pass: Pass<'_>,
+) -> Vec<[f64; 4]> {
+    let tag = match pass {
+        Pass::Clean => "clean",
+        Pass::Observed(_) => "observed",
+        Pass::Typed => "typed",
+    };
+    let mut out = Vec::new();
+    for i in 0..o.warmup + o.samples {
+        let text = format!("lat-{tag}-{i}");
+        if matches!(pass, Pass::Typed) {
+            a.keystroke(conv).await;
+        }
+        let t0 = Instant::now();
+        a.send(conv, &text).await.expect("send");
+        let returned = Instant::now();
+        let on_wire = async {
+            match &mut pass {
+                Pass::Observed(rx) => Some(raw_until(rx, "newMessage", &text).await),
+                _ => None,
+            }
+        };
+        let (got, sent, wire) = tokio::join!(
+            until(b_events, "MessageAdded on B", |e| matches!(
+                e,
+                Event::MessageAdded { message, .. } if message.content == text
+            )),
+            until(a_events, "Outbox Sent on A", |e| matches!(
+                e,
+                Event::Outbox { item } if item.content == text && item.state == OutboxState::Sent
+            )),
+            on_wire,
+        );
+        if i >= o.warmup {
+            out.push([
+                us(got - t0),
+                us(sent - t0),
+                us(returned - t0),
+                wire.map_or(f64::NAN, |w| us(w.saturating_duration_since(t0))),
+            ]);
+        }
+    }
+    out
+}
+
+/// Two cores: A sends, B's stream announces. A second pass adds a bare rust_socketio socket
+/// of B's user beside B's core, to see when the server's `newMessage` reaches B's machine.
+async fn core_row(base: &str, dir: &Path, o: &Opts) -> CoreRun {
     let api = ApiClient::new(base, ApiConfig::default()).expect("api");
     let (ua, ub, conv) = pair(&api, "core").await;
     let (a, mut a_events) = start_core(base, dir.join("core-a"), &ua).await;
@@ -242,31 +370,142 @@ async fn core_row(base: &str, dir: &Path, o: &Opts) -> (Vec<f64>, Vec<f64>, Vec<
     while a_events.try_recv().is_ok() {}
     while b_events.try_recv().is_ok() {}
 
-    let (mut to_b, mut echo, mut send_ret) = (Vec::new(), Vec::new(), Vec::new());
-    for i in 0..o.warmup + o.samples {
-        let text = format!("lat-{i}");
-        let t0 = Instant::now();
-        a.send(conv, &text).await.expect("send");
-        let returned = Instant::now();
-        let (got, sent) = tokio::join!(
-            until(&mut b_events, "MessageAdded on B", |e| matches!(
-                e,
-                Event::MessageAdded { message, .. } if message.content == text
-            )),
-            until(&mut a_events, "Outbox Sent on A", |e| matches!(
-                e,
-                Event::Outbox { item } if item.content == text && item.state == OutboxState::Sent
-            )),
-        );
-        if i >= o.warmup {
-            to_b.push(us(got - t0));
-            echo.push(us(sent - t0));
-            send_ret.push(us(returned - t0));
-        }
-    }
+    let cpu = cpu_ms();
+    let clean = core_pass(o, conv, &a, &mut a_events, &mut b_events, Pass::Clean).await;
+    let cpu = per_message(cpu, cpu_ms(), o.warmup + o.samples);
+    let marks = if o.breakdown {
+        let (observer, mut obs_rx) = raw_client(base, &ub).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let got = core_pass(
+            o,
+            conv,
+            &a,
+            &mut a_events,
+            &mut b_events,
+            Pass::Observed(&mut obs_rx),
+        )
+        .await;
+        let _ = observer.disconnect().await;
+        got.iter().map(|s| [s[2], s[3], s[0]]).collect()
+    } else {
+        Vec::new()
+    };
+    let typed = if o.typed {
+        core_pass(o, conv, &a, &mut a_events, &mut b_events, Pass::Typed)
+            .await
+            .iter()
+            .map(|s| s[0])
+            .collect()
+    } else {
+        Vec::new()
+    };
     a.shutdown().await;
     b.shutdown().await;
-    (to_b, echo, send_ret)
+    let conversation = ua
+        .api
+        .create_conversation(ub.id, None)
+        .await
+        .expect("conversation");
+    let message = ua
+        .api
+        .messages(conv, 1, 0)
+        .await
+        .expect("messages")
+        .pop()
+        .expect("a message");
+    CoreRun {
+        cpu,
+        to_b: clean.iter().map(|s| s[0]).collect(),
+        echo: clean.iter().map(|s| s[1]).collect(),
+        send_returned: clean.iter().map(|s| s[2]).collect(),
+        marks,
+        typed,
+        conversation,
+        message,
+        b_id: ub.id,
+    }
+}
+
+/// Times the cache calls on the core's path, on a fresh cache of this process's thread (the
+/// core runs them on its cache thread): µs per call, by name, in path order.
+fn cache_ops(
+    dir: &Path,
+    conv: &Conversation,
+    template: &Message,
+    b_id: i64,
+    o: &Opts,
+) -> Vec<(&'static str, Vec<f64>)> {
+    let a_id = template.sender_id;
+    let mut cache = Cache::open(&dir.join("ops/cache.db"), &CacheKey::generate()).expect("cache");
+    cache
+        .put_conversations(std::slice::from_ref(conv))
+        .expect("conversation");
+    let names = [
+        "A outbox_add (Client::send)",
+        "A outbox_next",
+        "A outbox_attempt",
+        "B put_messages (1 message)",
+        "B conversation_summary",
+        "B unread_counts",
+        "A outbox_confirm (echo)",
+        "A conversation_summary",
+        "A outbox_item",
+    ];
+    let mut times: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
+    let mut timed = |k: usize, keep: bool, f: &mut dyn FnMut()| {
+        let t = Instant::now();
+        f();
+        if keep {
+            times[k].push(us(t.elapsed()));
+        }
+    };
+    for i in 0..o.warmup + o.samples {
+        let keep = i >= o.warmup;
+        let client_id = format!("00000000-0000-4000-8000-{i:012}");
+        let text = format!("ops-{i}");
+        let id = 10_000_000 + 2 * i as i64;
+        let mut local = 0;
+        timed(0, keep, &mut || {
+            local = cache
+                .outbox_add(conv.id, &text, &client_id)
+                .expect("add")
+                .local_id;
+        });
+        timed(1, keep, &mut || {
+            cache.outbox_next().expect("next");
+        });
+        timed(2, keep, &mut || {
+            cache.outbox_attempt(local).expect("attempt")
+        });
+        let mut incoming = template.clone();
+        incoming.id = id;
+        incoming.content = text.clone();
+        incoming.client_id = None;
+        timed(3, keep, &mut || {
+            cache
+                .put_messages(std::slice::from_ref(&incoming))
+                .expect("put");
+        });
+        timed(4, keep, &mut || {
+            cache.conversation_summary(conv.id, b_id).expect("summary");
+        });
+        timed(5, keep, &mut || {
+            cache.unread_counts(b_id).expect("unread");
+        });
+        let mut echo = template.clone();
+        echo.id = id + 1;
+        echo.content = text.clone();
+        timed(6, keep, &mut || {
+            cache.outbox_confirm(&client_id, &echo).expect("confirm");
+        });
+        timed(7, keep, &mut || {
+            cache.conversation_summary(conv.id, a_id).expect("summary");
+        });
+        timed(8, keep, &mut || {
+            cache.outbox_item(&client_id).expect("item");
+        });
+    }
+    names.into_iter().zip(times).collect()
 }
 
 /// Events of a bare rust_socketio client: name, arguments, arrival.
@@ -331,41 +570,61 @@ async fn raw_until(rx: &mut RawEvents, event: &str, text: &str) -> Instant {
     .unwrap_or_else(|_| panic!("no {event} for {text}"))
 }
 
-/// Two bare rust_socketio clients. Answers (to B, A's `messageSent`) in µs.
-async fn raw_row(base: &str, o: &Opts) -> (Vec<f64>, Vec<f64>) {
+/// Two bare rust_socketio clients, plain and then with `typing` frames around each send (as
+/// the core's typed pass). Answers a row for each.
+async fn raw_rows(base: &str, o: &Opts) -> Vec<Row> {
     let api = ApiClient::new(base, ApiConfig::default()).expect("api");
     let (ua, ub, conv) = pair(&api, "raw").await;
     let (a, mut a_rx) = raw_client(base, &ua).await;
     let (b, mut b_rx) = raw_client(base, &ub).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let (mut to_b, mut echo) = (Vec::new(), Vec::new());
-    for i in 0..o.warmup + o.samples {
-        let text = format!("raw-{i}");
-        let t0 = Instant::now();
-        a.emit(
-            "sendMessage",
-            json!({
-                "conversationId": conv,
-                "senderId": ua.id,
-                "content": text,
-                "type": "TEXT",
-                "clientId": format!("00000000-0000-4000-8000-{i:012}"),
-            }),
-        )
-        .await
-        .expect("emit");
-        let (got, sent) = tokio::join!(
-            raw_until(&mut b_rx, "newMessage", &text),
-            raw_until(&mut a_rx, "messageSent", &text),
-        );
-        if i >= o.warmup {
-            to_b.push(us(got - t0));
-            echo.push(us(sent - t0));
+    let typing = |on: bool| json!({ "conversationId": conv, "userId": ua.id, "isTyping": on });
+    let mut rows = Vec::new();
+    for typed in [false, true].into_iter().filter(|t| !t || o.typed) {
+        let (mut to_b, mut echo) = (Vec::new(), Vec::new());
+        let cpu = cpu_ms();
+        for i in 0..o.warmup + o.samples {
+            let text = format!("raw-{typed}-{i}");
+            if typed {
+                a.emit("typing", typing(true)).await.expect("emit");
+            }
+            let t0 = Instant::now();
+            if typed {
+                a.emit("typing", typing(false)).await.expect("emit");
+            }
+            a.emit(
+                "sendMessage",
+                json!({
+                    "conversationId": conv,
+                    "senderId": ua.id,
+                    "content": text,
+                    "type": "TEXT",
+                    "clientId": format!("00000000-0000-4000-{:04}-{i:012}", 8000 + typed as u16),
+                }),
+            )
+            .await
+            .expect("emit");
+            let (got, sent) = tokio::join!(
+                raw_until(&mut b_rx, "newMessage", &text),
+                raw_until(&mut a_rx, "messageSent", &text),
+            );
+            if i >= o.warmup {
+                to_b.push(us(got - t0));
+                echo.push(us(sent - t0));
+            }
         }
+        let cpu = per_message(cpu, cpu_ms(), o.warmup + o.samples);
+        let name = if typed {
+            "rust_socketio (no core), typing first"
+        } else {
+            "rust_socketio→rust_socketio (no core)"
+        };
+        // Typed, the loop mostly waits on the ACK timer: CPU per message says nothing there.
+        rows.push(Row::new(name, &to_b, &echo).with_cpu(cpu.filter(|_| !typed)));
     }
     let _ = a.disconnect().await;
     let _ = b.disconnect().await;
-    (to_b, echo)
+    rows
 }
 
 /// The Node rows, or why there are none.
@@ -387,6 +646,7 @@ async fn node_rows(base: &str, o: &Opts) -> Result<Vec<Row>, String> {
         "conversationId": conv,
         "samples": o.samples,
         "warmup": o.warmup,
+        "typed": o.typed,
     });
     let out = tokio::process::Command::new("node")
         .arg(&script)
@@ -404,8 +664,11 @@ async fn node_rows(base: &str, o: &Opts) -> Result<Vec<Row>, String> {
     }
     let answer: Value = serde_json::from_slice(&out.stdout).map_err(|e| {
         format!(
-            "node printed no JSON ({e}): {}",
+            "node printed no JSON ({e}): {}…",
             String::from_utf8_lossy(&out.stdout)
+                .chars()
+                .take(200)
+                .collect::<String>()
         )
     })?;
     let floats = |v: &Value| -> Vec<f64> {
@@ -432,18 +695,66 @@ async fn node_rows(base: &str, o: &Opts) -> Result<Vec<Row>, String> {
 
 fn print_rows(rows: &[Row]) {
     println!(
-        "{:<40} {:>8} {:>8} {:>8} {:>8} {:>12}",
-        "send → other side's event", "p50 ms", "p90 ms", "p99 ms", "max ms", "echo p50 ms"
+        "{:<40} {:>8} {:>8} {:>8} {:>8} {:>12} {:>11}",
+        "send → other side's event",
+        "p50 ms",
+        "p90 ms",
+        "p99 ms",
+        "max ms",
+        "echo p50 ms",
+        "CPU ms/msg"
     );
+    let or_dash = |v: Option<f64>| v.map(|e| format!("{e:.3}")).unwrap_or_else(|| "-".into());
     for r in rows {
-        let echo = r
-            .echo_p50
-            .map(|e| format!("{e:.3}"))
-            .unwrap_or_else(|| "-".into());
         println!(
-            "{:<40} {:>8.3} {:>8.3} {:>8.3} {:>8.3} {:>12}",
-            r.name, r.p50, r.p90, r.p99, r.max, echo
+            "{:<40} {:>8.3} {:>8.3} {:>8.3} {:>8.3} {:>12} {:>11}",
+            r.name,
+            r.p50,
+            r.p90,
+            r.p99,
+            r.max,
+            or_dash(r.echo_p50),
+            or_dash(r.cpu)
         );
+    }
+    println!(
+        "(echo: until the sender's own confirmation; CPU: this process, server and clients, per \
+         message, where both ends run in it)"
+    );
+}
+
+/// Where a core→core message spends its time: segment by segment, p50 and p99 of each.
+fn print_breakdown(core: &CoreRun) {
+    let returned = sorted_ms(&core.send_returned);
+    println!(
+        "\ncore: Client::send returned after p50 {:.3} ms, p99 {:.3} ms (first pass)",
+        pct(&returned, 0.5),
+        pct(&returned, 0.99)
+    );
+    if core.marks.is_empty() {
+        return;
+    }
+    let seg =
+        |f: &dyn Fn(&[f64; 3]) -> f64| sorted_ms(&core.marks.iter().map(f).collect::<Vec<_>>());
+    let parts = [
+        ("A: Client::send (outbox row written)", seg(&|m| m[0])),
+        (
+            "A: outbox task, emit, server → B's link",
+            seg(&|m| m[1] - m[0]),
+        ),
+        (
+            "B: link → engine, cache → MessageAdded",
+            seg(&|m| m[2] - m[1]),
+        ),
+        ("total (second pass)", seg(&|m| m[2])),
+    ];
+    println!(
+        "core→core breakdown (second pass; a bare rust_socketio socket of B's user beside B's \
+         core marks when the server's newMessage reaches B's machine)"
+    );
+    println!("{:<40} {:>8} {:>8}", "", "p50 ms", "p99 ms");
+    for (name, v) in parts {
+        println!("{name:<40} {:>8.3} {:>8.3}", pct(&v, 0.5), pct(&v, 0.99));
     }
 }
 
@@ -467,40 +778,37 @@ fn main() {
         o.samples, o.warmup
     );
 
-    let rows = clients_rt.block_on(async {
+    let (rows, core) = clients_rt.block_on(async {
         let mut rows = Vec::new();
-        let (to_b, echo, send_ret) = core_row(&base, dir.path(), &o).await;
-        rows.push(Row::new("core→core", &to_b, &echo));
-        let core_send = Row::new("", &send_ret, &[]);
-        let mut notes = vec![format!(
-            "core: Client::send returned after p50 {:.3} ms, p99 {:.3} ms (outbox row written)",
-            core_send.p50, core_send.p99
-        )];
+        let core = core_row(&base, dir.path(), &o).await;
+        rows.push(Row::new("core→core", &core.to_b, &core.echo).with_cpu(core.cpu));
+        if o.typed {
+            rows.push(Row::new("core→core, typing first", &core.typed, &[]));
+        }
         if o.node {
             match node_rows(&base, &o).await {
                 Ok(r) => rows.extend(r),
-                Err(e) => notes.push(format!("node rows skipped: {e}")),
+                Err(e) => println!("node rows skipped: {e}"),
             }
         }
         if o.raw {
-            let (to_b, echo) = raw_row(&base, &o).await;
-            rows.push(Row::new(
-                "rust_socketio→rust_socketio (no core)",
-                &to_b,
-                &echo,
-            ));
+            rows.extend(raw_rows(&base, &o).await);
         }
-        (rows, notes)
+        (rows, core)
     });
-    let (rows, notes) = rows;
     print_rows(&rows);
-    for n in &notes {
-        println!("{n}");
-    }
-    let core = &rows[0];
-    for r in rows.iter().skip(1).filter(|r| r.name.starts_with("node")) {
+    let c = &rows[0];
+    for r in rows.iter().filter(|r| r.name.starts_with("node")) {
+        let typed = r.name.contains("typing first");
+        let Some(core) = rows
+            .iter()
+            .find(|c| c.name.starts_with("core") && c.name.contains("typing first") == typed)
+        else {
+            continue;
+        };
         println!(
-            "core/{}: p50 ×{:.2}, p99 ×{:.2}",
+            "{} / {}: p50 ×{:.2}, p99 ×{:.2}",
+            core.name,
             r.name,
             core.p50 / r.p50,
             core.p99 / r.p99
@@ -508,8 +816,28 @@ fn main() {
     }
     println!(
         "goal core→core p50 < 1 ms: {}",
-        if core.p50 < 1.0 { "met" } else { "NOT met" }
+        if c.p50 < 1.0 { "met" } else { "NOT met" }
     );
+
+    if o.breakdown {
+        print_breakdown(&core);
+        let ops = cache_ops(dir.path(), &core.conversation, &core.message, core.b_id, &o);
+        println!(
+            "\ncache calls on the core's path, on a fresh cache (SQLCipher, WAL, synchronous=NORMAL), \
+             {} calls each",
+            o.samples
+        );
+        println!("{:<40} {:>8} {:>8} {:>8}", "", "p50 µs", "p99 µs", "max µs");
+        for (name, t) in ops {
+            let v = sorted_ms(&t);
+            println!(
+                "{name:<40} {:>8.1} {:>8.1} {:>8.1}",
+                pct(&v, 0.5) * 1000.0,
+                pct(&v, 0.99) * 1000.0,
+                v.last().copied().unwrap_or(f64::NAN) * 1000.0
+            );
+        }
+    }
 
     let _ = stop.send(());
     server_rt.block_on(async {
