@@ -42,7 +42,19 @@ pub(crate) async fn run(ctx: Arc<Ctx>) {
             }
             continue;
         };
-        match ctx.cache.call(|c| c.outbox_next()).await {
+        // The next row, and its attempt recorded, in one trip to the cache thread. (Recorded
+        // before the emit: an emit that may have left must count.)
+        match ctx
+            .cache
+            .call(|c| {
+                let next = c.outbox_next()?;
+                if let Some(item) = &next {
+                    c.outbox_attempt(item.local_id)?;
+                }
+                Ok(next)
+            })
+            .await
+        {
             Ok(Some(item)) => {
                 deliver(&ctx, item, features).await;
             }
@@ -61,6 +73,7 @@ pub(crate) async fn run(ctx: Arc<Ctx>) {
 }
 
 async fn deliver(ctx: &Arc<Ctx>, item: crate::cache::OutboxItem, features: Features) {
+    // `item` was read before this attempt was recorded.
     if item.attempts >= ctx.config.max_attempts {
         fail(
             ctx,
@@ -76,16 +89,13 @@ async fn deliver(ctx: &Arc<Ctx>, item: crate::cache::OutboxItem, features: Featu
             Ok(false) => {}
             Err(e) => {
                 tracing::debug!(error = %e, "outbox reconcile failed; retrying later");
+                undo_attempt(ctx, item.local_id).await;
                 tokio::time::sleep(Duration::from_millis(500)).await;
                 return;
             }
         }
     }
     let local_id = item.local_id;
-    if let Err(e) = ctx.cache.call(move |c| c.outbox_attempt(local_id)).await {
-        tracing::error!(error = %e, "outbox attempt not recorded");
-        return;
-    }
     *ctx.inflight.lock().expect("inflight lock") = Some(InFlight {
         client_id: item.client_id.clone(),
         conversation_id: item.conversation_id,
@@ -101,20 +111,23 @@ async fn deliver(ctx: &Arc<Ctx>, item: crate::cache::OutboxItem, features: Featu
     };
     match ctx.emit(cev::SEND_MESSAGE, &payload).await {
         Ok(()) => wait_settled(ctx, &item.client_id).await,
-        Err(_) => {
-            // Never left this machine: not an attempt.
-            if let Err(e) = ctx
-                .cache
-                .call(move |c| c.outbox_attempt_undo(local_id))
-                .await
-            {
-                tracing::error!(error = %e, "outbox attempt not taken back");
-            }
-        }
+        // Never left this machine: not an attempt.
+        Err(_) => undo_attempt(ctx, local_id).await,
     }
     let mut slot = ctx.inflight.lock().expect("inflight lock");
     if slot.as_ref().is_some_and(|f| f.local_id == local_id) {
         *slot = None;
+    }
+}
+
+/// Takes back an attempt that emitted nothing.
+async fn undo_attempt(ctx: &Ctx, local_id: i64) {
+    if let Err(e) = ctx
+        .cache
+        .call(move |c| c.outbox_attempt_undo(local_id))
+        .await
+    {
+        tracing::error!(error = %e, "outbox attempt not taken back");
     }
 }
 
@@ -215,6 +228,8 @@ pub(crate) async fn announce_sent(
 ) {
     let conversation = item.conversation_id;
     let client_id = item.client_id.clone();
+    // The next message may go now; the list row below can follow.
+    ctx.settled.notify_one();
     ctx.events.send(Event::Outbox { item });
     if let Some(mut m) = message {
         m.client_id = Some(client_id);
@@ -224,5 +239,4 @@ pub(crate) async fn announce_sent(
         });
     }
     ctx.emit_summary(conversation).await;
-    ctx.settled.notify_one();
 }

@@ -1,9 +1,23 @@
 //! The cache's own thread: SQLite calls block, so none runs on the async runtime. Async code
 //! sends closures here and awaits their answers; the thread runs them one at a time, which
-//! also serialises every write.
+//! also serialises every write. It checkpoints the WAL when idle, never inside a commit.
 
 use super::{Cache, CacheError};
+use std::sync::mpsc::RecvTimeoutError;
+use std::time::Duration;
 use tokio::sync::oneshot;
+
+/// Quiet time after which the WAL is checkpointed.
+const IDLE: Duration = Duration::from_millis(500);
+/// Under constant load, checkpoint anyway after this many jobs (bounds the WAL).
+const BUSY_CHECKPOINT_EVERY: u32 = 5_000;
+
+fn checkpoint(cache: &Cache, since: &mut u32, manual: bool) {
+    *since = 0;
+    if manual && let Err(e) = cache.checkpoint() {
+        tracing::debug!(error = %e, "checkpoint skipped");
+    }
+}
 
 type Job = Box<dyn FnOnce(&mut Cache) + Send>;
 
@@ -21,8 +35,25 @@ impl CacheHandle {
         std::thread::Builder::new()
             .name("nursecare-cache".into())
             .spawn(move || {
-                for job in rx {
-                    job(&mut cache);
+                // Checkpoints happen here, between jobs, not inside a commit.
+                let manual = cache.set_auto_checkpoint(false).is_ok();
+                let mut since_checkpoint = 0u32;
+                loop {
+                    match rx.recv_timeout(IDLE) {
+                        Ok(job) => {
+                            job(&mut cache);
+                            since_checkpoint += 1;
+                            if since_checkpoint >= BUSY_CHECKPOINT_EVERY {
+                                checkpoint(&cache, &mut since_checkpoint, manual);
+                            }
+                        }
+                        Err(RecvTimeoutError::Timeout) => {
+                            if since_checkpoint > 0 {
+                                checkpoint(&cache, &mut since_checkpoint, manual);
+                            }
+                        }
+                        Err(RecvTimeoutError::Disconnected) => return,
+                    }
                 }
             })
             .expect("spawning the cache thread");

@@ -38,8 +38,8 @@ CREATE TABLE messages (
 );
 CREATE INDEX messages_page ON messages (conversation_id, created_at DESC, id DESC);
 CREATE INDEX messages_client ON messages (client_id) WHERE client_id IS NOT NULL;
--- Unread counts touch only unread rows.
-CREATE INDEX messages_unread ON messages (conversation_id) WHERE read = 0;
+-- Unread counts (and receipts) read only this index: unread rows by conversation and sender.
+CREATE INDEX messages_unread ON messages (conversation_id, sender_id) WHERE read = 0;
 
 -- Full-text search over message text, kept by triggers.
 -- prefix '2 3': short prefixes (what is typed first) are indexed, not scanned.
