@@ -119,6 +119,9 @@ pub(crate) struct Ctx {
     /// Woken when a row is queued.
     pub kick: Notify,
     pub open: Mutex<Option<Id>>,
+    /// List rows and counts to re-emit on the engine's next tick (coalesced: under a burst
+    /// of messages the UI gets one update per tick, not one per message).
+    pub dirty: Mutex<Dirty>,
     pub sync_lock: tokio::sync::Mutex<()>,
     /// How many connect-time syncs have finished (well or not).
     pub syncs: tokio::sync::watch::Sender<u64>,
@@ -126,7 +129,21 @@ pub(crate) struct Ctx {
     pub calls: Mutex<Board>,
 }
 
+/// What changed since the last tick.
+#[derive(Debug, Default)]
+pub(crate) struct Dirty {
+    pub conversations: std::collections::BTreeSet<Id>,
+    pub unread: bool,
+}
+
 impl Ctx {
+    /// Marks a conversation's row (and, when `unread`, the counts) for the next tick.
+    pub fn touch(&self, conversation: Id, unread: bool) {
+        let mut d = self.dirty.lock().expect("dirty lock");
+        d.conversations.insert(conversation);
+        d.unread |= unread;
+    }
+
     /// The features the server offers, when online.
     pub fn features(&self) -> Option<socket::Features> {
         match &*self.socket.state().borrow() {
@@ -248,6 +265,7 @@ impl Client {
             settled: Notify::new(),
             kick: Notify::new(),
             open: Mutex::new(None),
+            dirty: Mutex::new(Dirty::default()),
             sync_lock: tokio::sync::Mutex::new(()),
             syncs: tokio::sync::watch::Sender::new(0),
             typing_sent: Mutex::new(typing::Sent::default()),

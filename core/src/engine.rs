@@ -20,7 +20,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 pub(crate) async fn run(ctx: Arc<Ctx>, mut server: UnboundedReceiver<ServerEvent>) {
     let mut link = ctx.socket.state();
     let mut shown = typing::Shown::default();
-    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     ctx.emit_conversations().await;
     ctx.emit_unread().await;
@@ -94,7 +94,8 @@ async fn presence_query(ctx: &Ctx) {
     }
 }
 
-async fn on_tick(ctx: &Ctx, shown: &mut typing::Shown) {
+async fn on_tick(ctx: &Arc<Ctx>, shown: &mut typing::Shown) {
+    flush_dirty(ctx).await;
     for (conversation_id, user_id) in shown.expire(Instant::now()) {
         ctx.events.send(Event::Typing {
             conversation_id,
@@ -350,7 +351,7 @@ async fn on_message(ctx: &Arc<Ctx>, m: Message) {
             .await
         {
             Ok((Some(item), fresh)) => {
-                outbox::announce_sent(ctx, item, fresh.then_some(m)).await;
+                outbox::announce_sent(ctx, item, fresh.then_some(m));
             }
             Ok((None, fresh)) => {
                 // A second echo, or a row this device does not have.
@@ -377,7 +378,20 @@ async fn added(ctx: &Arc<Ctx>, m: Message) {
         message: m,
         live: true,
     });
-    if !ctx.emit_summary(conversation).await {
+    ctx.touch(conversation, from_other);
+}
+
+/// Emits the list rows and counts marked since the last tick.
+async fn flush_dirty(ctx: &Arc<Ctx>) {
+    let dirty = std::mem::take(&mut *ctx.dirty.lock().expect("dirty lock"));
+    let mut unknown = false;
+    for conversation in dirty.conversations {
+        unknown |= !ctx.emit_summary(conversation).await;
+    }
+    if dirty.unread {
+        ctx.emit_unread().await;
+    }
+    if unknown {
         // A conversation someone just started with the user: fetch the list.
         let c = ctx.clone();
         tokio::spawn(async move {
@@ -385,8 +399,5 @@ async fn added(ctx: &Arc<Ctx>, m: Message) {
                 tracing::debug!(error = %e, "sync for a new conversation failed");
             }
         });
-    }
-    if from_other {
-        ctx.emit_unread().await;
     }
 }

@@ -192,7 +192,7 @@ async fn reconcile(
             .await?;
         tracing::debug!(message = id, "outbox row found on the server");
         if let Some(row) = confirmed {
-            announce_sent(ctx, row, fresh.then_some(m.clone())).await;
+            announce_sent(ctx, row, fresh.then_some(m.clone()));
         }
         return Ok(true);
     }
@@ -221,7 +221,7 @@ pub(crate) async fn fail(ctx: &Ctx, local_id: i64, reason: &'static str) {
 }
 
 /// Events for a confirmed row: the row, the message (when new to the cache), the preview.
-pub(crate) async fn announce_sent(
+pub(crate) fn announce_sent(
     ctx: &Ctx,
     item: crate::cache::OutboxItem,
     message: Option<nursecare_wire::Message>,
@@ -238,5 +238,5 @@ pub(crate) async fn announce_sent(
             live: true,
         });
     }
-    ctx.emit_summary(conversation).await;
+    ctx.touch(conversation, false);
 }

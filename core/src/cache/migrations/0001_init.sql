@@ -37,7 +37,6 @@ CREATE TABLE messages (
     sender_role     TEXT    NOT NULL
 );
 CREATE INDEX messages_page ON messages (conversation_id, created_at DESC, id DESC);
-CREATE INDEX messages_client ON messages (client_id) WHERE client_id IS NOT NULL;
 -- Unread counts (and receipts) read only this index: unread rows by conversation and sender.
 CREATE INDEX messages_unread ON messages (conversation_id, sender_id) WHERE read = 0;
 
