@@ -289,3 +289,30 @@ fn summaries_unread_counts_and_read_marks() {
     c.set_history_complete(3).unwrap();
     assert!(c.history_complete(3).unwrap());
 }
+
+#[test]
+fn new_messages_are_indexed_later_but_always_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Cache::open(&dir.path().join("cache.db"), &CacheKey::generate()).unwrap();
+    c.put_messages(&[
+        msg(1, 3, 2, "insulin at noon", 1_000, false),
+        msg(2, 3, 2, "insulin again", 2_000, false),
+    ])
+    .unwrap();
+    assert_eq!(
+        c.index_queue_len().unwrap(),
+        2,
+        "stored, queued, not indexed yet"
+    );
+    assert_eq!(c.index_pending(1).unwrap(), 1, "batches are bounded");
+    assert_eq!(c.index_queue_len().unwrap(), 1);
+    // A search indexes what is still queued first.
+    let found = c.search("insulin", 10).unwrap();
+    assert_eq!(found.iter().map(|m| m.id).collect::<Vec<_>>(), [2, 1]);
+    assert_eq!(c.index_queue_len().unwrap(), 0);
+    // A duplicate store queues nothing and indexes nothing twice.
+    c.put_messages(&[msg(2, 3, 2, "insulin again", 2_000, true)])
+        .unwrap();
+    assert_eq!(c.index_queue_len().unwrap(), 0);
+    assert_eq!(c.search("again", 10).unwrap().len(), 1);
+}

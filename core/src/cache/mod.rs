@@ -249,10 +249,12 @@ impl Cache {
 
     /// Messages whose text matches `query` (FTS5, each word as a prefix), newest (highest id)
     /// first.
-    pub fn search(&self, query: &str, limit: u32) -> Result<Vec<Message>, CacheError> {
+    pub fn search(&mut self, query: &str, limit: u32) -> Result<Vec<Message>, CacheError> {
         let Some((exact, prefix)) = fts_queries(query) else {
             return Ok(Vec::new());
         };
+        // Search sees every stored message: index what is still queued.
+        self.index_pending(usize::MAX)?;
         // Whole words first: a prefix query gathers every match of every word it covers
         // before it can stop at `limit` (13 ms for a word in 30% of 1M messages, 0.3 ms
         // exact). Prefixes only when whole words do not fill the page (still typing).
@@ -273,6 +275,42 @@ impl Cache {
         ))?;
         let rows = stmt.query_map(params![fts, limit], message_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Moves up to `max` queued messages into the full-text index; answers how many. (New
+    /// messages are queued, not indexed, as they are stored: see the migration.)
+    pub fn index_pending(&mut self, max: usize) -> Result<usize, CacheError> {
+        let max = i64::try_from(max).unwrap_or(i64::MAX);
+        let tx = self.conn.transaction()?;
+        tx.prepare_cached("CREATE TEMP TABLE IF NOT EXISTS fts_batch (id INTEGER PRIMARY KEY)")?
+            .execute([])?;
+        tx.prepare_cached("DELETE FROM temp.fts_batch")?
+            .execute([])?;
+        let n = tx
+            .prepare_cached(
+                "INSERT INTO temp.fts_batch (id) SELECT id FROM fts_queue ORDER BY id LIMIT ?1",
+            )?
+            .execute([max])?;
+        if n > 0 {
+            tx.prepare_cached(
+                "INSERT INTO messages_fts (rowid, content) \
+                 SELECT m.id, m.content FROM temp.fts_batch b JOIN messages m ON m.id = b.id",
+            )?
+            .execute([])?;
+            tx.prepare_cached("DELETE FROM fts_queue WHERE id IN (SELECT id FROM temp.fts_batch)")?
+                .execute([])?;
+        }
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// How many stored messages wait to be indexed.
+    pub fn index_queue_len(&self) -> Result<u64, CacheError> {
+        let n: i64 = self
+            .conn
+            .prepare_cached("SELECT count(*) FROM fts_queue")?
+            .query_row([], |r| r.get(0))?;
+        Ok(n.max(0) as u64)
     }
 
     /// Turns SQLite's automatic WAL checkpoint on or off. Off, the owner must call

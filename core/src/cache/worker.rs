@@ -8,12 +8,23 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 /// Quiet time after which the WAL is checkpointed.
-const IDLE: Duration = Duration::from_millis(500);
+const IDLE: Duration = Duration::from_millis(200);
+/// Messages indexed per housekeeping round.
+const INDEX_BATCH: usize = 2_000;
 /// Under constant load, checkpoint anyway after this many jobs (bounds the WAL).
 const BUSY_CHECKPOINT_EVERY: u32 = 5_000;
 
-fn checkpoint(cache: &Cache, since: &mut u32, manual: bool) {
+fn pending_index(cache: &Cache) -> bool {
+    cache.index_queue_len().unwrap_or(0) > 0
+}
+
+/// Housekeeping between jobs: index queued messages (in bounded batches, so a waiting job
+/// is not held up long), then checkpoint the WAL.
+fn checkpoint(cache: &mut Cache, since: &mut u32, manual: bool) {
     *since = 0;
+    if let Err(e) = cache.index_pending(INDEX_BATCH) {
+        tracing::warn!(error = %e, "search index not updated");
+    }
     if manual && let Err(e) = cache.checkpoint() {
         tracing::debug!(error = %e, "checkpoint skipped");
     }
@@ -44,12 +55,12 @@ impl CacheHandle {
                             job(&mut cache);
                             since_checkpoint += 1;
                             if since_checkpoint >= BUSY_CHECKPOINT_EVERY {
-                                checkpoint(&cache, &mut since_checkpoint, manual);
+                                checkpoint(&mut cache, &mut since_checkpoint, manual);
                             }
                         }
                         Err(RecvTimeoutError::Timeout) => {
-                            if since_checkpoint > 0 {
-                                checkpoint(&cache, &mut since_checkpoint, manual);
+                            if since_checkpoint > 0 || pending_index(&cache) {
+                                checkpoint(&mut cache, &mut since_checkpoint, manual);
                             }
                         }
                         Err(RecvTimeoutError::Disconnected) => return,
