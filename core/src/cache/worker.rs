@@ -1,32 +1,67 @@
 //! The cache's own thread: SQLite calls block, so none runs on the async runtime. Async code
 //! sends closures here and awaits their answers; the thread runs them one at a time, which
-//! also serialises every write. It checkpoints the WAL when idle, never inside a commit.
+//! also serialises every write. Between jobs it indexes queued messages for search and
+//! checkpoints the WAL, so neither runs inside a commit on the message path.
 
 use super::{Cache, CacheError};
 use std::sync::mpsc::RecvTimeoutError;
 use std::time::Duration;
 use tokio::sync::oneshot;
 
-/// Quiet time after which the WAL is checkpointed.
+/// Quiet time after which housekeeping runs.
 const IDLE: Duration = Duration::from_millis(200);
-/// Messages indexed per housekeeping round.
-const INDEX_BATCH: usize = 2_000;
-/// Under constant load, checkpoint anyway after this many jobs (bounds the WAL).
+/// Messages indexed per idle round.
+const IDLE_INDEX_BATCH: usize = 2_000;
+/// Under constant load: every this many jobs, index a small batch (keeps up with arrivals
+/// while holding a waiting job up for a few milliseconds at most)…
+const BUSY_INDEX_EVERY: u32 = 100;
+const BUSY_INDEX_BATCH: usize = 100;
+/// …and checkpoint after this many (bounds the WAL).
 const BUSY_CHECKPOINT_EVERY: u32 = 5_000;
 
-fn pending_index(cache: &Cache) -> bool {
-    cache.index_queue_len().unwrap_or(0) > 0
+/// Work between jobs, never inside one.
+struct Housekeeping {
+    /// Whether automatic checkpoints are off (so ours must run).
+    manual: bool,
+    since_index: u32,
+    since_checkpoint: u32,
 }
 
-/// Housekeeping between jobs: index queued messages (in bounded batches, so a waiting job
-/// is not held up long), then checkpoint the WAL.
-fn checkpoint(cache: &mut Cache, since: &mut u32, manual: bool) {
-    *since = 0;
-    if let Err(e) = cache.index_pending(INDEX_BATCH) {
-        tracing::warn!(error = %e, "search index not updated");
+impl Housekeeping {
+    fn after_job(&mut self, cache: &mut Cache) {
+        self.since_index += 1;
+        self.since_checkpoint += 1;
+        if self.since_index >= BUSY_INDEX_EVERY {
+            self.index(cache, BUSY_INDEX_BATCH);
+        }
+        if self.since_checkpoint >= BUSY_CHECKPOINT_EVERY {
+            self.checkpoint(cache);
+        }
     }
-    if manual && let Err(e) = cache.checkpoint() {
-        tracing::debug!(error = %e, "checkpoint skipped");
+
+    fn idle(&mut self, cache: &mut Cache) {
+        if self.since_index > 0 || cache.index_queue_len().unwrap_or(0) > 0 {
+            self.index(cache, IDLE_INDEX_BATCH);
+        }
+        if self.since_checkpoint > 0 {
+            self.checkpoint(cache);
+        }
+    }
+
+    fn index(&mut self, cache: &mut Cache, batch: usize) {
+        self.since_index = 0;
+        if let Err(e) = cache.index_pending(batch) {
+            tracing::warn!(error = %e, "search index not updated");
+        }
+    }
+
+    fn checkpoint(&mut self, cache: &mut Cache) {
+        self.since_checkpoint = 0;
+        if self.manual
+            && let Err(e) = cache.checkpoint()
+        {
+            tracing::debug!(error = %e, "checkpoint skipped");
+        }
     }
 }
 
@@ -46,23 +81,18 @@ impl CacheHandle {
         std::thread::Builder::new()
             .name("nursecare-cache".into())
             .spawn(move || {
-                // Checkpoints happen here, between jobs, not inside a commit.
-                let manual = cache.set_auto_checkpoint(false).is_ok();
-                let mut since_checkpoint = 0u32;
+                let mut house = Housekeeping {
+                    manual: cache.set_auto_checkpoint(false).is_ok(),
+                    since_index: 0,
+                    since_checkpoint: 0,
+                };
                 loop {
                     match rx.recv_timeout(IDLE) {
                         Ok(job) => {
                             job(&mut cache);
-                            since_checkpoint += 1;
-                            if since_checkpoint >= BUSY_CHECKPOINT_EVERY {
-                                checkpoint(&mut cache, &mut since_checkpoint, manual);
-                            }
+                            house.after_job(&mut cache);
                         }
-                        Err(RecvTimeoutError::Timeout) => {
-                            if since_checkpoint > 0 || pending_index(&cache) {
-                                checkpoint(&mut cache, &mut since_checkpoint, manual);
-                            }
-                        }
+                        Err(RecvTimeoutError::Timeout) => house.idle(&mut cache),
                         Err(RecvTimeoutError::Disconnected) => return,
                     }
                 }
