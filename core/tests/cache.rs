@@ -315,4 +315,6 @@ fn new_messages_are_indexed_later_but_always_found() {
         .unwrap();
     assert_eq!(c.index_queue_len().unwrap(), 0);
     assert_eq!(c.search("again", 10).unwrap().len(), 1);
+    // Paging before a message this cache does not hold finds nothing (not the newest page).
+    assert!(c.messages(3, Some(12_345), 10).unwrap().is_empty());
 }

@@ -229,21 +229,29 @@ impl Cache {
         before: Option<Id>,
         limit: u32,
     ) -> Result<Vec<Message>, CacheError> {
-        let anchor = match before {
-            Some(id) => self
-                .conn
-                .prepare_cached("SELECT created_at, id FROM messages WHERE id = ?1")?
-                .query_row([id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
-                .optional()?,
-            None => None,
+        let Some(before) = before else {
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.conversation_id = ?1 \
+                 ORDER BY m.created_at DESC, m.id DESC LIMIT ?2"
+            ))?;
+            let rows = stmt.query_map(params![conversation, limit], message_row)?;
+            return Ok(rows.collect::<Result<_, _>>()?);
         };
-        let (at, id) = anchor.unwrap_or((i64::MAX, i64::MAX));
+        let anchor = self
+            .conn
+            .prepare_cached("SELECT created_at FROM messages WHERE id = ?1")?
+            .query_row([before], |r| r.get::<_, i64>(0))
+            .optional()?;
+        // An anchor this cache does not hold has nothing cached before it.
+        let Some(at) = anchor else {
+            return Ok(Vec::new());
+        };
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages m \
              WHERE m.conversation_id = ?1 AND (m.created_at, m.id) < (?2, ?3) \
              ORDER BY m.created_at DESC, m.id DESC LIMIT ?4"
         ))?;
-        let rows = stmt.query_map(params![conversation, at, id, limit], message_row)?;
+        let rows = stmt.query_map(params![conversation, at, before, limit], message_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
