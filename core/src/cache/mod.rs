@@ -88,6 +88,20 @@ pub enum CacheError {
     Closed,
 }
 
+/// See [`Cache::checkpointer`].
+pub struct Checkpointer {
+    conn: Connection,
+}
+
+impl Checkpointer {
+    /// A passive checkpoint: copies what it can without waiting for, or blocking, the writer.
+    pub fn checkpoint(&self) -> Result<(), CacheError> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+}
+
 /// A file [`Cache::open_or_rebuild`] moved aside.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MovedAside {
@@ -100,6 +114,9 @@ pub struct MovedAside {
 /// An open cache.
 pub struct Cache {
     conn: Connection,
+    /// Where it lives and its key, to open a second connection for checkpoints.
+    path: PathBuf,
+    key: CacheKey,
 }
 
 impl Cache {
@@ -120,7 +137,11 @@ impl Cache {
             }
             other => other,
         })?;
-        Ok(Self { conn })
+        Ok(Self {
+            conn,
+            path: path.to_path_buf(),
+            key: key.clone(),
+        })
     }
 
     /// Key, pragmas and migrations. A wrong key or a damaged file fails here with "not a
@@ -328,6 +349,18 @@ impl Cache {
         self.conn
             .pragma_update(None, "wal_autocheckpoint", if on { 1000 } else { 0 })?;
         Ok(())
+    }
+
+    /// A second connection to the same file that can only checkpoint: it runs on a thread of
+    /// its own, so the copy and its fsync never hold up the connection that writes.
+    pub fn checkpointer(&self) -> Result<Checkpointer, CacheError> {
+        let conn = Connection::open(&self.path)?;
+        conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
+        conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", self.key.to_hex()))?;
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })?;
+        Ok(Checkpointer { conn })
     }
 
     /// Copies the WAL into the database as far as no reader prevents it.

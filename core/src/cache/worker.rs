@@ -1,7 +1,8 @@
 //! The cache's own thread: SQLite calls block, so none runs on the async runtime. Async code
 //! sends closures here and awaits their answers; the thread runs them one at a time, which
-//! also serialises every write. Between jobs it indexes queued messages for search and
-//! checkpoints the WAL, so neither runs inside a commit on the message path.
+//! also serialises every write. Between jobs it indexes queued messages for search. The WAL
+//! is checkpointed by a second connection on a thread of its own (passive: it never blocks
+//! the writer), so no commit on the message path waits for a copy and its fsync.
 
 use super::{Cache, CacheError};
 use std::sync::mpsc::RecvTimeoutError;
@@ -23,6 +24,8 @@ const BUSY_CHECKPOINT_EVERY: u32 = 5_000;
 struct Housekeeping {
     /// Whether automatic checkpoints are off (so ours must run).
     manual: bool,
+    /// Whether a checkpointer thread does them.
+    background: bool,
     since_index: u32,
     since_checkpoint: u32,
 }
@@ -57,12 +60,35 @@ impl Housekeeping {
 
     fn checkpoint(&mut self, cache: &mut Cache) {
         self.since_checkpoint = 0;
+        // With a checkpointer thread running, the copy happens there instead.
         if self.manual
+            && !self.background
             && let Err(e) = cache.checkpoint()
         {
             tracing::debug!(error = %e, "checkpoint skipped");
         }
     }
+}
+
+/// How often the checkpointer thread copies the WAL into the database.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+
+/// Runs passive checkpoints on a connection of its own until `stop` is dropped (at once: it
+/// waits on the channel, not in a sleep).
+fn spawn_checkpointer(cache: &Cache, stop: std::sync::mpsc::Receiver<()>) -> bool {
+    let Ok(checkpointer) = cache.checkpointer() else {
+        return false;
+    };
+    std::thread::Builder::new()
+        .name("nursecare-checkpoint".into())
+        .spawn(move || {
+            while let Err(RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_EVERY) {
+                if let Err(e) = checkpointer.checkpoint() {
+                    tracing::debug!(error = %e, "checkpoint skipped");
+                }
+            }
+        })
+        .is_ok()
 }
 
 type Job = Box<dyn FnOnce(&mut Cache) + Send>;
@@ -81,8 +107,12 @@ impl CacheHandle {
         std::thread::Builder::new()
             .name("nursecare-cache".into())
             .spawn(move || {
+                // Dropped with this thread, which stops the checkpointer.
+                let (_stop, stop) = std::sync::mpsc::channel::<()>();
+                let background = spawn_checkpointer(&cache, stop);
                 let mut house = Housekeeping {
                     manual: cache.set_auto_checkpoint(false).is_ok(),
+                    background,
                     since_index: 0,
                     since_checkpoint: 0,
                 };
