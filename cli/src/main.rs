@@ -112,20 +112,20 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
             offline: true,
         } => {
             let cache = local_cache(&profile).await?;
-            let mut page = cache
+            let page = cache
                 .call(move |c| c.messages(conversation_id, None, limit))
-                .await
-                .map_err(|e| Failure::new(exit::CACHE, e.to_string()))?;
+                .await;
+            cache.close().await;
+            let mut page = page.map_err(|e| Failure::new(exit::CACHE, e.to_string()))?;
             page.reverse();
             output::messages(&page, as_json);
             Ok(exit::OK)
         }
         Command::Search { query, limit } => {
             let cache = local_cache(&profile).await?;
-            let found = cache
-                .call(move |c| c.search(&query, limit))
-                .await
-                .map_err(|e| Failure::new(exit::CACHE, e.to_string()))?;
+            let found = cache.call(move |c| c.search(&query, limit)).await;
+            cache.close().await;
+            let found = found.map_err(|e| Failure::new(exit::CACHE, e.to_string()))?;
             output::messages(&found, as_json);
             Ok(exit::OK)
         }

@@ -607,6 +607,8 @@ impl Client {
         for t in &self.tasks {
             t.abort();
         }
+        // Last: no database work may outlive the client (the process may exit next).
+        self.ctx.cache.close().await;
     }
 }
 

@@ -75,10 +75,11 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 
 /// Runs passive checkpoints on a connection of its own until `stop` is dropped (at once: it
 /// waits on the channel, not in a sleep).
-fn spawn_checkpointer(cache: &Cache, stop: std::sync::mpsc::Receiver<()>) -> bool {
-    let Ok(checkpointer) = cache.checkpointer() else {
-        return false;
-    };
+fn spawn_checkpointer(
+    cache: &Cache,
+    stop: std::sync::mpsc::Receiver<()>,
+) -> Option<std::thread::JoinHandle<()>> {
+    let checkpointer = cache.checkpointer().ok()?;
     std::thread::Builder::new()
         .name("nursecare-checkpoint".into())
         .spawn(move || {
@@ -88,47 +89,72 @@ fn spawn_checkpointer(cache: &Cache, stop: std::sync::mpsc::Receiver<()>) -> boo
                 }
             }
         })
-        .is_ok()
+        .ok()
 }
 
 type Job = Box<dyn FnOnce(&mut Cache) + Send>;
 
+enum Msg {
+    Job(Job),
+    /// Stop: join the checkpointer, close the database, then answer.
+    Close(oneshot::Sender<()>),
+}
+
 /// A handle to the thread that owns the [`Cache`]. Cloning is cheap; the thread ends when the
-/// last handle is dropped.
+/// last handle is dropped or on [`CacheHandle::close`].
 #[derive(Clone)]
 pub struct CacheHandle {
-    jobs: std::sync::mpsc::Sender<Job>,
+    jobs: std::sync::mpsc::Sender<Msg>,
 }
 
 impl CacheHandle {
     /// Moves the cache onto its own thread.
     pub fn spawn(mut cache: Cache) -> Self {
-        let (jobs, rx) = std::sync::mpsc::channel::<Job>();
+        let (jobs, rx) = std::sync::mpsc::channel::<Msg>();
         std::thread::Builder::new()
             .name("nursecare-cache".into())
             .spawn(move || {
-                // Dropped with this thread, which stops the checkpointer.
-                let (_stop, stop) = std::sync::mpsc::channel::<()>();
-                let background = spawn_checkpointer(&cache, stop);
+                let (stop_tx, stop) = std::sync::mpsc::channel::<()>();
+                let checkpointer = spawn_checkpointer(&cache, stop);
                 let mut house = Housekeeping {
                     manual: cache.set_auto_checkpoint(false).is_ok(),
-                    background,
+                    background: checkpointer.is_some(),
                     since_index: 0,
                     since_checkpoint: 0,
                 };
-                loop {
+                let closed = loop {
                     match rx.recv_timeout(IDLE) {
-                        Ok(job) => {
+                        Ok(Msg::Job(job)) => {
                             job(&mut cache);
                             house.after_job(&mut cache);
                         }
+                        Ok(Msg::Close(done)) => break Some(done),
                         Err(RecvTimeoutError::Timeout) => house.idle(&mut cache),
-                        Err(RecvTimeoutError::Disconnected) => return,
+                        Err(RecvTimeoutError::Disconnected) => break None,
                     }
+                };
+                // No SQLite (or OpenSSL) work may still run when the process exits: its exit
+                // handlers tear down what a running checkpoint would use.
+                drop(stop_tx);
+                if let Some(t) = checkpointer {
+                    let _ = t.join();
+                }
+                drop(cache);
+                if let Some(done) = closed {
+                    let _ = done.send(());
                 }
             })
             .expect("spawning the cache thread");
         Self { jobs }
+    }
+
+    /// Stops the thread and closes the database, waiting until both are done. Later calls
+    /// fail with [`CacheError::Closed`]. Call it before the process exits.
+    pub async fn close(&self) {
+        let (tx, rx) = oneshot::channel();
+        if self.jobs.send(Msg::Close(tx)).is_ok() {
+            let _ = rx.await;
+        }
     }
 
     /// Runs `f` on the cache thread and answers its result.
@@ -139,9 +165,9 @@ impl CacheHandle {
     {
         let (tx, rx) = oneshot::channel();
         self.jobs
-            .send(Box::new(move |cache| {
+            .send(Msg::Job(Box::new(move |cache| {
                 let _ = tx.send(f(cache));
-            }))
+            })))
             .map_err(|_| CacheError::Closed)?;
         rx.await.map_err(|_| CacheError::Closed)?
     }
