@@ -544,6 +544,8 @@ impl Client {
             conversation_id: call.conversation_id,
             user_id: Some(self.ctx.me),
             duration: call.duration,
+            // Part B; production ignores the extra field.
+            call_id: Some(call.id),
         };
         if let Err(e) = self.ctx.emit(cev::END_VIDEO_CALL, &payload).await {
             tracing::warn!(error = %e, "endVideoCall not emitted");

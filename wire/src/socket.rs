@@ -93,6 +93,9 @@ pub struct EndVideoCall {
     pub user_id: Option<Id>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<i64>,
+    /// Part B: the call this ended (production names none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_id: Option<Id>,
 }
 
 /// `getOnlineStatus`.
@@ -226,10 +229,15 @@ pub struct RefreshMessages {
 
 /// `exception`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Exception {
     /// Always `"error"`.
     pub status: String,
     pub message: String,
+    /// Part B: the refused `sendMessage`'s clientId, so the client fails that message (and
+    /// only that one) at once instead of waiting for an echo that never comes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
 }
 
 impl Exception {
@@ -238,6 +246,15 @@ impl Exception {
         Self {
             status: "error".into(),
             message: message.into(),
+            client_id: None,
+        }
+    }
+
+    /// The refusal of a `sendMessage` that carried a clientId (Part B).
+    pub fn for_message(message: impl Into<String>, client_id: Option<String>) -> Self {
+        Self {
+            client_id,
+            ..Self::new(message)
         }
     }
 }
