@@ -236,7 +236,7 @@ async fn drain(client: &Client) {
     while tokio::time::Instant::now() < deadline {
         let online = matches!(
             &*client.link().borrow(),
-            nursecare_core::socket::LinkState::Online(_)
+            nursecare_core::socket::LinkState::Online { .. }
         );
         let pending = client
             .outbox(None)

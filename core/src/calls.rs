@@ -9,12 +9,13 @@
 //! `ring_for`. As a caller on production, nobody marks an unanswered call missed (it stays
 //! ONGOING forever there), so [`watch_unanswered`] does it after `ring_for`.
 
-use crate::client::Ctx;
+use crate::error::ClientError;
 use crate::events::{CallChange, Event};
+use crate::shared::Shared;
 use crate::socket::LinkState;
-use nursecare_wire::{Id, Timestamp};
+use nursecare_wire::{Id, Timestamp, VideoCall};
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// A call ringing here.
@@ -104,16 +105,56 @@ impl Board {
     }
 }
 
+/// The calls of a running client: its [`Board`] behind the few things the tasks do with it.
+#[derive(Default)]
+pub(crate) struct Ringer {
+    board: Mutex<Board>,
+}
+
+impl Ringer {
+    fn board(&self) -> std::sync::MutexGuard<'_, Board> {
+        self.board.lock().expect("calls lock")
+    }
+
+    /// The call was dealt with here (or on another device); answers whether it was ringing.
+    pub fn answered(&self, call: Id) -> bool {
+        self.board().answered(call)
+    }
+
+    /// The ringing incoming call in a room, if any.
+    pub fn by_room(&self, room: &str) -> Option<Id> {
+        self.board().by_room(room)
+    }
+
+    /// Records a change of a call; false when it was reported already (reject and hang-up
+    /// arrive up to three times). Every change but `Accepted` also stops its ringing.
+    pub fn report(&self, call: Id, change: CallChange) -> bool {
+        let mut board = self.board();
+        if !board.first_report(call, change) {
+            return false;
+        }
+        if change != CallChange::Accepted {
+            board.answered(call);
+        }
+        true
+    }
+
+    /// Whether the call is known to be accepted, declined or over.
+    pub fn settled(&self, call: Id) -> bool {
+        self.board().settled(call)
+    }
+}
+
 /// Polls `/ongoing` while the server lacks userRing; also expires long ringing.
-pub(crate) async fn poll(ctx: Arc<Ctx>) {
-    let base = ctx.config.ring_poll;
+pub(crate) async fn poll(shared: Arc<Shared>, ringer: Arc<Ringer>) {
+    let base = shared.config.ring_poll;
     let mut delay = base;
     loop {
         tokio::time::sleep(delay).await;
-        expire(&ctx);
-        let Some(features) = ctx.features() else {
+        expire(&shared, &ringer);
+        let Some(features) = shared.features() else {
             if matches!(
-                &*ctx.socket.state().borrow(),
+                &*shared.socket.state().borrow(),
                 LinkState::SessionExpired | LinkState::Stopped
             ) {
                 return;
@@ -124,7 +165,7 @@ pub(crate) async fn poll(ctx: Arc<Ctx>) {
             delay = base;
             continue;
         }
-        delay = match poll_once(&ctx).await {
+        delay = match poll_once(&shared, &ringer).await {
             Ok(()) => base,
             Err(e) => {
                 tracing::debug!(error = %e, "call poll failed");
@@ -134,34 +175,48 @@ pub(crate) async fn poll(ctx: Arc<Ctx>) {
     }
 }
 
-async fn poll_once(ctx: &Ctx) -> Result<(), crate::client::ClientError> {
-    let conversations = ctx.cache.call(|c| c.conversation_ids()).await?;
+async fn poll_once(shared: &Shared, ringer: &Ringer) -> Result<(), ClientError> {
+    let conversations = shared.cache.call(|c| c.conversation_ids()).await?;
     let now = Timestamp::now().millis();
     for conversation in conversations {
-        let Some(call) = ctx.api.ongoing_call(conversation).await? else {
+        let Some(call) = shared.api.ongoing_call(conversation).await? else {
             continue;
         };
-        let fresh = now - call.started_at.millis() < ctx.config.ring_for.as_millis() as i64;
-        if call.started_by == ctx.me || !fresh {
+        let fresh = now - call.started_at.millis() < shared.config.ring_for.as_millis() as i64;
+        if call.started_by == shared.me || !fresh {
             continue;
         }
-        ring(ctx, call.id, conversation, &call.room_name, call.started_by);
+        ring(
+            shared,
+            ringer,
+            call.id,
+            conversation,
+            &call.room_name,
+            call.started_by,
+        );
     }
     Ok(())
 }
 
 /// Rings for a call unless it rang before or is the user's own.
-pub(crate) fn ring(ctx: &Ctx, call: Id, conversation: Id, room: &str, caller: Id) {
-    if caller == ctx.me {
+pub(crate) fn ring(
+    shared: &Shared,
+    ringer: &Ringer,
+    call: Id,
+    conversation: Id,
+    room: &str,
+    caller: Id,
+) {
+    if caller == shared.me {
         return;
     }
-    let mut board = ctx.calls.lock().expect("calls lock");
+    let mut board = ringer.board();
     if board.settled(call) || !board.ring(call, conversation, room, caller) {
         return;
     }
     drop(board);
     tracing::info!(call, conversation, "incoming call");
-    ctx.events.send(Event::IncomingCall {
+    shared.events.send(Event::IncomingCall {
         call_id: call,
         conversation_id: conversation,
         room_name: room.to_owned(),
@@ -169,14 +224,10 @@ pub(crate) fn ring(ctx: &Ctx, call: Id, conversation: Id, room: &str, caller: Id
     });
 }
 
-fn expire(ctx: &Ctx) {
-    let old = ctx
-        .calls
-        .lock()
-        .expect("calls lock")
-        .expire(ctx.config.ring_for);
+fn expire(shared: &Shared, ringer: &Ringer) {
+    let old = ringer.board().expire(shared.config.ring_for);
     for (call, conversation) in old {
-        ctx.events.send(Event::Call {
+        shared.events.send(Event::Call {
             call_id: Some(call),
             conversation_id: Some(conversation),
             change: CallChange::StoppedRinging,
@@ -188,25 +239,27 @@ fn expire(ctx: &Ctx) {
 
 /// As the caller on a server without a missed-call timer: marks the call missed when nobody
 /// answered within `ring_for`.
-pub(crate) fn watch_unanswered(ctx: Arc<Ctx>, call: nursecare_wire::VideoCall) {
-    if ctx.features().is_some_and(|f| f != Default::default()) {
+pub(crate) fn watch_unanswered(shared: Arc<Shared>, ringer: Arc<Ringer>, call: VideoCall) {
+    if shared.features().is_some_and(|f| f != Default::default()) {
         // The project's server ends unanswered calls by itself (Part B.8).
         return;
     }
-    tokio::spawn(async move {
-        tokio::time::sleep(ctx.config.ring_for).await;
-        if ctx.calls.lock().expect("calls lock").settled(call.id) {
+    let task = shared.clone();
+    shared.spawn(async move {
+        let shared = task;
+        tokio::time::sleep(shared.config.ring_for).await;
+        if ringer.settled(call.id) {
             return;
         }
-        match ctx.api.ongoing_call(call.conversation_id).await {
+        match shared.api.ongoing_call(call.conversation_id).await {
             Ok(Some(now)) if now.id == call.id => {}
             _ => return,
         }
-        match ctx.api.missed_call(call.id).await {
+        match shared.api.missed_call(call.id).await {
             Ok(c) => {
                 let put = c.clone();
-                let _ = ctx.cache.call(move |k| k.put_calls(&[put])).await;
-                ctx.events.send(Event::Call {
+                let _ = shared.cache.call(move |k| k.put_calls(&[put])).await;
+                shared.events.send(Event::Call {
                     call_id: Some(call.id),
                     conversation_id: Some(call.conversation_id),
                     change: CallChange::Missed,

@@ -2,10 +2,12 @@
 //! [`Event`]s, in arrival order. REST work it triggers (syncs, refreshes) runs in tasks of its
 //! own so a slow server never holds up live events.
 
-use crate::calls;
-use crate::client::Ctx;
+use crate::announce;
+use crate::calls::{self, Ringer};
+use crate::error::ClientError;
 use crate::events::{CallChange, Event};
-use crate::outbox;
+use crate::outbox::{self, Delivery};
+use crate::shared::Shared;
 use crate::socket::{LinkState, ServerEvent};
 use crate::sync;
 use crate::typing;
@@ -16,25 +18,33 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedReceiver;
 
+/// What the engine works with.
+pub(crate) struct Engine {
+    pub shared: Arc<Shared>,
+    pub delivery: Arc<Delivery>,
+    pub ringer: Arc<Ringer>,
+}
+
 /// Runs until the link stops.
-pub(crate) async fn run(ctx: Arc<Ctx>, mut server: UnboundedReceiver<ServerEvent>) {
-    let mut link = ctx.socket.state();
+pub(crate) async fn run(engine: Engine, mut server: UnboundedReceiver<ServerEvent>) {
+    let shared = &engine.shared;
+    let mut link = shared.socket.state();
     let mut shown = typing::Shown::default();
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    ctx.emit_conversations().await;
-    ctx.emit_unread().await;
+    announce::list(shared).await;
+    announce::unread(shared).await;
     let mut reported = link.borrow_and_update().clone();
-    on_link(&ctx, &reported).await;
+    on_link(&engine, &reported).await;
     loop {
         tokio::select! {
             ev = server.recv() => match ev {
-                Some(ev) => on_event(&ctx, &mut shown, ev).await,
+                Some(ev) => on_event(&engine, &mut shown, ev).await,
                 None => {
                     // The link has ended; its last state (a refused session) still counts.
                     let last = link.borrow_and_update().clone();
                     if last != reported {
-                        on_link(&ctx, &last).await;
+                        on_link(&engine, &last).await;
                     }
                     return;
                 }
@@ -42,27 +52,28 @@ pub(crate) async fn run(ctx: Arc<Ctx>, mut server: UnboundedReceiver<ServerEvent
             changed = link.changed() => {
                 let state = link.borrow_and_update().clone();
                 if state != reported {
-                    on_link(&ctx, &state).await;
+                    on_link(&engine, &state).await;
                     reported = state;
                 }
                 if changed.is_err() {
                     return;
                 }
             }
-            _ = tick.tick() => on_tick(&ctx, &mut shown).await,
+            _ = tick.tick() => on_tick(shared, &mut shown).await,
         }
     }
 }
 
-async fn on_link(ctx: &Arc<Ctx>, state: &LinkState) {
-    ctx.emit_connection(state).await;
+async fn on_link(engine: &Engine, state: &LinkState) {
+    let shared = &engine.shared;
+    announce::connection(shared, state).await;
     match state {
-        LinkState::Online(_) => {
-            let c = ctx.clone();
-            tokio::spawn(async move {
+        LinkState::Online { .. } => {
+            let c = shared.clone();
+            shared.spawn(async move {
                 if let Err(e) = sync::full(&c).await {
                     tracing::warn!(error = %e, "sync failed");
-                    if !matches!(&e, crate::client::ClientError::Api(a) if a.is_network()) {
+                    if !matches!(&e, ClientError::Api(a) if a.is_network()) {
                         c.events.send(Event::Error {
                             message: format!("Could not update conversations: {e}"),
                         });
@@ -71,22 +82,22 @@ async fn on_link(ctx: &Arc<Ctx>, state: &LinkState) {
                 c.syncs.send_modify(|n| *n += 1);
                 presence_query(&c).await;
             });
-            ctx.kick.notify_one();
+            engine.delivery.kick();
         }
-        LinkState::SessionExpired => ctx.events.send(Event::Error {
+        LinkState::SessionExpired => shared.events.send(Event::Error {
             message: "The session has expired: please sign in again.".into(),
         }),
         _ => {}
     }
 }
 
-async fn presence_query(ctx: &Ctx) {
-    let me = ctx.me;
-    if let Ok(contacts) = ctx.cache.call(move |c| c.contacts(me)).await
+async fn presence_query(shared: &Shared) {
+    let me = shared.me;
+    if let Ok(contacts) = shared.cache.call(move |c| c.contacts(me)).await
         && !contacts.is_empty()
     {
-        let _ = ctx
-            .emit(
+        let _ = shared
+            .tell_server(
                 cev::GET_ONLINE_STATUS,
                 &GetOnlineStatus { user_ids: contacts },
             )
@@ -94,27 +105,27 @@ async fn presence_query(ctx: &Ctx) {
     }
 }
 
-async fn on_tick(ctx: &Arc<Ctx>, shown: &mut typing::Shown) {
-    flush_dirty(ctx).await;
+async fn on_tick(shared: &Arc<Shared>, shown: &mut typing::Shown) {
+    flush_dirty(shared).await;
     for (conversation_id, user_id) in shown.expire(Instant::now()) {
-        ctx.events.send(Event::Typing {
+        shared.events.send(Event::Typing {
             conversation_id,
             user_id,
             typing: false,
         });
     }
-    let idle = ctx
+    let idle = shared
         .typing_sent
         .lock()
         .expect("typing lock")
         .idle(Instant::now());
     for conversation in idle {
-        let _ = ctx
-            .emit(
+        let _ = shared
+            .tell_server(
                 cev::TYPING,
                 &Typing {
                     conversation_id: conversation,
-                    user_id: Some(ctx.me),
+                    user_id: Some(shared.me),
                     is_typing: false,
                 },
             )
@@ -122,26 +133,32 @@ async fn on_tick(ctx: &Arc<Ctx>, shown: &mut typing::Shown) {
     }
 }
 
-async fn on_event(ctx: &Arc<Ctx>, shown: &mut typing::Shown, ev: ServerEvent) {
+async fn on_event(engine: &Engine, shown: &mut typing::Shown, ev: ServerEvent) {
+    let shared = &engine.shared;
+    let ringer = &*engine.ringer;
     match ev {
         ServerEvent::NewMessage(m) | ServerEvent::MessageSent(m) => {
             if shown.clear(m.conversation_id, m.sender_id) {
-                ctx.events.send(Event::Typing {
+                shared.events.send(Event::Typing {
                     conversation_id: m.conversation_id,
                     user_id: m.sender_id,
                     typing: false,
                 });
             }
-            on_message(ctx, m).await;
+            on_message(engine, m).await;
         }
         ServerEvent::MessagesRead(r) => {
             let (conv, reader) = (r.conversation_id, r.read_by);
-            match ctx.cache.call(move |c| c.mark_read_by(conv, reader)).await {
-                Ok(_) if reader == ctx.me => {
-                    ctx.emit_unread().await;
-                    ctx.emit_summary(conv).await;
+            match shared
+                .cache
+                .call(move |c| c.mark_read_by(conv, reader))
+                .await
+            {
+                Ok(_) if reader == shared.me => {
+                    announce::unread(shared).await;
+                    announce::row(shared, conv).await;
                 }
-                Ok(_) => ctx.events.send(Event::Read {
+                Ok(_) => shared.events.send(Event::Read {
                     conversation_id: conv,
                     read_by: reader,
                     at: r.timestamp,
@@ -151,15 +168,15 @@ async fn on_event(ctx: &Arc<Ctx>, shown: &mut typing::Shown, ev: ServerEvent) {
         }
         ServerEvent::JoinedConversation(j) => {
             // Joining marked the other party's messages read on the server.
-            let (conv, me) = (j.conversation_id, ctx.me);
-            if ctx
+            let (conv, me) = (j.conversation_id, shared.me);
+            if shared
                 .cache
                 .call(move |c| c.mark_read_by(conv, me))
                 .await
                 .is_ok_and(|n| n > 0)
             {
-                ctx.emit_unread().await;
-                ctx.emit_summary(conv).await;
+                announce::unread(shared).await;
+                announce::row(shared, conv).await;
             }
         }
         ServerEvent::UserTyping(t) => {
@@ -167,7 +184,8 @@ async fn on_event(ctx: &Arc<Ctx>, shown: &mut typing::Shown, ev: ServerEvent) {
                 Some(c) => Some(c),
                 None => {
                     let user = t.user_id;
-                    ctx.cache
+                    shared
+                        .cache
                         .call(move |c| c.conversation_with(user))
                         .await
                         .ok()
@@ -175,47 +193,51 @@ async fn on_event(ctx: &Arc<Ctx>, shown: &mut typing::Shown, ev: ServerEvent) {
                 }
             };
             if let Some(conversation_id) = conversation
-                && t.user_id != ctx.me
+                && t.user_id != shared.me
                 && let Some(typing) =
                     shown.update(conversation_id, t.user_id, t.is_typing, Instant::now())
             {
-                ctx.events.send(Event::Typing {
+                shared.events.send(Event::Typing {
                     conversation_id,
                     user_id: t.user_id,
                     typing,
                 });
             }
         }
-        ServerEvent::UserStatusChanged(s) => ctx.events.send(Event::Presence {
+        ServerEvent::UserStatusChanged(s) => shared.events.send(Event::Presence {
             user_id: s.user_id,
             online: s.is_online,
             last_seen: s.last_seen,
         }),
         ServerEvent::OnlineStatuses(list) => {
             for s in list.into_iter().flatten() {
-                ctx.events.send(Event::Presence {
+                shared.events.send(Event::Presence {
                     user_id: s.id,
                     online: s.is_online,
                     last_seen: s.last_seen,
                 });
             }
         }
-        ServerEvent::IncomingVideoCall(c) => {
-            calls::ring(ctx, c.call_id, c.conversation_id, &c.room_name, c.caller_id)
-        }
+        ServerEvent::IncomingVideoCall(c) => calls::ring(
+            shared,
+            ringer,
+            c.call_id,
+            c.conversation_id,
+            &c.room_name,
+            c.caller_id,
+        ),
         ServerEvent::VideoCallAccepted(a) => {
             // The reply shape (no userId) answers our own accept: nothing new.
             let Some(by) = a.user_id else { return };
-            let call = a
-                .call_id
-                .or_else(|| ctx.calls.lock().expect("calls lock").by_room(&a.room_name));
-            if by == ctx.me {
+            let call = a.call_id.or_else(|| ringer.by_room(&a.room_name));
+            if by == shared.me {
                 // Answered on another device.
                 if let Some(call) = call
-                    && ctx.calls.lock().expect("calls lock").answered(call)
+                    && ringer.answered(call)
                 {
                     call_event(
-                        ctx,
+                        shared,
+                        ringer,
                         Some(call),
                         a.conversation_id,
                         CallChange::StoppedRinging,
@@ -226,7 +248,8 @@ async fn on_event(ctx: &Arc<Ctx>, shown: &mut typing::Shown, ev: ServerEvent) {
                 return;
             }
             call_event(
-                ctx,
+                shared,
+                ringer,
                 call,
                 a.conversation_id,
                 CallChange::Accepted,
@@ -235,7 +258,8 @@ async fn on_event(ctx: &Arc<Ctx>, shown: &mut typing::Shown, ev: ServerEvent) {
             );
         }
         ServerEvent::VideoCallRejected(Some(a)) => call_event(
-            ctx,
+            shared,
+            ringer,
             Some(a.call_id),
             a.conversation_id,
             CallChange::Rejected,
@@ -243,7 +267,8 @@ async fn on_event(ctx: &Arc<Ctx>, shown: &mut typing::Shown, ev: ServerEvent) {
             None,
         ),
         ServerEvent::VideoCallHungUp(Some(a)) => call_event(
-            ctx,
+            shared,
+            ringer,
             Some(a.call_id),
             a.conversation_id,
             CallChange::HungUp,
@@ -251,7 +276,8 @@ async fn on_event(ctx: &Arc<Ctx>, shown: &mut typing::Shown, ev: ServerEvent) {
             None,
         ),
         ServerEvent::VideoCallEnded(Some(e)) => call_event(
-            ctx,
+            shared,
+            ringer,
             e.call_id,
             e.conversation_id,
             CallChange::Ended,
@@ -259,7 +285,8 @@ async fn on_event(ctx: &Arc<Ctx>, shown: &mut typing::Shown, ev: ServerEvent) {
             e.duration,
         ),
         ServerEvent::VideoCallMissed(m) => call_event(
-            ctx,
+            shared,
+            ringer,
             Some(m.call_id),
             Some(m.conversation_id),
             CallChange::Missed,
@@ -267,12 +294,10 @@ async fn on_event(ctx: &Arc<Ctx>, shown: &mut typing::Shown, ev: ServerEvent) {
             None,
         ),
         ServerEvent::RefreshMessages(r) => {
-            let target = r
-                .map(|r| r.conversation_id)
-                .or(*ctx.open.lock().expect("open lock"));
+            let target = r.map(|r| r.conversation_id).or(shared.open_conversation());
             if let Some(conversation) = target {
-                let c = ctx.clone();
-                tokio::spawn(async move {
+                let c = shared.clone();
+                shared.spawn(async move {
                     if let Err(e) = sync::refresh(&c, conversation).await {
                         tracing::debug!(error = %e, "refresh failed");
                     }
@@ -281,9 +306,14 @@ async fn on_event(ctx: &Arc<Ctx>, shown: &mut typing::Shown, ev: ServerEvent) {
         }
         ServerEvent::SendFailed(_) => {
             // Production's `error` names no message; the one in flight is the one that failed.
-            let inflight = ctx.inflight.lock().expect("inflight lock").take();
-            if let Some(f) = inflight {
-                outbox::fail(ctx, f.local_id, "the server could not store this message").await;
+            if let Some(f) = engine.delivery.take_in_flight() {
+                outbox::fail(
+                    shared,
+                    &engine.delivery,
+                    f.local_id,
+                    "the server could not store this message",
+                )
+                .await;
             }
         }
         ServerEvent::Exception(_) => {
@@ -302,23 +332,20 @@ async fn on_event(ctx: &Arc<Ctx>, shown: &mut typing::Shown, ev: ServerEvent) {
 }
 
 fn call_event(
-    ctx: &Ctx,
+    shared: &Shared,
+    ringer: &Ringer,
     call: Option<Id>,
     conversation: Option<Id>,
     change: CallChange,
     by: Option<Id>,
     duration: Option<i64>,
 ) {
-    if let Some(id) = call {
-        let mut board = ctx.calls.lock().expect("calls lock");
-        if !board.first_report(id, change) {
-            return;
-        }
-        if change != CallChange::Accepted {
-            board.answered(id);
-        }
+    if let Some(id) = call
+        && !ringer.report(id, change)
+    {
+        return;
     }
-    ctx.events.send(Event::Call {
+    shared.events.send(Event::Call {
         call_id: call,
         conversation_id: conversation,
         change,
@@ -329,34 +356,32 @@ fn call_event(
 
 /// A message pushed by the server: matched with the outbox when it is the user's, stored,
 /// announced.
-async fn on_message(ctx: &Arc<Ctx>, m: Message) {
+async fn on_message(engine: &Engine, m: Message) {
+    let shared = &engine.shared;
     let conversation = m.conversation_id;
-    let mine = m.sender_id == ctx.me;
+    let mine = m.sender_id == shared.me;
     let client_id = if mine {
-        m.client_id.clone().or_else(|| {
-            // Production echoes no clientId: the message in flight with this text is ours.
-            let slot = ctx.inflight.lock().expect("inflight lock");
-            slot.as_ref()
-                .filter(|f| f.conversation_id == conversation && f.content == m.content)
-                .map(|f| f.client_id.clone())
-        })
+        // Production echoes no clientId: the message in flight with this text is ours.
+        m.client_id
+            .clone()
+            .or_else(|| engine.delivery.echo_of(conversation, &m.content))
     } else {
         None
     };
     if let Some(client_id) = client_id {
         let message = m.clone();
-        match ctx
+        match shared
             .cache
             .call(move |c| c.outbox_confirm(&client_id, &message))
             .await
         {
             Ok((Some(item), fresh)) => {
-                outbox::announce_sent(ctx, item, fresh.then_some(m));
+                outbox::announce_sent(shared, &engine.delivery, item, fresh.then_some(m));
             }
             Ok((None, fresh)) => {
                 // A second echo, or a row this device does not have.
                 if fresh {
-                    added(ctx, m).await;
+                    added(shared, m).await;
                 }
             }
             Err(e) => tracing::error!(error = %e, "echo not stored"),
@@ -364,37 +389,37 @@ async fn on_message(ctx: &Arc<Ctx>, m: Message) {
         return;
     }
     let put = m.clone();
-    match ctx.cache.call(move |c| c.put_messages(&[put])).await {
-        Ok(fresh) if !fresh.is_empty() => added(ctx, m).await,
+    match shared.cache.call(move |c| c.put_messages(&[put])).await {
+        Ok(fresh) if !fresh.is_empty() => added(shared, m).await,
         Ok(_) => {}
         Err(e) => tracing::error!(error = %e, "message not stored"),
     }
 }
 
-async fn added(ctx: &Arc<Ctx>, m: Message) {
+async fn added(shared: &Shared, m: Message) {
     let conversation = m.conversation_id;
-    let from_other = m.sender_id != ctx.me;
-    ctx.events.send(Event::MessageAdded {
+    let from_other = m.sender_id != shared.me;
+    shared.events.send(Event::MessageAdded {
         message: m,
         live: true,
     });
-    ctx.touch(conversation, from_other);
+    shared.touch(conversation, from_other);
 }
 
 /// Emits the list rows and counts marked since the last tick.
-async fn flush_dirty(ctx: &Arc<Ctx>) {
-    let dirty = std::mem::take(&mut *ctx.dirty.lock().expect("dirty lock"));
+async fn flush_dirty(shared: &Arc<Shared>) {
+    let dirty = shared.take_dirty();
     let mut unknown = false;
     for conversation in dirty.conversations {
-        unknown |= !ctx.emit_summary(conversation).await;
+        unknown |= !announce::row(shared, conversation).await;
     }
     if dirty.unread {
-        ctx.emit_unread().await;
+        announce::unread(shared).await;
     }
     if unknown {
         // A conversation someone just started with the user: fetch the list.
-        let c = ctx.clone();
-        tokio::spawn(async move {
+        let c = shared.clone();
+        shared.spawn(async move {
             if let Err(e) = sync::full(&c).await {
                 tracing::debug!(error = %e, "sync for a new conversation failed");
             }

@@ -54,14 +54,14 @@ pub enum Event {
         retry_in_ms: Option<u64>,
     },
     /// The conversation list changed (new conversation, new preview, new count).
-    #[serde(rename_all = "camelCase")]
-    Conversations {
+    #[serde(rename = "conversations", rename_all = "camelCase")]
+    ConversationList {
         /// The whole list, most recent first.
         conversations: Vec<ConversationSummary>,
     },
     /// One conversation's row changed (new message, new count).
-    #[serde(rename_all = "camelCase")]
-    Conversation {
+    #[serde(rename = "conversation", rename_all = "camelCase")]
+    ConversationChanged {
         /// The row.
         summary: ConversationSummary,
     },
@@ -178,5 +178,25 @@ impl EventSink {
     /// Sends one event.
     pub fn send(&self, event: Event) {
         let _ = self.0.send(event);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_events_keep_their_json_names() {
+        let list = serde_json::to_value(Event::ConversationList {
+            conversations: Vec::new(),
+        })
+        .unwrap();
+        assert_eq!(list["event"], "conversations");
+        let unread = serde_json::to_value(Event::Unread {
+            conversations: BTreeMap::new(),
+            total: 0,
+        })
+        .unwrap();
+        assert_eq!(unread["event"], "unread");
     }
 }

@@ -8,17 +8,21 @@
 
 #![deny(missing_docs)]
 
+mod announce;
 pub mod api;
 pub mod cache;
 pub mod calls;
 pub mod client;
+mod config;
 mod engine;
+mod error;
 pub mod events;
 pub mod logs;
 mod outbox;
 pub mod profile;
 pub mod secrets;
 pub mod session;
+mod shared;
 pub mod socket;
 mod sync;
 pub mod typing;

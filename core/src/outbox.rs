@@ -13,26 +13,86 @@
 //! One message in flight keeps the order, and ties production's echo (no clientId) and its
 //! `error` event (no correlation at all) to the right row.
 
-use crate::client::{Ctx, InFlight};
+use crate::cache::{OutboxItem, OutboxState};
+use crate::error::ClientError;
 use crate::events::Event;
+use crate::shared::Shared;
 use crate::socket::{Features, LinkState};
 use nursecare_wire::events::client as cev;
 use nursecare_wire::socket::SendMessage;
-use nursecare_wire::{Id, MessageType};
-use std::sync::Arc;
+use nursecare_wire::{Id, Message, MessageType};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::Notify;
 
 /// Clock skew allowed between this machine and the server when matching by time.
 const SKEW_MS: i64 = 120_000;
 /// Most pages read back when reconciling.
 const RECONCILE_PAGES: u64 = 10;
 
+/// The message being emitted now (one at a time keeps the order and ties a production echo,
+/// which has no clientId, to its row).
+#[derive(Debug, Clone)]
+pub(crate) struct InFlight {
+    pub client_id: String,
+    pub conversation_id: Id,
+    pub content: String,
+    pub local_id: i64,
+}
+
+/// The outbox's state between its task, the engine (which sees echoes and refusals) and
+/// `Client::send` (which queues).
+#[derive(Default)]
+pub(crate) struct Delivery {
+    in_flight: Mutex<Option<InFlight>>,
+    /// Woken when a row is confirmed or failed.
+    settled: Notify,
+    /// Woken when a row is queued.
+    kick: Notify,
+}
+
+impl Delivery {
+    /// A row was queued or put back: look at the outbox again.
+    pub fn kick(&self) {
+        self.kick.notify_one();
+    }
+
+    /// The clientId of the row in flight when it carries this text to this conversation: a
+    /// production echo has no clientId, so that is how it is known to be ours.
+    pub fn echo_of(&self, conversation: Id, content: &str) -> Option<String> {
+        let slot = self.in_flight.lock().expect("in-flight lock");
+        slot.as_ref()
+            .filter(|f| f.conversation_id == conversation && f.content == content)
+            .map(|f| f.client_id.clone())
+    }
+
+    /// Takes the row in flight (production's `error` names no message: it is that one).
+    pub fn take_in_flight(&self) -> Option<InFlight> {
+        self.in_flight.lock().expect("in-flight lock").take()
+    }
+
+    fn begin(&self, f: InFlight) {
+        *self.in_flight.lock().expect("in-flight lock") = Some(f);
+    }
+
+    fn end(&self, local_id: i64) {
+        let mut slot = self.in_flight.lock().expect("in-flight lock");
+        if slot.as_ref().is_some_and(|f| f.local_id == local_id) {
+            *slot = None;
+        }
+    }
+
+    fn settle(&self) {
+        self.settled.notify_one();
+    }
+}
+
 /// Runs until the client stops.
-pub(crate) async fn run(ctx: Arc<Ctx>) {
-    let mut link = ctx.socket.state();
+pub(crate) async fn run(shared: Arc<Shared>, delivery: Arc<Delivery>) {
+    let mut link = shared.socket.state();
     loop {
         let features = match &*link.borrow_and_update() {
-            LinkState::Online(f) => Some(*f),
+            LinkState::Online { features, .. } => Some(*features),
             LinkState::SessionExpired | LinkState::Stopped => return,
             _ => None,
         };
@@ -44,7 +104,7 @@ pub(crate) async fn run(ctx: Arc<Ctx>) {
         };
         // The next row, and its attempt recorded, in one trip to the cache thread. (Recorded
         // before the emit: an emit that may have left must count.)
-        match ctx
+        match shared
             .cache
             .call(|c| {
                 let next = c.outbox_next()?;
@@ -56,11 +116,11 @@ pub(crate) async fn run(ctx: Arc<Ctx>) {
             .await
         {
             Ok(Some(item)) => {
-                deliver(&ctx, item, features).await;
+                deliver(&shared, &delivery, item, features).await;
             }
             Ok(None) => {
                 tokio::select! {
-                    _ = ctx.kick.notified() => {}
+                    _ = delivery.kick.notified() => {}
                     r = link.changed() => if r.is_err() { return },
                 }
             }
@@ -72,11 +132,12 @@ pub(crate) async fn run(ctx: Arc<Ctx>) {
     }
 }
 
-async fn deliver(ctx: &Arc<Ctx>, item: crate::cache::OutboxItem, features: Features) {
+async fn deliver(shared: &Shared, delivery: &Delivery, item: OutboxItem, features: Features) {
     // `item` was read before this attempt was recorded.
-    if item.attempts >= ctx.config.max_attempts {
+    if item.attempts >= shared.config.max_attempts {
         fail(
-            ctx,
+            shared,
+            delivery,
             item.local_id,
             "the server did not confirm this message",
         )
@@ -84,19 +145,19 @@ async fn deliver(ctx: &Arc<Ctx>, item: crate::cache::OutboxItem, features: Featu
         return;
     }
     if !features.client_id && item.attempted_at.is_some() {
-        match reconcile(ctx, &item).await {
+        match reconcile(shared, delivery, &item).await {
             Ok(true) => return,
             Ok(false) => {}
             Err(e) => {
                 tracing::debug!(error = %e, "outbox reconcile failed; retrying later");
-                undo_attempt(ctx, item.local_id).await;
+                undo_attempt(shared, item.local_id).await;
                 tokio::time::sleep(Duration::from_millis(500)).await;
                 return;
             }
         }
     }
     let local_id = item.local_id;
-    *ctx.inflight.lock().expect("inflight lock") = Some(InFlight {
+    delivery.begin(InFlight {
         client_id: item.client_id.clone(),
         conversation_id: item.conversation_id,
         content: item.content.clone(),
@@ -104,25 +165,22 @@ async fn deliver(ctx: &Arc<Ctx>, item: crate::cache::OutboxItem, features: Featu
     });
     let payload = SendMessage {
         conversation_id: item.conversation_id,
-        sender_id: Some(ctx.me),
+        sender_id: Some(shared.me),
         content: item.content.clone(),
         kind: Some(MessageType::Text),
         client_id: features.client_id.then(|| item.client_id.clone()),
     };
-    match ctx.emit(cev::SEND_MESSAGE, &payload).await {
-        Ok(()) => wait_settled(ctx, &item.client_id).await,
+    match shared.tell_server(cev::SEND_MESSAGE, &payload).await {
+        Ok(()) => wait_settled(shared, delivery, &item.client_id).await,
         // Never left this machine: not an attempt.
-        Err(_) => undo_attempt(ctx, local_id).await,
+        Err(_) => undo_attempt(shared, local_id).await,
     }
-    let mut slot = ctx.inflight.lock().expect("inflight lock");
-    if slot.as_ref().is_some_and(|f| f.local_id == local_id) {
-        *slot = None;
-    }
+    delivery.end(local_id);
 }
 
 /// Takes back an attempt that emitted nothing.
-async fn undo_attempt(ctx: &Ctx, local_id: i64) {
-    if let Err(e) = ctx
+async fn undo_attempt(shared: &Shared, local_id: i64) {
+    if let Err(e) = shared
         .cache
         .call(move |c| c.outbox_attempt_undo(local_id))
         .await
@@ -132,15 +190,15 @@ async fn undo_attempt(ctx: &Ctx, local_id: i64) {
 }
 
 /// Waits for the row's echo (or failure), the echo time-out, or the link going down.
-async fn wait_settled(ctx: &Ctx, client_id: &str) {
-    let mut link = ctx.socket.state();
-    let deadline = tokio::time::Instant::now() + ctx.config.echo_timeout;
+async fn wait_settled(shared: &Shared, delivery: &Delivery, client_id: &str) {
+    let mut link = shared.socket.state();
+    let deadline = tokio::time::Instant::now() + shared.config.echo_timeout;
     loop {
         tokio::select! {
-            _ = ctx.settled.notified() => {
+            _ = delivery.settled.notified() => {
                 let id = client_id.to_owned();
-                match ctx.cache.call(move |c| c.outbox_item(&id)).await {
-                    Ok(Some(row)) if row.state != crate::cache::OutboxState::Pending => return,
+                match shared.cache.call(move |c| c.outbox_item(&id)).await {
+                    Ok(Some(row)) if row.state != OutboxState::Pending => return,
                     Ok(_) => {}
                     Err(_) => return,
                 }
@@ -150,7 +208,7 @@ async fn wait_settled(ctx: &Ctx, client_id: &str) {
                 return;
             }
             r = link.changed() => {
-                if r.is_err() || !matches!(&*link.borrow(), LinkState::Online(_)) {
+                if r.is_err() || !matches!(&*link.borrow(), LinkState::Online { .. }) {
                     return;
                 }
             }
@@ -160,15 +218,19 @@ async fn wait_settled(ctx: &Ctx, client_id: &str) {
 
 /// Looks for an attempted row's message on the server; answers whether it was there.
 async fn reconcile(
-    ctx: &Ctx,
-    item: &crate::cache::OutboxItem,
-) -> Result<bool, crate::client::ClientError> {
+    shared: &Shared,
+    delivery: &Delivery,
+    item: &OutboxItem,
+) -> Result<bool, ClientError> {
     let since = item.attempted_at.map(|t| t.millis()).unwrap_or(0) - SKEW_MS;
     // The newest page, and older ones while they are still newer than the attempt (a busy
     // conversation may have moved on by more than a page).
     let mut page = Vec::new();
     for n in 0..RECONCILE_PAGES {
-        let got = ctx.api.messages(item.conversation_id, 50, n * 50).await?;
+        let got = shared
+            .api
+            .messages(item.conversation_id, 50, n * 50)
+            .await?;
         let done = got.len() < 50 || got.last().is_some_and(|m| m.created_at.millis() < since);
         page.extend(got);
         if done {
@@ -177,33 +239,38 @@ async fn reconcile(
     }
     // Oldest first, so equal texts are matched in the order they were typed.
     for m in page.iter().rev() {
-        if m.sender_id != ctx.me || m.content != item.content || m.created_at.millis() < since {
+        if m.sender_id != shared.me || m.content != item.content || m.created_at.millis() < since {
             continue;
         }
         let id: Id = m.id;
-        if ctx.cache.call(move |c| c.outbox_claimed(id)).await? {
+        if shared.cache.call(move |c| c.outbox_claimed(id)).await? {
             continue;
         }
         let client_id = item.client_id.clone();
         let message = m.clone();
-        let (confirmed, fresh) = ctx
+        let (confirmed, fresh) = shared
             .cache
             .call(move |c| c.outbox_confirm(&client_id, &message))
             .await?;
         tracing::debug!(message = id, "outbox row found on the server");
         if let Some(row) = confirmed {
-            announce_sent(ctx, row, fresh.then_some(m.clone()));
+            announce_sent(shared, delivery, row, fresh.then_some(m.clone()));
         }
         return Ok(true);
     }
     let put = page;
-    ctx.cache.call(move |c| c.put_messages(&put)).await?;
+    shared.cache.call(move |c| c.put_messages(&put)).await?;
     Ok(false)
 }
 
 /// Marks a row failed and says so.
-pub(crate) async fn fail(ctx: &Ctx, local_id: i64, reason: &'static str) {
-    if let Err(e) = ctx
+pub(crate) async fn fail(
+    shared: &Shared,
+    delivery: &Delivery,
+    local_id: i64,
+    reason: &'static str,
+) {
+    if let Err(e) = shared
         .cache
         .call(move |c| c.outbox_fail(local_id, reason))
         .await
@@ -212,31 +279,32 @@ pub(crate) async fn fail(ctx: &Ctx, local_id: i64, reason: &'static str) {
         return;
     }
     tracing::warn!(local_id, reason, "message not sent");
-    if let Ok(rows) = ctx.cache.call(|c| c.outbox_unsent(None)).await
+    if let Ok(rows) = shared.cache.call(|c| c.outbox_unsent(None)).await
         && let Some(item) = rows.into_iter().find(|r| r.local_id == local_id)
     {
-        ctx.events.send(Event::Outbox { item });
+        shared.events.send(Event::Outbox { item });
     }
-    ctx.settled.notify_one();
+    delivery.settle();
 }
 
 /// Events for a confirmed row: the row, the message (when new to the cache), the preview.
 pub(crate) fn announce_sent(
-    ctx: &Ctx,
-    item: crate::cache::OutboxItem,
-    message: Option<nursecare_wire::Message>,
+    shared: &Shared,
+    delivery: &Delivery,
+    item: OutboxItem,
+    message: Option<Message>,
 ) {
     let conversation = item.conversation_id;
     let client_id = item.client_id.clone();
     // The next message may go now; the list row below can follow.
-    ctx.settled.notify_one();
-    ctx.events.send(Event::Outbox { item });
+    delivery.settle();
+    shared.events.send(Event::Outbox { item });
     if let Some(mut m) = message {
         m.client_id = Some(client_id);
-        ctx.events.send(Event::MessageAdded {
+        shared.events.send(Event::MessageAdded {
             message: m,
             live: true,
         });
     }
-    ctx.touch(conversation, false);
+    shared.touch(conversation, false);
 }

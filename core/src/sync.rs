@@ -9,8 +9,10 @@
 //!   message. Offsets count from the newest message, and the cached history is contiguous
 //!   from the newest down, so the next server page starts at the number of cached messages.
 
-use crate::client::{ClientError, Ctx};
+use crate::announce;
+use crate::error::ClientError;
 use crate::events::Event;
+use crate::shared::Shared;
 use nursecare_wire::{Conversation, Id, Message};
 use std::collections::HashMap;
 
@@ -18,12 +20,12 @@ use std::collections::HashMap;
 const PAGE: u32 = 50;
 
 /// Syncs the conversation list and catches every known conversation up.
-pub(crate) async fn full(ctx: &Ctx) -> Result<(), ClientError> {
-    let _one_at_a_time = ctx.sync_lock.lock().await;
-    let list = ctx.api.conversations().await?;
+pub(crate) async fn full(shared: &Shared) -> Result<(), ClientError> {
+    let _one_at_a_time = shared.sync_lock.lock().await;
+    let list = shared.api.conversations().await?;
     let ids: Vec<Id> = list.iter().map(|c| c.id).collect();
     // What the cache knew before this sync: the anchor of each catch-up.
-    let known: HashMap<Id, Option<Id>> = ctx
+    let known: HashMap<Id, Option<Id>> = shared
         .cache
         .call(move |c| {
             ids.iter()
@@ -31,27 +33,30 @@ pub(crate) async fn full(ctx: &Ctx) -> Result<(), ClientError> {
                 .collect()
         })
         .await?;
-    let mine_unread_before = my_unread(ctx, None).await?;
+    let mine_unread_before = my_unread(shared, None).await?;
     let put = list.clone();
-    let fresh = ctx.cache.call(move |c| c.put_conversations(&put)).await?;
-    announce(ctx, list.iter().flat_map(|c| c.messages.iter()), &fresh);
+    let fresh = shared
+        .cache
+        .call(move |c| c.put_conversations(&put))
+        .await?;
+    announce(shared, list.iter().flat_map(|c| c.messages.iter()), &fresh);
     for conversation in &list {
         catch_up(
-            ctx,
+            shared,
             conversation,
             known.get(&conversation.id).copied().flatten(),
         )
         .await?;
     }
-    receipts(ctx, None, mine_unread_before).await?;
-    ctx.emit_conversations().await;
-    ctx.emit_unread().await;
+    receipts(shared, None, mine_unread_before).await?;
+    announce::list(shared).await;
+    announce::unread(shared).await;
     Ok(())
 }
 
 /// Pages back from the newest page until the newest message the cache had before.
 async fn catch_up(
-    ctx: &Ctx,
+    shared: &Shared,
     conversation: &Conversation,
     anchor: Option<Id>,
 ) -> Result<(), ClientError> {
@@ -59,7 +64,10 @@ async fn catch_up(
     let first = &conversation.messages;
     if (first.len() as u32) < PAGE {
         // The list holds the whole history.
-        ctx.cache.call(move |c| c.set_history_complete(id)).await?;
+        shared
+            .cache
+            .call(move |c| c.set_history_complete(id))
+            .await?;
         return Ok(());
     }
     let Some(anchor) = anchor else {
@@ -71,15 +79,18 @@ async fn catch_up(
     }
     let mut offset = first.len() as u64;
     loop {
-        let page = ctx.api.messages(id, PAGE, offset).await?;
+        let page = shared.api.messages(id, PAGE, offset).await?;
         let put = page.clone();
-        let fresh = ctx.cache.call(move |c| c.put_messages(&put)).await?;
-        announce(ctx, page.iter(), &fresh);
+        let fresh = shared.cache.call(move |c| c.put_messages(&put)).await?;
+        announce(shared, page.iter(), &fresh);
         if page.iter().any(|m| m.id == anchor) {
             return Ok(());
         }
         if (page.len() as u32) < PAGE {
-            ctx.cache.call(move |c| c.set_history_complete(id)).await?;
+            shared
+                .cache
+                .call(move |c| c.set_history_complete(id))
+                .await?;
             return Ok(());
         }
         offset += page.len() as u64;
@@ -87,34 +98,34 @@ async fn catch_up(
 }
 
 /// Fetches a conversation's newest page again and merges it.
-pub(crate) async fn refresh(ctx: &Ctx, conversation: Id) -> Result<(), ClientError> {
-    let before = my_unread(ctx, Some(conversation)).await?;
-    let page = ctx.api.messages(conversation, PAGE, 0).await?;
+pub(crate) async fn refresh(shared: &Shared, conversation: Id) -> Result<(), ClientError> {
+    let before = my_unread(shared, Some(conversation)).await?;
+    let page = shared.api.messages(conversation, PAGE, 0).await?;
     let put = page.clone();
-    let fresh = ctx.cache.call(move |c| c.put_messages(&put)).await?;
-    announce(ctx, page.iter(), &fresh);
-    receipts(ctx, Some(conversation), before).await?;
-    if !ctx.emit_summary(conversation).await {
+    let fresh = shared.cache.call(move |c| c.put_messages(&put)).await?;
+    announce(shared, page.iter(), &fresh);
+    receipts(shared, Some(conversation), before).await?;
+    if !announce::row(shared, conversation).await {
         // A conversation this cache has not seen: fetch the list.
-        return Box::pin(full(ctx)).await;
+        return Box::pin(full(shared)).await;
     }
-    ctx.emit_unread().await;
+    announce::unread(shared).await;
     Ok(())
 }
 
 /// A page of history, newest first, older than `before`.
 pub(crate) async fn page(
-    ctx: &Ctx,
+    shared: &Shared,
     conversation: Id,
     before: Option<Id>,
     limit: u32,
 ) -> Result<Vec<Message>, ClientError> {
-    let cached = ctx
+    let cached = shared
         .cache
         .call(move |c| c.messages(conversation, before, limit))
         .await?;
     if cached.len() as u32 >= limit
-        || ctx
+        || shared
             .cache
             .call(move |c| c.history_complete(conversation))
             .await?
@@ -123,20 +134,21 @@ pub(crate) async fn page(
     }
     let mut missing = limit - cached.len() as u32;
     while missing > 0 {
-        let offset = ctx
+        let offset = shared
             .cache
             .call(move |c| c.message_count(conversation))
             .await?;
-        let got = match ctx.api.messages(conversation, PAGE, offset).await {
+        let got = match shared.api.messages(conversation, PAGE, offset).await {
             Ok(p) => p,
             // Offline: what the cache has is the answer.
             Err(e) if e.is_network() => break,
             Err(e) => return Err(e.into()),
         };
         let put = got.clone();
-        let fresh = ctx.cache.call(move |c| c.put_messages(&put)).await?;
+        let fresh = shared.cache.call(move |c| c.put_messages(&put)).await?;
         if (got.len() as u32) < PAGE {
-            ctx.cache
+            shared
+                .cache
                 .call(move |c| c.set_history_complete(conversation))
                 .await?;
             break;
@@ -148,20 +160,20 @@ pub(crate) async fn page(
         }
         missing = missing.saturating_sub(fresh.len() as u32);
     }
-    Ok(ctx
+    Ok(shared
         .cache
         .call(move |c| c.messages(conversation, before, limit))
         .await?)
 }
 
 /// Tells the UI about messages a sync found.
-fn announce<'a>(ctx: &Ctx, messages: impl Iterator<Item = &'a Message>, fresh: &[Id]) {
+fn announce<'a>(shared: &Shared, messages: impl Iterator<Item = &'a Message>, fresh: &[Id]) {
     if fresh.is_empty() {
         return;
     }
     for m in messages {
         if fresh.contains(&m.id) {
-            ctx.events.send(Event::MessageAdded {
+            shared.events.send(Event::MessageAdded {
                 message: m.clone(),
                 live: false,
             });
@@ -170,9 +182,12 @@ fn announce<'a>(ctx: &Ctx, messages: impl Iterator<Item = &'a Message>, fresh: &
 }
 
 /// The user's own unread-by-the-other-party messages, per conversation.
-async fn my_unread(ctx: &Ctx, conversation: Option<Id>) -> Result<HashMap<Id, u32>, ClientError> {
-    let me = ctx.me;
-    Ok(ctx
+async fn my_unread(
+    shared: &Shared,
+    conversation: Option<Id>,
+) -> Result<HashMap<Id, u32>, ClientError> {
+    let me = shared.me;
+    Ok(shared
         .cache
         .call(move |c| c.unread_sent(me, conversation))
         .await?
@@ -183,22 +198,22 @@ async fn my_unread(ctx: &Ctx, conversation: Option<Id>) -> Result<HashMap<Id, u3
 /// Read receipts learnt from a re-fetch: where fewer of the user's messages are unread than
 /// before, the other party read them.
 async fn receipts(
-    ctx: &Ctx,
+    shared: &Shared,
     conversation: Option<Id>,
     before: HashMap<Id, u32>,
 ) -> Result<(), ClientError> {
-    let after = my_unread(ctx, conversation).await?;
+    let after = my_unread(shared, conversation).await?;
     for (conv, n) in before {
         if after.get(&conv).copied().unwrap_or(0) < n {
-            let me = ctx.me;
-            let other = ctx
+            let me = shared.me;
+            let other = shared
                 .cache
                 .call(move |c| c.conversation_summary(conv, me))
                 .await?
                 .and_then(|s| s.other)
                 .map(|u| u.id);
             if let Some(read_by) = other {
-                ctx.events.send(Event::Read {
+                shared.events.send(Event::Read {
                     conversation_id: conv,
                     read_by,
                     at: nursecare_wire::Timestamp::now(),

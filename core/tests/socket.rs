@@ -72,10 +72,13 @@ async fn online_with_features_and_messages_flow() {
         read_events: true,
     };
     assert_eq!(
-        until(&a, |s| matches!(s, LinkState::Online(_))).await,
-        LinkState::Online(all)
+        until(&a, |s| matches!(s, LinkState::Online { .. })).await,
+        LinkState::Online {
+            features: all,
+            connection: 1
+        }
     );
-    until(&b, |s| matches!(s, LinkState::Online(_))).await;
+    until(&b, |s| matches!(s, LinkState::Online { .. })).await;
 
     a.emit(
         "sendMessage",
@@ -98,7 +101,7 @@ async fn online_with_features_and_messages_flow() {
     .await;
     // Heartbeats are answered: the link stays up well past dead_after.
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert!(matches!(*a.state().borrow(), LinkState::Online(_)));
+    assert!(matches!(*a.state().borrow(), LinkState::Online { .. }));
     a.stop().await;
     assert_eq!(*a.state().borrow(), LinkState::Stopped);
     assert_eq!(
@@ -140,7 +143,7 @@ async fn a_failed_first_connect_is_retried() {
         Err(SocketError::NotConnected)
     );
     let _s = Running::start_on(dir.path().join("s.db"), port, Settings::default()).await;
-    until(&h, |s| matches!(s, LinkState::Online(_))).await;
+    until(&h, |s| matches!(s, LinkState::Online { .. })).await;
 }
 
 #[tokio::test]
@@ -159,32 +162,43 @@ async fn reconnects_after_restart_and_rejoins_the_open_conversation() {
     let (patient_id, patient_token) = (patient_user.id, patient_user.token);
 
     let (a, mut a_events) = socket::spawn(config(&s.base, &nurse_token, nurse_id));
-    let (b, _b_events) = socket::spawn(config(&s.base, &patient_token, patient_id));
+    let (b, mut b_events) = socket::spawn(config(&s.base, &patient_token, patient_id));
     assert_eq!(
-        until(&a, |s| matches!(s, LinkState::Online(_))).await,
-        LinkState::Online(Features::default())
+        until(&a, |s| matches!(s, LinkState::Online { .. })).await,
+        LinkState::Online {
+            features: Features::default(),
+            connection: 1
+        }
     );
-    until(&b, |s| matches!(s, LinkState::Online(_))).await;
+    until(&b, |s| matches!(s, LinkState::Online { .. })).await;
     a.open_conversation(Some(conv));
     b.open_conversation(Some(conv));
     next_matching(&mut a_events, |e| {
         matches!(e, ServerEvent::JoinedConversation(_))
     })
     .await;
+    next_matching(&mut b_events, |e| {
+        matches!(e, ServerEvent::JoinedConversation(_))
+    })
+    .await;
 
     s.stop().await;
-    until(&a, |s| !matches!(s, LinkState::Online(_))).await;
+    until(&a, |s| !matches!(s, LinkState::Online { .. })).await;
     let _s = Running::start_on(db, port, compat()).await;
-    until(&a, |s| matches!(s, LinkState::Online(_))).await;
-    until(&b, |s| matches!(s, LinkState::Online(_))).await;
+    until(&a, |s| matches!(s, LinkState::Online { .. })).await;
+    until(&b, |s| matches!(s, LinkState::Online { .. })).await;
     next_matching(
         &mut a_events,
         |e| matches!(e, ServerEvent::JoinedConversation(c) if c.conversation_id == conv),
     )
     .await;
 
-    // Give b's re-join a moment, then b types: a hears it through the room.
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Once b has re-joined, b types: a hears it through the room.
+    next_matching(
+        &mut b_events,
+        |e| matches!(e, ServerEvent::JoinedConversation(c) if c.conversation_id == conv),
+    )
+    .await;
     b.emit(
         "typing",
         json!({"conversationId": conv, "userId": patient_id, "isTyping": true}),
@@ -214,4 +228,33 @@ async fn reconnects_after_restart_and_rejoins_the_open_conversation() {
     })
     .await;
     next_matching(&mut a_events, |e| *e == ServerEvent::RefreshMessages(None)).await;
+}
+
+#[tokio::test]
+async fn each_connection_has_its_own_number_so_a_busy_watcher_still_sees_a_reconnect() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let mut s = Running::start_on(db.clone(), 0, Settings::default()).await;
+    let port = s.port;
+    let api = ApiClient::new(&s.base, fast()).unwrap();
+    let (_, id, token) = signed_in(&api, "n@c.test", Role::Nurse).await;
+    let (h, _events) = socket::spawn(config(&s.base, &token, id));
+    // The busy watcher (the engine, say) sees the first connection, then looks away.
+    let mut busy = h.state();
+    let first = busy
+        .wait_for(|s| matches!(s, LinkState::Online { .. }))
+        .await
+        .unwrap()
+        .clone();
+    // The link drops and comes back while it is not looking.
+    s.stop().await;
+    until(&h, |s| !matches!(s, LinkState::Online { .. })).await;
+    let _s = Running::start_on(db, port, Settings::default()).await;
+    until(&h, |s| matches!(s, LinkState::Online { .. })).await;
+    let now = busy.borrow_and_update().clone();
+    assert!(matches!(now, LinkState::Online { .. }));
+    assert_ne!(
+        now, first,
+        "a new connection must not look like the old one"
+    );
 }

@@ -106,7 +106,13 @@ pub enum LinkState {
     /// Connecting (or registering).
     Connecting,
     /// Connected and registered.
-    Online(Features),
+    Online {
+        /// What the server offers.
+        features: Features,
+        /// Which connection this is (1 for the first, one more for each reconnect): two
+        /// connects in a row differ even when a watcher missed the drop between them.
+        connection: u64,
+    },
     /// Not connected; the next attempt is in `retry_in`.
     Offline {
         /// Delay before the next attempt.
@@ -210,12 +216,17 @@ async fn run(
 ) {
     let mut open: Option<Id> = None;
     let mut delay = config.backoff_min;
+    let mut connections = 0u64;
     loop {
         let _ = state.send(LinkState::Connecting);
         let ended = match connect(&config, &mut commands, &mut open, &events).await {
             Ok((client, raw, features)) => {
                 delay = config.backoff_min;
-                let _ = state.send(LinkState::Online(features));
+                connections += 1;
+                let _ = state.send(LinkState::Online {
+                    features,
+                    connection: connections,
+                });
                 tracing::info!(?features, "online");
                 let ended = online(&config, &client, raw, &mut commands, &mut open, &events).await;
                 let _ = client.disconnect().await;

@@ -1,0 +1,35 @@
+//! How a client behaves: time-outs, retries and ringing, with defaults for a desktop.
+
+use crate::api::ApiConfig;
+use crate::socket::SocketConfig;
+use std::time::Duration;
+
+/// How the client behaves; the defaults suit a desktop.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// The REST client's settings.
+    pub api: ApiConfig,
+    /// The link's settings (`url`, `token` and `user_id` are filled in from the session).
+    pub socket: SocketConfig,
+    /// How long to wait for a sent message's echo before trying again.
+    pub echo_timeout: Duration,
+    /// After this many unanswered attempts a message is marked failed.
+    pub max_attempts: u32,
+    /// How often to poll `/ongoing` for calls where the server lacks userRing.
+    pub ring_poll: Duration,
+    /// Calls started longer ago than this do not ring.
+    pub ring_for: Duration,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        Self {
+            api: ApiConfig::default(),
+            socket: SocketConfig::new("", None, 0),
+            echo_timeout: Duration::from_secs(10),
+            max_attempts: 5,
+            ring_poll: Duration::from_secs(5),
+            ring_for: Duration::from_secs(60),
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! What every task of a running client reads: who is signed in, the REST client, the cache,
+//! the link, the event sink, the open conversation and the tasks spawned on the way.
+//!
+//! The outbox's and the calls' own state live in those modules ([`crate::outbox::Delivery`],
+//! [`crate::calls::Ringer`]); this holds only what no one task owns.
+
+use crate::api::{ApiClient, ApiError};
+use crate::cache::CacheHandle;
+use crate::config::ClientConfig;
+use crate::error::ClientError;
+use crate::events::EventSink;
+use crate::socket::{Features, LinkState, SocketHandle};
+use crate::typing;
+use nursecare_wire::Id;
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::sync::Mutex;
+use tokio::task::JoinSet;
+
+/// What the tasks of one client share.
+pub(crate) struct Shared {
+    /// The signed-in user.
+    pub me: Id,
+    pub api: ApiClient,
+    pub cache: CacheHandle,
+    pub events: EventSink,
+    pub socket: SocketHandle,
+    pub config: ClientConfig,
+    open: Mutex<Option<Id>>,
+    dirty: Mutex<Dirty>,
+    /// One sync at a time.
+    pub sync_lock: tokio::sync::Mutex<()>,
+    /// How many connect-time syncs have finished (well or not).
+    pub syncs: tokio::sync::watch::Sender<u64>,
+    pub typing_sent: Mutex<typing::Sent>,
+    /// Work started on the way (syncs, refreshes, call watchers): stopped with the client.
+    tasks: Mutex<Option<JoinSet<()>>>,
+}
+
+/// List rows and counts to re-announce on the engine's next tick (coalesced: under a burst of
+/// messages the UI gets one update per tick, not one per message).
+#[derive(Debug, Default)]
+pub(crate) struct Dirty {
+    pub conversations: BTreeSet<Id>,
+    pub unread: bool,
+}
+
+impl Shared {
+    pub fn new(
+        me: Id,
+        api: ApiClient,
+        cache: CacheHandle,
+        events: EventSink,
+        socket: SocketHandle,
+        config: ClientConfig,
+    ) -> Self {
+        Self {
+            me,
+            api,
+            cache,
+            events,
+            socket,
+            config,
+            open: Mutex::new(None),
+            dirty: Mutex::new(Dirty::default()),
+            sync_lock: tokio::sync::Mutex::new(()),
+            syncs: tokio::sync::watch::Sender::new(0),
+            typing_sent: Mutex::new(typing::Sent::default()),
+            tasks: Mutex::new(Some(JoinSet::new())),
+        }
+    }
+
+    /// Marks a conversation's row (and, when `unread`, the counts) for the next tick.
+    pub fn touch(&self, conversation: Id, unread: bool) {
+        let mut d = self.dirty.lock().expect("dirty lock");
+        d.conversations.insert(conversation);
+        d.unread |= unread;
+    }
+
+    /// What was marked since the last call.
+    pub fn take_dirty(&self) -> Dirty {
+        std::mem::take(&mut *self.dirty.lock().expect("dirty lock"))
+    }
+
+    /// The conversation the user has open.
+    pub fn open_conversation(&self) -> Option<Id> {
+        *self.open.lock().expect("open lock")
+    }
+
+    /// Opens a conversation (or none): remembered here and joined by the link.
+    pub fn set_open_conversation(&self, conversation: Option<Id>) {
+        *self.open.lock().expect("open lock") = conversation;
+        self.socket.open_conversation(conversation);
+    }
+
+    /// The features the server offers, when online.
+    pub fn features(&self) -> Option<Features> {
+        match &*self.socket.state().borrow() {
+            LinkState::Online { features, .. } => Some(*features),
+            _ => None,
+        }
+    }
+
+    /// Sends an event to the server over the link, or fails with [`ClientError::Offline`].
+    pub async fn tell_server<T: Serialize>(
+        &self,
+        event: &str,
+        data: &T,
+    ) -> Result<(), ClientError> {
+        let value = serde_json::to_value(data).map_err(|e| ApiError::Decode(e.to_string()))?;
+        Ok(self.socket.emit(event, value).await?)
+    }
+
+    /// Runs `work` as a task of this client: it stops when the client does. (After
+    /// [`Shared::stop_tasks`] nothing new starts.)
+    pub fn spawn(&self, work: impl Future<Output = ()> + Send + 'static) {
+        let mut tasks = self.tasks.lock().expect("tasks lock");
+        if let Some(set) = tasks.as_mut() {
+            // Reap the finished ones so a client left running all shift does not grow.
+            while set.try_join_next().is_some() {}
+            set.spawn(work);
+        }
+    }
+
+    /// Stops every task started with [`Shared::spawn`] and waits until they have.
+    pub async fn stop_tasks(&self) {
+        let set = self.tasks.lock().expect("tasks lock").take();
+        if let Some(mut set) = set {
+            set.abort_all();
+            while set.join_next().await.is_some() {}
+        }
+    }
+}
