@@ -230,6 +230,41 @@ async fn reconnects_after_restart_and_rejoins_the_open_conversation() {
     next_matching(&mut a_events, |e| *e == ServerEvent::RefreshMessages(None)).await;
 }
 
+/// A listener that accepts connections and never answers; `accepted` is told of each.
+async fn silent_listener() -> (String, tokio::sync::mpsc::UnboundedReceiver<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((s, _)) = listener.accept().await {
+            held.push(s);
+            let _ = tx.send(());
+        }
+    });
+    (base, rx)
+}
+
+#[tokio::test]
+async fn commands_are_heard_while_connecting_to_a_silent_server() {
+    let (base, mut accepted) = silent_listener().await;
+    let mut cfg = config(&base, "token", 1);
+    cfg.connect_timeout = Duration::from_secs(45);
+    let (h, _events) = socket::spawn(cfg);
+    tokio::time::timeout(WAIT, accepted.recv())
+        .await
+        .expect("never connected");
+    // Inside the connect now, which would wait 45 s for an answer.
+    let emitted = tokio::time::timeout(Duration::from_secs(1), h.emit("typing", json!({})))
+        .await
+        .expect("an emit waited for the connect");
+    assert_eq!(emitted, Err(SocketError::NotConnected));
+    tokio::time::timeout(Duration::from_secs(1), h.stop())
+        .await
+        .expect("stop waited for the connect");
+    assert_eq!(*h.state().borrow(), LinkState::Stopped);
+}
+
 #[tokio::test]
 async fn each_connection_has_its_own_number_so_a_busy_watcher_still_sees_a_reconnect() {
     let dir = tempfile::tempdir().unwrap();

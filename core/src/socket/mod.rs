@@ -203,6 +203,8 @@ pub fn spawn(config: SocketConfig) -> (SocketHandle, mpsc::UnboundedReceiver<Ser
 /// How a connected period ended.
 enum Ended {
     Lost,
+    /// Asked to connect again now (no back-off).
+    Retry,
     Refused,
     Stop(oneshot::Sender<()>),
     Closed,
@@ -249,6 +251,10 @@ async fn run(
                 let _ = state.send(LinkState::Stopped);
                 return;
             }
+            Ended::Retry => {
+                tracing::info!("reconnecting on request");
+                continue;
+            }
             Ended::Lost => {}
         }
         // Back off with jitter, still answering commands.
@@ -287,7 +293,26 @@ fn jitter(d: Duration) -> Duration {
     Duration::from_millis(rand::rng().random_range(ms / 2..=ms))
 }
 
-/// Connects, registers and joins the open conversation.
+/// What a command received while connecting means for the attempt.
+fn while_connecting(cmd: Option<Command>, open: &mut Option<Id>) -> Option<Ended> {
+    match cmd {
+        None => Some(Ended::Closed),
+        Some(Command::Stop(done)) => Some(Ended::Stop(done)),
+        Some(Command::Reconnect) => Some(Ended::Retry),
+        Some(Command::Emit(_, _, reply)) => {
+            let _ = reply.send(Err(SocketError::NotConnected));
+            None
+        }
+        Some(Command::Open(c)) => {
+            // Joined once registered.
+            *open = c;
+            None
+        }
+    }
+}
+
+/// Connects, registers and joins the open conversation. Commands are heard all along: a
+/// stop never waits for a slow or silent server.
 async fn connect(
     config: &SocketConfig,
     commands: &mut mpsc::UnboundedReceiver<Command>,
@@ -318,13 +343,23 @@ async fn connect(
             async {}.boxed()
         });
     let deadline = tokio::time::Instant::now() + config.connect_timeout;
-    let client = match tokio::time::timeout_at(deadline, builder.connect()).await {
-        Ok(Ok(c)) => c,
-        Ok(Err(e)) => {
-            tracing::debug!(error = %e, "connect failed");
-            return Err(Ended::Lost);
+    // 0. The transport. Dropping this future before it answers leaves nothing running.
+    let transport = tokio::time::timeout_at(deadline, builder.connect());
+    tokio::pin!(transport);
+    let client = loop {
+        tokio::select! {
+            r = &mut transport => match r {
+                Ok(Ok(c)) => break c,
+                Ok(Err(e)) => {
+                    tracing::debug!(error = %e, "connect failed");
+                    return Err(Ended::Lost);
+                }
+                Err(_) => return Err(Ended::Lost),
+            },
+            cmd = commands.recv() => if let Some(end) = while_connecting(cmd, open) {
+                return Err(end);
+            },
         }
-        Err(_) => return Err(Ended::Lost),
     };
     let fail = |ended| {
         let client = client.clone();
@@ -333,40 +368,31 @@ async fn connect(
             Err(ended)
         }
     };
-    // 1. The namespace's Connect (or a refusal).
-    loop {
-        match tokio::time::timeout_at(deadline, raw.recv()).await {
-            Ok(Some(Raw::Connected)) => break,
-            Ok(Some(Raw::Error(a))) if refused(&a) => return fail(Ended::Refused).await,
-            Ok(Some(Raw::Error(_))) => return fail(Ended::Lost).await,
-            Ok(Some(_)) => continue,
-            _ => return fail(Ended::Lost).await,
-        }
-    }
-    // 2. register → registered, passing other events on.
-    if client
-        .emit(cev::REGISTER, json!({ "userId": config.user_id }))
-        .await
-        .is_err()
-    {
-        return fail(Ended::Lost).await;
-    }
+    // 1. The namespace's Connect (or a refusal); 2. register → registered, passing other
+    // events on.
+    let mut registering = false;
     let features = loop {
         let next = tokio::select! {
             r = tokio::time::timeout_at(deadline, raw.recv()) => r,
             cmd = commands.recv() => {
-                match cmd {
-                    None => return fail(Ended::Closed).await,
-                    Some(Command::Stop(done)) => return fail(Ended::Stop(done)).await,
-                    Some(Command::Emit(_, _, reply)) => { let _ = reply.send(Err(SocketError::NotConnected)); }
-                    Some(Command::Open(c)) => *open = c,
-                    Some(Command::Reconnect) => return fail(Ended::Lost).await,
+                if let Some(end) = while_connecting(cmd, open) {
+                    return fail(end).await;
                 }
                 continue;
             }
         };
         match next {
-            Ok(Some(Raw::Event(name, a))) => match forward(&name, a, events) {
+            Ok(Some(Raw::Connected)) if !registering => {
+                registering = true;
+                if client
+                    .emit(cev::REGISTER, json!({ "userId": config.user_id }))
+                    .await
+                    .is_err()
+                {
+                    return fail(Ended::Lost).await;
+                }
+            }
+            Ok(Some(Raw::Event(name, a))) if registering => match forward(&name, a, events) {
                 Some(ServerEvent::Registered(r)) => {
                     break Features::from_list(r.features.as_deref());
                 }
@@ -377,6 +403,7 @@ async fn connect(
                 _ => {}
             },
             Ok(Some(Raw::Error(a))) if refused(&a) => return fail(Ended::Refused).await,
+            Ok(Some(Raw::Error(_))) if !registering => return fail(Ended::Lost).await,
             Ok(Some(Raw::Closed)) | Ok(None) | Err(_) => return fail(Ended::Lost).await,
             Ok(Some(_)) => {}
         }
@@ -417,7 +444,7 @@ async fn online(
             cmd = commands.recv() => match cmd {
                 None => return Ended::Closed,
                 Some(Command::Stop(done)) => return Ended::Stop(done),
-                Some(Command::Reconnect) => return Ended::Lost,
+                Some(Command::Reconnect) => return Ended::Retry,
                 Some(Command::Emit(event, data, reply)) => {
                     let ok = client.emit(event.as_str(), data).await.is_ok();
                     let _ = reply.send(if ok { Ok(()) } else { Err(SocketError::NotConnected) });
