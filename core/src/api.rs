@@ -3,9 +3,9 @@
 //! error messages that are a string or a list).
 //!
 //! Time-outs suit a free-tier host that sleeps when idle: its first answer may take 30 s.
-//! Requests that cannot have reached the server (connection refused or reset before sending)
-//! are retried with back-off whatever their method; GETs are also retried on time-outs and
-//! gateway errors. A 401 on an authenticated call is [`ApiError::SessionExpired`]: there is no
+//! Requests that cannot have reached the server (the connection never opened) are retried
+//! with back-off whatever their method; GETs are also retried on time-outs, gateway errors and
+//! connections that broke after sending. A 401 on an authenticated call is [`ApiError::SessionExpired`]: there is no
 //! refresh endpoint, so the user signs in again.
 
 use nursecare_wire::rest::{
@@ -355,24 +355,28 @@ impl ApiClient {
             if let Some(b) = body {
                 req = req.json(b);
             }
-            let outcome = match req.send().await {
+            // `opened`: whether the request may have reached the server. Only one that
+            // certainly did not (the connection never opened) is safe to repeat for any
+            // method: a repeated `/video-calls/start` is a second call.
+            let (outcome, opened) = match req.send().await {
                 Ok(resp) => {
                     let status = resp.status();
                     let retry_after = resp
                         .headers()
                         .get(reqwest::header::RETRY_AFTER)
                         .and_then(|v| v.to_str().ok()?.trim().parse().ok());
-                    match resp.bytes().await {
+                    let outcome = match resp.bytes().await {
                         Ok(body) => classify(status, body, retry_after),
+                        // The server answered, then the body broke off.
                         Err(e) => Err(transport(&e)),
-                    }
+                    };
+                    (outcome, true)
                 }
-                Err(e) if e.is_connect() => Err(ApiError::Unreachable),
-                Err(e) => Err(transport(&e)),
+                Err(e) if e.is_connect() => (Err(ApiError::Unreachable), false),
+                Err(e) => (Err(transport(&e)), true),
             };
             let retry = match &outcome {
-                // Never reached the server: safe for any method.
-                Err(ApiError::Unreachable) => true,
+                Err(ApiError::Unreachable) => idempotent || !opened,
                 Err(ApiError::Timeout) => idempotent,
                 Err(ApiError::Server { status }) => idempotent && matches!(status, 502..=504),
                 _ => false,

@@ -198,3 +198,44 @@ async fn a_silent_server_times_out_after_retries() {
         "a POST that may have arrived is not repeated"
     );
 }
+
+#[tokio::test]
+async fn a_request_that_may_have_arrived_is_not_repeated_unless_it_is_a_get() {
+    // Answers a status line and a promised body, then drops the connection mid-body: the
+    // request reached the server (it may have acted on it), the answer did not arrive.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = accepted.clone();
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        while let Ok((mut sock, _)) = listener.accept().await {
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = sock.read(&mut buf).await;
+                let _ = sock
+                    .write_all(b"HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"id\":")
+                    .await;
+                let _ = sock.shutdown().await;
+            });
+        }
+    });
+    let api = ApiClient::new(&base, fast()).unwrap().with_token("token");
+    assert_eq!(api.start_call(1).await.unwrap_err(), ApiError::Unreachable);
+    assert_eq!(
+        accepted.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "a POST whose answer broke off is not sent again"
+    );
+    let before = accepted.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(
+        api.conversations().await.unwrap_err(),
+        ApiError::Unreachable
+    );
+    assert_eq!(
+        accepted.load(std::sync::atomic::Ordering::SeqCst) - before,
+        fast().attempts as usize,
+        "a GET is tried again"
+    );
+}
