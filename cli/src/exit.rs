@@ -18,9 +18,11 @@ pub const SIGNED_OUT: u8 = 3;
 pub const CREDENTIALS: u8 = 4;
 /// The server could not be reached (or did not answer in time).
 pub const UNREACHABLE: u8 = 5;
-/// The message was queued offline; it goes out with the next command that gets online.
+/// The message was queued (offline, or not confirmed yet); it goes out with the next command
+/// that gets online.
 pub const QUEUED: u8 = 6;
-/// The server refused: not found, not a participant, invalid input.
+/// The server refused: not found, not a participant, invalid input (a refused message is not
+/// queued).
 pub const REFUSED: u8 = 7;
 /// No keychain answered (use `--secret-store file`).
 pub const SECRET_STORE: u8 = 8;
@@ -90,7 +92,9 @@ impl From<ClientError> for Failure {
             ClientError::Profile(p) => p.into(),
             ClientError::Cache(c) => Self::new(CACHE, c.to_string()),
             ClientError::Offline => Self::new(UNREACHABLE, e.to_string()),
-            ClientError::NotFound(_) => Self::new(REFUSED, e.to_string()),
+            ClientError::NotFound(_) | ClientError::UnknownConversation(_) => {
+                Self::new(REFUSED, e.to_string())
+            }
             ClientError::Empty | ClientError::TooLong { .. } => Self::new(USAGE, e.to_string()),
         }
     }

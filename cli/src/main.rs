@@ -12,7 +12,7 @@ mod output;
 use args::{CallCommand, Cli, Command, Store};
 use clap::Parser;
 use exit::Failure;
-use nursecare_core::cache::{CacheHandle, OutboxState};
+use nursecare_core::cache::{CacheHandle, OutboxState, SendFailure};
 use nursecare_core::events::Connection;
 use nursecare_core::secrets::SecretStoreKind;
 use nursecare_core::session::Session;
@@ -335,7 +335,7 @@ async fn send(
         ) {
             return Err(not_connected(client));
         }
-        return Ok(queued(&item, as_json));
+        return Ok(queued(&item, as_json, client));
     }
     let wait = async {
         loop {
@@ -371,13 +371,15 @@ async fn send(
             }
             Ok(exit::OK)
         }
-        Ok(Err(row)) if row.state == OutboxState::Failed => Err(Failure::new(
-            exit::FAILURE,
-            format!(
-                "not sent: {}",
-                row.reason.as_deref().unwrap_or("the server refused it")
-            ),
-        )),
+        Ok(Err(row)) if row.state == OutboxState::Failed => {
+            let reason = row.reason.as_deref().unwrap_or("the server refused it");
+            // A refusal will not pass by retrying; a server failure might.
+            let code = match row.failure {
+                Some(SendFailure::Refused) => exit::REFUSED,
+                _ => exit::FAILURE,
+            };
+            Err(Failure::new(code, format!("not sent: {reason}")))
+        }
         _ => {
             if matches!(
                 &*client.link().borrow(),
@@ -385,18 +387,28 @@ async fn send(
             ) {
                 return Err(not_connected(client));
             }
-            Ok(queued(&item, as_json))
+            Ok(queued(&item, as_json, client))
         }
     }
 }
 
 /// Says a message was queued; answers the exit code.
-fn queued(item: &nursecare_core::cache::OutboxItem, as_json: bool) -> u8 {
+fn queued(item: &nursecare_core::cache::OutboxItem, as_json: bool, client: &Client) -> u8 {
     if as_json {
         output::json(item);
     }
+    let online = matches!(
+        &*client.link().borrow(),
+        nursecare_core::socket::LinkState::Online { .. }
+    );
+    // Say what is true: offline, or online with no answer from the server yet.
+    let why = if online {
+        "the server has not confirmed it yet"
+    } else {
+        "offline"
+    };
     eprintln!(
-        "nursecare-cli: offline: the message is queued and will be sent by the next command that gets online"
+        "nursecare-cli: {why}: the message is queued and will be sent by the next command that gets online"
     );
     exit::QUEUED
 }

@@ -109,6 +109,12 @@ fn a_shift_on_the_command_line() {
     assert_eq!(too_long.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&too_long.stderr).contains("too long"));
     amara.expect(7, &["history", "999999", "--limit", "5"]);
+    // A conversation that is not hers: refused at once with the reason, nothing queued.
+    let refused = amara.run(&["send", "999999", "hello"]);
+    assert_eq!(refused.status.code(), Some(7));
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("unknown conversation"), "{said}");
+    assert!(!said.contains("queued") && !said.contains("WARN"), "{said}");
 
     amara.expect(0, &["logout", "--forget-cache"]);
     amara.expect(3, &["whoami"]);

@@ -201,6 +201,7 @@ impl Client {
                 max: MAX_MESSAGE_CHARS,
             });
         }
+        self.check_conversation(conversation).await?;
         let client_id = new_client_id();
         let content = text.to_owned();
         let item = self
@@ -214,6 +215,37 @@ impl Client {
         self.stop_typing(conversation).await;
         self.delivery.kick();
         Ok(item)
+    }
+
+    /// Refuses a conversation that is not the user's before anything is queued: one the cache
+    /// does not know is looked up on the server's list when it can be reached (it may be new,
+    /// or the cache not synced yet).
+    async fn check_conversation(&self, conversation: Id) -> Result<(), ClientError> {
+        let cache = &self.shared.cache;
+        let known = || cache.call(move |c| c.has_conversation(conversation));
+        if known().await? {
+            return Ok(());
+        }
+        // Not cached (yet: a fresh cache syncs after connecting): ask the server's list.
+        match self.shared.api.conversations().await {
+            Ok(list) => {
+                if let Some(mut found) = list.into_iter().find(|c| c.id == conversation) {
+                    // Its row only: its messages come with the sync, which pages back from
+                    // what the cache held (storing a newest page here could hide a gap).
+                    found.messages.clear();
+                    self.shared
+                        .cache
+                        .call(move |c| c.put_conversations(std::slice::from_ref(&found)))
+                        .await?;
+                    announce::list(&self.shared).await;
+                    return Ok(());
+                }
+            }
+            // Unreachable: the cache is the answer.
+            Err(e) if e.is_network() => {}
+            Err(e) => return Err(e.into()),
+        }
+        Err(ClientError::UnknownConversation(conversation))
     }
 
     /// Unsent messages (pending and failed), of one conversation when given.

@@ -3,6 +3,7 @@
 //! own so a slow server never holds up live events.
 
 use crate::announce;
+use crate::cache::SendFailure;
 use crate::calls::{self, Ringer};
 use crate::error::ClientError;
 use crate::events::{CallChange, Event};
@@ -311,15 +312,21 @@ async fn on_event(engine: &Engine, shown: &mut typing::Shown, ev: ServerEvent) {
                     shared,
                     &engine.delivery,
                     f.local_id,
+                    SendFailure::ServerError,
                     "the server could not store this message",
                 )
                 .await;
             }
         }
-        ServerEvent::Exception(_) => {
+        ServerEvent::Exception(e) => match e.client_id {
+            // Our server names the message it refused (Part B): fail it now, with the
+            // server's reason, rather than retry what will be refused again.
+            Some(client_id) => {
+                outbox::refused(shared, &engine.delivery, client_id, &e.message).await;
+            }
             // Its text may quote our payload: not logged.
-            tracing::debug!("the server refused an event");
-        }
+            None => tracing::debug!("the server refused an event"),
+        },
         ServerEvent::Registered(_)
         | ServerEvent::LeftConversation(_)
         | ServerEvent::VideoCallStarted(_)

@@ -31,6 +31,10 @@ pub enum ClientError {
     /// The link is down and this needs it.
     #[error("not connected to the server")]
     Offline,
+    /// The conversation is not one of the user's (neither in the cache nor, when online, on
+    /// the server's list): nothing was queued.
+    #[error("unknown conversation {0}: not one of yours")]
+    UnknownConversation(nursecare_wire::Id),
     /// Nothing of that id here.
     #[error("{0}")]
     NotFound(String),

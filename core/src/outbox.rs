@@ -13,7 +13,8 @@
 //! One message in flight keeps the order, and ties production's echo (no clientId) and its
 //! `error` event (no correlation at all) to the right row.
 
-use crate::cache::{OutboxItem, OutboxState};
+use crate::api::ApiError;
+use crate::cache::{OutboxItem, OutboxState, SendFailure};
 use crate::error::ClientError;
 use crate::events::Event;
 use crate::shared::Shared;
@@ -29,6 +30,9 @@ use tokio::sync::Notify;
 const SKEW_MS: i64 = 120_000;
 /// Most pages read back when reconciling.
 const RECONCILE_PAGES: u64 = 10;
+/// First and longest wait after the server or the cache failed.
+const BACKOFF_MIN: Duration = Duration::from_millis(500);
+const BACKOFF_MAX: Duration = Duration::from_secs(30);
 
 /// The message being emitted now (one at a time keeps the order and ties a production echo,
 /// which has no clientId, to its row).
@@ -90,6 +94,7 @@ impl Delivery {
 /// Runs until the client stops.
 pub(crate) async fn run(shared: Arc<Shared>, delivery: Arc<Delivery>) {
     let mut link = shared.socket.state();
+    let mut backoff = BACKOFF_MIN;
     loop {
         let features = match &*link.borrow_and_update() {
             LinkState::Online { features, .. } => Some(*features),
@@ -103,8 +108,8 @@ pub(crate) async fn run(shared: Arc<Shared>, delivery: Arc<Delivery>) {
             continue;
         };
         // The next row, and its attempt recorded, in one trip to the cache thread. (Recorded
-        // before the emit: an emit that may have left must count.)
-        match shared
+        // before the emit: an emit that may have left must count, even across a crash.)
+        let next = shared
             .cache
             .call(|c| {
                 let next = c.outbox_next()?;
@@ -113,50 +118,84 @@ pub(crate) async fn run(shared: Arc<Shared>, delivery: Arc<Delivery>) {
                 }
                 Ok(next)
             })
-            .await
-        {
-            Ok(Some(item)) => {
-                deliver(&shared, &delivery, item, features).await;
-            }
+            .await;
+        let outcome = match next {
+            Ok(Some(item)) => deliver(&shared, &delivery, item, features).await,
             Ok(None) => {
                 tokio::select! {
                     _ = delivery.kick.notified() => {}
                     r = link.changed() => if r.is_err() { return },
                 }
+                Next::Go
             }
             Err(e) => {
                 tracing::error!(error = %e, "outbox unreadable");
-                tokio::time::sleep(Duration::from_secs(1)).await;
+                Next::BackOff
+            }
+        };
+        match outcome {
+            Next::Go => backoff = BACKOFF_MIN,
+            Next::BackOff => {
+                tracing::debug!(wait_ms = backoff.as_millis() as u64, "outbox backing off");
+                tokio::select! {
+                    _ = tokio::time::sleep(backoff) => {}
+                    // A new connection is worth trying at once.
+                    r = link.changed() => if r.is_err() { return },
+                }
+                backoff = (backoff * 2).min(BACKOFF_MAX);
+            }
+            Next::SignedOut => {
+                // One sign-out for every task: the link ends as a refused session, and the
+                // outbox waits for a new login (a new client) with its rows kept.
+                shared.socket.session_expired();
+                return;
             }
         }
     }
 }
 
-async fn deliver(shared: &Shared, delivery: &Delivery, item: OutboxItem, features: Features) {
+/// What the outbox does after a row.
+enum Next {
+    /// On to the next row.
+    Go,
+    /// The server or the cache failed: wait longer each time before trying again.
+    BackOff,
+    /// The server refused the session.
+    SignedOut,
+}
+
+async fn deliver(
+    shared: &Shared,
+    delivery: &Delivery,
+    item: OutboxItem,
+    features: Features,
+) -> Next {
+    let local_id = item.local_id;
+    // An earlier emit may have reached production (which echoes no clientId): look for it on
+    // the server before anything else, even before giving up.
+    if !features.client_id && item.attempted_at.is_some() {
+        match reconcile(shared, delivery, &item).await {
+            Ok(true) => return Next::Go,
+            Ok(false) => {}
+            Err(e) => {
+                // Nothing was emitted this round: not an attempt.
+                undo_attempt(shared, local_id).await;
+                return after_refusal(shared, delivery, local_id, e).await;
+            }
+        }
+    }
     // `item` was read before this attempt was recorded.
     if item.attempts >= shared.config.max_attempts {
         fail(
             shared,
             delivery,
-            item.local_id,
+            local_id,
+            SendFailure::Unconfirmed,
             "the server did not confirm this message",
         )
         .await;
-        return;
+        return Next::Go;
     }
-    if !features.client_id && item.attempted_at.is_some() {
-        match reconcile(shared, delivery, &item).await {
-            Ok(true) => return,
-            Ok(false) => {}
-            Err(e) => {
-                tracing::debug!(error = %e, "outbox reconcile failed; retrying later");
-                undo_attempt(shared, item.local_id).await;
-                tokio::time::sleep(Duration::from_millis(500)).await;
-                return;
-            }
-        }
-    }
-    let local_id = item.local_id;
     delivery.begin(InFlight {
         client_id: item.client_id.clone(),
         conversation_id: item.conversation_id,
@@ -176,6 +215,35 @@ async fn deliver(shared: &Shared, delivery: &Delivery, item: OutboxItem, feature
         Err(_) => undo_attempt(shared, local_id).await,
     }
     delivery.end(local_id);
+    Next::Go
+}
+
+/// A reconcile that failed: back off on network, server and cache trouble; sign out on a
+/// refused session; fail the row on any other refusal (it will not pass by waiting).
+async fn after_refusal(
+    shared: &Shared,
+    delivery: &Delivery,
+    local_id: i64,
+    e: ClientError,
+) -> Next {
+    match &e {
+        ClientError::Api(ApiError::SessionExpired) => Next::SignedOut,
+        ClientError::Api(a) if a.is_network() || matches!(a, ApiError::Server { .. }) => {
+            tracing::debug!(error = %e, "outbox reconcile failed; trying again later");
+            Next::BackOff
+        }
+        ClientError::Api(
+            a @ (ApiError::Forbidden(_) | ApiError::NotFound(_) | ApiError::Rejected { .. }),
+        ) => {
+            let reason = a.to_string();
+            fail(shared, delivery, local_id, SendFailure::Refused, &reason).await;
+            Next::Go
+        }
+        _ => {
+            tracing::warn!(error = %e, "outbox reconcile failed; trying again later");
+            Next::BackOff
+        }
+    }
 }
 
 /// Takes back an attempt that emitted nothing.
@@ -263,28 +331,49 @@ async fn reconcile(
     Ok(false)
 }
 
-/// Marks a row failed and says so.
+/// Marks a pending row failed and says so (a row no longer pending is left alone).
 pub(crate) async fn fail(
     shared: &Shared,
     delivery: &Delivery,
     local_id: i64,
-    reason: &'static str,
+    failure: SendFailure,
+    reason: &str,
 ) {
-    if let Err(e) = shared
+    let text = reason.to_owned();
+    match shared
         .cache
-        .call(move |c| c.outbox_fail(local_id, reason))
+        .call(move |c| c.outbox_fail(local_id, failure, &text))
         .await
     {
-        tracing::error!(error = %e, "outbox failure not recorded");
-        return;
-    }
-    tracing::warn!(local_id, reason, "message not sent");
-    if let Ok(rows) = shared.cache.call(|c| c.outbox_unsent(None)).await
-        && let Some(item) = rows.into_iter().find(|r| r.local_id == local_id)
-    {
-        shared.events.send(Event::Outbox { item });
+        Ok(Some(item)) => {
+            // The reason may quote the server; the log keeps only the kind. The user reads
+            // the reason on the row.
+            tracing::info!(local_id, ?failure, "message not sent");
+            shared.events.send(Event::Outbox { item });
+        }
+        Ok(None) => {}
+        Err(e) => tracing::error!(error = %e, "outbox failure not recorded"),
     }
     delivery.settle();
+}
+
+/// Fails the pending row with this clientId (the server refused it by name).
+pub(crate) async fn refused(shared: &Shared, delivery: &Delivery, client_id: String, reason: &str) {
+    let row = shared.cache.call(move |c| c.outbox_item(&client_id)).await;
+    match row {
+        Ok(Some(item)) if item.state == OutboxState::Pending => {
+            fail(
+                shared,
+                delivery,
+                item.local_id,
+                SendFailure::Refused,
+                reason,
+            )
+            .await;
+        }
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e, "outbox refusal not recorded"),
+    }
 }
 
 /// Events for a confirmed row: the row, the message (when new to the cache), the preview.

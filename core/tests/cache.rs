@@ -169,7 +169,7 @@ fn unreadable_files_are_moved_aside_and_rebuilt() {
 
 #[test]
 fn the_outbox_keeps_order_state_and_survives_reopening() {
-    use nursecare_core::cache::OutboxState;
+    use nursecare_core::cache::{OutboxState, SendFailure};
     let dir = tempfile::tempdir().unwrap();
     let key = CacheKey::generate();
     let path = dir.path().join("cache.db");
@@ -193,11 +193,17 @@ fn the_outbox_keeps_order_state_and_survives_reopening() {
     let next = c.outbox_next().unwrap().unwrap();
     assert_eq!(next.client_id, "cid-a");
     c.outbox_attempt(next.local_id).unwrap();
+    let first = c.outbox_item("cid-a").unwrap().unwrap().attempted_at;
+    assert!(first.is_some());
+    std::thread::sleep(std::time::Duration::from_millis(5));
     c.outbox_attempt(next.local_id).unwrap();
     c.outbox_attempt_undo(next.local_id).unwrap();
     let tried = c.outbox_item("cid-a").unwrap().unwrap();
     assert_eq!(tried.attempts, 1);
-    assert!(tried.attempted_at.is_some());
+    assert_eq!(
+        tried.attempted_at, first,
+        "a later attempt never moves the start of the reconcile window"
+    );
 
     // The echo: cached with the row's clientId, the row sent; a second echo changes nothing.
     let echo = msg(500, 3, 1, "first", 50_000, false);
@@ -216,8 +222,15 @@ fn the_outbox_keeps_order_state_and_survives_reopening() {
 
     // Failed, retried, discarded.
     let b = c.outbox_next().unwrap().unwrap();
-    c.outbox_fail(b.local_id, "the server could not store this message")
+    let failed_row = c
+        .outbox_fail(
+            b.local_id,
+            SendFailure::ServerError,
+            "the server could not store this message",
+        )
+        .unwrap()
         .unwrap();
+    assert_eq!(failed_row.failure, Some(SendFailure::ServerError));
     assert!(c.outbox_next().unwrap().is_none());
     let failed = c.outbox_unsent(Some(3)).unwrap();
     assert_eq!(failed.len(), 1);
@@ -237,7 +250,9 @@ fn the_outbox_keeps_order_state_and_survives_reopening() {
         c.outbox_retry("cid-b").unwrap().is_none(),
         "only failed rows are retried"
     );
-    c.outbox_fail(b.local_id, "again").unwrap();
+    assert_eq!(c.outbox_item("cid-b").unwrap().unwrap().failure, None);
+    c.outbox_fail(b.local_id, SendFailure::Refused, "again")
+        .unwrap();
     assert!(c.outbox_discard("cid-b").unwrap());
     assert!(c.outbox_unsent(None).unwrap().is_empty());
     assert!(

@@ -538,3 +538,169 @@ async fn a_refused_token_signs_the_user_out_instead_of_retrying() {
     assert!(!s.client.wait_online(Duration::from_millis(500)).await);
     s.client.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_refused_message_fails_at_once_with_the_reason_and_is_never_retried() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Running::start(dir.path(), settings(false)).await;
+    let (_n, _p, conv) = pair(&server.base).await;
+    // Someone else's conversation, which the nurse's cache wrongly holds (a stale cache, a
+    // removed participant): the server refuses messages to it.
+    let api = nursecare_core::api::ApiClient::new(&server.base, common::fast()).unwrap();
+    let (n2, _, _) = common::signed_in(&api, "n2@c.test", nursecare_wire::Role::Nurse).await;
+    let (_, p2_id, _) = common::signed_in(&api, "p2@c.test", nursecare_wire::Role::Patient).await;
+    let foreign = n2.create_conversation(p2_id, None).await.unwrap();
+    let mut nurse = side(&server.base, &dir.path().join("nurse"), "n@c.test").await;
+    online(&mut nurse).await;
+    nurse.client.shutdown().await;
+    {
+        let (cache, _) = nurse.profile.open_cache(&nurse.session).await.unwrap();
+        let mut cache = cache;
+        cache
+            .put_conversations(std::slice::from_ref(&foreign))
+            .unwrap();
+    }
+    let mut nurse = side(&server.base, &dir.path().join("nurse"), "n@c.test").await;
+    online(&mut nurse).await;
+
+    let queued = nurse.client.send(foreign.id, "not yours").await.unwrap();
+    // At once: well within one echo time-out (2 s here), let alone five.
+    let failed = nurse
+        .until(2, |e| {
+            matches!(e, Event::Outbox { item } if item.client_id == queued.client_id
+                && item.state == OutboxState::Failed)
+        })
+        .await;
+    let Event::Outbox { item } = failed else {
+        unreachable!()
+    };
+    assert_eq!(
+        item.failure,
+        Some(nursecare_core::cache::SendFailure::Refused)
+    );
+    assert_eq!(item.attempts, 1);
+    assert!(!item.reason.unwrap_or_default().is_empty());
+    // The queue moves on, and the refused row is never tried again.
+    let next = nurse.client.send(conv, "to the right chat").await.unwrap();
+    nurse
+        .until(5, |e| {
+            matches!(e, Event::Outbox { item } if item.client_id == next.client_id
+                && item.state == OutboxState::Sent)
+        })
+        .await;
+    let rows = nurse.client.outbox(None).await.unwrap();
+    let row = rows
+        .iter()
+        .find(|r| r.client_id == queued.client_id)
+        .unwrap();
+    assert_eq!((row.state, row.attempts), (OutboxState::Failed, 1));
+
+    // A conversation that is not the user's at all is refused before anything is queued,
+    // online (after asking the server) and offline (from the cache).
+    assert!(matches!(
+        nurse.client.send(999_999, "hello").await,
+        Err(nursecare_core::ClientError::UnknownConversation(999_999))
+    ));
+    server.stop().await;
+    nurse
+        .until(10, |e| {
+            matches!(
+                e,
+                Event::Connection {
+                    state: Connection::Offline,
+                    ..
+                }
+            )
+        })
+        .await;
+    assert!(matches!(
+        nurse.client.send(999_998, "hello").await,
+        Err(nursecare_core::ClientError::UnknownConversation(999_998))
+    ));
+    assert_eq!(nurse.client.outbox(None).await.unwrap().len(), 1);
+    nurse.client.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_expired_token_signs_out_and_pauses_the_outbox_in_compat_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start(dir.path(), settings(true)).await;
+    let (_n, p, conv) = pair(&server.base).await;
+    let mut nurse = side(&server.base, &dir.path().join("nurse"), "n@c.test").await;
+    online(&mut nurse).await;
+    nurse.client.shutdown().await;
+    // The app emitted a message and died before its echo: the row is attempted.
+    let cid = "6f1c2d3e-0000-4000-8000-000000000001";
+    {
+        let (cache, _) = nurse.profile.open_cache(&nurse.session).await.unwrap();
+        let mut cache = cache;
+        let row = cache
+            .outbox_add(conv, "after the token expired", cid)
+            .unwrap();
+        cache.outbox_attempt(row.local_id).unwrap();
+    }
+    // A day later: the token has expired. Production's socket does not check it; REST does.
+    let iat = nursecare_wire::Timestamp::now().millis() / 1000 - 25 * 3600;
+    let expired = nursecare_server::auth::TokenKeys::new(common::SECRET)
+        .issue(
+            nurse.session.user_id,
+            &nurse.session.email,
+            nurse.session.role,
+            iat,
+        )
+        .unwrap();
+    let session = nursecare_core::session::Session {
+        token: expired,
+        expires_at: iat + 24 * 3600,
+        ..nurse.session.clone()
+    };
+    let (client, events) =
+        nursecare_core::Client::start(&nurse.profile, &session, common::client_config())
+            .await
+            .unwrap();
+    let mut stale = Side {
+        client,
+        events,
+        profile: nurse.profile.clone(),
+        session,
+    };
+    // The reconcile's 401 signs the user out (once), instead of polling forever.
+    stale
+        .until(10, |e| {
+            matches!(
+                e,
+                Event::Connection {
+                    state: Connection::SignedOut,
+                    ..
+                }
+            )
+        })
+        .await;
+    let rows = stale.client.outbox(None).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        (rows[0].state, rows[0].attempts),
+        (OutboxState::Pending, 1),
+        "kept, not failed, for the next login"
+    );
+    stale.client.shutdown().await;
+    let copies = |page: Vec<nursecare_wire::Message>| {
+        page.iter()
+            .filter(|m| m.content == "after the token expired")
+            .count()
+    };
+    assert_eq!(copies(p.api.messages(conv, 50, 0).await.unwrap()), 0);
+
+    // Signed in again: reconciled (not on the server), sent, stored exactly once.
+    nurse.profile.sessions().logout().await.unwrap();
+    let mut again = side(&server.base, &dir.path().join("nurse"), "n@c.test").await;
+    online(&mut again).await;
+    again
+        .until(10, |e| {
+            matches!(e, Event::Outbox { item } if item.client_id == cid
+                && item.state == OutboxState::Sent)
+        })
+        .await;
+    assert_eq!(copies(p.api.messages(conv, 50, 0).await.unwrap()), 1);
+    again.client.shutdown().await;
+}

@@ -13,7 +13,7 @@ mod outbox;
 mod views;
 mod worker;
 
-pub use outbox::{OutboxItem, OutboxState};
+pub use outbox::{OutboxItem, OutboxState, SendFailure};
 pub use views::ConversationSummary;
 pub use worker::CacheHandle;
 
@@ -22,7 +22,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 use std::path::{Path, PathBuf};
 
 /// The schema ladder: entry N-1 moves the file from version N-1 to N.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_init.sql"),
+    include_str!("migrations/0002_outbox_failure.sql"),
+];
 
 /// The 32-byte key of a cache file. Its `Debug` never shows the bytes.
 #[derive(Clone, PartialEq, Eq)]

@@ -41,6 +41,37 @@ impl OutboxState {
     }
 }
 
+/// Why a row failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SendFailure {
+    /// The server will not take it (not a participant, invalid input): sending it again as
+    /// it is will not help.
+    Refused,
+    /// The server could not store it.
+    ServerError,
+    /// No answer after every attempt.
+    Unconfirmed,
+}
+
+impl SendFailure {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Refused => "refused",
+            Self::ServerError => "server",
+            Self::Unconfirmed => "unconfirmed",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "refused" => Self::Refused,
+            "server" => Self::ServerError,
+            _ => Self::Unconfirmed,
+        }
+    }
+}
+
 /// One outbox row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -55,20 +86,22 @@ pub struct OutboxItem {
     pub content: String,
     /// Where it is.
     pub state: OutboxState,
-    /// Why it failed.
+    /// Why it failed, in words for the user.
     pub reason: Option<String>,
+    /// Why it failed, as a kind.
+    pub failure: Option<SendFailure>,
     /// The stored message, once sent.
     pub message_id: Option<Id>,
     /// When it was typed.
     pub created_at: Timestamp,
     /// How often it was emitted.
     pub attempts: u32,
-    /// When it was last emitted.
+    /// When it was first emitted (it may be on the server since then).
     pub attempted_at: Option<Timestamp>,
 }
 
 const COLUMNS: &str = "local_id, client_id, conversation_id, content, state, reason, message_id, \
-                       created_at, attempts, attempted_at";
+                       created_at, attempts, attempted_at, failure";
 
 fn item_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxItem> {
     let state: String = r.get(4)?;
@@ -83,6 +116,9 @@ fn item_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxItem> {
         created_at: Timestamp::from_millis(r.get(7)?),
         attempts: r.get(8)?,
         attempted_at: r.get::<_, Option<i64>>(9)?.map(Timestamp::from_millis),
+        failure: r
+            .get::<_, Option<String>>(10)?
+            .map(|f| SendFailure::parse(&f)),
     })
 }
 
@@ -152,11 +188,13 @@ impl Cache {
             .query_row([], |r| r.get(0))?)
     }
 
-    /// Records that a row is being emitted.
+    /// Records that a row is being emitted. `attempted_at` keeps the first attempt: a retry
+    /// must look for the message from there on, however long the retries took.
     pub fn outbox_attempt(&mut self, local_id: i64) -> Result<(), CacheError> {
         self.conn
             .prepare_cached(
-                "UPDATE outbox SET attempts = attempts + 1, attempted_at = ?2 WHERE local_id = ?1",
+                "UPDATE outbox SET attempts = attempts + 1, \
+                 attempted_at = COALESCE(attempted_at, ?2) WHERE local_id = ?1",
             )?
             .execute(params![local_id, Timestamp::now().millis()])?;
         Ok(())
@@ -187,7 +225,7 @@ impl Cache {
         let fresh = !put_messages(&tx, std::slice::from_ref(&message))?.is_empty();
         let changed = tx
             .prepare_cached(
-                "UPDATE outbox SET state = 'sent', message_id = ?2, reason = NULL \
+                "UPDATE outbox SET state = 'sent', message_id = ?2, reason = NULL, failure = NULL \
                  WHERE client_id = ?1 AND state != 'sent'",
             )?
             .execute(params![client_id, message.id])?;
@@ -200,14 +238,28 @@ impl Cache {
         Ok((item, fresh))
     }
 
-    /// Gives up on a row.
-    pub fn outbox_fail(&mut self, local_id: i64, reason: &str) -> Result<(), CacheError> {
-        self.conn
+    /// Gives up on a pending row; answers the row when it was pending.
+    pub fn outbox_fail(
+        &mut self,
+        local_id: i64,
+        failure: SendFailure,
+        reason: &str,
+    ) -> Result<Option<OutboxItem>, CacheError> {
+        let changed = self
+            .conn
             .prepare_cached(
-                "UPDATE outbox SET state = 'failed', reason = ?2 WHERE local_id = ?1 AND state = 'pending'",
+                "UPDATE outbox SET state = 'failed', failure = ?2, reason = ?3 \
+                 WHERE local_id = ?1 AND state = 'pending'",
             )?
-            .execute(params![local_id, reason])?;
-        Ok(())
+            .execute(params![local_id, failure.as_str(), reason])?;
+        if changed == 0 {
+            return Ok(None);
+        }
+        Ok(self
+            .conn
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM outbox WHERE local_id = ?1"))?
+            .query_row([local_id], item_row)
+            .optional()?)
     }
 
     /// Puts a failed row back in the queue.
@@ -215,7 +267,7 @@ impl Cache {
         let changed = self
             .conn
             .prepare_cached(
-                "UPDATE outbox SET state = 'pending', reason = NULL, attempts = 0 \
+                "UPDATE outbox SET state = 'pending', reason = NULL, failure = NULL, attempts = 0 \
                  WHERE client_id = ?1 AND state = 'failed'",
             )?
             .execute([client_id])?;

@@ -160,6 +160,16 @@ impl Cache {
             .optional()?)
     }
 
+    /// Whether the cache knows a conversation (the user's conversations are all it holds).
+    pub fn has_conversation(&self, id: Id) -> Result<bool, CacheError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM conversations WHERE id = ?1")?
+            .query_row([id], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
     /// Every cached conversation's id.
     pub fn conversation_ids(&self) -> Result<Vec<Id>, CacheError> {
         let mut stmt = self

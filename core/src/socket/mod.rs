@@ -136,6 +136,8 @@ pub enum SocketError {
 }
 
 enum Command {
+    /// The server refused the token elsewhere (a REST 401): end as a refused session.
+    Expire,
     Emit(String, Value, oneshot::Sender<Result<(), SocketError>>),
     Open(Option<Id>),
     Reconnect,
@@ -175,6 +177,12 @@ impl SocketHandle {
     /// Drops the link and connects again at once (a network change, a wake-up).
     pub fn reconnect_now(&self) {
         let _ = self.commands.send(Command::Reconnect);
+    }
+
+    /// The session was refused over REST (production's socket never checks the token): the
+    /// link ends as [`LinkState::SessionExpired`], so every task sees one sign-out.
+    pub fn session_expired(&self) {
+        let _ = self.commands.send(Command::Expire);
     }
 
     /// Watches the link state.
@@ -238,7 +246,7 @@ async fn run(
         };
         match ended {
             Ended::Refused => {
-                tracing::warn!("the server refused the session token");
+                tracing::warn!("the session was refused; sign in again");
                 let _ = state.send(LinkState::SessionExpired);
                 return;
             }
@@ -276,6 +284,10 @@ async fn run(
                     }
                     Some(Command::Open(c)) => open = c,
                     Some(Command::Reconnect) => break,
+                    Some(Command::Expire) => {
+                        let _ = state.send(LinkState::SessionExpired);
+                        return;
+                    }
                     Some(Command::Stop(done)) => {
                         let _ = state.send(LinkState::Stopped);
                         let _ = done.send(());
@@ -299,6 +311,7 @@ fn while_connecting(cmd: Option<Command>, open: &mut Option<Id>) -> Option<Ended
         None => Some(Ended::Closed),
         Some(Command::Stop(done)) => Some(Ended::Stop(done)),
         Some(Command::Reconnect) => Some(Ended::Retry),
+        Some(Command::Expire) => Some(Ended::Refused),
         Some(Command::Emit(_, _, reply)) => {
             let _ = reply.send(Err(SocketError::NotConnected));
             None
@@ -445,6 +458,7 @@ async fn online(
                 None => return Ended::Closed,
                 Some(Command::Stop(done)) => return Ended::Stop(done),
                 Some(Command::Reconnect) => return Ended::Retry,
+                Some(Command::Expire) => return Ended::Refused,
                 Some(Command::Emit(event, data, reply)) => {
                     let ok = client.emit(event.as_str(), data).await.is_ok();
                     let _ = reply.send(if ok { Ok(()) } else { Err(SocketError::NotConnected) });
