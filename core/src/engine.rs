@@ -179,6 +179,9 @@ async fn on_event(engine: &Engine, shown: &mut typing::Shown, ev: ServerEvent) {
                 announce::unread(shared).await;
                 announce::row(shared, conv).await;
             }
+            shared.events.send(Event::Joined {
+                conversation_id: conv,
+            });
         }
         ServerEvent::UserTyping(t) => {
             let conversation = match t.conversation_id {

@@ -88,6 +88,13 @@ pub enum Event {
         /// Sum, for the badge.
         total: u32,
     },
+    /// The open conversation is joined (now, or again after a reconnect): its live events
+    /// (typing, read receipts; on production, calls) reach this client from here on.
+    #[serde(rename_all = "camelCase")]
+    Joined {
+        /// The conversation.
+        conversation_id: Id,
+    },
     /// Someone started or stopped typing.
     #[serde(rename_all = "camelCase")]
     Typing {

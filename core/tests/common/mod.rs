@@ -134,6 +134,8 @@ pub fn client_config() -> nursecare_core::ClientConfig {
         api: fast(),
         echo_timeout: Duration::from_secs(2),
         ring_poll: Duration::from_millis(200),
+        // Short, so tests can watch a whole ring.
+        ring_for: Duration::from_secs(2),
         ..Default::default()
     };
     c.socket.heartbeat = Duration::from_millis(300);
@@ -187,6 +189,19 @@ impl Side {
         })
         .await
         .expect("expected event never came")
+    }
+
+    /// Watches the stream for `period`, failing on any event matching `unwanted`.
+    pub async fn none_for(
+        &mut self,
+        period: Duration,
+        mut unwanted: impl FnMut(&nursecare_core::Event) -> bool,
+        what: &str,
+    ) {
+        let deadline = tokio::time::Instant::now() + period;
+        while let Ok(Some(e)) = tokio::time::timeout_at(deadline, self.events.recv()).await {
+            assert!(!unwanted(&e), "{what}: {e:?}");
+        }
     }
 
     /// Drops every event received so far.
