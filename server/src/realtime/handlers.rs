@@ -37,6 +37,13 @@ const NO_PAYLOAD: [(); 0] = [];
 /// Runs the handler of one event and reports a refusal to the sender.
 pub async fn dispatch(state: &AppState, socket: &SocketRef, received: Received) {
     let Received { event, data } = received;
+    // Part B: a refused `sendMessage` names its clientId, read before the payload is parsed so
+    // that even a payload refused for its shape is tied to the message (compat ignores it).
+    let client_id = if event == cev::SEND_MESSAGE && state.extensions() {
+        raw_client_id(data.as_ref())
+    } else {
+        None
+    };
     if let Err(e) = handle(state, socket, &event, data).await {
         match &e {
             ApiError::Internal(err) => {
@@ -53,9 +60,18 @@ pub async fn dispatch(state: &AppState, socket: &SocketRef, received: Received) 
                 },
             );
         } else {
-            reply(socket, ev::EXCEPTION, &Exception::new(e.to_string()));
+            reply(
+                socket,
+                ev::EXCEPTION,
+                &Exception::for_message(e.to_string(), client_id),
+            );
         }
     }
+}
+
+/// The payload's `clientId`, when it is a string, whatever else the payload holds.
+fn raw_client_id(data: Option<&Value>) -> Option<String> {
+    data?.get("clientId")?.as_str().map(str::to_owned)
 }
 
 async fn handle(

@@ -1,6 +1,7 @@
 //! Bad input (Part B.7): each case answers 4xx with a message, and the server keeps serving.
 
 use crate::util::*;
+use nursecare_wire::Role;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -173,4 +174,116 @@ async fn bad_socket_payloads_answer_exception_and_the_socket_lives() {
     );
     sock.emit("heartbeat", json!({"userId": nurse.id})).await;
     sock.expect("heartbeatAck").await;
+}
+
+/// Part B: a refused `sendMessage` names the payload's clientId (whenever it is a string), so
+/// the client fails that message at once; compat mode ignores clientId entirely.
+#[tokio::test]
+async fn refused_messages_carry_their_client_id() {
+    let s = TestServer::start().await;
+    let (nurse, patient, conv) = s.pair().await;
+    let other = s.user("other-nurse@c.test", Role::Nurse).await;
+    let theirs = s.conversation(&other, &patient).await;
+    let sock = s.registered(&nurse).await;
+    let key = "5b1c2d3e-4f50-4617-8899-aabbccddeeff";
+    let long_key = "k".repeat(101);
+    let cases = [
+        (
+            "unknown conversation",
+            json!({"conversationId": 999, "content": "x", "clientId": key}),
+            key,
+        ),
+        (
+            "not a participant",
+            json!({"conversationId": theirs, "content": "x", "clientId": key}),
+            key,
+        ),
+        (
+            "empty",
+            json!({"conversationId": conv, "content": "  ", "clientId": key}),
+            key,
+        ),
+        (
+            "too long",
+            json!({"conversationId": conv, "content": "é".repeat(10_001), "clientId": key}),
+            key,
+        ),
+        (
+            "SYSTEM type",
+            json!({"conversationId": conv, "content": "x", "type": "SYSTEM", "clientId": key}),
+            key,
+        ),
+        (
+            "string id",
+            json!({"conversationId": "1", "content": "x", "clientId": key}),
+            key,
+        ),
+        (
+            "numeric content",
+            json!({"conversationId": conv, "content": 5, "clientId": key}),
+            key,
+        ),
+        (
+            "missing content",
+            json!({"conversationId": conv, "clientId": key}),
+            key,
+        ),
+        (
+            "empty clientId",
+            json!({"conversationId": conv, "content": "x", "clientId": ""}),
+            "",
+        ),
+        (
+            "long clientId",
+            json!({"conversationId": conv, "content": "x", "clientId": long_key}),
+            long_key.as_str(),
+        ),
+    ];
+    for (what, payload, expected) in cases {
+        sock.emit("sendMessage", payload).await;
+        let e = sock.expect("exception").await;
+        assert_eq!(e.data()["status"], "error", "{what}");
+        assert_eq!(e.data()["clientId"], expected, "{what}: {e:?}");
+    }
+    // A clientId that is not a string cannot be named back.
+    sock.emit(
+        "sendMessage",
+        json!({"conversationId": conv, "content": "x", "clientId": 7}),
+    )
+    .await;
+    let e = sock.expect("exception").await;
+    assert!(e.data().get("clientId").is_none(), "{e:?}");
+    // Other events' refusals carry none.
+    sock.emit(
+        "joinConversation",
+        json!({"conversationId": 999, "clientId": key}),
+    )
+    .await;
+    let e = sock.expect("exception").await;
+    assert!(e.data().get("clientId").is_none(), "{e:?}");
+    assert_eq!(
+        s.get(
+            &format!("/messaging/conversations/{conv}/messages"),
+            &nurse.token
+        )
+        .await
+        .json(),
+        json!([]),
+        "nothing stored"
+    );
+
+    // Compat mode: production's exception, no clientId.
+    let c = TestServer::start_with(compat()).await;
+    let (nurse, _, conv) = c.pair().await;
+    let sock = Sock::connect(&c, None).await.unwrap();
+    sock.emit("register", json!({"userId": nurse.id})).await;
+    sock.expect("registered").await;
+    sock.emit(
+        "sendMessage",
+        json!({"conversationId": conv, "senderId": nurse.id, "content": " ", "clientId": key}),
+    )
+    .await;
+    let e = sock.expect("exception").await;
+    assert_eq!(e.data()["status"], "error");
+    assert!(e.data().get("clientId").is_none(), "{e:?}");
 }
