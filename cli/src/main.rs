@@ -62,9 +62,12 @@ fn logging() {
         .unwrap_or_else(|_| {
             tracing_subscriber::EnvFilter::new(nursecare_core::logs::directives("warn"))
         });
+    // Colour codes only for a person at a terminal, never into a file or a pipe.
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(colour)
         .try_init();
 }
 

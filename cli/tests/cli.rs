@@ -115,6 +115,18 @@ fn a_shift_on_the_command_line() {
     let said = String::from_utf8_lossy(&refused.stderr);
     assert!(said.contains("unknown conversation"), "{said}");
     assert!(!said.contains("queued") && !said.contains("WARN"), "{said}");
+    // A log line through a pipe carries no colour codes.
+    let logged = amara
+        .command(&["watch", "--for", "1"])
+        .env("NURSECARE_LOG", "info")
+        .output()
+        .unwrap();
+    let logged = String::from_utf8_lossy(&logged.stderr);
+    assert!(logged.contains("INFO"), "{logged}");
+    assert!(
+        !logged.contains('\u{1b}'),
+        "ANSI codes in a piped log: {logged}"
+    );
 
     amara.expect(0, &["logout", "--forget-cache"]);
     amara.expect(3, &["whoami"]);

@@ -27,7 +27,11 @@ fn config() -> ClientConfig {
     c
 }
 
-async fn client(base: &str, dir: &std::path::Path, email: &str) -> Client {
+async fn client(
+    base: &str,
+    dir: &std::path::Path,
+    email: &str,
+) -> (Client, Profile, nursecare_core::session::Session) {
     let profile = Profile::new(base, Some(dir.to_path_buf()), SecretStoreKind::File).unwrap();
     let api = nursecare_core::api::ApiClient::new(base, Default::default()).unwrap();
     let session = profile
@@ -38,7 +42,7 @@ async fn client(base: &str, dir: &std::path::Path, email: &str) -> Client {
     let (client, mut events) = Client::start(&profile, &session, config()).await.unwrap();
     // Events are not what this test counts; keep the stream drained.
     tokio::spawn(async move { while events.recv().await.is_some() {} });
-    client
+    (client, profile, session)
 }
 
 fn counts<'a>(texts: impl Iterator<Item = &'a str>) -> HashMap<String, usize> {
@@ -53,8 +57,8 @@ async fn survive_kills(compat: bool) {
     let dir = tempfile::tempdir().unwrap();
     let mut server = Server::start(dir.path(), compat);
     let base = server.base();
-    let amara = client(&base, &dir.path().join("a"), AMARA).await;
-    let chloe = client(&base, &dir.path().join("c"), CHLOE).await;
+    let (amara, amara_profile, amara_session) = client(&base, &dir.path().join("a"), AMARA).await;
+    let (chloe, chloe_profile, chloe_session) = client(&base, &dir.path().join("c"), CHLOE).await;
     assert!(amara.wait_online(Duration::from_secs(10)).await);
     amara.synced().await;
     let conv = amara
@@ -132,12 +136,19 @@ async fn survive_kills(compat: bool) {
     );
     for c in [&amara, &chloe] {
         c.sync().await.unwrap();
-        let cached = c.history(conv, None, 100_000).await.unwrap();
-        let mine = counts(cached.iter().map(|m| m.content.as_str()));
-        assert_eq!(mine, server_counts, "the cache holds each exactly once");
     }
     amara.shutdown().await;
     chloe.shutdown().await;
+    // The cache alone (a client's `history` would fill gaps from the server).
+    for (profile, session) in [
+        (&amara_profile, &amara_session),
+        (&chloe_profile, &chloe_session),
+    ] {
+        let (cache, _) = profile.open_cache(session).await.unwrap();
+        let cached = cache.messages(conv, None, 100_000).unwrap();
+        let mine = counts(cached.iter().map(|m| m.content.as_str()));
+        assert_eq!(mine, server_counts, "the cache holds each exactly once");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
