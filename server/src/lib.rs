@@ -27,7 +27,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 
-pub use state::{AppState, Settings};
+pub use state::{AppState, Registration, Settings};
 pub use store::Store;
 
 /// How long open connections get to finish after the shutdown signal.

@@ -4,7 +4,7 @@ use anyhow::Context;
 use clap::Parser;
 use nursecare_server::store::sqlite::SqliteStore;
 use nursecare_server::store::{NewUser, Store};
-use nursecare_server::{Server, Settings, SocketTimings, demo, secret};
+use nursecare_server::{Registration, Server, Settings, SocketTimings, demo, secret};
 use nursecare_wire::Role;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -36,15 +36,60 @@ struct Args {
     /// Base URL of the Jitsi server written into `jitsiUrl`.
     #[arg(long, default_value = "https://meet.jit.si")]
     jitsi_url: String,
-    /// Make an ADMIN account with this email (password from NURSECARE_ADMIN_PASSWORD) and exit.
+    /// Who may register over REST: `patients` (a clinic's server: staff accounts are made with
+    /// --create-user) or `open` (PATIENT and NURSE) [default: patients; open with --demo or
+    /// --production-compat].
+    #[arg(long, env = "NURSECARE_REGISTRATION", value_enum)]
+    registration: Option<RegistrationArg>,
+    /// Make a staff account with this email (password from NURSECARE_USER_PASSWORD) and exit.
+    #[arg(
+        long,
+        value_name = "EMAIL",
+        requires = "role",
+        conflicts_with = "create_admin"
+    )]
+    create_user: Option<String>,
+    /// The role of --create-user's account.
+    #[arg(long, value_enum, requires = "create_user", ignore_case = true)]
+    role: Option<StaffRole>,
+    /// The display name of --create-user's account (shown to the people it talks to).
+    #[arg(long, requires = "create_user")]
+    name: Option<String>,
+    /// Same as `--create-user EMAIL --role ADMIN`, with the password from
+    /// NURSECARE_ADMIN_PASSWORD (kept for existing scripts).
     #[arg(long, value_name = "EMAIL")]
     create_admin: Option<String>,
 }
 
-/// ADMIN accounts are the operator's to make (clients cannot register one).
-async fn create_admin(store: &SqliteStore, email: String) -> anyhow::Result<()> {
-    let password = std::env::var("NURSECARE_ADMIN_PASSWORD")
-        .context("set NURSECARE_ADMIN_PASSWORD to the new admin's password")?;
+/// `--registration`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum RegistrationArg {
+    /// PATIENT and NURSE may register (ADMIN never).
+    Open,
+    /// Only PATIENT may register.
+    Patients,
+}
+
+/// The roles `--create-user` makes.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum StaffRole {
+    #[value(name = "NURSE")]
+    Nurse,
+    #[value(name = "ADMIN")]
+    Admin,
+}
+
+/// Staff accounts are the operator's to make (clients cannot register an ADMIN, and on a
+/// clinic's server not a NURSE either).
+async fn create_user(
+    store: &SqliteStore,
+    email: String,
+    name: Option<String>,
+    role: Role,
+    password_var: &str,
+) -> anyhow::Result<()> {
+    let password = std::env::var(password_var)
+        .with_context(|| format!("set {password_var} to the new account's password"))?;
     anyhow::ensure!(
         password.chars().count() >= 6,
         "the password must be at least 6 characters"
@@ -52,12 +97,12 @@ async fn create_admin(store: &SqliteStore, email: String) -> anyhow::Result<()> 
     let user = store
         .create_user(NewUser {
             email,
-            name: None,
-            role: Role::Admin,
+            name,
+            role,
             password_hash: nursecare_server::auth::hash_password(password).await?,
         })
         .await?;
-    println!("created ADMIN {} (id {})", user.email, user.id);
+    println!("created {} {} (id {})", role.as_str(), user.email, user.id);
     Ok(())
 }
 
@@ -80,7 +125,14 @@ async fn main() -> anyhow::Result<()> {
     };
     let store = SqliteStore::open(&db).with_context(|| format!("opening {}", db.display()))?;
     if let Some(email) = args.create_admin {
-        return create_admin(&store, email).await;
+        return create_user(&store, email, None, Role::Admin, "NURSECARE_ADMIN_PASSWORD").await;
+    }
+    if let Some(email) = args.create_user {
+        let role = match args.role {
+            Some(StaffRole::Admin) => Role::Admin,
+            _ => Role::Nurse,
+        };
+        return create_user(&store, email, args.name, role, "NURSECARE_USER_PASSWORD").await;
     }
     let secret_path = db.with_file_name("jwt-secret");
     let secret = secret::load_or_create(args.jwt_secret.as_deref(), &secret_path)?;
@@ -91,13 +143,21 @@ async fn main() -> anyhow::Result<()> {
         production_compat: args.production_compat,
         missed_after: Duration::from_secs(args.missed_after),
         jitsi_base: args.jitsi_url,
+        registration: match args.registration {
+            Some(RegistrationArg::Open) => Registration::Open,
+            Some(RegistrationArg::Patients) => Registration::Patients,
+            // A demo and production's protocol keep production's open registration.
+            None if args.demo || args.production_compat => Registration::Open,
+            None => Registration::Patients,
+        },
     };
+    let registration = settings.registration;
     let server = Server::new(Arc::new(store), &secret, settings, SocketTimings::default());
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("binding {}", args.bind))?;
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, db = %db.display(), compat = args.production_compat, "listening");
+    tracing::info!(%addr, db = %db.display(), compat = args.production_compat, ?registration, "listening");
     if args.demo {
         println!("{}", demo::banner(&addr.to_string()));
     }

@@ -18,6 +18,20 @@ pub struct Settings {
     pub missed_after: Duration,
     /// Base of `jitsiUrl` (production: `https://meet.jit.si`).
     pub jitsi_base: String,
+    /// Who may register over REST. The default here is [`Registration::Open`] (today's
+    /// behaviour, which tests and embedders rely on); the binary defaults to
+    /// [`Registration::Patients`] unless it runs with `--demo` or `--production-compat`.
+    pub registration: Registration,
+}
+
+/// Who may create an account with `POST /auth/register`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Registration {
+    /// PATIENT and NURSE (ADMIN never: the operator makes those).
+    #[default]
+    Open,
+    /// PATIENT only: staff accounts are made by the operator (`--create-user`).
+    Patients,
 }
 
 impl Default for Settings {
@@ -26,6 +40,7 @@ impl Default for Settings {
             production_compat: false,
             missed_after: Duration::from_secs(60),
             jitsi_base: "https://meet.jit.si".into(),
+            registration: Registration::Open,
         }
     }
 }

@@ -15,7 +15,7 @@ use std::time::Instant;
 use super::extract::ApiJson;
 use crate::auth::{hash_password, verify_password};
 use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
+use crate::state::{AppState, Registration};
 use crate::store::NewUser;
 
 /// Longest accepted password: argon2 takes any length, but a megabyte password is a DoS.
@@ -51,6 +51,12 @@ pub async fn register(
     if req.role == Role::Admin {
         return Err(ApiError::Forbidden(
             "ADMIN accounts are created by the server's operator".into(),
+        ));
+    }
+    // A clinic's server (`--registration patients`): staff accounts are the operator's too.
+    if req.role == Role::Nurse && state.settings.registration == Registration::Patients {
+        return Err(ApiError::Forbidden(
+            "NURSE accounts are created by the server's operator; this server registers patients only".into(),
         ));
     }
     let password_hash = hash_password(req.password)

@@ -27,12 +27,8 @@ pub async fn create_conversation(
     if req.other_user_id == me.id() {
         return Err(ApiError::bad_request("otherUserId must be another user"));
     }
-    if state.store.users(&[req.other_user_id]).await?.is_empty() {
-        return Err(ApiError::NotFound(format!(
-            "User {} not found",
-            req.other_user_id
-        )));
-    }
+    // Nothing is created (and no one is named) unless the pair may talk.
+    access::counterpart(&state, me.id(), req.other_user_id).await?;
     let (conversation, created) = state
         .store
         .get_or_create_conversation(me.id(), req.other_user_id, req.booking_id, Timestamp::now())

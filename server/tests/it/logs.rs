@@ -10,8 +10,9 @@ async fn trace_logs_hold_no_secrets() {
     let db = dir.path().join("server.db");
     let log_path = dir.path().join("server.log");
     let log = std::fs::File::create(&log_path).unwrap();
-    let mut server = ServerProcess::start(
+    let mut server = ServerProcess::start_with(
         &db,
+        OPEN_REGISTRATION,
         &[("RUST_LOG", "trace"), ("NO_COLOR", "1")],
         Stdio::from(log),
     )

@@ -1,6 +1,7 @@
 //! The server's integration tests: one binary (faster to build), one module per concern.
 //! New tests go in the module of what they test; `util` holds the harness.
 
+mod accounts;
 mod authz;
 mod calls;
 mod compat;

@@ -11,7 +11,7 @@ use std::time::Duration;
 async fn nothing_acknowledged_is_lost_when_killed() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("server.db");
-    let mut server = ServerProcess::start(&db, &[], Stdio::null()).await;
+    let mut server = ServerProcess::start_with(&db, OPEN_REGISTRATION, &[], Stdio::null()).await;
     let nurse = server.user("n@c.test", "secret-pw", "NURSE").await;
     let patient = server.user("p@c.test", "secret-pw", "PATIENT").await;
     let conv = server
@@ -70,7 +70,7 @@ async fn nothing_acknowledged_is_lost_when_killed() {
 async fn sigterm_shuts_down_gracefully() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("server.db");
-    let mut server = ServerProcess::start(&db, &[], Stdio::null()).await;
+    let mut server = ServerProcess::start_with(&db, OPEN_REGISTRATION, &[], Stdio::null()).await;
     let nurse = server.user("n@c.test", "secret-pw", "NURSE").await;
     let _sock = server.socket(&nurse).await;
     // SAFETY: kill(2) on our own child's pid.
@@ -88,7 +88,7 @@ async fn sigterm_shuts_down_gracefully() {
     let status = status.expect("exited within 5 s despite an open socket");
     assert!(status.success(), "{status:?}");
     // The database is intact and usable by the next start.
-    let server = ServerProcess::start(&db, &[], Stdio::null()).await;
+    let server = ServerProcess::start_with(&db, OPEN_REGISTRATION, &[], Stdio::null()).await;
     let login = server
         .post(
             "/auth/login",

@@ -179,6 +179,34 @@ impl TestServer {
         User { id, token }
     }
 
+    /// An account made by the operator (as `--create-user` does), logged in over REST.
+    pub async fn staff(&self, email: &str, role: Role) -> User {
+        let user = self
+            .state
+            .store
+            .create_user(nursecare_server::store::NewUser {
+                email: email.into(),
+                name: Some("Staff".into()),
+                role,
+                password_hash: nursecare_server::auth::hash_password("secret-pw".into())
+                    .await
+                    .unwrap(),
+            })
+            .await
+            .unwrap();
+        let r = self
+            .post_anon(
+                "/auth/login",
+                json!({"email": email, "password": "secret-pw"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "login {email}: {}", r.text);
+        User {
+            id: user.id,
+            token: r.json()["accessToken"].as_str().unwrap().to_owned(),
+        }
+    }
+
     /// The usual cast: a nurse, a patient, and their conversation.
     pub async fn pair(&self) -> (User, User, i64) {
         let nurse = self.user("nurse@c.test", Role::Nurse).await;
@@ -418,7 +446,13 @@ pub struct ServerProcess {
     pub child: std::process::Child,
     pub base: String,
     port: u16,
+    /// Flags beyond `--db`, `--bind` and `--jwt-secret`, kept for restarts.
+    args: Vec<String>,
 }
+
+/// Flags for a binary whose tests register NURSEs over REST (the binary's default registers
+/// patients only).
+pub const OPEN_REGISTRATION: &[&str] = &["--registration", "open"];
 
 /// The secret the child processes sign with.
 pub const PROCESS_JWT: &str = "process-test-secret-0123456789";
@@ -430,24 +464,56 @@ impl ServerProcess {
         env: &[(&str, &str)],
         stderr: std::process::Stdio,
     ) -> Self {
+        Self::start_with(db, &[], env, stderr).await
+    }
+
+    /// Starts the binary with extra flags.
+    pub async fn start_with(
+        db: &std::path::Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+        stderr: std::process::Stdio,
+    ) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
-        Self::start_on_port(db, port, env, stderr).await
+        let args = args.iter().map(|a| a.to_string()).collect();
+        Self::start_on_port(db, port, args, env, stderr).await
     }
 
-    /// Starts it again on the same port (after a kill).
+    /// Starts it again on the same port with the same flags (after a kill).
     pub async fn restart(&mut self, db: &std::path::Path) {
         self.kill();
-        let fresh = Self::start_on_port(db, self.port, &[], std::process::Stdio::null()).await;
+        let args = std::mem::take(&mut self.args);
+        let fresh =
+            Self::start_on_port(db, self.port, args, &[], std::process::Stdio::null()).await;
         *self = fresh;
+    }
+
+    /// Runs the binary on `db` with `args` to completion (`--create-user` and friends).
+    pub fn command(
+        db: &std::path::Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> std::process::Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_nursecare-server"))
+            .arg("--db")
+            .arg(db)
+            .args(args)
+            .env_remove("NURSECARE_USER_PASSWORD")
+            .env_remove("NURSECARE_ADMIN_PASSWORD")
+            .env_remove("NURSECARE_REGISTRATION")
+            .envs(env.iter().copied())
+            .output()
+            .unwrap()
     }
 
     async fn start_on_port(
         db: &std::path::Path,
         port: u16,
+        args: Vec<String>,
         env: &[(&str, &str)],
         stderr: std::process::Stdio,
     ) -> Self {
@@ -460,6 +526,8 @@ impl ServerProcess {
                 "--jwt-secret",
                 PROCESS_JWT,
             ])
+            .args(&args)
+            .env_remove("NURSECARE_REGISTRATION")
             .envs(env.iter().copied())
             .stdout(std::process::Stdio::null())
             .stderr(stderr)
@@ -474,7 +542,12 @@ impl ServerProcess {
                 .await
                 .is_ok()
             {
-                return Self { child, base, port };
+                return Self {
+                    child,
+                    base,
+                    port,
+                    args,
+                };
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -491,13 +564,24 @@ impl ServerProcess {
     }
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Value {
+        self.post_status(path, token, body).await.1
+    }
+
+    /// A POST answering its status and JSON body.
+    pub async fn post_status(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: Value,
+    ) -> (StatusCode, Value) {
         let mut r = reqwest::Client::new()
             .post(format!("{}{path}", self.base))
             .json(&body);
         if let Some(t) = token {
             r = r.bearer_auth(t);
         }
-        r.send().await.unwrap().json().await.unwrap()
+        let r = r.send().await.unwrap();
+        (r.status(), r.json().await.unwrap())
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Value {
