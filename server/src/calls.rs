@@ -49,7 +49,9 @@ pub async fn start(state: &Arc<AppState>, user: Id, conversation: Id) -> ApiResu
     Ok(record)
 }
 
-/// `POST /video-calls/accept`.
+/// `POST /video-calls/accept`. Production accepts any call, in any state, by anyone in the
+/// conversation; with the extensions on, only the callee accepts, and only an ONGOING call
+/// (403 for one's own call, 409 otherwise; no SYSTEM message either way).
 pub async fn accept(state: &AppState, user: Id, room_name: &str) -> ApiResult<CallRecord> {
     let record = state
         .store
@@ -57,24 +59,52 @@ pub async fn accept(state: &AppState, user: Id, room_name: &str) -> ApiResult<Ca
         .await?
         .ok_or_else(|| ApiError::NotFound("Video call not found".into()))?;
     access::conversation(state, record.call.conversation_id, user).await?;
-    let changed = change(
-        state,
+    let guard = if state.extensions() {
+        if record.call.started_by == user {
+            return Err(ApiError::Forbidden(
+                "The caller cannot accept their own call".into(),
+            ));
+        }
+        if record.call.status != CallStatus::Ongoing {
+            return Err(not_ongoing(&record));
+        }
+        CallGuard::Ongoing
+    } else {
+        CallGuard::Any
+    };
+    let changed = state
+        .store
+        .change_call(
+            record.call.id,
+            CallChange {
+                guard,
+                status: None,
+                set_ended_at: false,
+                set_duration: false,
+                set_answered: true,
+                system: (
+                    SystemSender::User(user),
+                    SystemText::Fixed(VIDEO_CALL_JOINED),
+                ),
+                at: Timestamp::now(),
+            },
+        )
+        .await?
+        .ok_or_else(|| ApiError::NotFound("Video call not found".into()))?;
+    // The guard is checked again inside the transaction: a call ended meanwhile is refused.
+    if !changed.applied {
+        return Err(not_ongoing(&changed.record));
+    }
+    Ok(changed.record)
+}
+
+/// The 409 for a call that is over.
+pub fn not_ongoing(record: &CallRecord) -> ApiError {
+    ApiError::Conflict(format!(
+        "Video call {} is {}, not ONGOING",
         record.call.id,
-        CallChange {
-            guard: CallGuard::Any,
-            status: None,
-            set_ended_at: false,
-            set_duration: false,
-            set_answered: true,
-            system: (
-                SystemSender::User(user),
-                SystemText::Fixed(VIDEO_CALL_JOINED),
-            ),
-            at: Timestamp::now(),
-        },
-    )
-    .await?;
-    Ok(changed)
+        record.call.status.as_str()
+    ))
 }
 
 /// The endings a client can ask for.

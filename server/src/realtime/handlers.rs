@@ -10,7 +10,7 @@
 
 use nursecare_wire::events::{client as cev, features, server as ev};
 use nursecare_wire::socket::*;
-use nursecare_wire::{Id, MessageType, Timestamp};
+use nursecare_wire::{CallStatus, Id, MessageType, Timestamp};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -366,11 +366,45 @@ async fn check_call(state: &AppState, conversation: Id, call: Id) -> ApiResult<(
     }
 }
 
+/// With the extensions on, `startVideoCall` rings only for a call that is ringing: ONGOING,
+/// started by this user, in this conversation, under this room name.
+async fn check_ringing(
+    state: &AppState,
+    caller: Id,
+    conversation: Id,
+    p: &StartVideoCall,
+) -> ApiResult<()> {
+    let Some(record) = state.store.call(p.call_id).await? else {
+        return Err(ApiError::NotFound(format!(
+            "Video call {} not found",
+            p.call_id
+        )));
+    };
+    let call = &record.call;
+    if call.conversation_id != conversation {
+        return Err(ApiError::bad_request(
+            "callId does not belong to this conversation",
+        ));
+    }
+    if call.started_by != caller {
+        return Err(ApiError::Forbidden(
+            "Only the user who started a call rings for it".into(),
+        ));
+    }
+    if call.room_name != p.room_name {
+        return Err(ApiError::bad_request("roomName does not match the call"));
+    }
+    if call.status != CallStatus::Ongoing {
+        return Err(crate::calls::not_ongoing(&record));
+    }
+    Ok(())
+}
+
 async fn start_call(state: &AppState, socket: &SocketRef, p: StartVideoCall) -> ApiResult<()> {
     let caller = actor(state, socket, p.user_id)?;
     let members = access::conversation(state, p.conversation_id, caller).await?;
     if state.extensions() {
-        check_call(state, members.id, p.call_id).await?;
+        check_ringing(state, caller, members.id, &p).await?;
     }
     let incoming = IncomingVideoCall {
         room_name: p.room_name.clone(),
@@ -513,15 +547,20 @@ async fn end_call(state: &AppState, socket: &SocketRef, p: EndVideoCall) -> ApiR
         conversation_id: None,
         call_id: None,
     };
-    let call_id = if state.extensions() {
-        state
+    // Part B: the call it ended, as named (it must be this conversation's), else the
+    // conversation's newest call. Production names none.
+    let call_id = match (state.extensions(), p.call_id) {
+        (false, _) => None,
+        (true, Some(named)) => {
+            check_call(state, members.id, named).await?;
+            Some(named)
+        }
+        (true, None) => state
             .store
             .calls_of(members.id)
             .await?
             .first()
-            .map(|c| c.id)
-    } else {
-        None
+            .map(|c| c.id),
     };
     let extended = VideoCallEnded {
         conversation_id: Some(members.id),

@@ -349,3 +349,189 @@ async fn stale_unanswered_calls_are_swept_at_start() {
     assert_eq!(history[0]["status"], "MISSED");
     s.stop().await;
 }
+
+async fn accept(s: &TestServer, token: &str, call: &Value) -> Resp {
+    s.post(
+        "/video-calls/accept",
+        token,
+        json!({"roomName": call["roomName"]}),
+    )
+    .await
+}
+
+/// With the extensions on, `/accept` answers 403 for the caller's own call and 409 for a call
+/// that is over, and adds no SYSTEM message; compat mode accepts anything, as production does.
+#[tokio::test]
+async fn accept_follows_the_call_state() {
+    let s = TestServer::start().await;
+    let (nurse, patient, conv) = s.pair().await;
+    let call = s.start_call(&nurse.token, conv).await;
+    let own = accept(&s, &nurse.token, &call).await;
+    assert_eq!(own.status, StatusCode::FORBIDDEN, "{}", own.text);
+    assert_eq!(own.json()["statusCode"], 403);
+    s.call_verb(&patient.token, &call["id"], "reject").await;
+    let late = accept(&s, &patient.token, &call).await;
+    assert_eq!(late.status, StatusCode::CONFLICT, "{}", late.text);
+    assert_eq!(late.json()["statusCode"], 409);
+    assert!(late.json()["message"].as_str().unwrap().contains("MISSED"));
+
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let second = s.start_call(&nurse.token, conv).await;
+    assert_eq!(
+        accept(&s, &patient.token, &second).await.status,
+        StatusCode::CREATED
+    );
+    s.call_verb(&nurse.token, &second["id"], "end").await;
+    assert_eq!(
+        accept(&s, &patient.token, &second).await.status,
+        StatusCode::CONFLICT,
+        "an ended call"
+    );
+    let sys: Vec<String> = system_messages(&s, &nurse.token, conv)
+        .await
+        .into_iter()
+        .map(|m| m.0)
+        .collect();
+    assert_eq!(
+        sys,
+        [
+            "VIDEO_CALL_STARTED",
+            "VIDEO_CALL_REJECTED",
+            "VIDEO_CALL_STARTED",
+            "VIDEO_CALL_JOINED",
+            "VIDEO_CALL_ENDED:0s"
+        ],
+        "one JOINED, for the one accepted call"
+    );
+
+    // Compat: production accepts any call, the caller's own and ended ones too, each with a
+    // JOINED message, and answers the call as it is.
+    let c = TestServer::start_with(compat()).await;
+    let (nurse, patient, conv) = c.pair().await;
+    let call = c.start_call(&nurse.token, conv).await;
+    let r = c
+        .post(
+            "/video-calls/accept",
+            &nurse.token,
+            json!({"roomName": call["roomName"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    c.call_verb(&nurse.token, &call["id"], "end").await;
+    let r = c
+        .post(
+            "/video-calls/accept",
+            &patient.token,
+            json!({"roomName": call["roomName"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    assert_eq!(r.json()["status"], "ENDED");
+    let joined = system_messages(&c, &nurse.token, conv)
+        .await
+        .into_iter()
+        .filter(|m| m.0 == "VIDEO_CALL_JOINED")
+        .count();
+    assert_eq!(joined, 2);
+}
+
+/// `startVideoCall` rings only for an ONGOING call that this user started, under its room
+/// name; anything else is an `exception` and rings nobody.
+#[tokio::test]
+async fn start_video_call_rings_only_for_a_ringing_call() {
+    let s = TestServer::start().await;
+    let (nurse, patient, conv) = s.pair().await;
+    let other_patient = s.user("other@c.test", nursecare_wire::Role::Patient).await;
+    let other_conv = s.conversation(&nurse, &other_patient).await;
+    let nurse_sock = s.registered(&nurse).await;
+    let patient_sock = s.registered(&patient).await;
+    let ended = s.start_call(&nurse.token, conv).await;
+    s.call_verb(&nurse.token, &ended["id"], "end").await;
+    let elsewhere = s.start_call(&nurse.token, other_conv).await;
+    let call = s.start_call(&nurse.token, conv).await;
+    let start = |call: &Value, room: &Value| json!({"conversationId": conv, "roomName": room, "callId": call["id"]});
+    let refused = [
+        (
+            "an ended call",
+            &nurse_sock,
+            start(&ended, &ended["roomName"]),
+        ),
+        (
+            "another room name",
+            &nurse_sock,
+            start(&call, &json!("nursecare-x")),
+        ),
+        (
+            "another conversation's call",
+            &nurse_sock,
+            start(&elsewhere, &elsewhere["roomName"]),
+        ),
+        (
+            "someone else's call",
+            &patient_sock,
+            start(&call, &call["roomName"]),
+        ),
+        (
+            "an unknown call",
+            &nurse_sock,
+            json!({"conversationId": conv, "roomName": "r", "callId": 999}),
+        ),
+    ];
+    for (what, sock, payload) in refused {
+        sock.emit("startVideoCall", payload).await;
+        let e = sock.expect("exception").await;
+        assert_eq!(e.data()["status"], "error", "{what}");
+    }
+    patient_sock.quiet("incomingVideoCall").await;
+    nurse_sock.quiet("incomingVideoCall").await;
+
+    nurse_sock
+        .emit("startVideoCall", start(&call, &call["roomName"]))
+        .await;
+    let incoming = patient_sock.expect("incomingVideoCall").await;
+    assert_eq!(incoming.data()["callId"], call["id"]);
+    nurse_sock.expect("videoCallStarted").await;
+}
+
+/// `endVideoCall` may name the call it ended (Part B): `videoCallEnded` carries that callId,
+/// not the conversation's newest call; a call of another conversation is refused.
+#[tokio::test]
+async fn end_video_call_names_its_call() {
+    let s = TestServer::start().await;
+    let (nurse, patient, conv) = s.pair().await;
+    let other_patient = s.user("other@c.test", nursecare_wire::Role::Patient).await;
+    let other_conv = s.conversation(&nurse, &other_patient).await;
+    let nurse_sock = s.registered(&nurse).await;
+    let patient_sock = s.registered(&patient).await;
+    let first = s.start_call(&nurse.token, conv).await;
+    s.call_verb(&nurse.token, &first["id"], "end").await;
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let _newer = s.start_call(&nurse.token, conv).await;
+    let elsewhere = s.start_call(&nurse.token, other_conv).await;
+
+    nurse_sock
+        .emit(
+            "endVideoCall",
+            json!({"conversationId": conv, "duration": 3, "callId": first["id"]}),
+        )
+        .await;
+    assert_eq!(
+        patient_sock.expect("videoCallEnded").await.data(),
+        &json!({"userId": nurse.id, "duration": 3, "conversationId": conv, "callId": first["id"]})
+    );
+    assert!(nurse_sock.expect("videoCallEnded").await.args.is_empty());
+
+    for call_id in [elsewhere["id"].clone(), json!(999)] {
+        nurse_sock
+            .emit(
+                "endVideoCall",
+                json!({"conversationId": conv, "callId": call_id}),
+            )
+            .await;
+        assert_eq!(
+            nurse_sock.expect("exception").await.data()["status"],
+            "error"
+        );
+    }
+    patient_sock.quiet("videoCallEnded").await;
+}
