@@ -1,19 +1,25 @@
 //! Keeping the cache in step with the server over REST.
 //!
+//! The cached history of a conversation has no hole below its *mark* (`contiguous_to`): from
+//! the oldest cached message up to the mark, every server message is cached. Messages above
+//! the mark (live ones, a newest page) may have gaps between them and the mark. Only a
+//! finished catch-up — paging back from the server's newest message until the mark — moves the
+//! mark up, so a catch-up cut short (the app quits, the network drops, a page fails) leaves it
+//! where it was and the next one pages down to it again.
+//!
 //! - [`full`] (on every connect): the conversation list, whose `messages` are each
 //!   conversation's newest page (so its `read` flags are merged: production says nothing when
-//!   messages are read over REST); then, for a conversation the cache already knew, older pages
-//!   until the newest message cached before, so the cached history has no hole.
+//!   messages are read over REST); then each conversation's catch-up down to its mark.
 //! - [`refresh`] (on `refreshMessages`): one conversation's newest page again.
-//! - [`page`] (scrolling back): the cache first; the server only past the oldest cached
-//!   message. Offsets count from the newest message, and the cached history is contiguous
-//!   from the newest down, so the next server page starts at the number of cached messages.
+//! - [`page`] (scrolling back): first closes any gap above the mark (when reachable), then the
+//!   cache; the server only past the oldest cached message. Offsets count from the newest
+//!   message; with no gap, the next server page starts at the number of cached messages.
 
 use crate::announce;
 use crate::error::ClientError;
 use crate::events::Event;
 use crate::shared::Shared;
-use nursecare_wire::{Conversation, Id, Message};
+use nursecare_wire::{Id, Message};
 use std::collections::HashMap;
 
 /// The server's page size (and most it answers).
@@ -24,14 +30,10 @@ pub(crate) async fn full(shared: &Shared) -> Result<(), ClientError> {
     let _one_at_a_time = shared.sync_lock.lock().await;
     let list = shared.api.conversations().await?;
     let ids: Vec<Id> = list.iter().map(|c| c.id).collect();
-    // What the cache knew before this sync: the anchor of each catch-up.
-    let known: HashMap<Id, Option<Id>> = shared
+    // Where each catch-up stops: the mark, read before this sync stores anything.
+    let marks: HashMap<Id, Option<Id>> = shared
         .cache
-        .call(move |c| {
-            ids.iter()
-                .map(|id| Ok((*id, c.newest_message(*id)?)))
-                .collect()
-        })
+        .call(move |c| ids.iter().map(|id| Ok((*id, mark_of(c, *id)?))).collect())
         .await?;
     let mine_unread_before = my_unread(shared, None).await?;
     let put = list.clone();
@@ -40,13 +42,9 @@ pub(crate) async fn full(shared: &Shared) -> Result<(), ClientError> {
         .call(move |c| c.put_conversations(&put))
         .await?;
     announce(shared, list.iter().flat_map(|c| c.messages.iter()), &fresh);
-    for conversation in &list {
-        catch_up(
-            shared,
-            conversation,
-            known.get(&conversation.id).copied().flatten(),
-        )
-        .await?;
+    for conversation in list {
+        let mark = marks.get(&conversation.id).copied().flatten();
+        catch_up(shared, conversation.id, Some(conversation.messages), mark).await?;
     }
     receipts(shared, None, mine_unread_before).await?;
     announce::list(shared).await;
@@ -54,47 +52,88 @@ pub(crate) async fn full(shared: &Shared) -> Result<(), ClientError> {
     Ok(())
 }
 
-/// Pages back from the newest page until the newest message the cache had before.
+/// A conversation's mark. A cache from before marks existed has none but may hold messages:
+/// its newest cached message stands in once (what the catch-up used to trust).
+fn mark_of(
+    c: &crate::cache::Cache,
+    conversation: Id,
+) -> Result<Option<Id>, crate::cache::CacheError> {
+    match c.contiguous_to(conversation)? {
+        Some(m) => Ok(Some(m)),
+        None => c.newest_message(conversation),
+    }
+}
+
+/// Pages back from the server's newest message (`first`, when already fetched and stored)
+/// until the page holding `mark`, storing every page; then moves the mark to the newest
+/// message. Without a mark (nothing cached before) the newest page alone is contiguous.
 async fn catch_up(
     shared: &Shared,
-    conversation: &Conversation,
-    anchor: Option<Id>,
+    id: Id,
+    first: Option<Vec<Message>>,
+    mark: Option<Id>,
 ) -> Result<(), ClientError> {
-    let id = conversation.id;
-    let first = &conversation.messages;
-    if (first.len() as u32) < PAGE {
-        // The list holds the whole history.
+    let mut page = match first {
+        Some(p) => p,
+        None => fetch(shared, id, 0).await?,
+    };
+    // The newest message now: where the mark goes once the catch-up is done.
+    let Some(top) = newest(&page) else {
+        // An empty conversation: complete, and no gap above its start (no message has id 0,
+        // so the next catch-up pages down to the start).
         shared
             .cache
-            .call(move |c| c.set_history_complete(id))
+            .call(move |c| {
+                c.set_history_complete(id)?;
+                c.set_contiguous_to(id, 0)
+            })
             .await?;
         return Ok(());
-    }
-    let Some(anchor) = anchor else {
-        // Nothing cached before: older pages come on demand.
-        return Ok(());
     };
-    if first.iter().any(|m| m.id == anchor) {
-        return Ok(());
-    }
-    let mut offset = first.len() as u64;
+    let mut offset = page.len() as u64;
     loop {
-        let page = shared.api.messages(id, PAGE, offset).await?;
-        let put = page.clone();
-        let fresh = shared.cache.call(move |c| c.put_messages(&put)).await?;
-        announce(shared, page.iter(), &fresh);
-        if page.iter().any(|m| m.id == anchor) {
-            return Ok(());
-        }
         if (page.len() as u32) < PAGE {
+            // The server's whole history is cached now.
             shared
                 .cache
                 .call(move |c| c.set_history_complete(id))
                 .await?;
-            return Ok(());
+            break;
         }
+        match mark {
+            // Nothing cached before: older pages come on demand.
+            None => break,
+            Some(m) if page.iter().any(|x| x.id == m) => break,
+            Some(_) => {}
+        }
+        page = fetch(shared, id, offset).await?;
         offset += page.len() as u64;
     }
+    shared
+        .cache
+        .call(move |c| c.set_contiguous_to(id, top))
+        .await?;
+    Ok(())
+}
+
+/// One server page, stored and announced.
+async fn fetch(
+    shared: &Shared,
+    conversation: Id,
+    offset: u64,
+) -> Result<Vec<Message>, ClientError> {
+    let page = shared.api.messages(conversation, PAGE, offset).await?;
+    let put = page.clone();
+    let fresh = shared.cache.call(move |c| c.put_messages(&put)).await?;
+    announce(shared, page.iter(), &fresh);
+    Ok(page)
+}
+
+/// The newest message of a page (pages are newest first, but do not rely on it).
+fn newest(page: &[Message]) -> Option<Id> {
+    page.iter()
+        .max_by_key(|m| (m.created_at.millis(), m.id))
+        .map(|m| m.id)
 }
 
 /// Fetches a conversation's newest page again and merges it.
@@ -120,6 +159,33 @@ pub(crate) async fn page(
     before: Option<Id>,
     limit: u32,
 ) -> Result<Vec<Message>, ClientError> {
+    // Messages above the mark may have a gap below them: close it first, when reachable, so
+    // the cache never answers across a hole as if it were whole.
+    let (mark, newest_cached) = shared
+        .cache
+        .call(move |c| {
+            Ok((
+                c.contiguous_to(conversation)?,
+                c.newest_message(conversation)?,
+            ))
+        })
+        .await?;
+    if newest_cached.is_some() && mark != newest_cached {
+        let _one_at_a_time = shared.sync_lock.lock().await;
+        // Read again under the lock: a sync may just have closed it.
+        let (mark, newest_cached) = shared
+            .cache
+            .call(move |c| Ok((mark_of(c, conversation)?, c.newest_message(conversation)?)))
+            .await?;
+        if mark != newest_cached {
+            match catch_up(shared, conversation, None, mark).await {
+                Ok(()) => {}
+                // Offline: what the cache has is the answer.
+                Err(ClientError::Api(e)) if e.is_network() => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
     let cached = shared
         .cache
         .call(move |c| c.messages(conversation, before, limit))
@@ -134,6 +200,8 @@ pub(crate) async fn page(
     }
     let mut missing = limit - cached.len() as u32;
     while missing > 0 {
+        // The cache is a subset of the server's history, so there are at least this many
+        // server messages at or above the oldest cached one: the page never skips any.
         let offset = shared
             .cache
             .call(move |c| c.message_count(conversation))
@@ -154,8 +222,8 @@ pub(crate) async fn page(
             break;
         }
         if fresh.is_empty() {
-            // Only overlap: many new messages shifted the offsets. The next connect's catch-up
-            // closes that gap; answer what the cache has rather than loop.
+            // Only overlap: new messages shifted the offsets (or a gap stayed open because
+            // the server could not be reached above). Answer what the cache has.
             break;
         }
         missing = missing.saturating_sub(fresh.len() as u32);

@@ -738,3 +738,102 @@ async fn an_expired_token_signs_out_and_pauses_the_outbox_in_compat_mode() {
     assert_eq!(copies(p.api.messages(conv, 50, 0).await.unwrap()), 1);
     again.client.shutdown().await;
 }
+
+/// Every message of a conversation on the server, oldest first.
+async fn on_server(
+    api: &nursecare_core::api::ApiClient,
+    conv: i64,
+) -> Vec<nursecare_wire::Message> {
+    let mut all = Vec::new();
+    loop {
+        let page = api.messages(conv, 50, all.len() as u64).await.unwrap();
+        let n = page.len();
+        all.extend(page);
+        if n < 50 {
+            break;
+        }
+    }
+    all.reverse();
+    all
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_catch_up_cut_short_leaves_no_hole_in_the_cached_history() {
+    use common::watched::Page;
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start(dir.path(), settings(false)).await;
+    let (_n, p, conv) = pair(&server.base).await;
+    let nurse_dir = dir.path().join("nurse");
+    let mut patient = side(&server.base, &dir.path().join("patient"), "p@c.test").await;
+    online(&mut patient).await;
+
+    // The nurse has the chat's first messages cached, then goes away.
+    let mut nurse = side(&server.base, &nurse_dir, "n@c.test").await;
+    online(&mut nurse).await;
+    send_many(&mut patient, conv, "early", 10).await;
+    let mut got = 0;
+    while got < 10 {
+        nurse
+            .until(10, |e| matches!(e, Event::MessageAdded { .. }))
+            .await;
+        got += 1;
+    }
+    nurse.client.shutdown().await;
+
+    // 600 arrive while it is away.
+    send_many(&mut patient, conv, "away", 600).await;
+
+    // It comes back and is stopped right after its catch-up's 3rd page request.
+    let (tx, mut third) = tokio::sync::mpsc::unbounded_channel();
+    server.store.watch(std::sync::Arc::new(move |n| {
+        if n == 3 {
+            let _ = tx.send(());
+        }
+        Page::Serve
+    }));
+    let cut = side(&server.base, &nurse_dir, "n@c.test").await;
+    tokio::time::timeout(Duration::from_secs(20), third.recv())
+        .await
+        .expect("no third page request");
+    cut.client.shutdown().await;
+    server.store.unwatch();
+
+    // 3 more arrive; it reconnects and syncs.
+    send_many(&mut patient, conv, "late", 3).await;
+    let mut nurse = side(&server.base, &nurse_dir, "n@c.test").await;
+    online(&mut nurse).await;
+    nurse.client.shutdown().await;
+    let expected: Vec<String> = on_server(&p.api, conv)
+        .await
+        .into_iter()
+        .map(|m| m.content)
+        .collect();
+    assert_eq!(expected.len(), 613);
+
+    // Offline history (the cache alone) holds every message, in order.
+    {
+        let (cache, _) = nurse.profile.open_cache(&nurse.session).await.unwrap();
+        let mut cached = cache.messages(conv, None, 100_000).unwrap();
+        cached.reverse();
+        let cached: Vec<String> = cached.into_iter().map(|m| m.content).collect();
+        assert_eq!(cached, expected, "the cache has a hole");
+    }
+
+    // Paging back online finds none missing.
+    let mut nurse = side(&server.base, &nurse_dir, "n@c.test").await;
+    online(&mut nurse).await;
+    let mut paged = Vec::new();
+    let mut before = None;
+    loop {
+        let page = nurse.client.history(conv, before, 50).await.unwrap();
+        if page.is_empty() {
+            break;
+        }
+        before = page.last().map(|m| m.id);
+        paged.extend(page.into_iter().map(|m| m.content));
+    }
+    paged.reverse();
+    assert_eq!(paged, expected);
+    nurse.client.shutdown().await;
+    patient.client.shutdown().await;
+}

@@ -25,6 +25,7 @@ use std::path::{Path, PathBuf};
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_outbox_failure.sql"),
+    include_str!("migrations/0003_contiguous_mark.sql"),
 ];
 
 /// The 32-byte key of a cache file. Its `Debug` never shows the bytes.

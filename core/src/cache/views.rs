@@ -229,6 +229,28 @@ impl Cache {
         Ok(())
     }
 
+    /// The newest message up to which the cached history has no gap (see `sync`); `None`
+    /// before the first finished catch-up.
+    pub fn contiguous_to(&self, conversation: Id) -> Result<Option<Id>, CacheError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT contiguous_to FROM sync_state WHERE conversation_id = ?1")?
+            .query_row([conversation], |r| r.get(0))
+            .optional()?
+            .flatten())
+    }
+
+    /// Moves the no-gap mark (a finished catch-up reached the old one).
+    pub fn set_contiguous_to(&mut self, conversation: Id, message: Id) -> Result<(), CacheError> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO sync_state (conversation_id, contiguous_to) VALUES (?1, ?2) \
+                 ON CONFLICT (conversation_id) DO UPDATE SET contiguous_to = ?2",
+            )?
+            .execute([conversation, message])?;
+        Ok(())
+    }
+
     /// Stores calls as the server sent them.
     pub fn put_calls(&mut self, calls: &[VideoCall]) -> Result<(), CacheError> {
         let tx = self.conn.transaction()?;

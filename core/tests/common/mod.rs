@@ -10,12 +10,16 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+pub mod watched;
+
 pub const SECRET: &[u8] = b"core-test-secret-0123456789";
 
 pub struct Running {
     pub base: String,
     pub port: u16,
     pub db: PathBuf,
+    /// The store, through which tests see (and may fail) page requests.
+    pub store: Arc<watched::Watched>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -26,12 +30,12 @@ impl Running {
     }
 
     pub async fn start_on(db: PathBuf, port: u16, settings: Settings) -> Self {
-        let store = SqliteStore::open(&db).unwrap();
+        let store = Arc::new(watched::Watched::new(SqliteStore::open(&db).unwrap()));
         let timings = SocketTimings {
             ping_interval: Duration::from_millis(500),
             ping_timeout: Duration::from_millis(500),
         };
-        let server = Server::new(Arc::new(store), SECRET, settings, timings);
+        let server = Server::new(store.clone(), SECRET, settings, timings);
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
             .await
             .unwrap();
@@ -48,6 +52,7 @@ impl Running {
             base: format!("http://127.0.0.1:{port}"),
             port,
             db,
+            store,
             stop: Some(stop),
             task: Some(task),
         }
