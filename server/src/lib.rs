@@ -5,8 +5,10 @@
 //! and wires these together, so tests run the very same server on port 0.
 
 pub mod access;
+pub mod access_log;
 pub mod auth;
 pub mod calls;
+pub mod cors;
 pub mod demo;
 pub mod error;
 pub mod logging;
@@ -18,8 +20,8 @@ pub mod secret;
 pub mod state;
 pub mod store;
 
-use axum::Router;
 use axum::serve::ListenerExt;
+use axum::{Router, middleware};
 use socketioxide::SocketIo;
 use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
@@ -70,6 +72,10 @@ impl Server {
             .ping_interval(timings.ping_interval)
             .ping_timeout(timings.ping_timeout)
             .build_layer();
+        let cors = Arc::new(cors::Policy {
+            local_networks: settings.local_origins,
+            origins: settings.allowed_origins.clone(),
+        });
         let state = Arc::new(AppState {
             store,
             keys: auth::TokenKeys::new(jwt_secret),
@@ -79,7 +85,14 @@ impl Server {
             io: io.clone(),
         });
         realtime::attach(&io, state.clone());
-        let router = rest::router(state.clone()).layer(layer);
+        // Socket.io is served from inside the router (its layer takes /socket.io/ before any
+        // route); CORS and the access log wrap both, so long-polling answers get CORS headers
+        // and a log line too.
+        let app = rest::router(state.clone()).layer(layer);
+        let router = Router::new()
+            .fallback_service(app)
+            .layer(middleware::from_fn_with_state(cors, cors::layer))
+            .layer(middleware::from_fn(access_log::log));
         Self { router, state }
     }
 

@@ -41,6 +41,11 @@ struct Args {
     /// --production-compat].
     #[arg(long, env = "NURSECARE_REGISTRATION", value_enum)]
     registration: Option<RegistrationArg>,
+    /// A web origin (`https://app.clinic.example`) whose pages may call this server from a
+    /// browser (CORS, with credentials); repeat it for more. With --production-compat or --demo,
+    /// origins on localhost and private networks are allowed too.
+    #[arg(long, env = "NURSECARE_ALLOW_ORIGIN", value_delimiter = ',', value_name = "ORIGIN", value_parser = parse_origin)]
+    allow_origin: Vec<String>,
     /// Make a staff account with this email (password from NURSECARE_USER_PASSWORD) and exit.
     #[arg(
         long,
@@ -59,6 +64,10 @@ struct Args {
     /// NURSECARE_ADMIN_PASSWORD (kept for existing scripts).
     #[arg(long, value_name = "EMAIL")]
     create_admin: Option<String>,
+}
+
+fn parse_origin(raw: &str) -> Result<String, String> {
+    nursecare_server::cors::normalize_origin(raw)
 }
 
 /// `--registration`.
@@ -150,6 +159,8 @@ async fn main() -> anyhow::Result<()> {
             None if args.demo || args.production_compat => Registration::Open,
             None => Registration::Patients,
         },
+        local_origins: args.demo || args.production_compat,
+        allowed_origins: args.allow_origin,
     };
     let registration = settings.registration;
     let server = Server::new(Arc::new(store), &secret, settings, SocketTimings::default());

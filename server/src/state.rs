@@ -22,6 +22,12 @@ pub struct Settings {
     /// behaviour, which tests and embedders rely on); the binary defaults to
     /// [`Registration::Patients`] unless it runs with `--demo` or `--production-compat`.
     pub registration: Registration,
+    /// Browsers on localhost and private networks may call (CORS; the binary sets it with
+    /// `--production-compat` and `--demo`, as production allows its web app's dev hosts).
+    pub local_origins: bool,
+    /// Further web origins allowed by the operator (`--allow-origin`), normalized by
+    /// [`crate::cors::normalize_origin`].
+    pub allowed_origins: Vec<String>,
 }
 
 /// Who may create an account with `POST /auth/register`.
@@ -41,6 +47,8 @@ impl Default for Settings {
             missed_after: Duration::from_secs(60),
             jitsi_base: "https://meet.jit.si".into(),
             registration: Registration::Open,
+            local_origins: false,
+            allowed_origins: Vec::new(),
         }
     }
 }

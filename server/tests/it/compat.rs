@@ -273,3 +273,41 @@ async fn no_missed_call_timer() {
         "unanswered calls stay ONGOING, as in production"
     );
 }
+
+/// The web app leaves with `{conversationId}` alone, even before it registers: production
+/// leaves the room and answers `leftConversation`.
+#[tokio::test]
+async fn leave_conversation_needs_no_user_id() {
+    let w = world().await;
+    let early = Sock::connect(&w.s, None).await.unwrap();
+    early
+        .emit("leaveConversation", json!({"conversationId": w.conv}))
+        .await;
+    assert_eq!(
+        early.expect("leftConversation").await.data(),
+        &json!({"conversationId": w.conv})
+    );
+
+    let nurse = prod_socket(&w.s, &w.nurse).await;
+    let patient = prod_socket(&w.s, &w.patient).await;
+    for (sock, user) in [(&nurse, &w.nurse), (&patient, &w.patient)] {
+        sock.emit(
+            "joinConversation",
+            json!({"conversationId": w.conv, "userId": user.id}),
+        )
+        .await;
+        sock.expect("joinedConversation").await;
+    }
+    nurse
+        .emit("leaveConversation", json!({"conversationId": w.conv}))
+        .await;
+    nurse.expect("leftConversation").await;
+    // Left the room: room-only events no longer reach it.
+    patient
+        .emit(
+            "typing",
+            json!({"conversationId": w.conv, "userId": w.patient.id, "isTyping": true}),
+        )
+        .await;
+    nurse.quiet("userTyping").await;
+}

@@ -12,3 +12,4 @@ mod rest;
 mod restart;
 mod socket;
 mod util;
+mod web;

@@ -1,0 +1,96 @@
+// The official socket.io client as the NurseCare web app uses it from a browser, over HTTP
+// long-polling only, with the page's Origin. Run by server/tests/it/web.rs with a JSON world:
+// {origin, compat: {base, nurse, patient, conversationId}, secure: {...}}. Prints one line per
+// check and exits non-zero on the first failure.
+import { io } from "socket.io-client";
+
+const world = JSON.parse(process.argv[2]);
+const TIMEOUT = 5000;
+let checks = 0;
+
+function ok(cond, what) {
+  if (!cond) throw new Error(`failed: ${what}`);
+  checks += 1;
+  console.log(`ok ${checks} - ${what}`);
+}
+
+function next(socket, event) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${event} within ${TIMEOUT} ms`)), TIMEOUT);
+    socket.once(event, (...args) => {
+      clearTimeout(timer);
+      resolve(args);
+    });
+  });
+}
+
+function connect(base, token) {
+  return io(base, {
+    transports: ["polling"],
+    extraHeaders: { Origin: world.origin },
+    auth: token ? { token } : undefined,
+    reconnection: false,
+    forceNew: true,
+  });
+}
+
+async function exchange(w, nurse, patient, withIds) {
+  const incoming = next(patient, "newMessage");
+  const sent = next(nurse, "messageSent");
+  const payload = { conversationId: w.conversationId, content: "Hello over polling" };
+  if (withIds) payload.senderId = w.nurse.id;
+  nurse.emit("sendMessage", payload);
+  const [[m], [s]] = await Promise.all([incoming, sent]);
+  return m.id === s.id && m.senderId === w.nurse.id && m.content === "Hello over polling";
+}
+
+async function main() {
+  // --production-compat: the web app as published, no token; it leaves rooms with
+  // {conversationId} alone, even before it registers.
+  {
+    const w = world.compat;
+    const nurse = connect(w.base, null);
+    const patient = connect(w.base, null);
+    await Promise.all([next(nurse, "connect"), next(patient, "connect")]);
+    ok(nurse.io.engine.transport.name === "polling", "compat: connected over polling, no token");
+    nurse.emit("leaveConversation", { conversationId: w.conversationId });
+    const [left] = await next(nurse, "leftConversation");
+    ok(left.conversationId === w.conversationId, "compat: leaveConversation before register");
+    nurse.emit("register", { userId: w.nurse.id });
+    patient.emit("register", { userId: w.patient.id });
+    const [[reg]] = await Promise.all([next(nurse, "registered"), next(patient, "registered")]);
+    ok(reg.userId === w.nurse.id && reg.features === undefined, "compat: registered, no features");
+    ok(await exchange(w, nurse, patient, true), "compat: a message goes both ways over polling");
+    nurse.close();
+    patient.close();
+  }
+  // The secure default: the same client with one change, auth: {token}.
+  {
+    const w = world.secure;
+    const anon = connect(w.base, null);
+    const [err] = await next(anon, "connect_error");
+    ok(err.message === "unauthorized", "secure: without a token the socket is refused");
+    anon.close();
+    const nurse = connect(w.base, w.nurse.token);
+    const patient = connect(w.base, w.patient.token);
+    await Promise.all([next(nurse, "connect"), next(patient, "connect")]);
+    ok(nurse.io.engine.transport.name === "polling", "secure: connected over polling with a token");
+    nurse.emit("register", { userId: w.nurse.id });
+    patient.emit("register", { userId: w.patient.id });
+    const [[reg]] = await Promise.all([next(nurse, "registered"), next(patient, "registered")]);
+    ok(reg.features.includes("auth"), "secure: registered with features");
+    ok(await exchange(w, nurse, patient, false), "secure: a message goes both ways over polling");
+    nurse.emit("leaveConversation", { conversationId: w.conversationId });
+    await next(nurse, "leftConversation");
+    ok(true, "secure: leaveConversation");
+    nurse.close();
+    patient.close();
+  }
+  console.log(`${checks} passed, 0 failed`);
+}
+
+main().catch((e) => {
+  console.error(e.message);
+  console.log(`${checks} passed, 1 failed`);
+  process.exit(1);
+});
