@@ -7,13 +7,16 @@
 //! call started by someone else less than `ring_for` ago. Calls ring once, stop ringing when
 //! answered, declined, ended or missed (here or elsewhere), and stop by themselves after
 //! `ring_for`. As a caller on production, nobody marks an unanswered call missed (it stays
-//! ONGOING forever there), so [`watch_unanswered`] does it after `ring_for`.
+//! ONGOING forever there), so [`watch_unanswered`] does it after `ring_for` — unless the call
+//! was answered, which an accepted call (also ONGOING there) shows by the callee's
+//! `videoCallAccepted` (in the room only) or the `VIDEO_CALL_JOINED` SYSTEM message.
 
 use crate::error::ClientError;
 use crate::events::{CallChange, Event};
 use crate::shared::Shared;
 use crate::socket::LinkState;
-use nursecare_wire::{Id, Timestamp, VideoCall};
+use nursecare_wire::shapes::system;
+use nursecare_wire::{Id, MessageType, Timestamp, VideoCall};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -38,6 +41,9 @@ pub struct Board {
     seen: HashSet<Id>,
     /// (call, change) already reported: reject and hang-up arrive up to three times.
     reported: HashSet<(Id, u8)>,
+    /// The user's own calls by room: production's `videoCallAccepted {roomName, userId}`
+    /// names no call.
+    outgoing: HashMap<String, Id>,
 }
 
 impl Board {
@@ -64,12 +70,19 @@ impl Board {
         self.ringing.remove(&call).is_some()
     }
 
-    /// The ringing call in a room, if any.
+    /// The user started this call (it never rings here).
+    pub fn calling(&mut self, call: Id, room: &str) {
+        self.seen.insert(call);
+        self.outgoing.insert(room.to_owned(), call);
+    }
+
+    /// The ringing call, or the user's own call, in a room.
     pub fn by_room(&self, room: &str) -> Option<Id> {
         self.ringing
             .iter()
             .find(|(_, r)| r.room_name == room)
             .map(|(id, _)| *id)
+            .or_else(|| self.outgoing.get(room).copied())
     }
 
     /// Calls that rang longer than `limit`; they stop.
@@ -121,9 +134,14 @@ impl Ringer {
         self.board().answered(call)
     }
 
-    /// The ringing incoming call in a room, if any.
+    /// The ringing incoming call, or the user's own call, in a room.
     pub fn by_room(&self, room: &str) -> Option<Id> {
         self.board().by_room(room)
+    }
+
+    /// The user started this call.
+    pub fn calling(&self, call: Id, room: &str) {
+        self.board().calling(call, room);
     }
 
     /// Records a change of a call; false when it was reported already (reject and hang-up
@@ -255,21 +273,63 @@ pub(crate) fn watch_unanswered(shared: Arc<Shared>, ringer: Arc<Ringer>, call: V
             Ok(Some(now)) if now.id == call.id => {}
             _ => return,
         }
+        // Production keeps an answered call ONGOING, and tells only the conversation's room:
+        // its newest page holds the callee's `VIDEO_CALL_JOINED` since the call started.
+        match joined(&shared, &call).await {
+            Ok(Some(by)) => {
+                if ringer.report(call.id, CallChange::Accepted) {
+                    shared.events.send(Event::Call {
+                        call_id: Some(call.id),
+                        conversation_id: Some(call.conversation_id),
+                        change: CallChange::Accepted,
+                        by: Some(by),
+                        duration: None,
+                    });
+                }
+                return;
+            }
+            Ok(None) => {}
+            Err(e) => {
+                // Unsure whether it was answered: never call an answered call missed.
+                tracing::warn!(error = %e, "could not tell whether a call was answered");
+                return;
+            }
+        }
         match shared.api.missed_call(call.id).await {
             Ok(c) => {
                 let put = c.clone();
                 let _ = shared.cache.call(move |k| k.put_calls(&[put])).await;
-                shared.events.send(Event::Call {
-                    call_id: Some(call.id),
-                    conversation_id: Some(call.conversation_id),
-                    change: CallChange::Missed,
-                    by: None,
-                    duration: None,
-                });
+                if ringer.report(call.id, CallChange::Missed) {
+                    shared.events.send(Event::Call {
+                        call_id: Some(call.id),
+                        conversation_id: Some(call.conversation_id),
+                        change: CallChange::Missed,
+                        by: None,
+                        duration: None,
+                    });
+                }
             }
             Err(e) => tracing::warn!(error = %e, "unanswered call not marked missed"),
         }
     });
+}
+
+/// Who joined the call, by the SYSTEM message production writes on accept (none carries a
+/// call id: the first `VIDEO_CALL_JOINED` by someone else since the call started).
+async fn joined(shared: &Shared, call: &VideoCall) -> Result<Option<Id>, ClientError> {
+    let page = shared.api.messages(call.conversation_id, 50, 0).await?;
+    let put = page.clone();
+    shared.cache.call(move |c| c.put_messages(&put)).await?;
+    Ok(page
+        .iter()
+        .filter(|m| {
+            m.kind == MessageType::System
+                && m.content == system::VIDEO_CALL_JOINED
+                && m.sender_id != shared.me
+                && m.created_at.millis() >= call.started_at.millis()
+        })
+        .map(|m| m.sender_id)
+        .next())
 }
 
 #[cfg(test)]

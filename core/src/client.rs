@@ -341,6 +341,7 @@ impl Client {
     /// Starts a call in a conversation and rings the other side.
     pub async fn start_call(&self, conversation: Id) -> Result<VideoCallWithUrl, ClientError> {
         let call = self.shared.api.start_call(conversation).await?;
+        self.ringer.calling(call.call.id, &call.call.room_name);
         self.remember_call(&call.call).await;
         let payload = StartVideoCall {
             conversation_id: conversation,

@@ -178,8 +178,10 @@ pub(crate) async fn page(
             .call(move |c| Ok((mark_of(c, conversation)?, c.newest_message(conversation)?)))
             .await?;
         if mark != newest_cached {
+            let unread_before = my_unread(shared, Some(conversation)).await?;
             match catch_up(shared, conversation, None, mark).await {
-                Ok(()) => {}
+                // The pages re-fetched may carry read marks production never announced.
+                Ok(()) => receipts(shared, Some(conversation), unread_before).await?,
                 // Offline: what the cache has is the answer.
                 Err(ClientError::Api(e)) if e.is_network() => {}
                 Err(e) => return Err(e),

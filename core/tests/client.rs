@@ -512,16 +512,25 @@ async fn production_read_marks_reach_the_sender_on_the_next_sync() {
     send_many(&mut nurse, conv, "please read ", 3).await;
     // The patient reads over REST: production emits nothing.
     assert_eq!(p.api.mark_read(conv).await.unwrap(), 3);
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    while let Ok(e) = nurse.events.try_recv() {
-        assert!(!matches!(e, Event::Read { .. }), "compat sent a read event");
-    }
-    assert!(cached(&nurse, conv).await.iter().all(|m| !m.read));
-    // The next sync (a connect, or refreshMessages) re-fetches the newest page and merges.
+    nurse
+        .none_for(
+            Duration::from_millis(300),
+            |e| matches!(e, Event::Read { .. }),
+            "compat sent a read event",
+        )
+        .await;
+    // The next re-fetch (a connect's sync, refreshMessages, or history reaching past the
+    // live messages) merges the flags and tells.
     nurse.client.sync().await.unwrap();
     let read = nurse.until(5, |e| matches!(e, Event::Read { .. })).await;
     assert!(matches!(read, Event::Read { read_by, .. } if read_by == p.id));
     assert!(cached(&nurse, conv).await.iter().all(|m| m.read));
+    // Likewise when the chat's history is read again after more reads.
+    send_many(&mut nurse, conv, "and this ", 2).await;
+    assert_eq!(p.api.mark_read(conv).await.unwrap(), 2);
+    assert!(cached(&nurse, conv).await.iter().all(|m| m.read));
+    let read = nurse.until(5, |e| matches!(e, Event::Read { .. })).await;
+    assert!(matches!(read, Event::Read { read_by, .. } if read_by == p.id));
     nurse.client.shutdown().await;
 }
 
@@ -834,6 +843,86 @@ async fn a_catch_up_cut_short_leaves_no_hole_in_the_cached_history() {
     }
     paged.reverse();
     assert_eq!(paged, expected);
+    nurse.client.shutdown().await;
+    patient.client.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_answered_call_is_never_marked_missed_against_production_compat() {
+    // Production keeps an accepted call ONGOING and tells only the conversation's room; the
+    // caller here (the patient) does not have the chat open, so it is not in that room.
+    let Two {
+        n,
+        conv,
+        mut nurse,
+        mut patient,
+        _dir: _dir_alive,
+        _server: _server_alive,
+        ..
+    } = two_online(true).await;
+    let ring_for = common::client_config().ring_for;
+    let call = patient.client.start_call(conv).await.unwrap();
+    nurse
+        .until(10, |e| matches!(e, Event::IncomingCall { .. }))
+        .await;
+    nurse
+        .client
+        .accept_call(&call.call.room_name)
+        .await
+        .unwrap();
+    // Held past the ring time: the caller learns it was answered, and never calls it missed.
+    let accepted = patient
+        .until(ring_for.as_secs() + 10, |e| {
+            assert!(
+                !matches!(
+                    e,
+                    Event::Call {
+                        change: CallChange::Missed,
+                        ..
+                    }
+                ),
+                "an answered call was marked missed: {e:?}"
+            );
+            matches!(
+                e,
+                Event::Call {
+                    change: CallChange::Accepted,
+                    ..
+                }
+            )
+        })
+        .await;
+    assert!(matches!(accepted, Event::Call { by: Some(by), .. } if by == n.id));
+    patient
+        .none_for(
+            ring_for,
+            |e| {
+                matches!(
+                    e,
+                    Event::Call {
+                        change: CallChange::Missed,
+                        ..
+                    }
+                )
+            },
+            "an answered call was marked missed",
+        )
+        .await;
+    let history = patient.client.call_history(conv).await.unwrap();
+    assert_eq!(history[0].id, call.call.id);
+    assert_eq!(history[0].status, nursecare_wire::CallStatus::Ongoing);
+    patient.client.end_call(call.call.id).await.unwrap();
+
+    // An unanswered one still is, by the caller's core, after the ring time.
+    let unanswered = patient.client.start_call(conv).await.unwrap();
+    patient
+        .until(ring_for.as_secs() + 10, |e| {
+            matches!(e, Event::Call { change: CallChange::Missed, call_id: Some(id), .. } if *id == unanswered.call.id)
+        })
+        .await;
+    let history = patient.client.call_history(conv).await.unwrap();
+    assert_eq!(history[0].id, unanswered.call.id);
+    assert_eq!(history[0].status, nursecare_wire::CallStatus::Missed);
     nurse.client.shutdown().await;
     patient.client.shutdown().await;
 }
