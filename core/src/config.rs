@@ -15,6 +15,9 @@ pub struct ClientConfig {
     pub echo_timeout: Duration,
     /// After this many unanswered attempts a message is marked failed.
     pub max_attempts: u32,
+    /// Clock skew allowed between this machine and the server when looking for an attempted
+    /// message on production (which echoes no clientId) by its time.
+    pub reconcile_skew: Duration,
     /// How often to poll `/ongoing` for calls where the server lacks userRing.
     pub ring_poll: Duration,
     /// Calls started longer ago than this do not ring.
@@ -28,6 +31,7 @@ impl Default for ClientConfig {
             socket: SocketConfig::new("", None, 0),
             echo_timeout: Duration::from_secs(10),
             max_attempts: 5,
+            reconcile_skew: Duration::from_secs(120),
             ring_poll: Duration::from_secs(5),
             ring_for: Duration::from_secs(60),
         }

@@ -26,8 +26,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Notify;
 
-/// Clock skew allowed between this machine and the server when matching by time.
-const SKEW_MS: i64 = 120_000;
 /// Most pages read back when reconciling.
 const RECONCILE_PAGES: u64 = 10;
 /// First and longest wait after the server or the cache failed.
@@ -290,7 +288,8 @@ async fn reconcile(
     delivery: &Delivery,
     item: &OutboxItem,
 ) -> Result<bool, ClientError> {
-    let since = item.attempted_at.map(|t| t.millis()).unwrap_or(0) - SKEW_MS;
+    let skew = shared.config.reconcile_skew.as_millis() as i64;
+    let since = item.attempted_at.map(|t| t.millis()).unwrap_or(0) - skew;
     // The newest page, and older ones while they are still newer than the attempt (a busy
     // conversation may have moved on by more than a page).
     let mut page = Vec::new();

@@ -926,3 +926,115 @@ async fn an_answered_call_is_never_marked_missed_against_production_compat() {
     nurse.client.shutdown().await;
     patient.client.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_reconcile_that_fails_twice_slowly_still_finds_the_message_it_sent() {
+    use common::watched::Page;
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start(dir.path(), settings(true)).await;
+    let (_n, p, conv) = pair(&server.base).await;
+    let nurse_dir = dir.path().join("nurse");
+    let mut nurse = side(&server.base, &nurse_dir, "n@c.test").await;
+    online(&mut nurse).await;
+    nurse.client.shutdown().await;
+    // The app emitted a message and died before its echo: the row is attempted (now) ...
+    let text = "the dressing was changed at 14:00";
+    let cid = "6f1c2d3e-0000-4000-8000-000000000002";
+    {
+        let (cache, _) = nurse.profile.open_cache(&nurse.session).await.unwrap();
+        let mut cache = cache;
+        let row = cache.outbox_add(conv, text, cid).unwrap();
+        cache.outbox_attempt(row.local_id).unwrap();
+    }
+    // ... and the server stored it (the nurse's phone stands in for the emit that left).
+    let mut phone = side(&server.base, &dir.path().join("phone"), "n@c.test").await;
+    online(&mut phone).await;
+    let sent = phone.client.send(conv, text).await.unwrap();
+    phone
+        .until(10, |e| {
+            matches!(e, Event::Outbox { item } if item.client_id == sent.client_id
+                && item.state == OutboxState::Sent)
+        })
+        .await;
+    phone.client.shutdown().await;
+
+    // Back: the look-ups on the server fail twice, slowly, then work. The window allowed for
+    // clock skew is short here, so a window that moved with each retry would miss the copy.
+    server.store.watch(std::sync::Arc::new(|n| {
+        if n <= 2 {
+            Page::FailAfter(Duration::from_millis(800))
+        } else {
+            Page::Serve
+        }
+    }));
+    let config = nursecare_core::ClientConfig {
+        reconcile_skew: Duration::from_millis(300),
+        ..common::client_config()
+    };
+    let (client, events) = nursecare_core::Client::start(&nurse.profile, &nurse.session, config)
+        .await
+        .unwrap();
+    let mut back = Side {
+        client,
+        events,
+        profile: nurse.profile.clone(),
+        session: nurse.session.clone(),
+    };
+    back.until(20, |e| {
+        matches!(e, Event::Outbox { item } if item.client_id == cid
+            && item.state == OutboxState::Sent)
+    })
+    .await;
+    back.client.shutdown().await;
+    server.store.unwatch();
+    let copies = p
+        .api
+        .messages(conv, 50, 0)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|m| m.content == text)
+        .count();
+    assert_eq!(copies, 1, "sent twice");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn shutdown_returns_at_once_while_the_server_is_a_silent_listener() {
+    // Accepts connections and never answers: a connect would wait its whole time-out (45 s).
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (accepted_tx, mut accepted) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((s, _)) = listener.accept().await {
+            held.push(s);
+            let _ = accepted_tx.send(());
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let profile = nursecare_core::Profile::new(
+        &base,
+        Some(dir.path().to_path_buf()),
+        nursecare_core::secrets::SecretStoreKind::File,
+    )
+    .unwrap();
+    let session = nursecare_core::session::Session {
+        server: base.clone(),
+        user_id: 1,
+        email: "n@c.test".into(),
+        role: nursecare_wire::Role::Nurse,
+        token: "a.b.c".into(),
+        expires_at: 4_102_444_800,
+    };
+    let mut config = common::client_config();
+    config.socket.connect_timeout = Duration::from_secs(45);
+    let (client, _events) = nursecare_core::Client::start(&profile, &session, config)
+        .await
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(10), accepted.recv())
+        .await
+        .expect("never connected");
+    tokio::time::timeout(Duration::from_secs(1), client.shutdown())
+        .await
+        .expect("shutdown waited for the connect");
+}
