@@ -50,7 +50,7 @@ impl From<ApiError> for Failure {
         let code = match &e {
             ApiError::SessionExpired => SIGNED_OUT,
             ApiError::InvalidCredentials | ApiError::RateLimited { .. } => CREDENTIALS,
-            ApiError::Unreachable | ApiError::Timeout => UNREACHABLE,
+            ApiError::Unreachable | ApiError::AnswerLost | ApiError::Timeout => UNREACHABLE,
             ApiError::Forbidden(_) | ApiError::NotFound(_) | ApiError::Rejected { .. } => REFUSED,
             ApiError::BadUrl(_) => USAGE,
             _ => FAILURE,
@@ -91,7 +91,9 @@ impl From<ClientError> for Failure {
             ClientError::Api(a) => a.into(),
             ClientError::Profile(p) => p.into(),
             ClientError::Cache(c) => Self::new(CACHE, c.to_string()),
-            ClientError::Offline => Self::new(UNREACHABLE, e.to_string()),
+            ClientError::Offline | ClientError::ConversationUnchecked(_) => {
+                Self::new(UNREACHABLE, e.to_string())
+            }
             ClientError::NotFound(_) | ClientError::UnknownConversation(_) => {
                 Self::new(REFUSED, e.to_string())
             }

@@ -362,9 +362,11 @@ async fn send(
     match tokio::time::timeout(SEND_WAIT, wait).await {
         Ok(Ok(row)) => {
             let id = row.message_id.unwrap_or_default();
+            // It is sent: a failure to read it back must not say otherwise.
             let message = client
                 .history(conversation, None, 50)
-                .await?
+                .await
+                .unwrap_or_default()
                 .into_iter()
                 .find(|m| m.id == id);
             match (message, as_json) {

@@ -59,6 +59,9 @@ pub enum ApiError {
     /// No connection (offline, DNS, refused).
     #[error("cannot reach the server")]
     Unreachable,
+    /// The connection broke after the request went out: the server may have done it.
+    #[error("the connection broke before the server answered; it may have been done")]
+    AnswerLost,
     /// No answer in time.
     #[error("the server took too long to answer")]
     Timeout,
@@ -74,7 +77,10 @@ pub enum ApiError {
 impl ApiError {
     /// True for failures of the link rather than refusals (worth retrying later).
     pub fn is_network(&self) -> bool {
-        matches!(self, ApiError::Unreachable | ApiError::Timeout)
+        matches!(
+            self,
+            ApiError::Unreachable | ApiError::AnswerLost | ApiError::Timeout
+        )
     }
 }
 
@@ -355,28 +361,29 @@ impl ApiClient {
             if let Some(b) = body {
                 req = req.json(b);
             }
-            // `opened`: whether the request may have reached the server. Only one that
-            // certainly did not (the connection never opened) is safe to repeat for any
-            // method: a repeated `/video-calls/start` is a second call.
-            let (outcome, opened) = match req.send().await {
+            // Only a request whose connection never opened (`Unreachable`) certainly did not
+            // reach the server, so only that one is repeated whatever its method: a repeated
+            // `/video-calls/start` is a second call. One that broke after it went out
+            // (`AnswerLost`) is repeated only when it is a GET.
+            let outcome = match req.send().await {
                 Ok(resp) => {
                     let status = resp.status();
                     let retry_after = resp
                         .headers()
                         .get(reqwest::header::RETRY_AFTER)
                         .and_then(|v| v.to_str().ok()?.trim().parse().ok());
-                    let outcome = match resp.bytes().await {
+                    match resp.bytes().await {
                         Ok(body) => classify(status, body, retry_after),
                         // The server answered, then the body broke off.
                         Err(e) => Err(transport(&e)),
-                    };
-                    (outcome, true)
+                    }
                 }
-                Err(e) if e.is_connect() => (Err(ApiError::Unreachable), false),
-                Err(e) => (Err(transport(&e)), true),
+                Err(e) if e.is_connect() => Err(ApiError::Unreachable),
+                Err(e) => Err(transport(&e)),
             };
             let retry = match &outcome {
-                Err(ApiError::Unreachable) => idempotent || !opened,
+                Err(ApiError::Unreachable) => true,
+                Err(ApiError::AnswerLost) => idempotent,
                 Err(ApiError::Timeout) => idempotent,
                 Err(ApiError::Server { status }) => idempotent && matches!(status, 502..=504),
                 _ => false,
@@ -394,11 +401,12 @@ impl ApiClient {
     }
 }
 
+/// A failure after the connection opened: the request may have reached the server.
 fn transport(e: &reqwest::Error) -> ApiError {
     if e.is_timeout() {
         ApiError::Timeout
     } else {
-        ApiError::Unreachable
+        ApiError::AnswerLost
     }
 }
 

@@ -265,7 +265,9 @@ pub(crate) fn watch_unanswered(shared: Arc<Shared>, ringer: Arc<Ringer>, call: V
     let task = shared.clone();
     shared.spawn(async move {
         let shared = task;
-        tokio::time::sleep(shared.config.ring_for).await;
+        // A polling callee may notice the call one poll late and ring for `ring_for` from
+        // then: give it that long to answer.
+        tokio::time::sleep(shared.config.ring_for + shared.config.ring_poll).await;
         if ringer.settled(call.id) {
             return;
         }
@@ -318,8 +320,7 @@ pub(crate) fn watch_unanswered(shared: Arc<Shared>, ringer: Arc<Ringer>, call: V
 /// call id: the first `VIDEO_CALL_JOINED` by someone else since the call started).
 async fn joined(shared: &Shared, call: &VideoCall) -> Result<Option<Id>, ClientError> {
     let page = shared.api.messages(call.conversation_id, 50, 0).await?;
-    let put = page.clone();
-    shared.cache.call(move |c| c.put_messages(&put)).await?;
+    crate::sync::merge(shared, &page).await?;
     Ok(page
         .iter()
         .filter(|m| {

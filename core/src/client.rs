@@ -241,8 +241,10 @@ impl Client {
                     return Ok(());
                 }
             }
-            // Unreachable: the cache is the answer.
-            Err(e) if e.is_network() => {}
+            // Unreachable: nothing says it is not the user's, nothing says it is.
+            Err(e) if e.is_network() => {
+                return Err(ClientError::ConversationUnchecked(conversation));
+            }
             Err(e) => return Err(e.into()),
         }
         Err(ClientError::UnknownConversation(conversation))

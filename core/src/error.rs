@@ -35,6 +35,10 @@ pub enum ClientError {
     /// the server's list): nothing was queued.
     #[error("unknown conversation {0}: not one of yours")]
     UnknownConversation(nursecare_wire::Id),
+    /// The conversation is not in this device's cache and the server could not be reached
+    /// to check it: nothing was queued.
+    #[error("conversation {0} is not on this device and the server cannot be reached to check it")]
+    ConversationUnchecked(nursecare_wire::Id),
     /// Nothing of that id here.
     #[error("{0}")]
     NotFound(String),

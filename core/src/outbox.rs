@@ -19,6 +19,7 @@ use crate::error::ClientError;
 use crate::events::Event;
 use crate::shared::Shared;
 use crate::socket::{Features, LinkState};
+use crate::sync;
 use nursecare_wire::events::client as cev;
 use nursecare_wire::socket::SendMessage;
 use nursecare_wire::{Id, Message, MessageType};
@@ -207,13 +208,20 @@ async fn deliver(
         kind: Some(MessageType::Text),
         client_id: features.client_id.then(|| item.client_id.clone()),
     };
-    match shared.tell_server(cev::SEND_MESSAGE, &payload).await {
-        Ok(()) => wait_settled(shared, delivery, &item.client_id).await,
-        // Never left this machine: not an attempt.
-        Err(_) => undo_attempt(shared, local_id).await,
-    }
+    let next = match shared.tell_server(cev::SEND_MESSAGE, &payload).await {
+        Ok(()) => {
+            wait_settled(shared, delivery, &item.client_id).await;
+            Next::Go
+        }
+        Err(_) => {
+            // Never left this machine: not an attempt. The link is going down; wait for it
+            // rather than take the row again at once.
+            undo_attempt(shared, local_id).await;
+            Next::BackOff
+        }
+    };
     delivery.end(local_id);
-    Next::Go
+    next
 }
 
 /// A reconcile that failed: back off on network, server and cache trouble; sign out on a
@@ -258,6 +266,8 @@ async fn undo_attempt(shared: &Shared, local_id: i64) {
 /// Waits for the row's echo (or failure), the echo time-out, or the link going down.
 async fn wait_settled(shared: &Shared, delivery: &Delivery, client_id: &str) {
     let mut link = shared.socket.state();
+    // The connection the emit went out on: an echo lost with it will not come on another.
+    let on = connection_of(&link.borrow_and_update());
     let deadline = tokio::time::Instant::now() + shared.config.echo_timeout;
     loop {
         tokio::select! {
@@ -274,11 +284,18 @@ async fn wait_settled(shared: &Shared, delivery: &Delivery, client_id: &str) {
                 return;
             }
             r = link.changed() => {
-                if r.is_err() || !matches!(&*link.borrow(), LinkState::Online { .. }) {
+                if r.is_err() || connection_of(&link.borrow_and_update()) != on {
                     return;
                 }
             }
         }
+    }
+}
+
+fn connection_of(state: &LinkState) -> Option<u64> {
+    match state {
+        LinkState::Online { connection, .. } => Some(*connection),
+        _ => None,
     }
 }
 
@@ -325,8 +342,7 @@ async fn reconcile(
         }
         return Ok(true);
     }
-    let put = page;
-    shared.cache.call(move |c| c.put_messages(&put)).await?;
+    sync::merge(shared, &page).await?;
     Ok(false)
 }
 

@@ -28,13 +28,18 @@ const PAGE: u32 = 50;
 /// Syncs the conversation list and catches every known conversation up.
 pub(crate) async fn full(shared: &Shared) -> Result<(), ClientError> {
     let _one_at_a_time = shared.sync_lock.lock().await;
-    let list = shared.api.conversations().await?;
-    let ids: Vec<Id> = list.iter().map(|c| c.id).collect();
-    // Where each catch-up stops: the mark, read before this sync stores anything.
-    let marks: HashMap<Id, Option<Id>> = shared
+    // Where each catch-up stops: the marks, read before the list is asked for (a message
+    // stored after that is newer than the list's pages, never a stopping point).
+    let marks: HashMap<Id, Mark> = shared
         .cache
-        .call(move |c| ids.iter().map(|id| Ok((*id, mark_of(c, *id)?))).collect())
+        .call(move |c| {
+            c.conversation_ids()?
+                .into_iter()
+                .map(|id| Ok((id, mark_of(c, id)?)))
+                .collect()
+        })
         .await?;
+    let list = shared.api.conversations().await?;
     let mine_unread_before = my_unread(shared, None).await?;
     let put = list.clone();
     let fresh = shared
@@ -43,7 +48,10 @@ pub(crate) async fn full(shared: &Shared) -> Result<(), ClientError> {
         .await?;
     announce(shared, list.iter().flat_map(|c| c.messages.iter()), &fresh);
     for conversation in list {
-        let mark = marks.get(&conversation.id).copied().flatten();
+        let mark = marks
+            .get(&conversation.id)
+            .copied()
+            .unwrap_or(Mark::Nothing);
         catch_up(shared, conversation.id, Some(conversation.messages), mark).await?;
     }
     receipts(shared, None, mine_unread_before).await?;
@@ -52,26 +60,43 @@ pub(crate) async fn full(shared: &Shared) -> Result<(), ClientError> {
     Ok(())
 }
 
-/// A conversation's mark. A cache from before marks existed has none but may hold messages:
-/// its newest cached message stands in once (what the catch-up used to trust).
-fn mark_of(
-    c: &crate::cache::Cache,
-    conversation: Id,
-) -> Result<Option<Id>, crate::cache::CacheError> {
-    match c.contiguous_to(conversation)? {
-        Some(m) => Ok(Some(m)),
-        None => c.newest_message(conversation),
-    }
+/// Where a catch-up stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mark {
+    /// Nothing cached: the newest page alone is contiguous; older pages come on demand.
+    Nothing,
+    /// At the message with this (time, id) place, or the first page reaching below it.
+    At(i64, Id),
+    /// At the start of the conversation (an empty one was cached whole).
+    Start,
+}
+
+/// A conversation's mark. A cache with messages but no mark (made before marks existed, or
+/// holding live messages that came before its first sync) trusts only its oldest message.
+fn mark_of(c: &crate::cache::Cache, conversation: Id) -> Result<Mark, crate::cache::CacheError> {
+    let id = match c.contiguous_to(conversation)? {
+        Some(0) => return Ok(Mark::Start),
+        Some(id) => Some(id),
+        None => c.oldest_message(conversation)?,
+    };
+    Ok(
+        match id.map(|id| c.message_key(id)).transpose()?.flatten() {
+            Some((at, id)) => Mark::At(at, id),
+            // A mark whose message is gone from the cache: trust nothing cached.
+            None if id.is_some() => Mark::Start,
+            None => Mark::Nothing,
+        },
+    )
 }
 
 /// Pages back from the server's newest message (`first`, when already fetched and stored)
-/// until the page holding `mark`, storing every page; then moves the mark to the newest
-/// message. Without a mark (nothing cached before) the newest page alone is contiguous.
+/// until the page reaching the mark, storing every page; then moves the mark to the newest
+/// message.
 async fn catch_up(
     shared: &Shared,
     id: Id,
     first: Option<Vec<Message>>,
-    mark: Option<Id>,
+    mark: Mark,
 ) -> Result<(), ClientError> {
     let mut page = match first {
         Some(p) => p,
@@ -100,11 +125,16 @@ async fn catch_up(
                 .await?;
             break;
         }
-        match mark {
-            // Nothing cached before: older pages come on demand.
-            None => break,
-            Some(m) if page.iter().any(|x| x.id == m) => break,
-            Some(_) => {}
+        let reached = match mark {
+            Mark::Nothing => true,
+            Mark::Start => false,
+            // By place, not by id: a mark the server no longer returns still stops it.
+            Mark::At(at, mark_id) => page
+                .iter()
+                .any(|m| (m.created_at.millis(), m.id) <= (at, mark_id)),
+        };
+        if reached {
+            break;
         }
         page = fetch(shared, id, offset).await?;
         offset += page.len() as u64;
@@ -123,10 +153,21 @@ async fn fetch(
     offset: u64,
 ) -> Result<Vec<Message>, ClientError> {
     let page = shared.api.messages(conversation, PAGE, offset).await?;
-    let put = page.clone();
+    merge(shared, &page).await?;
+    Ok(page)
+}
+
+/// Stores messages read from the server and announces those new to the cache (their list
+/// rows and counts follow on the engine's next tick). Every page read from the server goes
+/// through here, so nothing is stored unannounced.
+pub(crate) async fn merge(shared: &Shared, page: &[Message]) -> Result<(), ClientError> {
+    let put = page.to_vec();
     let fresh = shared.cache.call(move |c| c.put_messages(&put)).await?;
     announce(shared, page.iter(), &fresh);
-    Ok(page)
+    for m in page.iter().filter(|m| fresh.contains(&m.id)) {
+        shared.touch(m.conversation_id, m.sender_id != shared.me);
+    }
+    Ok(())
 }
 
 /// The newest message of a page (pages are newest first, but do not rely on it).
@@ -140,9 +181,7 @@ fn newest(page: &[Message]) -> Option<Id> {
 pub(crate) async fn refresh(shared: &Shared, conversation: Id) -> Result<(), ClientError> {
     let before = my_unread(shared, Some(conversation)).await?;
     let page = shared.api.messages(conversation, PAGE, 0).await?;
-    let put = page.clone();
-    let fresh = shared.cache.call(move |c| c.put_messages(&put)).await?;
-    announce(shared, page.iter(), &fresh);
+    merge(shared, &page).await?;
     receipts(shared, Some(conversation), before).await?;
     if !announce::row(shared, conversation).await {
         // A conversation this cache has not seen: fetch the list.
@@ -160,7 +199,9 @@ pub(crate) async fn page(
     limit: u32,
 ) -> Result<Vec<Message>, ClientError> {
     // Messages above the mark may have a gap below them: close it first, when reachable, so
-    // the cache never answers across a hole as if it were whole.
+    // the cache does not answer across a hole as if it were whole. A sync running now closes
+    // it anyway: never wait behind one. Any failure leaves the cache's answer (offline
+    // reading shows what is here).
     let (mark, newest_cached) = shared
         .cache
         .call(move |c| {
@@ -170,22 +211,16 @@ pub(crate) async fn page(
             ))
         })
         .await?;
-    if newest_cached.is_some() && mark != newest_cached {
-        let _one_at_a_time = shared.sync_lock.lock().await;
-        // Read again under the lock: a sync may just have closed it.
-        let (mark, newest_cached) = shared
-            .cache
-            .call(move |c| Ok((mark_of(c, conversation)?, c.newest_message(conversation)?)))
-            .await?;
-        if mark != newest_cached {
-            let unread_before = my_unread(shared, Some(conversation)).await?;
-            match catch_up(shared, conversation, None, mark).await {
-                // The pages re-fetched may carry read marks production never announced.
-                Ok(()) => receipts(shared, Some(conversation), unread_before).await?,
-                // Offline: what the cache has is the answer.
-                Err(ClientError::Api(e)) if e.is_network() => {}
-                Err(e) => return Err(e),
-            }
+    if newest_cached.is_some()
+        && mark != newest_cached
+        && let Ok(_one_at_a_time) = shared.sync_lock.try_lock()
+    {
+        let mark = shared.cache.call(move |c| mark_of(c, conversation)).await?;
+        let unread_before = my_unread(shared, Some(conversation)).await?;
+        match catch_up(shared, conversation, None, mark).await {
+            // The pages re-fetched may carry read marks production never announced.
+            Ok(()) => receipts(shared, Some(conversation), unread_before).await?,
+            Err(e) => tracing::debug!(error = %e, "gap above the mark left open"),
         }
     }
     let cached = shared

@@ -222,17 +222,15 @@ async fn a_request_that_may_have_arrived_is_not_repeated_unless_it_is_a_get() {
         }
     });
     let api = ApiClient::new(&base, fast()).unwrap().with_token("token");
-    assert_eq!(api.start_call(1).await.unwrap_err(), ApiError::Unreachable);
+    // Told as it is: it may have been done.
+    assert_eq!(api.start_call(1).await.unwrap_err(), ApiError::AnswerLost);
     assert_eq!(
         accepted.load(std::sync::atomic::Ordering::SeqCst),
         1,
         "a POST whose answer broke off is not sent again"
     );
     let before = accepted.load(std::sync::atomic::Ordering::SeqCst);
-    assert_eq!(
-        api.conversations().await.unwrap_err(),
-        ApiError::Unreachable
-    );
+    assert_eq!(api.conversations().await.unwrap_err(), ApiError::AnswerLost);
     assert_eq!(
         accepted.load(std::sync::atomic::Ordering::SeqCst) - before,
         fast().attempts as usize,

@@ -222,6 +222,7 @@ fn the_outbox_keeps_order_state_and_survives_reopening() {
 
     // Failed, retried, discarded.
     let b = c.outbox_next().unwrap().unwrap();
+    c.outbox_attempt(b.local_id).unwrap();
     let failed_row = c
         .outbox_fail(
             b.local_id,
@@ -250,7 +251,12 @@ fn the_outbox_keeps_order_state_and_survives_reopening() {
         c.outbox_retry("cid-b").unwrap().is_none(),
         "only failed rows are retried"
     );
-    assert_eq!(c.outbox_item("cid-b").unwrap().unwrap().failure, None);
+    let retried = c.outbox_item("cid-b").unwrap().unwrap();
+    assert_eq!(retried.failure, None);
+    assert_eq!(
+        retried.attempted_at, None,
+        "a row the server did not store is not looked for on the server"
+    );
     c.outbox_fail(b.local_id, SendFailure::Refused, "again")
         .unwrap();
     assert!(c.outbox_discard("cid-b").unwrap());

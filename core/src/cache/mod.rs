@@ -374,6 +374,26 @@ impl Cache {
         Ok(())
     }
 
+    /// The oldest cached message id of a conversation.
+    pub fn oldest_message(&self, conversation: Id) -> Result<Option<Id>, CacheError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM messages WHERE conversation_id = ?1 ORDER BY created_at, id LIMIT 1",
+            )?
+            .query_row([conversation], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// A cached message's place in the order (its time in ms, then its id).
+    pub fn message_key(&self, id: Id) -> Result<Option<(i64, Id)>, CacheError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT created_at, id FROM messages WHERE id = ?1")?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    }
+
     /// The newest cached message id of a conversation.
     pub fn newest_message(&self, conversation: Id) -> Result<Option<Id>, CacheError> {
         Ok(self

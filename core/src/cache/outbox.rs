@@ -262,12 +262,15 @@ impl Cache {
             .optional()?)
     }
 
-    /// Puts a failed row back in the queue.
+    /// Puts a failed row back in the queue. A row the server said it did not store (refused,
+    /// or failed to store) starts afresh; one that was never confirmed keeps the time of its
+    /// first emit, so it is looked for on the server before it goes out again.
     pub fn outbox_retry(&mut self, client_id: &str) -> Result<Option<OutboxItem>, CacheError> {
         let changed = self
             .conn
             .prepare_cached(
-                "UPDATE outbox SET state = 'pending', reason = NULL, failure = NULL, attempts = 0 \
+                "UPDATE outbox SET state = 'pending', reason = NULL, failure = NULL, attempts = 0, \
+                 attempted_at = CASE WHEN failure = 'unconfirmed' THEN attempted_at END \
                  WHERE client_id = ?1 AND state = 'failed'",
             )?
             .execute([client_id])?;
