@@ -339,3 +339,31 @@ fn new_messages_are_indexed_later_but_always_found() {
     // Paging before a message this cache does not hold finds nothing (not the newest page).
     assert!(c.messages(3, Some(12_345), 10).unwrap().is_empty());
 }
+
+#[test]
+fn a_late_echo_confirms_a_row_production_said_it_could_not_store() {
+    use nursecare_core::cache::{OutboxState, SendFailure};
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Cache::open(&dir.path().join("cache.db"), &CacheKey::generate()).unwrap();
+    c.put_conversations(&[conversation(3, vec![])]).unwrap();
+    let row = c.outbox_add(3, "are you awake?", "cid-late").unwrap();
+    let refused = c.outbox_add(3, "are you awake?", "cid-refused").unwrap();
+    c.outbox_fail(refused.local_id, SendFailure::Refused, "no")
+        .unwrap();
+    assert_eq!(
+        c.outbox_failed_by_server(3, "are you awake?").unwrap(),
+        None
+    );
+    c.outbox_fail(row.local_id, SendFailure::ServerError, "could not store")
+        .unwrap();
+    let found = c.outbox_failed_by_server(3, "are you awake?").unwrap();
+    assert_eq!(found.as_deref(), Some("cid-late"), "only server failures");
+    assert_eq!(
+        c.outbox_failed_by_server(4, "are you awake?").unwrap(),
+        None
+    );
+    let (confirmed, _) = c
+        .outbox_confirm("cid-late", &msg(900, 3, 1, "are you awake?", 1_000, false))
+        .unwrap();
+    assert_eq!(confirmed.unwrap().state, OutboxState::Sent);
+}

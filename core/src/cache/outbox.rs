@@ -289,6 +289,23 @@ impl Cache {
             == 1)
     }
 
+    /// The oldest row of a conversation failed as `ServerError` with this text: production's
+    /// `error` names no message, so a late echo is matched back to it by its text.
+    pub fn outbox_failed_by_server(
+        &self,
+        conversation: Id,
+        content: &str,
+    ) -> Result<Option<String>, CacheError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT client_id FROM outbox WHERE state = 'failed' AND failure = 'server' \
+                 AND conversation_id = ?1 AND content = ?2 ORDER BY local_id LIMIT 1",
+            )?
+            .query_row(params![conversation, content], |r| r.get(0))
+            .optional()?)
+    }
+
     /// Whether a server message was already matched with an outbox row.
     pub fn outbox_claimed(&self, message_id: Id) -> Result<bool, CacheError> {
         Ok(self
