@@ -32,24 +32,43 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// The server binary with demo data, killed on drop.
+/// The server binary with demo data, killed on drop. Its log (the access log included) goes
+/// to `server.log` beside the database.
 pub struct Server {
     pub port: u16,
     pub db: PathBuf,
+    pub log: PathBuf,
     compat: bool,
+    extra: Vec<String>,
     child: Option<Child>,
 }
 
 impl Server {
     pub fn start(dir: &Path, compat: bool) -> Self {
+        Self::start_with(dir, compat, &[])
+    }
+
+    /// With more flags (`--missed-after 2`).
+    pub fn start_with(dir: &Path, compat: bool, extra: &[&str]) -> Self {
         let mut s = Self {
             port: free_port(),
             db: dir.join("server.db"),
+            log: dir.join("server.log"),
             compat,
+            extra: extra.iter().map(|a| a.to_string()).collect(),
             child: None,
         };
         s.restart();
         s
+    }
+
+    /// How many requests the access log holds for a route (`PATCH /video-calls/{id}/end`).
+    pub fn requests(&self, method: &str, route: &str) -> usize {
+        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let (method, route) = (format!("method={method} "), format!("route={route} "));
+        log.lines()
+            .filter(|l| l.contains(&method) && l.contains(&route))
+            .count()
     }
 
     pub fn base(&self) -> String {
@@ -63,8 +82,11 @@ impl Server {
             .arg("--db")
             .arg(&self.db)
             .args(["--demo", "--jwt-secret", "cli-test-secret-0123456789abcdef"])
+            .args(&self.extra)
+            .env("NO_COLOR", "1")
+            .env_remove("RUST_LOG")
             .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            .stderr(log_file(&self.log));
         if self.compat {
             cmd.arg("--production-compat");
         }
@@ -92,6 +114,14 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+fn log_file(path: &Path) -> std::fs::File {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap()
 }
 
 /// The CLI with a profile directory and the file secret store.
