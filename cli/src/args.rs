@@ -102,7 +102,13 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum CallCommand {
     /// Start a call in a conversation.
-    Start { conversation_id: i64 },
+    Start {
+        conversation_id: i64,
+        /// Stay on the call: print its events until it ends, and end it after SECS (or at
+        /// Ctrl-C) if it is still ongoing; then print the final call.
+        #[arg(long, value_name = "SECS")]
+        hold: Option<u64>,
+    },
     /// Accept a call by its room name.
     Accept { room_name: String },
     /// Decline a call.

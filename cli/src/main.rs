@@ -7,6 +7,7 @@
 
 mod args;
 mod exit;
+mod hold;
 mod output;
 
 use args::{CallCommand, Cli, Command, Store};
@@ -193,20 +194,42 @@ async fn online(
             conversation_id,
             text,
         } => send(&client, &mut events, conversation_id, &text, as_json, wait).await,
+        Command::Call {
+            command:
+                CallCommand::Start {
+                    conversation_id,
+                    hold: Some(secs),
+                },
+        } => {
+            async {
+                ready(&client, &mut events, wait).await?;
+                let hold = Duration::from_secs(secs);
+                hold::run(&client, &mut events, conversation_id, hold, as_json).await
+            }
+            .await
+        }
         other => {
-            let connected = client.wait_online(wait).await;
-            report_rebuilt(&mut events);
-            if !connected {
-                Err(not_connected(&client))
-            } else {
-                client.synced().await;
+            async {
+                ready(&client, &mut events, wait).await?;
                 simple(&client, other, as_json).await
             }
+            .await
         }
     };
     drain(&client).await;
     client.shutdown().await;
     result
+}
+
+/// Waits for the link and the first sync, as a command that reads or writes online does.
+async fn ready(client: &Client, events: &mut EventStream, wait: Duration) -> Result<(), Failure> {
+    let connected = client.wait_online(wait).await;
+    report_rebuilt(events);
+    if !connected {
+        return Err(not_connected(client));
+    }
+    client.synced().await;
+    Ok(())
 }
 
 fn not_connected(client: &Client) -> Failure {
@@ -290,22 +313,11 @@ async fn simple(client: &Client, command: Command, as_json: bool) -> Result<u8, 
 }
 
 async fn call(client: &Client, command: CallCommand, as_json: bool) -> Result<(), Failure> {
-    let one = |c: &nursecare_wire::VideoCall, url: Option<&str>| {
-        if as_json {
-            let mut v = serde_json::to_value(c).unwrap_or_default();
-            if let (Some(url), Some(o)) = (url, v.as_object_mut()) {
-                o.insert("jitsiUrl".into(), url.into());
-            }
-            output::json(&v);
-        } else {
-            output::line(&output::call_line(c));
-            if let Some(url) = url {
-                output::line(url);
-            }
-        }
-    };
+    let one = |c: &nursecare_wire::VideoCall, url: Option<&str>| output::call(c, url, as_json);
     match command {
-        CallCommand::Start { conversation_id } => {
+        CallCommand::Start {
+            conversation_id, ..
+        } => {
             let c = client.start_call(conversation_id).await?;
             one(&c.call, Some(&c.jitsi_url));
         }

@@ -2,7 +2,8 @@
 //! printed with control characters escaped, so a message cannot drive the terminal.
 
 use nursecare_core::cache::ConversationSummary;
-use nursecare_wire::{Message, Timestamp, VideoCall};
+use nursecare_core::events::CallChange;
+use nursecare_wire::{Id, Message, Timestamp, VideoCall};
 use serde::Serialize;
 
 /// Text safe for a terminal: control characters (escape sequences, carriage returns, …) are
@@ -134,6 +135,44 @@ pub fn call_line(c: &VideoCall) -> String {
         duration,
         c.room_name
     )
+}
+
+/// One call: a JSON object (with `jitsiUrl` when given), or its line and then the URL.
+pub fn call(c: &VideoCall, url: Option<&str>, as_json: bool) {
+    if as_json {
+        let mut v = serde_json::to_value(c).unwrap_or_default();
+        if let (Some(url), Some(o)) = (url, v.as_object_mut()) {
+            o.insert("jitsiUrl".into(), url.into());
+        }
+        json(&v);
+    } else {
+        line(&call_line(c));
+        if let Some(url) = url {
+            line(url);
+        }
+    }
+}
+
+/// What happened to a call, for people (`Event::Call`).
+pub fn call_change_line(
+    call: Id,
+    change: CallChange,
+    by: Option<Id>,
+    duration: Option<i64>,
+) -> String {
+    let what = match change {
+        CallChange::Accepted => "accepted",
+        CallChange::Rejected => "declined",
+        CallChange::HungUp => "hung up",
+        CallChange::Ended => "ended",
+        CallChange::Missed => "missed: nobody answered",
+        CallChange::StoppedRinging => "stopped ringing",
+    };
+    let by = by.map(|u| format!(" by user {u}")).unwrap_or_default();
+    let duration = duration
+        .map(|d| format!(" after {}", nursecare_wire::system::duration_text(d)))
+        .unwrap_or_default();
+    format!("call {call} {what}{by}{duration}")
 }
 
 #[cfg(test)]
