@@ -31,6 +31,16 @@ pub struct Cli {
     /// Machine-readable output (JSON).
     #[arg(long, global = true)]
     pub json: bool,
+    /// Seconds a call rings (and, calling on production, before an unanswered call is marked
+    /// missed) [default: the core's, 60]. For tests.
+    #[arg(
+        long,
+        env = "NURSECARE_RING_FOR",
+        value_name = "SECS",
+        global = true,
+        hide = true
+    )]
+    pub ring_for: Option<u64>,
     #[command(subcommand)]
     pub command: Command,
 }

@@ -80,6 +80,10 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
     let profile = Profile::new(&cli.server, cli.profile.clone(), kind)?;
     let as_json = cli.json;
     let wait = Duration::from_secs(cli.connect_timeout);
+    let mut config = ClientConfig::default();
+    if let Some(secs) = cli.ring_for {
+        config.ring_for = Duration::from_secs(secs);
+    }
     match cli.command {
         Command::Login { email } => login(&profile, &email, as_json).await,
         Command::Logout { forget_cache } => {
@@ -133,7 +137,7 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
             output::messages(&found, as_json);
             Ok(exit::OK)
         }
-        command => online(&profile, command, as_json, wait).await,
+        command => online(&profile, command, config, as_json, wait).await,
     }
 }
 
@@ -183,11 +187,12 @@ async fn local_cache(profile: &Profile) -> Result<CacheHandle, Failure> {
 async fn online(
     profile: &Profile,
     command: Command,
+    config: ClientConfig,
     as_json: bool,
     wait: Duration,
 ) -> Result<u8, Failure> {
     let s = session(profile).await?;
-    let (client, mut events) = Client::start(profile, &s, ClientConfig::default()).await?;
+    let (client, mut events) = Client::start(profile, &s, config).await?;
     let result = match command {
         Command::Watch { duration, open } => watch(&client, &mut events, duration, open).await,
         Command::Send {

@@ -316,3 +316,57 @@ fn ctrl_c_ends_the_call() {
     assert!(events.is_empty(), "{events:?}");
     assert_eq!(clinic.server.requests("PATCH", END), 1);
 }
+
+/// (3) Production's protocol, where an accepted call stays ONGOING: Chloe accepts, and the
+/// hold outlasts the core's ring time (5 s here, through the hidden `NURSECARE_RING_FOR`).
+/// The call is not marked missed; when the hold runs out the CLI ends it.
+#[test]
+fn an_accepted_call_held_past_the_ring_time_in_compat() {
+    let clinic = Clinic::start(true, &[]);
+    let mut hold = clinic.hold(10, false, &[("NURSECARE_RING_FOR", "5")]);
+    let call = hold.first_call();
+    let printed = Instant::now();
+    clinic
+        .chloe
+        .json(&["call", "accept", call["roomName"].as_str().unwrap()]);
+    assert!(
+        printed.elapsed() < Duration::from_secs(4),
+        "Chloe accepted {:?} after the start: too late to tell an answered call from a missed one",
+        printed.elapsed()
+    );
+    let started = hold.started;
+    let (last, events) = hold.finish_json(Duration::from_secs(40));
+    assert!(
+        started.elapsed() >= Duration::from_secs(10),
+        "the hold ran out"
+    );
+    assert_eq!(changes(&events), ["accepted"]);
+    assert_eq!(last["status"], "ENDED", "{last}");
+    assert_eq!(clinic.server.requests("PATCH", END), 1);
+    assert_eq!(
+        clinic.server.requests("PATCH", "/video-calls/{id}/missed"),
+        0
+    );
+    let calls = clinic.calls_since(call["id"].as_i64().unwrap());
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0]["status"], "ENDED");
+}
+
+/// The contrast: on production's protocol nobody answers, so the caller's core marks the call
+/// missed at the ring time, and the hold stops there without `/end`.
+#[test]
+fn an_unanswered_call_is_missed_at_the_ring_time_in_compat() {
+    let clinic = Clinic::start(true, &[]);
+    let mut hold = clinic.hold(60, false, &[("NURSECARE_RING_FOR", "2")]);
+    hold.first_call();
+    let started = hold.started;
+    let (last, events) = hold.finish_json(Duration::from_secs(30));
+    assert!(started.elapsed() < Duration::from_secs(30));
+    assert_eq!(changes(&events), ["missed"]);
+    assert_eq!(last["status"], "MISSED", "{last}");
+    assert_eq!(clinic.server.requests("PATCH", END), 0);
+    assert_eq!(
+        clinic.server.requests("PATCH", "/video-calls/{id}/missed"),
+        1
+    );
+}
