@@ -20,16 +20,7 @@ fn settings(compat: bool) -> Settings {
 }
 
 async fn online(s: &mut Side) {
-    s.until(10, |e| {
-        matches!(
-            e,
-            Event::Connection {
-                state: Connection::Online,
-                ..
-            }
-        )
-    })
-    .await;
+    s.until_connection(10, Connection::Online).await;
     s.client.synced().await;
 }
 
@@ -236,17 +227,7 @@ async fn offline_then_back(compat: bool) {
     }
 
     server.stop().await;
-    nurse
-        .until(10, |e| {
-            matches!(
-                e,
-                Event::Connection {
-                    state: Connection::Offline,
-                    ..
-                }
-            )
-        })
-        .await;
+    nurse.until_connection(10, Connection::Offline).await;
     // Offline: everything reads from the cache.
     let list = nurse.client.conversations().await.unwrap();
     assert_eq!(list.len(), 1);
@@ -558,26 +539,8 @@ async fn a_refused_token_signs_the_user_out_instead_of_retrying() {
         token: format!("eyJhbGciOiJIUzI1NiJ9.{payload}.bad-signature"),
         expires_at: 4_102_444_800,
     };
-    let (client, mut events) =
-        nursecare_core::Client::start(&profile, &session, common::client_config())
-            .await
-            .unwrap();
-    let mut s = Side {
-        client,
-        events: std::mem::replace(&mut events, tokio::sync::mpsc::unbounded_channel().1),
-        profile,
-        session,
-    };
-    s.until(10, |e| {
-        matches!(
-            e,
-            Event::Connection {
-                state: Connection::SignedOut,
-                ..
-            }
-        )
-    })
-    .await;
+    let mut s = Side::start(&profile, session, common::client_config()).await;
+    s.until_connection(10, Connection::SignedOut).await;
     let told = s.until(5, |e| matches!(e, Event::Error { .. })).await;
     assert!(matches!(told, Event::Error { message } if message.contains("sign in again")));
     assert!(!s.client.wait_online(Duration::from_millis(500)).await);
@@ -610,15 +573,9 @@ async fn a_refused_message_fails_at_once_with_the_reason_and_is_never_retried() 
 
     let queued = nurse.client.send(foreign.id, "not yours").await.unwrap();
     // At once: well within one echo time-out (2 s here), let alone five.
-    let failed = nurse
-        .until(2, |e| {
-            matches!(e, Event::Outbox { item } if item.client_id == queued.client_id
-                && item.state == OutboxState::Failed)
-        })
+    let item = nurse
+        .until_row(2, &queued.client_id, OutboxState::Failed)
         .await;
-    let Event::Outbox { item } = failed else {
-        unreachable!()
-    };
     assert_eq!(
         item.failure,
         Some(nursecare_core::cache::SendFailure::Refused)
@@ -627,12 +584,7 @@ async fn a_refused_message_fails_at_once_with_the_reason_and_is_never_retried() 
     assert!(!item.reason.unwrap_or_default().is_empty());
     // The queue moves on, and the refused row is never tried again.
     let next = nurse.client.send(conv, "to the right chat").await.unwrap();
-    nurse
-        .until(5, |e| {
-            matches!(e, Event::Outbox { item } if item.client_id == next.client_id
-                && item.state == OutboxState::Sent)
-        })
-        .await;
+    nurse.until_row(5, &next.client_id, OutboxState::Sent).await;
     let rows = nurse.client.outbox(None).await.unwrap();
     let row = rows
         .iter()
@@ -647,17 +599,7 @@ async fn a_refused_message_fails_at_once_with_the_reason_and_is_never_retried() 
         Err(nursecare_core::ClientError::UnknownConversation(999_999))
     ));
     server.stop().await;
-    nurse
-        .until(10, |e| {
-            matches!(
-                e,
-                Event::Connection {
-                    state: Connection::Offline,
-                    ..
-                }
-            )
-        })
-        .await;
+    nurse.until_connection(10, Connection::Offline).await;
     assert!(matches!(
         nurse.client.send(999_998, "hello").await,
         Err(nursecare_core::ClientError::ConversationUnchecked(999_998))
@@ -699,28 +641,9 @@ async fn an_expired_token_signs_out_and_pauses_the_outbox_in_compat_mode() {
         expires_at: iat + 24 * 3600,
         ..nurse.session.clone()
     };
-    let (client, events) =
-        nursecare_core::Client::start(&nurse.profile, &session, common::client_config())
-            .await
-            .unwrap();
-    let mut stale = Side {
-        client,
-        events,
-        profile: nurse.profile.clone(),
-        session,
-    };
+    let mut stale = Side::start(&nurse.profile, session, common::client_config()).await;
     // The reconcile's 401 signs the user out (once), instead of polling forever.
-    stale
-        .until(10, |e| {
-            matches!(
-                e,
-                Event::Connection {
-                    state: Connection::SignedOut,
-                    ..
-                }
-            )
-        })
-        .await;
+    stale.until_connection(10, Connection::SignedOut).await;
     let rows = stale.client.outbox(None).await.unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(
@@ -740,12 +663,7 @@ async fn an_expired_token_signs_out_and_pauses_the_outbox_in_compat_mode() {
     nurse.profile.sessions().logout().await.unwrap();
     let mut again = side(&server.base, &dir.path().join("nurse"), "n@c.test").await;
     online(&mut again).await;
-    again
-        .until(10, |e| {
-            matches!(e, Event::Outbox { item } if item.client_id == cid
-                && item.state == OutboxState::Sent)
-        })
-        .await;
+    again.until_row(10, cid, OutboxState::Sent).await;
     assert_eq!(copies(p.api.messages(conv, 50, 0).await.unwrap()), 1);
     again.client.shutdown().await;
 }
@@ -955,10 +873,7 @@ async fn a_reconcile_that_fails_twice_slowly_still_finds_the_message_it_sent() {
     online(&mut phone).await;
     let sent = phone.client.send(conv, text).await.unwrap();
     phone
-        .until(10, |e| {
-            matches!(e, Event::Outbox { item } if item.client_id == sent.client_id
-                && item.state == OutboxState::Sent)
-        })
+        .until_row(10, &sent.client_id, OutboxState::Sent)
         .await;
     phone.client.shutdown().await;
 
@@ -975,20 +890,8 @@ async fn a_reconcile_that_fails_twice_slowly_still_finds_the_message_it_sent() {
         reconcile_skew: Duration::from_millis(300),
         ..common::client_config()
     };
-    let (client, events) = nursecare_core::Client::start(&nurse.profile, &nurse.session, config)
-        .await
-        .unwrap();
-    let mut back = Side {
-        client,
-        events,
-        profile: nurse.profile.clone(),
-        session: nurse.session.clone(),
-    };
-    back.until(20, |e| {
-        matches!(e, Event::Outbox { item } if item.client_id == cid
-            && item.state == OutboxState::Sent)
-    })
-    .await;
+    let mut back = Side::start(&nurse.profile, nurse.session.clone(), config).await;
+    back.until_row(20, cid, OutboxState::Sent).await;
     back.client.shutdown().await;
     server.store.unwatch();
     let copies = p

@@ -178,6 +178,23 @@ pub async fn side(base: &str, profile_dir: &Path, email: &str) -> Side {
 }
 
 impl Side {
+    /// Starts a client for a session made by the test (a forged or expired token, say).
+    pub async fn start(
+        profile: &nursecare_core::Profile,
+        session: nursecare_core::session::Session,
+        config: nursecare_core::ClientConfig,
+    ) -> Self {
+        let (client, events) = nursecare_core::Client::start(profile, &session, config)
+            .await
+            .unwrap();
+        Self {
+            client,
+            events,
+            profile: profile.clone(),
+            session,
+        }
+    }
+
     /// Waits for an event matching `want`, dropping others; panics after `secs`.
     pub async fn until(
         &mut self,
@@ -194,6 +211,34 @@ impl Side {
         })
         .await
         .expect("expected event never came")
+    }
+
+    /// Waits until the link is reported in `state`.
+    pub async fn until_connection(&mut self, secs: u64, state: nursecare_core::events::Connection) {
+        self.until(
+            secs,
+            |e| matches!(e, nursecare_core::Event::Connection { state: s, .. } if *s == state),
+        )
+        .await;
+    }
+
+    /// Waits until the outbox row `client_id` is reported in `state`; answers the row.
+    pub async fn until_row(
+        &mut self,
+        secs: u64,
+        client_id: &str,
+        state: nursecare_core::cache::OutboxState,
+    ) -> nursecare_core::cache::OutboxItem {
+        match self
+            .until(secs, |e| {
+                matches!(e, nursecare_core::Event::Outbox { item }
+                    if item.client_id == client_id && item.state == state)
+            })
+            .await
+        {
+            nursecare_core::Event::Outbox { item } => item,
+            _ => unreachable!(),
+        }
     }
 
     /// Watches the stream for `period`, failing on any event matching `unwanted`.
