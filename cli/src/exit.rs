@@ -28,6 +28,16 @@ pub const REFUSED: u8 = 7;
 pub const SECRET_STORE: u8 = 8;
 /// The local cache failed.
 pub const CACHE: u8 = 9;
+/// Another NurseCare program (the app) has this account's cache open.
+pub const IN_USE: u8 = 10;
+
+/// The code of a cache failure.
+fn cache(e: &nursecare_core::cache::CacheError) -> u8 {
+    match e {
+        nursecare_core::cache::CacheError::InUse => IN_USE,
+        _ => CACHE,
+    }
+}
 
 /// A failure: what to print and the exit code.
 #[derive(Debug)]
@@ -69,7 +79,7 @@ impl From<ProfileError> for Failure {
     fn from(e: ProfileError) -> Self {
         match e {
             ProfileError::Secret(s) => s.into(),
-            ProfileError::Cache(c) => Self::new(CACHE, c.to_string()),
+            ProfileError::Cache(c) => Self::new(cache(&c), c.to_string()),
             ProfileError::NoDataDir => Self::new(USAGE, e.to_string()),
         }
     }
@@ -90,7 +100,7 @@ impl From<ClientError> for Failure {
         match e {
             ClientError::Api(a) => a.into(),
             ClientError::Profile(p) => p.into(),
-            ClientError::Cache(c) => Self::new(CACHE, c.to_string()),
+            ClientError::Cache(c) => Self::new(cache(&c), c.to_string()),
             ClientError::Offline | ClientError::ConversationUnchecked(_) => {
                 Self::new(UNREACHABLE, e.to_string())
             }

@@ -34,8 +34,11 @@ fn a_shift_on_the_command_line() {
     let conv_id = conv["id"].as_i64().unwrap();
     let id = conv_id.to_string();
 
-    // Chloe watches; Amara sends.
-    let mut watch = chloe
+    // Chloe watches on her phone (a profile of its own: one program at a time owns a
+    // profile's cache); Amara sends.
+    let phone = Cli::new(&server.base(), &dir.path().join("chloe-phone"));
+    phone.expect(0, &["login", "--email", CHLOE]);
+    let mut watch = phone
         .command(&["watch", "--for", "20"])
         .stdout(Stdio::piped())
         .spawn()
@@ -50,6 +53,11 @@ fn a_shift_on_the_command_line() {
         }
     });
     wait_line(&rx, |l| l.contains(r#""state":"online""#));
+    // One program at a time owns an account's cache: a second one is told, and nothing is
+    // taken for damaged.
+    let busy = phone.run(&["history", &id, "--offline"]);
+    assert_eq!(busy.status.code(), Some(10));
+    assert!(String::from_utf8_lossy(&busy.stderr).contains("in use"));
     let sent = amara.json(&["send", &id, "Your 3 pm visit is confirmed"]);
     assert_eq!(sent["content"], "Your 3 pm visit is confirmed");
     let heard = wait_line(&rx, |l| l.contains("Your 3 pm visit is confirmed"));

@@ -945,3 +945,35 @@ async fn shutdown_returns_at_once_while_the_server_is_a_silent_listener() {
         .await
         .expect("shutdown waited for the connect");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_program_at_a_time_owns_an_accounts_cache_and_a_busy_one_is_not_moved_aside() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start(dir.path(), settings(false)).await;
+    let (_n, _p, _conv) = pair(&server.base).await;
+    let mut nurse = side(&server.base, &dir.path().join("nurse"), "n@c.test").await;
+    online(&mut nurse).await;
+    let second = nurse.profile.open_cache(&nurse.session).await;
+    assert!(
+        matches!(
+            second,
+            Err(nursecare_core::profile::ProfileError::Cache(
+                nursecare_core::cache::CacheError::InUse
+            ))
+        ),
+        "a second opener must be refused"
+    );
+    let cache_dir = nurse.profile.cache_path(&nurse.session);
+    let cache_dir = cache_dir.parent().unwrap();
+    let moved: Vec<_> = std::fs::read_dir(cache_dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains("unreadable"))
+        .collect();
+    assert!(moved.is_empty(), "a cache in use was moved aside");
+    // Released with the client.
+    nurse.client.shutdown().await;
+    let (cache, moved) = nurse.profile.open_cache(&nurse.session).await.unwrap();
+    assert!(moved.is_none());
+    drop(cache);
+}

@@ -90,6 +90,11 @@ pub enum CacheError {
     /// The cache's thread has stopped.
     #[error("the local cache is closed")]
     Closed,
+    /// Another process (the app, a CLI command) has this account's cache open.
+    #[error(
+        "this account's local cache is in use by another NurseCare program (is the app running?)"
+    )]
+    InUse,
 }
 
 /// See [`Cache::checkpointer`].
@@ -121,6 +126,9 @@ pub struct Cache {
     /// Where it lives and its key, to open a second connection for checkpoints.
     path: PathBuf,
     key: CacheKey,
+    /// The lock that makes this process the cache's only user (see [`Cache::open_or_rebuild`]);
+    /// released when the cache is dropped.
+    _owner: Option<std::fs::File>,
 }
 
 impl Cache {
@@ -145,6 +153,7 @@ impl Cache {
             conn,
             path: path.to_path_buf(),
             key: key.clone(),
+            _owner: None,
         })
     }
 
@@ -173,9 +182,14 @@ impl Cache {
         path: &Path,
         key: &CacheKey,
     ) -> Result<(Self, Option<MovedAside>), CacheError> {
-        match Self::open(path, key) {
-            Ok(c) => Ok((c, None)),
-            Err(e @ (CacheError::Unreadable | CacheError::Sqlite(_))) => {
+        // One process at a time: a second one (a CLI command while the app runs) is told so,
+        // and a cache in use is never taken for a damaged one.
+        let owner = Self::own(path)?;
+        let (mut cache, moved) = match Self::open(path, key) {
+            Ok(c) => (c, None),
+            // Only a file that is not a database under this key (damaged, or its key lost) is
+            // moved aside; any other failure (busy, disk full, permissions) is reported as is.
+            Err(e @ CacheError::Unreadable) => {
                 let reason = e.to_string();
                 let stamp = Timestamp::now().millis();
                 let to = path.with_extension(format!("unreadable-{stamp}"));
@@ -191,9 +205,28 @@ impl Cache {
                 }
                 tracing::warn!(to = %to.display(), "unreadable cache moved aside; rebuilding");
                 let fresh = Self::open(path, key)?;
-                Ok((fresh, Some(MovedAside { to, reason })))
+                (fresh, Some(MovedAside { to, reason }))
             }
-            Err(e) => Err(e),
+            Err(e) => return Err(e),
+        };
+        cache._owner = Some(owner);
+        Ok((cache, moved))
+    }
+
+    /// Takes the lock file beside the cache, or fails with [`CacheError::InUse`].
+    fn own(path: &Path) -> Result<std::fs::File, CacheError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path.with_extension("lock"))?;
+        match lock.try_lock() {
+            Ok(()) => Ok(lock),
+            Err(std::fs::TryLockError::WouldBlock) => Err(CacheError::InUse),
+            Err(std::fs::TryLockError::Error(e)) => Err(CacheError::Io(e)),
         }
     }
 
