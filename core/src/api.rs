@@ -119,6 +119,9 @@ pub struct ApiClient {
     http: reqwest::Client,
     config: ApiConfig,
     token: Option<Arc<str>>,
+    /// Told when the server refuses the token, whichever request it was (see
+    /// [`ApiClient::on_session_expired`]).
+    on_expired: Option<Arc<dyn Fn() + Send + Sync>>,
 }
 
 /// A raw answer: status, content type and body.
@@ -148,6 +151,7 @@ impl ApiClient {
             http,
             config,
             token: None,
+            on_expired: None,
         })
     }
 
@@ -156,6 +160,15 @@ impl ApiClient {
         Self {
             token: Some(Arc::from(token)),
             ..self.clone()
+        }
+    }
+
+    /// Calls `f` whenever the server refuses this client's token (a 401 on any signed-in
+    /// request), so one refused request signs the user out everywhere.
+    pub fn on_session_expired(self, f: impl Fn() + Send + Sync + 'static) -> Self {
+        Self {
+            on_expired: Some(Arc::new(f)),
+            ..self
         }
     }
 
@@ -388,6 +401,11 @@ impl ApiClient {
                 Err(ApiError::Server { status }) => idempotent && matches!(status, 502..=504),
                 _ => false,
             };
+            if let (Err(ApiError::SessionExpired), Some(expired), Some(_)) =
+                (&outcome, &self.on_expired, &self.token)
+            {
+                expired();
+            }
             if !retry || attempt >= self.config.attempts {
                 if let Err(e) = &outcome {
                     tracing::debug!(%method, path = url.path(), attempt, error = %e, "request failed");

@@ -37,7 +37,9 @@ pub struct Client {
     shared: Arc<Shared>,
     delivery: Arc<Delivery>,
     ringer: Arc<Ringer>,
-    tasks: Vec<JoinHandle<()>>,
+    tasks: std::sync::Mutex<Vec<JoinHandle<()>>>,
+    /// Whether `shutdown` has run (it may be called from several places, once takes effect).
+    stopped: tokio::sync::Mutex<bool>,
 }
 
 impl Client {
@@ -60,12 +62,17 @@ impl Client {
         if let Err(e) = cache.call(|c| c.outbox_prune()).await {
             tracing::warn!(error = %e, "outbox prune");
         }
-        let api = ApiClient::new(profile.server(), config.api.clone())?.with_token(&session.token);
         let mut socket_config = config.socket.clone();
         socket_config.url = profile.server().to_owned();
         socket_config.token = Some(session.token.clone());
         socket_config.user_id = session.user_id;
         let (socket, server_events) = socket::spawn(socket_config);
+        // A token refused over REST (production's socket never checks it) ends the link as a
+        // refused session: one sign-out, seen by every task and the UI.
+        let link = socket.clone();
+        let api = ApiClient::new(profile.server(), config.api.clone())?
+            .with_token(&session.token)
+            .on_session_expired(move || link.session_expired());
         let shared = Arc::new(Shared::new(
             session.user_id,
             api,
@@ -91,7 +98,8 @@ impl Client {
                 shared,
                 delivery,
                 ringer,
-                tasks,
+                tasks: std::sync::Mutex::new(tasks),
+                stopped: tokio::sync::Mutex::new(false),
             },
             stream,
         ))
@@ -275,14 +283,27 @@ impl Client {
         Ok(item)
     }
 
-    /// Drops a failed message.
+    /// Drops a failed message (the user chose not to send it); says so on the stream.
     pub async fn discard(&self, client_id: &str) -> Result<bool, ClientError> {
         let id = client_id.to_owned();
-        Ok(self
+        let dropped = self
             .shared
             .cache
-            .call(move |c| c.outbox_discard(&id))
-            .await?)
+            .call(move |c| {
+                let row = c.outbox_item(&id)?;
+                Ok(if c.outbox_discard(&id)? { row } else { None })
+            })
+            .await?;
+        match dropped {
+            Some(row) => {
+                self.shared.events.send(Event::OutboxDiscarded {
+                    client_id: row.client_id,
+                    conversation_id: row.conversation_id,
+                });
+                Ok(true)
+            }
+            None => Ok(false),
+        }
     }
 
     /// Marks a conversation read (REST) and clears its count here.
@@ -469,22 +490,40 @@ impl Client {
         }
     }
 
-    /// Disconnects and stops every task. Unsent messages stay in the outbox for next time.
-    pub async fn shutdown(self) {
+    /// Drops the link and connects again at once (the machine woke up, the network changed).
+    pub fn reconnect_now(&self) {
+        self.shared.socket.reconnect_now();
+    }
+
+    /// Disconnects and stops every task; unsent messages stay in the outbox for next time.
+    /// Callable from shared state, more than once: the first call does it, later ones return
+    /// when it is done.
+    pub async fn shutdown(&self) {
+        let mut stopped = self.stopped.lock().await;
+        if *stopped {
+            return;
+        }
         self.shared.socket.stop().await;
-        for t in &self.tasks {
+        let tasks = std::mem::take(&mut *self.tasks.lock().expect("tasks lock"));
+        for t in &tasks {
             t.abort();
+        }
+        for t in tasks {
+            let _ = t.await;
         }
         self.shared.stop_tasks().await;
         // Last: no database work may outlive the client (the process may exit next).
         self.shared.cache.close().await;
+        *stopped = true;
     }
 }
 
 impl Drop for Client {
     fn drop(&mut self) {
-        for t in &self.tasks {
-            t.abort();
+        if let Ok(tasks) = self.tasks.lock() {
+            for t in tasks.iter() {
+                t.abort();
+            }
         }
     }
 }

@@ -80,6 +80,14 @@ pub enum Event {
         /// The row.
         item: OutboxItem,
     },
+    /// A failed outbox row was dropped at the user's request.
+    #[serde(rename_all = "camelCase")]
+    OutboxDiscarded {
+        /// The row.
+        client_id: String,
+        /// Its conversation.
+        conversation_id: Id,
+    },
     /// Unread counts, per conversation (only those with unread messages) and in total.
     #[serde(rename_all = "camelCase")]
     Unread {

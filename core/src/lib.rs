@@ -28,5 +28,6 @@ mod sync;
 pub mod typing;
 
 pub use client::{Client, ClientConfig, ClientError};
+pub use error::{ErrorKind, ErrorReport};
 pub use events::{Event, EventStream};
 pub use profile::Profile;

@@ -8,6 +8,7 @@ use common::{Running, Side, pair, side};
 use nursecare_core::Event;
 use nursecare_core::cache::OutboxState;
 use nursecare_core::events::{CallChange, Connection};
+use nursecare_core::socket::LinkState;
 use nursecare_server::Settings;
 use std::collections::HashSet;
 use std::time::Duration;
@@ -591,6 +592,15 @@ async fn a_refused_message_fails_at_once_with_the_reason_and_is_never_retried() 
         .find(|r| r.client_id == queued.client_id)
         .unwrap();
     assert_eq!((row.state, row.attempts), (OutboxState::Failed, 1));
+    // The user drops it: gone from the outbox, and said on the stream.
+    assert!(nurse.client.discard(&queued.client_id).await.unwrap());
+    let gone = nurse
+        .until(5, |e| matches!(e, Event::OutboxDiscarded { .. }))
+        .await;
+    assert!(
+        matches!(gone, Event::OutboxDiscarded { client_id, conversation_id }
+            if client_id == queued.client_id && conversation_id == foreign.id)
+    );
 
     // A conversation that is not the user's at all is refused before anything is queued:
     // online after asking the server; offline, one the cache does not know cannot be checked.
@@ -604,7 +614,7 @@ async fn a_refused_message_fails_at_once_with_the_reason_and_is_never_retried() 
         nurse.client.send(999_998, "hello").await,
         Err(nursecare_core::ClientError::ConversationUnchecked(999_998))
     ));
-    assert_eq!(nurse.client.outbox(None).await.unwrap().len(), 1);
+    assert!(nurse.client.outbox(None).await.unwrap().is_empty());
     nurse.client.shutdown().await;
 }
 
@@ -627,20 +637,7 @@ async fn an_expired_token_signs_out_and_pauses_the_outbox_in_compat_mode() {
         cache.outbox_attempt(row.local_id).unwrap();
     }
     // A day later: the token has expired. Production's socket does not check it; REST does.
-    let iat = nursecare_wire::Timestamp::now().millis() / 1000 - 25 * 3600;
-    let expired = nursecare_server::auth::TokenKeys::new(common::SECRET)
-        .issue(
-            nurse.session.user_id,
-            &nurse.session.email,
-            nurse.session.role,
-            iat,
-        )
-        .unwrap();
-    let session = nursecare_core::session::Session {
-        token: expired,
-        expires_at: iat + 24 * 3600,
-        ..nurse.session.clone()
-    };
+    let session = expired(&nurse.session);
     let mut stale = Side::start(&nurse.profile, session, common::client_config()).await;
     // The reconcile's 401 signs the user out (once), instead of polling forever.
     stale.until_connection(10, Connection::SignedOut).await;
@@ -976,4 +973,64 @@ async fn one_program_at_a_time_owns_an_accounts_cache_and_a_busy_one_is_not_move
     let (cache, moved) = nurse.profile.open_cache(&nurse.session).await.unwrap();
     assert!(moved.is_none());
     drop(cache);
+}
+
+/// The same account's session with a token that expired an hour ago (signed by the test
+/// server's secret, as the server would have).
+fn expired(session: &nursecare_core::session::Session) -> nursecare_core::session::Session {
+    let iat = nursecare_wire::Timestamp::now().millis() / 1000 - 25 * 3600;
+    let token = nursecare_server::auth::TokenKeys::new(common::SECRET)
+        .issue(session.user_id, &session.email, session.role, iat)
+        .unwrap();
+    nursecare_core::session::Session {
+        token,
+        expires_at: iat + 24 * 3600,
+        ..session.clone()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn any_request_refusing_the_token_signs_out_in_compat() {
+    // Nothing queued: the connect-time sync's 401 is what must sign the user out, once.
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start(dir.path(), settings(true)).await;
+    let _ = pair(&server.base).await;
+    let mut nurse = side(&server.base, &dir.path().join("nurse"), "n@c.test").await;
+    online(&mut nurse).await;
+    nurse.client.shutdown().await;
+    let mut stale = Side::start(
+        &nurse.profile,
+        expired(&nurse.session),
+        common::client_config(),
+    )
+    .await;
+    stale.until_connection(10, Connection::SignedOut).await;
+    let told = stale.until(5, |e| matches!(e, Event::Error { .. })).await;
+    assert!(matches!(told, Event::Error { message } if message.contains("sign in again")));
+    assert!(!stale.client.wait_online(Duration::from_millis(200)).await);
+    // Stoppable more than once (the app may stop it from several places).
+    stale.client.shutdown().await;
+    stale.client.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn reconnect_now_drops_the_link_and_connects_again_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start(dir.path(), settings(false)).await;
+    let _ = pair(&server.base).await;
+    let mut nurse = side(&server.base, &dir.path().join("nurse"), "n@c.test").await;
+    online(&mut nurse).await;
+    let mut link = nurse.client.link();
+    let before = link.borrow_and_update().clone();
+    nurse.client.reconnect_now();
+    let after = tokio::time::timeout(
+        Duration::from_secs(5),
+        link.wait_for(|s| matches!(s, LinkState::Online { .. }) && *s != before),
+    )
+    .await
+    .expect("no new connection")
+    .unwrap()
+    .clone();
+    assert!(matches!(after, LinkState::Online { connection: 2, .. }));
+    nurse.client.shutdown().await;
 }
