@@ -59,6 +59,11 @@ pub(crate) async fn list(shared: &Shared) {
 
 /// The link's state, with how many messages wait to go out.
 pub(crate) async fn connection(shared: &Shared, state: &LinkState) {
+    shared.events.send(connection_now(shared, state).await);
+}
+
+/// The `connection` event for a link state, read now.
+pub(crate) async fn connection_now(shared: &Shared, state: &LinkState) -> Event {
     let outbox = shared
         .cache
         .call(|c| c.outbox_pending_count())
@@ -71,9 +76,9 @@ pub(crate) async fn connection(shared: &Shared, state: &LinkState) {
         LinkState::SessionExpired => (Connection::SignedOut, None),
         LinkState::Stopped => (Connection::Offline, None),
     };
-    shared.events.send(Event::Connection {
+    Event::Connection {
         state,
         outbox,
         retry_in_ms,
-    });
+    }
 }

@@ -139,6 +139,18 @@ impl Ringer {
         self.board().by_room(room)
     }
 
+    /// The calls ringing here now: (call, its ringing).
+    pub fn ringing(&self) -> Vec<(Id, Ringing)> {
+        let board = self.board();
+        let mut now: Vec<_> = board
+            .ringing
+            .iter()
+            .map(|(id, r)| (*id, r.clone()))
+            .collect();
+        now.sort_by_key(|(id, _)| *id);
+        now
+    }
+
     /// The user started this call.
     pub fn calling(&self, call: Id, room: &str) {
         self.board().calling(call, room);

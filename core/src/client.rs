@@ -11,7 +11,7 @@ use crate::api::ApiClient;
 use crate::cache::{CacheHandle, ConversationSummary, OutboxItem};
 use crate::calls::{self, Ringer};
 use crate::engine::{self, Engine};
-use crate::events::{Event, EventSink, EventStream};
+use crate::events::{Event, EventSink, EventStream, PresenceNow, Snapshot, TypingNow};
 use crate::outbox::{self, Delivery};
 use crate::profile::Profile;
 use crate::session::Session;
@@ -488,6 +488,63 @@ impl Client {
         if let Err(e) = self.shared.tell_server(event, &payload).await {
             tracing::warn!(error = %e, event, "call event not emitted");
         }
+    }
+
+    /// Everything the UI shows, read now: what a reloaded window starts from.
+    pub async fn snapshot(&self) -> Result<Snapshot, ClientError> {
+        let me = self.shared.me;
+        let state = self.shared.socket.state().borrow().clone();
+        let connection = announce::connection_now(&self.shared, &state).await;
+        let (conversations, counts, outbox) = self
+            .shared
+            .cache
+            .call(move |c| {
+                Ok((
+                    c.conversation_summaries(me)?,
+                    c.unread_counts(me)?,
+                    c.outbox_unsent(None)?,
+                ))
+            })
+            .await?;
+        let total = counts.iter().map(|(_, n)| n).sum();
+        let (typing, presence) = self.shared.live();
+        Ok(Snapshot {
+            me,
+            connection,
+            conversations,
+            unread: Event::Unread {
+                conversations: counts.into_iter().collect(),
+                total,
+            },
+            outbox,
+            typing: typing
+                .into_iter()
+                .map(|(conversation_id, user_id)| TypingNow {
+                    conversation_id,
+                    user_id,
+                })
+                .collect(),
+            presence: presence
+                .into_iter()
+                .map(|(user_id, online, last_seen)| PresenceNow {
+                    user_id,
+                    online,
+                    last_seen,
+                })
+                .collect(),
+            ringing: self
+                .ringer
+                .ringing()
+                .into_iter()
+                .map(|(call_id, r)| Event::IncomingCall {
+                    call_id,
+                    conversation_id: r.conversation_id,
+                    room_name: r.room_name,
+                    caller_id: r.caller_id,
+                })
+                .collect(),
+            open: self.shared.open_conversation(),
+        })
     }
 
     /// Drops the link and connects again at once (the machine woke up, the network changed).

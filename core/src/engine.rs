@@ -109,11 +109,7 @@ async fn presence_query(shared: &Shared) {
 async fn on_tick(shared: &Arc<Shared>, shown: &mut typing::Shown) {
     flush_dirty(shared).await;
     for (conversation_id, user_id) in shown.expire(Instant::now()) {
-        shared.events.send(Event::Typing {
-            conversation_id,
-            user_id,
-            typing: false,
-        });
+        shared.show_typing(conversation_id, user_id, false);
     }
     let idle = shared
         .typing_sent
@@ -140,11 +136,7 @@ async fn on_event(engine: &Engine, shown: &mut typing::Shown, ev: ServerEvent) {
     match ev {
         ServerEvent::NewMessage(m) | ServerEvent::MessageSent(m) => {
             if shown.clear(m.conversation_id, m.sender_id) {
-                shared.events.send(Event::Typing {
-                    conversation_id: m.conversation_id,
-                    user_id: m.sender_id,
-                    typing: false,
-                });
+                shared.show_typing(m.conversation_id, m.sender_id, false);
             }
             on_message(engine, m).await;
         }
@@ -201,25 +193,15 @@ async fn on_event(engine: &Engine, shown: &mut typing::Shown, ev: ServerEvent) {
                 && let Some(typing) =
                     shown.update(conversation_id, t.user_id, t.is_typing, Instant::now())
             {
-                shared.events.send(Event::Typing {
-                    conversation_id,
-                    user_id: t.user_id,
-                    typing,
-                });
+                shared.show_typing(conversation_id, t.user_id, typing);
             }
         }
-        ServerEvent::UserStatusChanged(s) => shared.events.send(Event::Presence {
-            user_id: s.user_id,
-            online: s.is_online,
-            last_seen: s.last_seen,
-        }),
+        ServerEvent::UserStatusChanged(s) => {
+            shared.show_presence(s.user_id, s.is_online, s.last_seen)
+        }
         ServerEvent::OnlineStatuses(list) => {
             for s in list.into_iter().flatten() {
-                shared.events.send(Event::Presence {
-                    user_id: s.id,
-                    online: s.is_online,
-                    last_seen: s.last_seen,
-                });
+                shared.show_presence(s.id, s.is_online, s.last_seen);
             }
         }
         ServerEvent::IncomingVideoCall(c) => calls::ring(

@@ -175,6 +175,53 @@ pub enum Event {
     },
 }
 
+/// Everything the UI shows, at once: what a reloaded window starts from before it applies
+/// the events that follow (each of which is an idempotent update of this).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Snapshot {
+    /// The signed-in user.
+    pub me: Id,
+    /// The link (a [`Event::Connection`]).
+    pub connection: Event,
+    /// The conversation list, most recent first.
+    pub conversations: Vec<ConversationSummary>,
+    /// Unread counts (a [`Event::Unread`]).
+    pub unread: Event,
+    /// Messages not yet on the server (pending and failed), oldest first.
+    pub outbox: Vec<OutboxItem>,
+    /// Who is typing where.
+    pub typing: Vec<TypingNow>,
+    /// Contacts' presence, as last heard.
+    pub presence: Vec<PresenceNow>,
+    /// Calls ringing here (each an [`Event::IncomingCall`]).
+    pub ringing: Vec<Event>,
+    /// The conversation open in the window, if any.
+    pub open: Option<Id>,
+}
+
+/// Someone typing, in a [`Snapshot`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TypingNow {
+    /// Where.
+    pub conversation_id: Id,
+    /// Who.
+    pub user_id: Id,
+}
+
+/// A contact's presence, in a [`Snapshot`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PresenceNow {
+    /// Who.
+    pub user_id: Id,
+    /// Online now.
+    pub online: bool,
+    /// Last seen, when offline.
+    pub last_seen: Option<Timestamp>,
+}
+
 /// The sending side of the stream. Sending never blocks and never fails: a UI that went away
 /// just stops receiving.
 #[derive(Clone)]

@@ -8,12 +8,12 @@ use crate::api::{ApiClient, ApiError};
 use crate::cache::CacheHandle;
 use crate::config::ClientConfig;
 use crate::error::ClientError;
-use crate::events::EventSink;
+use crate::events::{Event, EventSink};
 use crate::socket::{Features, LinkState, SocketHandle};
 use crate::typing;
-use nursecare_wire::Id;
+use nursecare_wire::{Id, Timestamp};
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::sync::Mutex;
 use tokio::task::JoinSet;
@@ -36,6 +36,17 @@ pub(crate) struct Shared {
     pub typing_sent: Mutex<typing::Sent>,
     /// Work started on the way (syncs, refreshes, call watchers): stopped with the client.
     tasks: Mutex<Option<JoinSet<()>>>,
+    /// Who is shown typing and who is online, as last announced: for a snapshot.
+    live: Mutex<Live>,
+}
+
+/// What the UI shows that lives only in memory (not in the cache).
+#[derive(Debug, Default)]
+pub(crate) struct Live {
+    /// (conversation, user) shown typing.
+    pub typing: BTreeSet<(Id, Id)>,
+    /// user → (online, last seen).
+    pub presence: BTreeMap<Id, (bool, Option<Timestamp>)>,
 }
 
 /// List rows and counts to re-announce on the engine's next tick (coalesced: under a burst of
@@ -68,7 +79,51 @@ impl Shared {
             syncs: tokio::sync::watch::Sender::new(0),
             typing_sent: Mutex::new(typing::Sent::default()),
             tasks: Mutex::new(Some(JoinSet::new())),
+            live: Mutex::new(Live::default()),
         }
+    }
+
+    /// Shows (or stops showing) someone typing, and remembers it for a snapshot.
+    pub fn show_typing(&self, conversation_id: Id, user_id: Id, typing: bool) {
+        {
+            let mut live = self.live.lock().expect("live lock");
+            if typing {
+                live.typing.insert((conversation_id, user_id));
+            } else {
+                live.typing.remove(&(conversation_id, user_id));
+            }
+        }
+        self.events.send(Event::Typing {
+            conversation_id,
+            user_id,
+            typing,
+        });
+    }
+
+    /// Shows a contact's presence, and remembers it for a snapshot.
+    pub fn show_presence(&self, user_id: Id, online: bool, last_seen: Option<Timestamp>) {
+        self.live
+            .lock()
+            .expect("live lock")
+            .presence
+            .insert(user_id, (online, last_seen));
+        self.events.send(Event::Presence {
+            user_id,
+            online,
+            last_seen,
+        });
+    }
+
+    /// Who is shown typing, and who is online, now.
+    pub fn live(&self) -> (Vec<(Id, Id)>, Vec<(Id, bool, Option<Timestamp>)>) {
+        let live = self.live.lock().expect("live lock");
+        (
+            live.typing.iter().copied().collect(),
+            live.presence
+                .iter()
+                .map(|(u, (on, seen))| (*u, *on, *seen))
+                .collect(),
+        )
     }
 
     /// Marks a conversation's row (and, when `unread`, the counts) for the next tick.

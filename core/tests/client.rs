@@ -1034,3 +1034,58 @@ async fn reconnect_now_drops_the_link_and_connects_again_at_once() {
     assert!(matches!(after, LinkState::Online { connection: 2, .. }));
     nurse.client.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_snapshot_rebuilds_what_the_window_shows() {
+    let Two {
+        p,
+        conv,
+        mut nurse,
+        mut patient,
+        _dir: _dir_alive,
+        _server: _server_alive,
+        ..
+    } = two_online(false).await;
+    // The patient is online (the nurse asked after connecting), writes, is typing, and calls.
+    send_many(&mut patient, conv, "how long do I keep the dressing ", 1).await;
+    nurse
+        .until(10, |e| matches!(e, Event::MessageAdded { .. }))
+        .await;
+    patient.client.keystroke(conv).await;
+    nurse
+        .until(10, |e| matches!(e, Event::Typing { typing: true, .. }))
+        .await;
+    let call = patient.client.start_call(conv).await.unwrap();
+    nurse
+        .until(10, |e| matches!(e, Event::IncomingCall { .. }))
+        .await;
+
+    let snap = nurse.client.snapshot().await.unwrap();
+    assert_eq!(snap.me, nurse.session.user_id);
+    assert!(matches!(
+        snap.connection,
+        Event::Connection {
+            state: Connection::Online,
+            ..
+        }
+    ));
+    assert_eq!(snap.conversations.len(), 1);
+    assert_eq!(snap.open, Some(conv));
+    assert_eq!(
+        snap.typing,
+        vec![nursecare_core::events::TypingNow {
+            conversation_id: conv,
+            user_id: p.id
+        }]
+    );
+    assert!(snap.presence.iter().any(|x| x.user_id == p.id && x.online));
+    assert!(matches!(
+        snap.ringing.as_slice(),
+        [Event::IncomingCall { call_id, .. }] if *call_id == call.call.id
+    ));
+    let json = serde_json::to_value(&snap).unwrap();
+    assert_eq!(json["connection"]["event"], "connection");
+    assert!(json["unread"]["total"].is_u64());
+    nurse.client.shutdown().await;
+    patient.client.shutdown().await;
+}
