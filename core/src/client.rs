@@ -11,7 +11,7 @@ use crate::api::ApiClient;
 use crate::cache::{CacheHandle, ConversationSummary, OutboxItem};
 use crate::calls::{self, Ringer};
 use crate::engine::{self, Engine};
-use crate::events::{Event, EventSink, EventStream, PresenceNow, Snapshot, TypingNow};
+use crate::events::{Event, EventSink, EventStream, Snapshot};
 use crate::outbox::{self, Delivery};
 use crate::profile::Profile;
 use crate::session::Session;
@@ -517,21 +517,8 @@ impl Client {
                 total,
             },
             outbox,
-            typing: typing
-                .into_iter()
-                .map(|(conversation_id, user_id)| TypingNow {
-                    conversation_id,
-                    user_id,
-                })
-                .collect(),
-            presence: presence
-                .into_iter()
-                .map(|(user_id, online, last_seen)| PresenceNow {
-                    user_id,
-                    online,
-                    last_seen,
-                })
-                .collect(),
+            typing,
+            presence,
             ringing: self
                 .ringer
                 .ringing()

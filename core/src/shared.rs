@@ -8,7 +8,7 @@ use crate::api::{ApiClient, ApiError};
 use crate::cache::CacheHandle;
 use crate::config::ClientConfig;
 use crate::error::ClientError;
-use crate::events::{Event, EventSink};
+use crate::events::{Event, EventSink, PresenceNow, TypingNow};
 use crate::socket::{Features, LinkState, SocketHandle};
 use crate::typing;
 use nursecare_wire::{Id, Timestamp};
@@ -115,15 +115,26 @@ impl Shared {
     }
 
     /// Who is shown typing, and who is online, now.
-    pub fn live(&self) -> (Vec<(Id, Id)>, Vec<(Id, bool, Option<Timestamp>)>) {
+    pub fn live(&self) -> (Vec<TypingNow>, Vec<PresenceNow>) {
         let live = self.live.lock().expect("live lock");
-        (
-            live.typing.iter().copied().collect(),
-            live.presence
-                .iter()
-                .map(|(u, (on, seen))| (*u, *on, *seen))
-                .collect(),
-        )
+        let typing = live
+            .typing
+            .iter()
+            .map(|&(conversation_id, user_id)| TypingNow {
+                conversation_id,
+                user_id,
+            })
+            .collect();
+        let presence = live
+            .presence
+            .iter()
+            .map(|(&user_id, &(online, last_seen))| PresenceNow {
+                user_id,
+                online,
+                last_seen,
+            })
+            .collect();
+        (typing, presence)
     }
 
     /// Marks a conversation's row (and, when `unread`, the counts) for the next tick.
