@@ -14,6 +14,7 @@ use crate::engine::{self, Engine};
 use crate::events::{Event, EventSink, EventStream, Snapshot};
 use crate::outbox::{self, Delivery};
 use crate::profile::Profile;
+use crate::reads;
 use crate::session::Session;
 use crate::shared::Shared;
 use crate::socket::{self, LinkState};
@@ -308,15 +309,13 @@ impl Client {
 
     /// Marks a conversation read (REST) and clears its count here.
     pub async fn mark_read(&self, conversation: Id) -> Result<u64, ClientError> {
-        let n = self.shared.api.mark_read(conversation).await?;
-        let me = self.shared.me;
-        self.shared
-            .cache
-            .call(move |c| c.mark_read_by(conversation, me))
-            .await?;
-        announce::unread(&self.shared).await;
-        announce::row(&self.shared, conversation).await;
-        Ok(n)
+        reads::mark_read(&self.shared, conversation).await
+    }
+
+    /// Whether the window has the user's attention: while it has, the open chat is kept read
+    /// as messages arrive in it.
+    pub fn set_focused(&self, focused: bool) {
+        self.shared.set_focused(focused);
     }
 
     /// The conversation the user has open, or none: it is joined now and after every

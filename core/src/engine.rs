@@ -8,6 +8,7 @@ use crate::calls::{self, Ringer};
 use crate::error::ClientError;
 use crate::events::{CallChange, Event};
 use crate::outbox::{self, Delivery};
+use crate::reads;
 use crate::shared::Shared;
 use crate::socket::{LinkState, ServerEvent};
 use crate::sync;
@@ -108,6 +109,7 @@ async fn presence_query(shared: &Shared) {
 
 async fn on_tick(shared: &Arc<Shared>, shown: &mut typing::Shown) {
     flush_dirty(shared).await;
+    reads::keep_open_read(shared).await;
     for (conversation_id, user_id) in shown.expire(Instant::now()) {
         shared.show_typing(conversation_id, user_id, false);
     }
@@ -402,6 +404,9 @@ async fn on_message(engine: &Engine, m: Message) {
 async fn added(shared: &Shared, m: Message) {
     let conversation = m.conversation_id;
     let from_other = m.sender_id != shared.me;
+    if from_other && shared.open_conversation() == Some(conversation) {
+        shared.request_read();
+    }
     shared.events.send(Event::MessageAdded {
         message: m,
         live: true,

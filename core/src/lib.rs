@@ -20,6 +20,7 @@ pub mod events;
 pub mod logs;
 mod outbox;
 pub mod profile;
+mod reads;
 pub mod secrets;
 pub mod session;
 mod shared;

@@ -16,6 +16,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::task::JoinSet;
 
 /// What the tasks of one client share.
@@ -38,6 +39,10 @@ pub(crate) struct Shared {
     tasks: Mutex<Option<JoinSet<()>>>,
     /// Who is shown typing and who is online, as last announced: for a snapshot.
     live: Mutex<Live>,
+    /// Whether the window has the user's attention (see `reads`).
+    focused: AtomicBool,
+    /// Whether the open chat should be checked for unread messages on the next tick.
+    read_request: AtomicBool,
 }
 
 /// What the UI shows that lives only in memory (not in the cache).
@@ -80,6 +85,8 @@ impl Shared {
             typing_sent: Mutex::new(typing::Sent::default()),
             tasks: Mutex::new(Some(JoinSet::new())),
             live: Mutex::new(Live::default()),
+            focused: AtomicBool::new(false),
+            read_request: AtomicBool::new(false),
         }
     }
 
@@ -158,6 +165,30 @@ impl Shared {
     pub fn set_open_conversation(&self, conversation: Option<Id>) {
         *self.open.lock().expect("open lock") = conversation;
         self.socket.open_conversation(conversation);
+        self.request_read();
+    }
+
+    /// Whether the window has the user's attention.
+    pub fn focused(&self) -> bool {
+        self.focused.load(Ordering::SeqCst)
+    }
+
+    /// The window gained or lost the user's attention.
+    pub fn set_focused(&self, focused: bool) {
+        self.focused.store(focused, Ordering::SeqCst);
+        if focused {
+            self.request_read();
+        }
+    }
+
+    /// Asks the next tick to check the open chat for unread messages.
+    pub fn request_read(&self) {
+        self.read_request.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether a check was asked for since the last call.
+    pub fn take_read_request(&self) -> bool {
+        self.read_request.swap(false, Ordering::SeqCst)
     }
 
     /// The features the server offers, when online.

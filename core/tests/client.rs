@@ -1089,3 +1089,46 @@ async fn a_snapshot_rebuilds_what_the_window_shows() {
     nurse.client.shutdown().await;
     patient.client.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_open_chat_of_a_focused_window_is_kept_read() {
+    let Two {
+        p,
+        conv,
+        mut nurse,
+        mut patient,
+        _dir: _dir_alive,
+        _server: _server_alive,
+        ..
+    } = two_online(false).await;
+    // Open but not focused (the window is behind another): the message stays unread.
+    send_many(&mut patient, conv, "is 38.5 a fever? ", 1).await;
+    nurse
+        .until(10, |e| matches!(e, Event::Unread { total: 1, .. }))
+        .await;
+    // The nurse looks at the window: the open chat is marked read, and the patient hears it.
+    patient.drain();
+    nurse.client.set_focused(true);
+    nurse
+        .until(10, |e| matches!(e, Event::Unread { total: 0, .. }))
+        .await;
+    patient.until(10, |e| matches!(e, Event::Read { .. })).await;
+    // While focused, a new message in the open chat is read as it arrives.
+    send_many(&mut patient, conv, "and 39? ", 1).await;
+    patient
+        .until(
+            10,
+            |e| matches!(e, Event::Read { read_by, .. } if *read_by != p.id),
+        )
+        .await;
+    assert_eq!(nurse.client.conversations().await.unwrap()[0].unread, 0);
+    // Not for a chat that is not open.
+    nurse.client.open(None);
+    nurse.client.set_focused(true);
+    send_many(&mut patient, conv, "never mind ", 1).await;
+    nurse
+        .until(10, |e| matches!(e, Event::Unread { total: 1, .. }))
+        .await;
+    nurse.client.shutdown().await;
+    patient.client.shutdown().await;
+}
