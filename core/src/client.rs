@@ -15,6 +15,7 @@ use crate::events::{Event, EventSink, EventStream, Snapshot};
 use crate::outbox::{self, Delivery};
 use crate::profile::Profile;
 use crate::reads;
+use crate::search::{self, SearchHit};
 use crate::session::Session;
 use crate::shared::Shared;
 use crate::socket::{self, LinkState};
@@ -187,13 +188,47 @@ impl Client {
         sync::page(&self.shared, conversation, before, limit).await
     }
 
-    /// Searches the cached messages (never the network).
-    pub async fn search(&self, query: &str, limit: u32) -> Result<Vec<Message>, ClientError> {
+    /// Searches the cached messages (never the network), newest first, each with a snippet.
+    pub async fn search(&self, query: &str, limit: u32) -> Result<Vec<SearchHit>, ClientError> {
         let query = query.to_owned();
+        let found = self
+            .shared
+            .cache
+            .call(move |c| c.search_hits(&query, limit))
+            .await?;
+        Ok(found
+            .into_iter()
+            .map(|(message, marked)| SearchHit {
+                message,
+                snippet: search::parts(&marked),
+            })
+            .collect())
+    }
+
+    /// A message and up to `n` cached messages on each side of it, newest first: where a
+    /// search hit opens its thread (from the cache; paging on from there as usual).
+    pub async fn around(
+        &self,
+        conversation: Id,
+        message: Id,
+        n: u32,
+    ) -> Result<Vec<Message>, ClientError> {
         Ok(self
             .shared
             .cache
-            .call(move |c| c.search(&query, limit))
+            .call(move |c| {
+                let mut newer = c.messages_after(conversation, message, n)?;
+                newer.reverse();
+                let Some(this) = c.message(message)? else {
+                    return Ok(Vec::new());
+                };
+                if this.conversation_id != conversation {
+                    return Ok(Vec::new());
+                }
+                newer.push(this);
+                newer.extend(c.messages(conversation, Some(message), n)?);
+                Ok(newer)
+            })
             .await?)
     }
 

@@ -21,6 +21,7 @@ pub mod logs;
 mod outbox;
 pub mod profile;
 mod reads;
+pub mod search;
 pub mod secrets;
 pub mod session;
 mod shared;

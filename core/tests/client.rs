@@ -237,7 +237,30 @@ async fn offline_then_back(compat: bool) {
         "bandage change 4"
     );
     assert_eq!(nurse.client.history(conv, None, 50).await.unwrap().len(), 5);
-    assert_eq!(nurse.client.search("bandage", 50).await.unwrap().len(), 5);
+    let hits = nurse.client.search("bandage", 50).await.unwrap();
+    assert_eq!(hits.len(), 5);
+    // Each hit: its message (and so its conversation), and the match marked in plain parts.
+    let hit = &hits[2];
+    assert_eq!(hit.message.conversation_id, conv);
+    assert!(
+        hit.snippet
+            .iter()
+            .any(|part| part.hit && part.text == "bandage")
+    );
+    assert_eq!(
+        hit.snippet
+            .iter()
+            .map(|p| p.text.as_str())
+            .collect::<String>(),
+        hit.message.content
+    );
+    // Opening the thread at it: its neighbours on each side, newest first.
+    let around = nurse.client.around(conv, hit.message.id, 1).await.unwrap();
+    let texts: Vec<_> = around.iter().map(|m| m.content.as_str()).collect();
+    assert_eq!(
+        texts,
+        ["bandage change 3", "bandage change 2", "bandage change 1"]
+    );
     // Typed offline: queued, and kept across a restart of the client.
     nurse.client.send(conv, "typed offline 1").await.unwrap();
     nurse.client.send(conv, "typed offline 2").await.unwrap();

@@ -21,6 +21,11 @@ use nursecare_wire::{Conversation, Id, Message, MessageType, Role, Sender, Times
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::{Path, PathBuf};
 
+/// Starts a matched word in a [`Cache::search_hits`] snippet.
+pub const HIT_START: char = '\u{2}';
+/// Ends a matched word in a [`Cache::search_hits`] snippet.
+pub const HIT_END: char = '\u{3}';
+
 /// The schema ladder: entry N-1 moves the file from version N-1 to N.
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
@@ -329,6 +334,59 @@ impl Cache {
             return Ok(found);
         }
         self.search_fts(&prefix, limit)
+    }
+
+    /// Like [`Cache::search`], each message with a snippet of its text around the match:
+    /// matched words between [`HIT_START`] and [`HIT_END`] (control characters; a message
+    /// that holds them itself only shifts its own highlighting).
+    pub fn search_hits(
+        &mut self,
+        query: &str,
+        limit: u32,
+    ) -> Result<Vec<(Message, String)>, CacheError> {
+        let Some((exact, prefix)) = fts_queries(query) else {
+            return Ok(Vec::new());
+        };
+        self.index_pending(usize::MAX)?;
+        let found = self.hits_fts(&exact, limit)?;
+        if found.len() as u32 >= limit {
+            return Ok(found);
+        }
+        self.hits_fts(&prefix, limit)
+    }
+
+    fn hits_fts(&self, fts: &str, limit: u32) -> Result<Vec<(Message, String)>, CacheError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {MESSAGE_COLUMNS}, f.snip \
+             FROM (SELECT rowid AS rid, \
+                          snippet(messages_fts, 0, char(2), char(3), '…', 12) AS snip \
+                   FROM messages_fts WHERE messages_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2) f \
+             JOIN messages m ON m.id = f.rid ORDER BY m.id DESC"
+        ))?;
+        let columns = stmt.column_count();
+        let rows = stmt.query_map(params![fts, limit], |r| {
+            Ok((message_row(r)?, r.get::<_, String>(columns - 1)?))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Messages of a conversation newer than `after` (a cached message), oldest first.
+    pub fn messages_after(
+        &self,
+        conversation: Id,
+        after: Id,
+        limit: u32,
+    ) -> Result<Vec<Message>, CacheError> {
+        let Some((at, id)) = self.message_key(after)? else {
+            return Ok(Vec::new());
+        };
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages m \
+             WHERE m.conversation_id = ?1 AND (m.created_at, m.id) > (?2, ?3) \
+             ORDER BY m.created_at, m.id LIMIT ?4"
+        ))?;
+        let rows = stmt.query_map(params![conversation, at, id, limit], message_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     fn search_fts(&self, fts: &str, limit: u32) -> Result<Vec<Message>, CacheError> {
