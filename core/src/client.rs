@@ -347,6 +347,27 @@ impl Client {
         reads::mark_read(&self.shared, conversation).await
     }
 
+    /// Mutes (or unmutes) a conversation on this device: no notifications for it.
+    pub async fn set_muted(&self, conversation: Id, muted: bool) -> Result<(), ClientError> {
+        self.shared
+            .cache
+            .call(move |c| c.set_muted(conversation, muted))
+            .await?;
+        announce::row(&self.shared, conversation).await;
+        Ok(())
+    }
+
+    /// Keeps the composer's unsent text of a conversation (empty drops it), across restarts.
+    pub async fn set_draft(&self, conversation: Id, text: &str) -> Result<(), ClientError> {
+        let text = text.to_owned();
+        self.shared
+            .cache
+            .call(move |c| c.set_draft(conversation, &text))
+            .await?;
+        announce::row(&self.shared, conversation).await;
+        Ok(())
+    }
+
     /// Whether the window has the user's attention: while it has, the open chat is kept read
     /// as messages arrive in it.
     pub fn set_focused(&self, focused: bool) {

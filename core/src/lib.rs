@@ -24,6 +24,7 @@ mod reads;
 pub mod search;
 pub mod secrets;
 pub mod session;
+pub mod settings;
 mod shared;
 pub mod socket;
 mod sync;

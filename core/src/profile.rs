@@ -67,6 +67,22 @@ impl Profile {
         &self.server
     }
 
+    /// The profile's settings (defaults when none were saved; a damaged file is moved aside
+    /// and its new place answered).
+    pub fn settings(
+        &self,
+    ) -> Result<(crate::settings::Settings, Option<PathBuf>), crate::settings::SettingsError> {
+        crate::settings::load(&self.dir)
+    }
+
+    /// Saves the profile's settings.
+    pub fn save_settings(
+        &self,
+        settings: &crate::settings::Settings,
+    ) -> Result<(), crate::settings::SettingsError> {
+        crate::settings::save(&self.dir, settings)
+    }
+
     /// The sessions kept in this profile for its server.
     pub fn sessions(&self) -> Sessions {
         Sessions::new(self.store.clone(), &self.server, &self.name)

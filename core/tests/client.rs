@@ -1155,3 +1155,44 @@ async fn the_open_chat_of_a_focused_window_is_kept_read() {
     nurse.client.shutdown().await;
     patient.client.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn drafts_and_mutes_are_kept_across_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start(dir.path(), settings(false)).await;
+    let (_n, _p, conv) = pair(&server.base).await;
+    let nurse_dir = dir.path().join("nurse");
+    let mut nurse = side(&server.base, &nurse_dir, "n@c.test").await;
+    online(&mut nurse).await;
+    nurse
+        .client
+        .set_draft(conv, "Your results came back norm")
+        .await
+        .unwrap();
+    nurse.client.set_muted(conv, true).await.unwrap();
+    let row = nurse
+        .until(
+            5,
+            |e| matches!(e, Event::ConversationChanged { summary } if summary.muted),
+        )
+        .await;
+    assert!(
+        matches!(row, Event::ConversationChanged { summary } if summary.draft.as_deref() == Some("Your results came back norm"))
+    );
+    nurse.client.shutdown().await;
+
+    let mut nurse = side(&server.base, &nurse_dir, "n@c.test").await;
+    online(&mut nurse).await;
+    let list = nurse.client.conversations().await.unwrap();
+    assert!(list[0].muted);
+    assert_eq!(
+        list[0].draft.as_deref(),
+        Some("Your results came back norm")
+    );
+    nurse.client.set_draft(conv, "").await.unwrap();
+    nurse.client.set_muted(conv, false).await.unwrap();
+    let list = nurse.client.conversations().await.unwrap();
+    assert!(!list[0].muted);
+    assert_eq!(list[0].draft, None);
+    nurse.client.shutdown().await;
+}

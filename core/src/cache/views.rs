@@ -22,6 +22,10 @@ pub struct ConversationSummary {
     pub unread: u32,
     /// Last activity: the newest message's time, else the conversation's.
     pub updated_at: Timestamp,
+    /// Muted on this device: no notifications.
+    pub muted: bool,
+    /// The composer's unsent text, if any.
+    pub draft: Option<String>,
 }
 
 impl Cache {
@@ -68,6 +72,7 @@ impl Cache {
             .as_ref()
             .map(|m| m.created_at.max(Timestamp::from_millis(updated)))
             .unwrap_or(Timestamp::from_millis(updated));
+        let (muted, draft) = self.prefs(id)?;
         Ok(ConversationSummary {
             id,
             booking_id,
@@ -75,7 +80,44 @@ impl Cache {
             last_message,
             unread: self.unread_in(id, me)?,
             updated_at,
+            muted,
+            draft,
         })
+    }
+
+    /// A conversation's muted flag and draft.
+    fn prefs(&self, conversation: Id) -> Result<(bool, Option<String>), CacheError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT muted, draft FROM conversation_prefs WHERE conversation_id = ?1",
+            )?
+            .query_row([conversation], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?
+            .unwrap_or((false, None)))
+    }
+
+    /// Mutes or unmutes a conversation on this device.
+    pub fn set_muted(&mut self, conversation: Id, muted: bool) -> Result<(), CacheError> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO conversation_prefs (conversation_id, muted) VALUES (?1, ?2) \
+                 ON CONFLICT (conversation_id) DO UPDATE SET muted = ?2",
+            )?
+            .execute(params![conversation, muted])?;
+        Ok(())
+    }
+
+    /// Keeps (or, empty, drops) a conversation's unsent draft.
+    pub fn set_draft(&mut self, conversation: Id, draft: &str) -> Result<(), CacheError> {
+        let draft = (!draft.is_empty()).then_some(draft);
+        self.conn
+            .prepare_cached(
+                "INSERT INTO conversation_prefs (conversation_id, draft) VALUES (?1, ?2) \
+                 ON CONFLICT (conversation_id) DO UPDATE SET draft = ?2",
+            )?
+            .execute(params![conversation, draft])?;
+        Ok(())
     }
 
     fn other_participant(
