@@ -65,14 +65,24 @@ pub enum Event {
         /// The row.
         summary: ConversationSummary,
     },
-    /// A message reached the cache. `live` when it came over the socket just now (worth a
-    /// notification), false when a sync found it.
+    /// A message reached the cache over the socket just now (worth a notification). `live`
+    /// is always true (messages a sync finds come as [`Event::MessagesFound`]); kept so the
+    /// JSON stays as it was.
     #[serde(rename_all = "camelCase")]
     MessageAdded {
         /// The message.
         message: Message,
         /// Arrived live.
         live: bool,
+    },
+    /// Messages a sync found (a catch-up, a refresh, paging back), new to the cache: one
+    /// conversation's, oldest first. Not worth a notification each.
+    #[serde(rename_all = "camelCase")]
+    MessagesFound {
+        /// Where.
+        conversation_id: Id,
+        /// The messages.
+        messages: Vec<Message>,
     },
     /// An outbox row changed (queued, sent, failed).
     #[serde(rename_all = "camelCase")]

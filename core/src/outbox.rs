@@ -107,12 +107,15 @@ pub(crate) async fn run(shared: Arc<Shared>, delivery: Arc<Delivery>) {
             continue;
         };
         // The next row, and its attempt recorded, in one trip to the cache thread. (Recorded
-        // before the emit: an emit that may have left must count, even across a crash.)
+        // before the emit: an emit that may have left must count, even across a crash.) A row
+        // to be looked for on the server first gets its attempt once that is done.
         let next = shared
             .cache
-            .call(|c| {
+            .call(move |c| {
                 let next = c.outbox_next()?;
-                if let Some(item) = &next {
+                if let Some(item) = &next
+                    && !needs_reconcile(item, features)
+                {
                     c.outbox_attempt(item.local_id)?;
                 }
                 Ok(next)
@@ -153,6 +156,12 @@ pub(crate) async fn run(shared: Arc<Shared>, delivery: Arc<Delivery>) {
     }
 }
 
+/// Whether a row must be looked for on the server before it goes out again: it may have
+/// reached production already, which echoes no clientId to tell.
+fn needs_reconcile(item: &OutboxItem, features: Features) -> bool {
+    !features.client_id && item.attempted_at.is_some()
+}
+
 /// What the outbox does after a row.
 enum Next {
     /// On to the next row.
@@ -172,15 +181,16 @@ async fn deliver(
     let local_id = item.local_id;
     // An earlier emit may have reached production (which echoes no clientId): look for it on
     // the server before anything else, even before giving up.
-    if !features.client_id && item.attempted_at.is_some() {
+    if needs_reconcile(&item, features) {
         match reconcile(shared, delivery, &item).await {
             Ok(true) => return Next::Go,
-            Ok(false) => {}
-            Err(e) => {
-                // Nothing was emitted this round: not an attempt.
-                undo_attempt(shared, local_id).await;
-                return after_refusal(shared, delivery, local_id, e).await;
+            Ok(false) => {
+                if let Err(e) = shared.cache.call(move |c| c.outbox_attempt(local_id)).await {
+                    tracing::error!(error = %e, "outbox attempt not recorded");
+                    return Next::BackOff;
+                }
             }
+            Err(e) => return after_refusal(shared, delivery, local_id, e).await,
         }
     }
     // `item` was read before this attempt was recorded.

@@ -271,18 +271,25 @@ pub(crate) async fn page(
         .await?)
 }
 
-/// Tells the UI about messages a sync found.
+/// Tells the UI about messages a sync found: one batch per conversation (a catch-up of a
+/// thousand messages is a few events, not a thousand), oldest first.
 fn announce<'a>(shared: &Shared, messages: impl Iterator<Item = &'a Message>, fresh: &[Id]) {
     if fresh.is_empty() {
         return;
     }
-    for m in messages {
-        if fresh.contains(&m.id) {
-            shared.events.send(Event::MessageAdded {
-                message: m.clone(),
-                live: false,
-            });
-        }
+    let mut batches: std::collections::BTreeMap<Id, Vec<Message>> = Default::default();
+    for m in messages.filter(|m| fresh.contains(&m.id)) {
+        batches
+            .entry(m.conversation_id)
+            .or_default()
+            .push(m.clone());
+    }
+    for (conversation_id, mut messages) in batches {
+        messages.sort_by_key(|m| (m.created_at.millis(), m.id));
+        shared.events.send(Event::MessagesFound {
+            conversation_id,
+            messages,
+        });
     }
 }
 

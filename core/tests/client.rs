@@ -117,10 +117,7 @@ async fn exchange(compat: bool, per_side: usize) {
     let mut added = [0usize, 0usize];
     for (k, s) in [&mut nurse, &mut patient].into_iter().enumerate() {
         while seen[k].len() < total {
-            let e = s
-                .until(60, |e| matches!(e, Event::MessageAdded { .. }))
-                .await;
-            if let Event::MessageAdded { message, .. } = e {
+            for message in s.until_messages(60).await {
                 added[k] += 1;
                 seen[k].insert(message.id);
             }
@@ -134,10 +131,7 @@ async fn exchange(compat: bool, per_side: usize) {
     for (k, s) in [&mut nurse, &mut patient].into_iter().enumerate() {
         let mut markers = 0;
         while markers < 2 {
-            let e = s
-                .until(10, |e| matches!(e, Event::MessageAdded { .. }))
-                .await;
-            if let Event::MessageAdded { message, .. } = e {
+            for message in s.until_messages(10).await {
                 if message.content == "end-marker" {
                     markers += 1;
                 } else {
@@ -754,6 +748,23 @@ async fn a_catch_up_cut_short_leaves_no_hole_in_the_cached_history() {
     let mut nurse = side(&server.base, &nurse_dir, "n@c.test").await;
     online(&mut nurse).await;
     nurse.client.shutdown().await;
+    // Announced in batches (a page each at most), not an event per message.
+    let (mut batches, mut found) = (0, 0);
+    while let Ok(e) = nurse.events.try_recv() {
+        match e {
+            Event::MessagesFound { messages, .. } => {
+                batches += 1;
+                found += messages.len();
+            }
+            Event::MessageAdded { live, .. } => assert!(live, "a sync announced one by one"),
+            _ => {}
+        }
+    }
+    assert!(found > 300, "the catch-up found {found}");
+    assert!(
+        batches <= found.div_ceil(50) + 1,
+        "{batches} events for {found}"
+    );
     let expected: Vec<String> = on_server(&p.api, conv)
         .await
         .into_iter()

@@ -213,6 +213,24 @@ impl Side {
         .expect("expected event never came")
     }
 
+    /// Waits for the next messages announced, live or found by a sync.
+    pub async fn until_messages(&mut self, secs: u64) -> Vec<nursecare_wire::Message> {
+        match self
+            .until(secs, |e| {
+                matches!(
+                    e,
+                    nursecare_core::Event::MessageAdded { .. }
+                        | nursecare_core::Event::MessagesFound { .. }
+                )
+            })
+            .await
+        {
+            nursecare_core::Event::MessageAdded { message, .. } => vec![message],
+            nursecare_core::Event::MessagesFound { messages, .. } => messages,
+            _ => unreachable!(),
+        }
+    }
+
     /// Waits until the link is reported in `state`.
     pub async fn until_connection(&mut self, secs: u64, state: nursecare_core::events::Connection) {
         self.until(
