@@ -54,12 +54,13 @@ async fn nothing_secret_reaches_the_logs() {
         .await;
     let secret_text = "Blood sugar 7.4 mmol/L quokka";
     nurse.client.send(conv, secret_text).await.unwrap();
-    patient
-        .until(
-            10,
-            |e| matches!(e, Event::MessageAdded { message, .. } if message.content == secret_text),
-        )
-        .await;
+    // Live, or found by the patient's first sync: either way it reached her.
+    while !patient
+        .until_messages(10)
+        .await
+        .iter()
+        .any(|m| m.content == secret_text)
+    {}
     nurse.client.keystroke(conv).await;
     nurse.client.start_call(conv).await.unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
