@@ -54,6 +54,7 @@ impl From<SocketError> for ClientError {
 /// [`ErrorReport`] is the English fallback). Never carries message text or tokens.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
+#[derive(ts_rs::TS)]
 pub enum ErrorKind {
     /// Sign in again.
     SessionExpired,
@@ -135,7 +136,7 @@ pub enum ErrorKind {
 }
 
 /// An error for the UI: its kind and the English sentence (for logs and as a fallback).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct ErrorReport {
     /// What went wrong.
     #[serde(flatten)]

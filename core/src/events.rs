@@ -10,6 +10,7 @@ use tokio::sync::mpsc;
 /// The state of the link as the user sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[derive(ts_rs::TS)]
 pub enum Connection {
     /// Connected and registered.
     Online,
@@ -24,6 +25,7 @@ pub enum Connection {
 /// What happened to a call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[derive(ts_rs::TS)]
 pub enum CallChange {
     /// The other side joined.
     Accepted,
@@ -42,6 +44,7 @@ pub enum CallChange {
 /// One event for the UI.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "event", rename_all = "camelCase")]
+#[derive(ts_rs::TS)]
 pub enum Event {
     /// The link changed; `outbox` messages wait to go out.
     #[serde(rename_all = "camelCase")]
@@ -189,6 +192,7 @@ pub enum Event {
 /// the events that follow (each of which is an idempotent update of this).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[derive(ts_rs::TS)]
 pub struct Snapshot {
     /// The signed-in user.
     pub me: Id,
@@ -213,6 +217,7 @@ pub struct Snapshot {
 /// Someone typing, in a [`Snapshot`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[derive(ts_rs::TS)]
 pub struct TypingNow {
     /// Where.
     pub conversation_id: Id,
@@ -223,6 +228,7 @@ pub struct TypingNow {
 /// A contact's presence, in a [`Snapshot`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[derive(ts_rs::TS)]
 pub struct PresenceNow {
     /// Who.
     pub user_id: Id,

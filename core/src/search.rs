@@ -9,6 +9,7 @@ use serde::Serialize;
 /// One search result.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[derive(ts_rs::TS)]
 pub struct SearchHit {
     /// The message (its `conversationId` says where; `Client::around` loads its neighbours).
     pub message: Message,
@@ -19,6 +20,7 @@ pub struct SearchHit {
 /// A run of snippet text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[derive(ts_rs::TS)]
 pub struct SnippetPart {
     /// The text.
     pub text: String,

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 /// How much a new-message notification shows (on a locked screen too).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[derive(ts_rs::TS)]
 pub enum NotificationPrivacy {
     /// The sender's name and the message text.
     SenderAndText,
@@ -25,6 +26,7 @@ pub enum NotificationPrivacy {
 /// The settings of a profile.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
+#[derive(ts_rs::TS)]
 pub struct Settings {
     /// The server chosen in the app (flags and the environment come first).
     pub server: Option<String>,

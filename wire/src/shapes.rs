@@ -9,6 +9,7 @@ pub type Id = i64;
 /// A user's role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Role {
     /// A patient.
     Patient,
@@ -42,6 +43,7 @@ impl Role {
 /// The kind of a message. Only `TEXT` comes from clients on the project's server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum MessageType {
     /// Text typed by a user.
     Text,
@@ -79,6 +81,7 @@ impl MessageType {
 /// The state of a video call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum CallStatus {
     /// Started and not ended (production leaves unanswered calls here forever).
     Ongoing,
@@ -112,6 +115,7 @@ impl CallStatus {
 /// A user as a participant sees another: `name` may be null.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct UserSummary {
     pub id: Id,
     pub name: Option<String>,
@@ -122,6 +126,7 @@ pub struct UserSummary {
 /// A message's sender: a user summary without the email.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Sender {
     pub id: Id,
     pub name: Option<String>,
@@ -142,6 +147,7 @@ pub struct Participant {
 /// A message. `read` means read by the other party.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Message {
     pub id: Id,
     pub conversation_id: Id,
@@ -187,6 +193,7 @@ pub struct ConversationWithParticipants {
 /// A video call. `duration` is in seconds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct VideoCall {
     pub id: Id,
     pub conversation_id: Id,
@@ -203,6 +210,7 @@ pub struct VideoCall {
 /// A call with the URL of its Jitsi room (`/start`, `/accept`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct VideoCallWithUrl {
     #[serde(flatten)]
     pub call: VideoCall,

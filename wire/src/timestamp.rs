@@ -7,6 +7,7 @@ use std::fmt;
 
 /// A point in time on the wire, kept to the millisecond.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "string"))]
 pub struct Timestamp(DateTime<Utc>);
 
 impl Timestamp {

@@ -13,6 +13,7 @@ use serde::Serialize;
 /// Where an outbox row is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[derive(ts_rs::TS)]
 pub enum OutboxState {
     /// Waiting to go out (or for its echo).
     Pending,
@@ -44,6 +45,7 @@ impl OutboxState {
 /// Why a row failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[derive(ts_rs::TS)]
 pub enum SendFailure {
     /// The server will not take it (not a participant, invalid input): sending it again as
     /// it is will not help.
@@ -75,6 +77,7 @@ impl SendFailure {
 /// One outbox row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[derive(ts_rs::TS)]
 pub struct OutboxItem {
     /// Local order.
     pub local_id: i64,

@@ -9,6 +9,7 @@ use serde::Serialize;
 /// One row of the conversation list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[derive(ts_rs::TS)]
 pub struct ConversationSummary {
     /// The conversation.
     pub id: Id,
