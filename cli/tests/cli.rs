@@ -58,6 +58,11 @@ fn a_shift_on_the_command_line() {
     let busy = phone.run(&["history", &id, "--offline"]);
     assert_eq!(busy.status.code(), Some(10));
     assert!(String::from_utf8_lossy(&busy.stderr).contains("in use"));
+    // Nor is it deleted under the program that has it open.
+    let busy = phone.run(&["logout", "--forget-cache"]);
+    assert_eq!(busy.status.code(), Some(10));
+    let me = phone.json(&["whoami"]);
+    assert_eq!(me["email"], CHLOE, "still signed in: nothing was done");
     let sent = amara.json(&["send", &id, "Your 3 pm visit is confirmed"]);
     assert_eq!(sent["content"], "Your 3 pm visit is confirmed");
     let heard = wait_line(&rx, |l| l.contains("Your 3 pm visit is confirmed"));

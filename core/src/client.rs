@@ -11,7 +11,7 @@ use crate::api::ApiClient;
 use crate::cache::{CacheHandle, ConversationSummary, OutboxItem};
 use crate::calls::{self, Ringer};
 use crate::engine::{self, Engine};
-use crate::events::{Event, EventSink, EventStream, Snapshot};
+use crate::events::{ConnectionNow, Event, EventSink, EventStream, RingingNow, Snapshot};
 use crate::outbox::{self, Delivery};
 use crate::profile::Profile;
 use crate::reads;
@@ -245,14 +245,30 @@ impl Client {
                 max: MAX_MESSAGE_CHARS,
             });
         }
-        self.check_conversation(conversation).await?;
         let client_id = new_client_id();
         let content = text.to_owned();
-        let item = self
-            .shared
-            .cache
-            .call(move |c| c.outbox_add(conversation, &content, &client_id))
-            .await?;
+        // Queued in the same trip to the cache that checks the conversation is known (the
+        // usual case); one the cache does not know is looked up first.
+        let add = move |check: bool| {
+            let (content, client_id) = (content.clone(), client_id.clone());
+            move |c: &mut crate::cache::Cache| {
+                if check && !c.has_conversation(conversation)? {
+                    return Ok(None);
+                }
+                c.outbox_add(conversation, &content, &client_id).map(Some)
+            }
+        };
+        let item = match self.shared.cache.call(add(true)).await? {
+            Some(item) => item,
+            None => {
+                self.check_conversation(conversation).await?;
+                self.shared
+                    .cache
+                    .call(add(false))
+                    .await?
+                    .ok_or(ClientError::UnknownConversation(conversation))?
+            }
+        };
         self.shared
             .events
             .send(Event::Outbox { item: item.clone() });
@@ -261,15 +277,10 @@ impl Client {
         Ok(item)
     }
 
-    /// Refuses a conversation that is not the user's before anything is queued: one the cache
-    /// does not know is looked up on the server's list when it can be reached (it may be new,
-    /// or the cache not synced yet).
+    /// Looks a conversation the cache does not know up on the server's list (it may be new,
+    /// or the cache not synced yet), and refuses it when it is not the user's, or when the
+    /// server cannot be reached to tell.
     async fn check_conversation(&self, conversation: Id) -> Result<(), ClientError> {
-        let cache = &self.shared.cache;
-        let known = || cache.call(move |c| c.has_conversation(conversation));
-        if known().await? {
-            return Ok(());
-        }
         // Not cached (yet: a fresh cache syncs after connecting): ask the server's list.
         match self.shared.api.conversations().await {
             Ok(list) => {
@@ -545,11 +556,25 @@ impl Client {
         }
     }
 
-    /// Everything the UI shows, read now: what a reloaded window starts from.
+    /// Everything the UI shows, read now: what a reloaded window starts from. Events
+    /// numbered `events_before` and later may be newer: apply them on top.
     pub async fn snapshot(&self) -> Result<Snapshot, ClientError> {
         let me = self.shared.me;
+        // First the count, then the reads: what an event before it says is in what is read.
+        let events_before = self.shared.events.sent();
         let state = self.shared.socket.state().borrow().clone();
-        let connection = announce::connection_now(&self.shared, &state).await;
+        let connection = match announce::connection_now(&self.shared, &state).await {
+            Event::Connection {
+                state,
+                outbox,
+                retry_in_ms,
+            } => ConnectionNow {
+                state,
+                outbox,
+                retry_in_ms,
+            },
+            _ => unreachable!("connection_now answers a connection event"),
+        };
         let (conversations, counts, outbox) = self
             .shared
             .cache
@@ -561,16 +586,15 @@ impl Client {
                 ))
             })
             .await?;
-        let total = counts.iter().map(|(_, n)| n).sum();
+        let unread_total = counts.iter().map(|(_, n)| n).sum();
         let (typing, presence) = self.shared.live();
         Ok(Snapshot {
+            events_before,
             me,
             connection,
             conversations,
-            unread: Event::Unread {
-                conversations: counts.into_iter().collect(),
-                total,
-            },
+            unread: counts.into_iter().collect(),
+            unread_total,
             outbox,
             typing,
             presence,
@@ -578,7 +602,7 @@ impl Client {
                 .ringer
                 .ringing()
                 .into_iter()
-                .map(|(call_id, r)| Event::IncomingCall {
+                .map(|(call_id, r)| RingingNow {
                     call_id,
                     conversation_id: r.conversation_id,
                     room_name: r.room_name,

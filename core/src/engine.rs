@@ -68,6 +68,9 @@ pub(crate) async fn run(engine: Engine, mut server: UnboundedReceiver<ServerEven
 
 async fn on_link(engine: &Engine, state: &LinkState) {
     let shared = &engine.shared;
+    if !matches!(state, LinkState::Online { .. }) {
+        shared.forget_live();
+    }
     announce::connection(shared, state).await;
     match state {
         LinkState::Online { .. } => {

@@ -146,15 +146,71 @@ pub struct ErrorReport {
 }
 
 impl ErrorReport {
-    /// The report of any error that has a kind.
+    /// The report of any error that has a kind. Its sentence is fixed per kind: it never
+    /// repeats what a server said (which could quote what was sent).
     pub fn of<E>(e: &E) -> Self
     where
-        E: std::fmt::Display,
         for<'a> &'a E: Into<ErrorKind>,
     {
+        let kind: ErrorKind = e.into();
         Self {
-            kind: e.into(),
-            message: e.to_string(),
+            message: kind.sentence(),
+            kind,
+        }
+    }
+}
+
+impl ErrorKind {
+    /// The English sentence for this kind (the UI words kinds itself; this is the fallback
+    /// and what logs may show).
+    pub fn sentence(&self) -> String {
+        match self {
+            Self::SessionExpired => "Your session has expired; please sign in again.".into(),
+            Self::InvalidCredentials => "Wrong email or password.".into(),
+            Self::RateLimited {
+                retry_after_secs: Some(s),
+            } => format!("Too many failed sign-in attempts; try again later (in {s} s)."),
+            Self::RateLimited { .. } => {
+                "Too many failed sign-in attempts; try again later.".into()
+            }
+            Self::Forbidden => "Not allowed.".into(),
+            Self::NotFound => "Not found on the server.".into(),
+            Self::Rejected { status } => format!("The server refused the request ({status})."),
+            Self::ServerError { status } => {
+                format!("The server had a problem ({status}); try again later.")
+            }
+            Self::Unreachable => "Cannot reach the server.".into(),
+            Self::AnswerLost => {
+                "The connection broke before the server answered; it may have been done.".into()
+            }
+            Self::Timeout => "The server took too long to answer.".into(),
+            Self::UnexpectedAnswer => "The server answered something unexpected.".into(),
+            Self::BadServerAddress => "The server address is not valid.".into(),
+            Self::EmptyMessage => "The message is empty.".into(),
+            Self::TooLong { chars, max } => {
+                format!("The message is too long ({chars} characters; at most {max}).")
+            }
+            Self::Offline => "Not connected to the server.".into(),
+            Self::UnknownConversation { conversation_id } => {
+                format!("Conversation {conversation_id} is not one of yours.")
+            }
+            Self::ConversationUnchecked { conversation_id } => format!(
+                "Conversation {conversation_id} is not on this device and the server cannot be reached to check it."
+            ),
+            Self::NotFoundHere => "Not found.".into(),
+            Self::CacheInUse => {
+                "This account is open in another NurseCare program (is the app running?).".into()
+            }
+            Self::CacheUnreadable => "The local cache cannot be read.".into(),
+            Self::CacheTooNew => "The local cache was written by a newer version.".into(),
+            Self::CacheFailed => "The local cache failed.".into(),
+            Self::KeychainUnavailable => {
+                "No OS keychain is available; secrets can be kept in a file readable only by you instead.".into()
+            }
+            Self::KeychainLocked => "The OS keychain did not answer (is it locked?).".into(),
+            Self::SecretsFileFailed => "The secrets file could not be used.".into(),
+            Self::NoDataDirectory => "No data directory was found on this system.".into(),
+            Self::BadToken => "The server sent a sign-in token this app cannot read.".into(),
         }
     }
 }

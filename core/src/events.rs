@@ -5,6 +5,7 @@ use crate::cache::{ConversationSummary, OutboxItem};
 use nursecare_wire::{Id, Message, Timestamp};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
 /// The state of the link as the user sees it.
@@ -194,24 +195,58 @@ pub enum Event {
 #[serde(rename_all = "camelCase")]
 #[derive(ts_rs::TS)]
 pub struct Snapshot {
+    /// How many events the stream had carried when this was read: events numbered from here
+    /// on (counting from 0 at the stream's start) may be newer than the snapshot, so a window
+    /// applies those it holds on top of it; earlier ones are in it already.
+    pub events_before: u64,
     /// The signed-in user.
     pub me: Id,
-    /// The link (a [`Event::Connection`]).
-    pub connection: Event,
+    /// The link.
+    pub connection: ConnectionNow,
     /// The conversation list, most recent first.
     pub conversations: Vec<ConversationSummary>,
-    /// Unread counts (a [`Event::Unread`]).
-    pub unread: Event,
+    /// Unread counts per conversation (only those with unread messages).
+    pub unread: BTreeMap<Id, u32>,
+    /// Their sum, for the badge.
+    pub unread_total: u32,
     /// Messages not yet on the server (pending and failed), oldest first.
     pub outbox: Vec<OutboxItem>,
     /// Who is typing where.
     pub typing: Vec<TypingNow>,
-    /// Contacts' presence, as last heard.
+    /// Contacts' presence, as last heard on the current connection.
     pub presence: Vec<PresenceNow>,
-    /// Calls ringing here (each an [`Event::IncomingCall`]).
-    pub ringing: Vec<Event>,
+    /// Calls ringing here.
+    pub ringing: Vec<RingingNow>,
     /// The conversation open in the window, if any.
     pub open: Option<Id>,
+}
+
+/// The link, in a [`Snapshot`] (what [`Event::Connection`] says).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[derive(ts_rs::TS)]
+pub struct ConnectionNow {
+    /// The state.
+    pub state: Connection,
+    /// Messages waiting in the outbox.
+    pub outbox: u32,
+    /// Milliseconds to the next attempt, when offline.
+    pub retry_in_ms: Option<u64>,
+}
+
+/// A call ringing here, in a [`Snapshot`] (what [`Event::IncomingCall`] said).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[derive(ts_rs::TS)]
+pub struct RingingNow {
+    /// The call.
+    pub call_id: Id,
+    /// Its conversation.
+    pub conversation_id: Id,
+    /// Its Jitsi room.
+    pub room_name: String,
+    /// Who calls.
+    pub caller_id: Id,
 }
 
 /// Someone typing, in a [`Snapshot`].
@@ -241,7 +276,11 @@ pub struct PresenceNow {
 /// The sending side of the stream. Sending never blocks and never fails: a UI that went away
 /// just stops receiving.
 #[derive(Clone)]
-pub struct EventSink(mpsc::UnboundedSender<Event>);
+pub struct EventSink {
+    /// The sender, and how many events went through it (see [`Snapshot::events_before`]):
+    /// counted and sent under one lock, so the count is the event's place in the stream.
+    tx: Arc<Mutex<(mpsc::UnboundedSender<Event>, u64)>>,
+}
 
 /// The receiving side.
 pub type EventStream = mpsc::UnboundedReceiver<Event>;
@@ -250,12 +289,24 @@ impl EventSink {
     /// A new stream.
     pub fn new() -> (Self, EventStream) {
         let (tx, rx) = mpsc::unbounded_channel();
-        (Self(tx), rx)
+        (
+            Self {
+                tx: Arc::new(Mutex::new((tx, 0))),
+            },
+            rx,
+        )
     }
 
     /// Sends one event.
     pub fn send(&self, event: Event) {
-        let _ = self.0.send(event);
+        let mut tx = self.tx.lock().expect("event sink lock");
+        tx.1 += 1;
+        let _ = tx.0.send(event);
+    }
+
+    /// How many events were sent so far.
+    pub fn sent(&self) -> u64 {
+        self.tx.lock().expect("event sink lock").1
     }
 }
 

@@ -144,6 +144,9 @@ impl Profile {
         if let Some(dir) = path.parent()
             && dir.exists()
         {
+            // Never under a program that has it open (the app): it would go on writing to a
+            // deleted file while a new one is made.
+            let _owner = Cache::own(&path)?;
             std::fs::remove_dir_all(dir).map_err(CacheError::Io)?;
         }
         self.store.delete(&self.key_name(session)).await?;

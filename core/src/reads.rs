@@ -13,12 +13,20 @@ use std::sync::Arc;
 
 /// Marks a conversation read on the server and clears its count here.
 pub(crate) async fn mark_read(shared: &Shared, conversation: Id) -> Result<u64, ClientError> {
+    // What the request covers: the messages here when it leaves. One that arrives while it is
+    // out stays unread here until the next request says so (the server may not count it).
+    let newest = shared
+        .cache
+        .call(move |c| c.newest_message(conversation))
+        .await?;
     let n = shared.api.mark_read(conversation).await?;
     let me = shared.me;
-    shared
-        .cache
-        .call(move |c| c.mark_read_by(conversation, me))
-        .await?;
+    if let Some(up_to) = newest {
+        shared
+            .cache
+            .call(move |c| c.mark_read_up_to(conversation, me, up_to))
+            .await?;
+    }
     announce::unread(shared).await;
     announce::row(shared, conversation).await;
     Ok(n)

@@ -2,9 +2,10 @@
 //! notification privacy, start at login), in `settings.json` in the profile directory. What
 //! is chosen per conversation (muted, drafts) lives in the account's encrypted cache instead.
 //!
-//! Written whole to a temporary file and renamed over the old one, so a crash mid-write never
-//! leaves half a file; a file that cannot be read is moved aside (kept, never deleted) and
-//! the defaults used, and the caller is told.
+//! Written whole to a temporary file of the writer's own, flushed, and renamed over the old
+//! one, so a crash mid-write leaves the old file or the new one; a file that cannot be read is
+//! moved aside (kept, never deleted) and the defaults used, and the caller is told. A value
+//! a newer version wrote that this one does not know reads as the default, not as damage.
 
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -16,11 +17,13 @@ use std::path::{Path, PathBuf};
 pub enum NotificationPrivacy {
     /// The sender's name and the message text.
     SenderAndText,
-    /// The sender's name only: no patient's words on a locked screen.
-    #[default]
-    SenderOnly,
     /// Only that there is a new message.
     Nothing,
+    /// The sender's name only: no patient's words on a locked screen. (Also what a value
+    /// written by a newer version reads as.)
+    #[default]
+    #[serde(other)]
+    SenderOnly,
 }
 
 /// The settings of a profile.
@@ -89,9 +92,24 @@ pub fn save(dir: &Path, settings: &Settings) -> Result<(), SettingsError> {
     };
     std::fs::create_dir_all(dir).map_err(err)?;
     let text = serde_json::to_string_pretty(settings).map_err(|e| err(e.into()))?;
-    let tmp = file.with_extension("json.tmp");
-    std::fs::write(&tmp, text).map_err(err)?;
-    std::fs::rename(&tmp, &file).map_err(err)
+    // A name of this writer's own (the app and a CLI command may save at once), flushed to
+    // disk before it replaces the old file.
+    let tmp = file.with_extension(format!(
+        "json.{}-{}.tmp",
+        std::process::id(),
+        nursecare_wire::Timestamp::now().millis()
+    ));
+    let written = (|| {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, &file)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written.map_err(err)
 }
 
 #[cfg(test)]
@@ -115,9 +133,24 @@ mod tests {
         };
         save(dir.path(), &chosen).unwrap();
         assert_eq!(load(dir.path()).unwrap().0, chosen);
-        // An older file without the newer fields still reads.
+        // An older file without the newer fields still reads; so does a newer one.
         std::fs::write(path(dir.path()), r#"{"startAtLogin": true}"#).unwrap();
         assert!(load(dir.path()).unwrap().0.start_at_login);
+        std::fs::write(
+            path(dir.path()),
+            r#"{"notificationPrivacy": "initialsOnly", "jitsiDomain": "meet.x", "future": 1}"#,
+        )
+        .unwrap();
+        let (s, aside) = load(dir.path()).unwrap();
+        assert_eq!(
+            (s.notification_privacy, s.jitsi_domain.as_deref(), aside),
+            (NotificationPrivacy::SenderOnly, Some("meet.x"), None)
+        );
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
         std::fs::write(path(dir.path()), "{ not json").unwrap();
         let (s, aside) = load(dir.path()).unwrap();
         assert_eq!(s, Settings::default());

@@ -121,6 +121,14 @@ impl Shared {
         });
     }
 
+    /// The link went down: what was heard of presence and typing on it no longer holds (the
+    /// next connection asks again).
+    pub fn forget_live(&self) {
+        let mut live = self.live.lock().expect("live lock");
+        live.presence.clear();
+        live.typing.clear();
+    }
+
     /// Who is shown typing, and who is online, now.
     pub fn live(&self) -> (Vec<TypingNow>, Vec<PresenceNow>) {
         let live = self.live.lock().expect("live lock");

@@ -165,7 +165,12 @@ pub(crate) async fn merge(shared: &Shared, page: &[Message]) -> Result<(), Clien
     let fresh = shared.cache.call(move |c| c.put_messages(&put)).await?;
     announce(shared, page.iter(), &fresh);
     for m in page.iter().filter(|m| fresh.contains(&m.id)) {
-        shared.touch(m.conversation_id, m.sender_id != shared.me);
+        let from_other = m.sender_id != shared.me;
+        shared.touch(m.conversation_id, from_other);
+        if from_other && shared.open_conversation() == Some(m.conversation_id) {
+            // Found by a sync in the open chat: read if the window is focused (`reads`).
+            shared.request_read();
+        }
     }
     Ok(())
 }

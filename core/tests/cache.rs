@@ -367,3 +367,27 @@ fn a_late_echo_confirms_a_row_production_said_it_could_not_store() {
         .unwrap();
     assert_eq!(confirmed.unwrap().state, OutboxState::Sent);
 }
+
+#[test]
+fn a_read_mark_covers_what_was_there_when_it_was_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Cache::open(&dir.path().join("cache.db"), &CacheKey::generate()).unwrap();
+    c.put_conversations(&[conversation(3, vec![])]).unwrap();
+    c.put_messages(&[
+        msg(10, 3, 2, "one", 1_000, false),
+        msg(11, 3, 2, "two", 2_000, false),
+        msg(12, 3, 2, "arrived while the request was out", 3_000, false),
+    ])
+    .unwrap();
+    assert_eq!(c.mark_read_up_to(3, 1, 11).unwrap(), 2);
+    assert_eq!(
+        c.unread_in(3, 1).unwrap(),
+        1,
+        "the later message stays unread"
+    );
+    assert_eq!(
+        c.mark_read_up_to(3, 1, 999).unwrap(),
+        0,
+        "an unknown mark marks nothing"
+    );
+}

@@ -1096,13 +1096,7 @@ async fn a_snapshot_rebuilds_what_the_window_shows() {
 
     let snap = nurse.client.snapshot().await.unwrap();
     assert_eq!(snap.me, nurse.session.user_id);
-    assert!(matches!(
-        snap.connection,
-        Event::Connection {
-            state: Connection::Online,
-            ..
-        }
-    ));
+    assert_eq!(snap.connection.state, Connection::Online);
     assert_eq!(snap.conversations.len(), 1);
     assert_eq!(snap.open, Some(conv));
     assert_eq!(
@@ -1113,13 +1107,20 @@ async fn a_snapshot_rebuilds_what_the_window_shows() {
         }]
     );
     assert!(snap.presence.iter().any(|x| x.user_id == p.id && x.online));
-    assert!(matches!(
-        snap.ringing.as_slice(),
-        [Event::IncomingCall { call_id, .. }] if *call_id == call.call.id
-    ));
-    let json = serde_json::to_value(&snap).unwrap();
-    assert_eq!(json["connection"]["event"], "connection");
-    assert!(json["unread"]["total"].is_u64());
+    assert_eq!(
+        snap.ringing.iter().map(|r| r.call_id).collect::<Vec<_>>(),
+        [call.call.id]
+    );
+    assert_eq!(snap.unread_total, snap.unread.values().sum::<u32>());
+    // Its place in the stream: a later event comes after it.
+    assert!(snap.events_before > 0);
+    patient.client.stop_typing(conv).await;
+    nurse
+        .until(10, |e| matches!(e, Event::Typing { typing: false, .. }))
+        .await;
+    let later = nurse.client.snapshot().await.unwrap();
+    assert!(later.events_before > snap.events_before);
+    assert!(later.typing.is_empty());
     nurse.client.shutdown().await;
     patient.client.shutdown().await;
 }
@@ -1127,7 +1128,6 @@ async fn a_snapshot_rebuilds_what_the_window_shows() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_open_chat_of_a_focused_window_is_kept_read() {
     let Two {
-        p,
         conv,
         mut nurse,
         mut patient,
@@ -1135,36 +1135,58 @@ async fn the_open_chat_of_a_focused_window_is_kept_read() {
         _server: _server_alive,
         ..
     } = two_online(false).await;
-    // Open but not focused (the window is behind another): the message stays unread.
+    let not_read = |e: &Event| matches!(e, Event::Read { .. });
+    // Open but not focused (the window is behind another): the message stays unread, for
+    // several ticks, and the patient hears no read.
+    patient.drain();
     send_many(&mut patient, conv, "is 38.5 a fever? ", 1).await;
     nurse
         .until(10, |e| matches!(e, Event::Unread { total: 1, .. }))
         .await;
+    nurse
+        .none_for(
+            Duration::from_millis(500),
+            |e| matches!(e, Event::Unread { total: 0, .. }),
+            "read while unfocused",
+        )
+        .await;
+    patient
+        .none_for(Duration::ZERO, not_read, "read while unfocused")
+        .await;
     // The nurse looks at the window: the open chat is marked read, and the patient hears it.
-    patient.drain();
     nurse.client.set_focused(true);
     nurse
         .until(10, |e| matches!(e, Event::Unread { total: 0, .. }))
         .await;
-    patient.until(10, |e| matches!(e, Event::Read { .. })).await;
+    patient.until(10, not_read).await;
     // While focused, a new message in the open chat is read as it arrives.
     send_many(&mut patient, conv, "and 39? ", 1).await;
-    patient
-        .until(
-            10,
-            |e| matches!(e, Event::Read { read_by, .. } if *read_by != p.id),
-        )
+    nurse
+        .until(10, |e| matches!(e, Event::MessageAdded { message, .. } if message.content.starts_with("and 39?")))
         .await;
+    nurse
+        .until(10, |e| matches!(e, Event::Unread { total: 0, .. }))
+        .await;
+    patient.until(10, not_read).await;
     assert_eq!(nurse.client.conversations().await.unwrap()[0].unread, 0);
-    // Not for a chat that is not open.
+    // Not for a chat that is not open, focused or not.
     nurse.client.open(None);
-    nurse.client.set_focused(true);
     send_many(&mut patient, conv, "never mind ", 1).await;
     nurse
         .until(10, |e| matches!(e, Event::Unread { total: 1, .. }))
         .await;
+    nurse
+        .none_for(
+            Duration::from_millis(500),
+            |e| matches!(e, Event::Unread { total: 0, .. }),
+            "a closed chat was read",
+        )
+        .await;
+    patient
+        .none_for(Duration::ZERO, not_read, "a closed chat was read")
+        .await;
     nurse.client.shutdown().await;
-    patient.client.shutdown().await;
+    patient.client.shutdown().await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -219,8 +219,9 @@ impl Cache {
         Ok((cache, moved))
     }
 
-    /// Takes the lock file beside the cache, or fails with [`CacheError::InUse`].
-    fn own(path: &Path) -> Result<std::fs::File, CacheError> {
+    /// Takes the lock file beside the cache, or fails with [`CacheError::InUse`]; held until
+    /// the file answered is dropped.
+    pub fn own(path: &Path) -> Result<std::fs::File, CacheError> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }

@@ -190,6 +190,27 @@ impl Cache {
             .execute(params![conversation, reader])?)
     }
 
+    /// Marks read the others' messages of a conversation up to and including `up_to` (a
+    /// message id; by place in the order): what a read request sent before later messages
+    /// arrived covered, and no more.
+    pub fn mark_read_up_to(
+        &mut self,
+        conversation: Id,
+        reader: Id,
+        up_to: Id,
+    ) -> Result<usize, CacheError> {
+        let Some((at, id)) = self.message_key(up_to)? else {
+            return Ok(0);
+        };
+        Ok(self
+            .conn
+            .prepare_cached(
+                "UPDATE messages SET read = 1 WHERE conversation_id = ?1 AND sender_id != ?2 \
+                 AND read = 0 AND (created_at, id) <= (?3, ?4)",
+            )?
+            .execute(params![conversation, reader, at, id])?)
+    }
+
     /// The most recently active conversation shared with `user` (production's `userTyping`
     /// names no conversation).
     pub fn conversation_with(&self, user: Id) -> Result<Option<Id>, CacheError> {

@@ -3,4 +3,4 @@
 /**
  * How much a new-message notification shows (on a locked screen too).
  */
-export type NotificationPrivacy = "senderAndText" | "senderOnly" | "nothing";
+export type NotificationPrivacy = "senderAndText" | "nothing" | "senderOnly";
