@@ -2,7 +2,7 @@
 //! back from the cache and sent to the UI as [`Event`]s. (Events about single messages are
 //! sent where the message is stored.)
 
-use crate::events::{Connection, Event};
+use crate::events::{Connection, ConnectionNow, Event};
 use crate::shared::Shared;
 use crate::socket::LinkState;
 use nursecare_wire::Id;
@@ -59,11 +59,20 @@ pub(crate) async fn list(shared: &Shared) {
 
 /// The link's state, with how many messages wait to go out.
 pub(crate) async fn connection(shared: &Shared, state: &LinkState) {
-    shared.events.send(connection_now(shared, state).await);
+    let ConnectionNow {
+        state,
+        outbox,
+        retry_in_ms,
+    } = connection_now(shared, state).await;
+    shared.events.send(Event::Connection {
+        state,
+        outbox,
+        retry_in_ms,
+    });
 }
 
-/// The `connection` event for a link state, read now.
-pub(crate) async fn connection_now(shared: &Shared, state: &LinkState) -> Event {
+/// The link's state as the user sees it, read now.
+pub(crate) async fn connection_now(shared: &Shared, state: &LinkState) -> ConnectionNow {
     let outbox = shared
         .cache
         .call(|c| c.outbox_pending_count())
@@ -76,7 +85,7 @@ pub(crate) async fn connection_now(shared: &Shared, state: &LinkState) -> Event 
         LinkState::SessionExpired => (Connection::SignedOut, None),
         LinkState::Stopped => (Connection::Offline, None),
     };
-    Event::Connection {
+    ConnectionNow {
         state,
         outbox,
         retry_in_ms,

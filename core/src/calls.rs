@@ -158,7 +158,7 @@ impl Ringer {
 
     /// Records a change of a call; false when it was reported already (reject and hang-up
     /// arrive up to three times). Every change but `Accepted` also stops its ringing.
-    pub fn report(&self, call: Id, change: CallChange) -> bool {
+    fn report(&self, call: Id, change: CallChange) -> bool {
         let mut board = self.board();
         if !board.first_report(call, change) {
             return false;
@@ -257,14 +257,41 @@ pub(crate) fn ring(
 fn expire(shared: &Shared, ringer: &Ringer) {
     let old = ringer.board().expire(shared.config.ring_for);
     for (call, conversation) in old {
-        shared.events.send(Event::Call {
-            call_id: Some(call),
-            conversation_id: Some(conversation),
-            change: CallChange::StoppedRinging,
-            by: None,
-            duration: None,
-        });
+        changed(
+            shared,
+            ringer,
+            Some(call),
+            Some(conversation),
+            CallChange::StoppedRinging,
+            None,
+            None,
+        );
     }
+}
+
+/// Tells the UI a call changed, once per call and change (reject and hang-up arrive up to
+/// three times); every change but `Accepted` also stops its ringing.
+pub(crate) fn changed(
+    shared: &Shared,
+    ringer: &Ringer,
+    call: Option<Id>,
+    conversation: Option<Id>,
+    change: CallChange,
+    by: Option<Id>,
+    duration: Option<i64>,
+) {
+    if let Some(id) = call
+        && !ringer.report(id, change)
+    {
+        return;
+    }
+    shared.events.send(Event::Call {
+        call_id: call,
+        conversation_id: conversation,
+        change,
+        by,
+        duration,
+    });
 }
 
 /// As the caller on a server without a missed-call timer: marks the call missed when nobody
@@ -291,15 +318,15 @@ pub(crate) fn watch_unanswered(shared: Arc<Shared>, ringer: Arc<Ringer>, call: V
         // its newest page holds the callee's `VIDEO_CALL_JOINED` since the call started.
         match joined(&shared, &call).await {
             Ok(Some(by)) => {
-                if ringer.report(call.id, CallChange::Accepted) {
-                    shared.events.send(Event::Call {
-                        call_id: Some(call.id),
-                        conversation_id: Some(call.conversation_id),
-                        change: CallChange::Accepted,
-                        by: Some(by),
-                        duration: None,
-                    });
-                }
+                changed(
+                    &shared,
+                    &ringer,
+                    Some(call.id),
+                    Some(call.conversation_id),
+                    CallChange::Accepted,
+                    Some(by),
+                    None,
+                );
                 return;
             }
             Ok(None) => {}
@@ -313,15 +340,15 @@ pub(crate) fn watch_unanswered(shared: Arc<Shared>, ringer: Arc<Ringer>, call: V
             Ok(c) => {
                 let put = c.clone();
                 let _ = shared.cache.call(move |k| k.put_calls(&[put])).await;
-                if ringer.report(call.id, CallChange::Missed) {
-                    shared.events.send(Event::Call {
-                        call_id: Some(call.id),
-                        conversation_id: Some(call.conversation_id),
-                        change: CallChange::Missed,
-                        by: None,
-                        duration: None,
-                    });
-                }
+                changed(
+                    &shared,
+                    &ringer,
+                    Some(call.id),
+                    Some(call.conversation_id),
+                    CallChange::Missed,
+                    None,
+                    None,
+                );
             }
             Err(e) => tracing::warn!(error = %e, "unanswered call not marked missed"),
         }

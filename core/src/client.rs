@@ -11,7 +11,7 @@ use crate::api::ApiClient;
 use crate::cache::{CacheHandle, ConversationSummary, OutboxItem};
 use crate::calls::{self, Ringer};
 use crate::engine::{self, Engine};
-use crate::events::{ConnectionNow, Event, EventSink, EventStream, RingingNow, Snapshot};
+use crate::events::{Event, EventSink, EventStream, RingingNow, Snapshot};
 use crate::outbox::{self, Delivery};
 use crate::profile::Profile;
 use crate::reads;
@@ -563,18 +563,7 @@ impl Client {
         // First the count, then the reads: what an event before it says is in what is read.
         let events_before = self.shared.events.sent();
         let state = self.shared.socket.state().borrow().clone();
-        let connection = match announce::connection_now(&self.shared, &state).await {
-            Event::Connection {
-                state,
-                outbox,
-                retry_in_ms,
-            } => ConnectionNow {
-                state,
-                outbox,
-                retry_in_ms,
-            },
-            _ => unreachable!("connection_now answers a connection event"),
-        };
+        let connection = announce::connection_now(&self.shared, &state).await;
         let (conversations, counts, outbox) = self
             .shared
             .cache

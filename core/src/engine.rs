@@ -15,7 +15,7 @@ use crate::sync;
 use crate::typing;
 use nursecare_wire::events::client as cev;
 use nursecare_wire::socket::{GetOnlineStatus, Typing};
-use nursecare_wire::{Id, Message};
+use nursecare_wire::Message;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -226,7 +226,7 @@ async fn on_event(engine: &Engine, shown: &mut typing::Shown, ev: ServerEvent) {
                 if let Some(call) = call
                     && ringer.answered(call)
                 {
-                    call_event(
+                    calls::changed(
                         shared,
                         ringer,
                         Some(call),
@@ -238,7 +238,7 @@ async fn on_event(engine: &Engine, shown: &mut typing::Shown, ev: ServerEvent) {
                 }
                 return;
             }
-            call_event(
+            calls::changed(
                 shared,
                 ringer,
                 call,
@@ -248,7 +248,7 @@ async fn on_event(engine: &Engine, shown: &mut typing::Shown, ev: ServerEvent) {
                 None,
             );
         }
-        ServerEvent::VideoCallRejected(Some(a)) => call_event(
+        ServerEvent::VideoCallRejected(Some(a)) => calls::changed(
             shared,
             ringer,
             Some(a.call_id),
@@ -257,7 +257,7 @@ async fn on_event(engine: &Engine, shown: &mut typing::Shown, ev: ServerEvent) {
             Some(a.user_id),
             None,
         ),
-        ServerEvent::VideoCallHungUp(Some(a)) => call_event(
+        ServerEvent::VideoCallHungUp(Some(a)) => calls::changed(
             shared,
             ringer,
             Some(a.call_id),
@@ -266,7 +266,7 @@ async fn on_event(engine: &Engine, shown: &mut typing::Shown, ev: ServerEvent) {
             Some(a.user_id),
             None,
         ),
-        ServerEvent::VideoCallEnded(Some(e)) => call_event(
+        ServerEvent::VideoCallEnded(Some(e)) => calls::changed(
             shared,
             ringer,
             e.call_id,
@@ -275,7 +275,7 @@ async fn on_event(engine: &Engine, shown: &mut typing::Shown, ev: ServerEvent) {
             Some(e.user_id),
             e.duration,
         ),
-        ServerEvent::VideoCallMissed(m) => call_event(
+        ServerEvent::VideoCallMissed(m) => calls::changed(
             shared,
             ringer,
             Some(m.call_id),
@@ -326,29 +326,6 @@ async fn on_event(engine: &Engine, shown: &mut typing::Shown, ev: ServerEvent) {
         | ServerEvent::HeartbeatAck
         | ServerEvent::Unknown(_) => {}
     }
-}
-
-fn call_event(
-    shared: &Shared,
-    ringer: &Ringer,
-    call: Option<Id>,
-    conversation: Option<Id>,
-    change: CallChange,
-    by: Option<Id>,
-    duration: Option<i64>,
-) {
-    if let Some(id) = call
-        && !ringer.report(id, change)
-    {
-        return;
-    }
-    shared.events.send(Event::Call {
-        call_id: call,
-        conversation_id: conversation,
-        change,
-        by,
-        duration,
-    });
 }
 
 /// A message pushed by the server: matched with the outbox when it is the user's, stored,
