@@ -2,19 +2,14 @@
 
 use crate::util::*;
 use serde_json::json;
-use std::process::Stdio;
 
 #[tokio::test]
 async fn trace_logs_hold_no_secrets() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("server.db");
-    let log_path = dir.path().join("server.log");
-    let log = std::fs::File::create(&log_path).unwrap();
-    let mut server = ServerProcess::start_with(
-        &db,
+    let (mut server, log_path) = ServerProcess::start_logging(
+        dir.path(),
         OPEN_REGISTRATION,
         &[("RUST_LOG", "trace"), ("NO_COLOR", "1")],
-        Stdio::from(log),
     )
     .await;
 
@@ -92,14 +87,10 @@ async fn trace_logs_hold_no_secrets() {
 #[tokio::test]
 async fn access_log_names_routes_and_statuses_without_query_strings() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("server.db");
-    let log_path = dir.path().join("server.log");
-    let log = std::fs::File::create(&log_path).unwrap();
-    let mut server = ServerProcess::start_with(
-        &db,
+    let (mut server, log_path) = ServerProcess::start_logging(
+        dir.path(),
         &["--allow-origin", "https://app.clinic.example"],
         &[("NO_COLOR", "1")],
-        Stdio::from(log),
     )
     .await;
     let patient = server.user("p@c.test", "secret-pw", "PATIENT").await;

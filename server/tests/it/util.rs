@@ -483,6 +483,25 @@ impl ServerProcess {
         Self::start_on_port(db, port, args, env, stderr).await
     }
 
+    /// Starts the binary in `dir` (its database `server.db`) with its stderr, the log, going
+    /// to `dir/server.log`; answers that file's path too.
+    pub async fn start_logging(
+        dir: &std::path::Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> (Self, PathBuf) {
+        let log_path = dir.join("server.log");
+        let log = std::fs::File::create(&log_path).unwrap();
+        let server = Self::start_with(
+            &dir.join("server.db"),
+            args,
+            env,
+            std::process::Stdio::from(log),
+        )
+        .await;
+        (server, log_path)
+    }
+
     /// Starts it again on the same port with the same flags (after a kill).
     pub async fn restart(&mut self, db: &std::path::Path) {
         self.kill();
@@ -633,4 +652,40 @@ impl Drop for ServerProcess {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// What a script of `tests/node` is told about a server: a nurse, a patient and their
+/// conversation.
+pub async fn node_world(s: &TestServer) -> Value {
+    let (nurse, patient, conv) = s.pair().await;
+    json!({
+        "base": s.base,
+        "nurse": {"id": nurse.id, "token": nurse.token},
+        "patient": {"id": patient.id, "token": patient.token},
+        "conversationId": conv,
+    })
+}
+
+/// Runs a script of `tests/node` (the official socket.io client, installed by `.ci/run`)
+/// with `world`; fails the test when it fails, else answers its output.
+pub async fn run_node(script: &str, world: &Value) -> String {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/node");
+    assert!(
+        dir.join("node_modules/socket.io-client").exists(),
+        "socket.io-client is not installed: run `npm ci --prefix server/tests/node` (.ci/run does)"
+    );
+    let out = tokio::process::Command::new("node")
+        .arg(dir.join(script))
+        .arg(world.to_string())
+        .current_dir(&dir)
+        .output()
+        .await
+        .expect("node is installed");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "node client failed\n{stdout}\n{stderr}"
+    );
+    stdout
 }

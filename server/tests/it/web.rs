@@ -6,7 +6,6 @@ use nursecare_server::Settings;
 use reqwest::header::{HeaderMap, ORIGIN};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use std::path::Path;
 
 const LOCAL: &str = "http://localhost:3000";
 const LAN: &str = "http://192.168.0.8:3000";
@@ -177,11 +176,6 @@ async fn secure_default_allows_only_the_operators_origins() {
 /// the one change the web app needs, `auth: {token}`.
 #[tokio::test]
 async fn official_client_over_polling_from_a_web_origin() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/node");
-    assert!(
-        dir.join("node_modules/socket.io-client").exists(),
-        "socket.io-client is not installed: run `npm ci --prefix server/tests/node` (.ci/run does)"
-    );
     let compat = TestServer::start_with(web_compat()).await;
     let secure = TestServer::start_with(Settings {
         allowed_origins: vec![CLINIC.into()],
@@ -190,26 +184,8 @@ async fn official_client_over_polling_from_a_web_origin() {
     .await;
     let mut world = json!({"origin": CLINIC});
     for (name, s) in [("compat", &compat), ("secure", &secure)] {
-        let (nurse, patient, conv) = s.pair().await;
-        world[name] = json!({
-            "base": s.base,
-            "nurse": {"id": nurse.id, "token": nurse.token},
-            "patient": {"id": patient.id, "token": patient.token},
-            "conversationId": conv,
-        });
+        world[name] = node_world(s).await;
     }
-    let out = tokio::process::Command::new("node")
-        .arg(dir.join("web.mjs"))
-        .arg(world.to_string())
-        .current_dir(&dir)
-        .output()
-        .await
-        .expect("node is installed");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "node client failed\n{stdout}\n{stderr}"
-    );
-    assert!(stdout.contains("9 passed, 0 failed"), "{stdout}");
+    let out = run_node("web.mjs", &world).await;
+    assert!(out.contains("9 passed, 0 failed"), "{out}");
 }

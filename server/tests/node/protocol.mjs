@@ -3,27 +3,7 @@
 // {base, nurse: {id, token}, patient: {id, token}, conversationId}. Prints one line per check
 // and exits non-zero on the first failure.
 import { io } from "socket.io-client";
-
-const world = JSON.parse(process.argv[2]);
-const TIMEOUT = 5000;
-let checks = 0;
-
-function ok(cond, what) {
-  if (!cond) throw new Error(`failed: ${what}`);
-  checks += 1;
-  console.log(`ok ${checks} - ${what}`);
-}
-
-// Resolves with the arguments of the next `event` on `socket`.
-function next(socket, event) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${event} within ${TIMEOUT} ms`)), TIMEOUT);
-    socket.once(event, (...args) => {
-      clearTimeout(timer);
-      resolve(args);
-    });
-  });
-}
+import { world, ok, next, run } from "./checks.mjs";
 
 function connect(token) {
   return io(world.base, { auth: token ? { token } : undefined, reconnection: false, forceNew: true });
@@ -86,11 +66,6 @@ async function main() {
 
   nurse.close();
   patient.close();
-  console.log(`${checks} passed, 0 failed`);
 }
 
-main().catch((e) => {
-  console.error(e.message);
-  console.log(`${checks} passed, 1 failed`);
-  process.exit(1);
-});
+run(main);
