@@ -6,6 +6,15 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
 
+/// The texts of a conversation's SYSTEM messages, oldest first.
+async fn system_texts(s: &TestServer, token: &str, conv: i64) -> Vec<String> {
+    system_messages(s, token, conv)
+        .await
+        .into_iter()
+        .map(|m| m.0)
+        .collect()
+}
+
 async fn system_messages(s: &TestServer, token: &str, conv: i64) -> Vec<(String, i64, bool)> {
     let page = s
         .get(
@@ -208,11 +217,7 @@ async fn reject_and_missed_are_idempotent() {
         .json();
     assert_eq!(m["status"], "MISSED");
 
-    let sys: Vec<String> = system_messages(&s, &nurse.token, conv)
-        .await
-        .into_iter()
-        .map(|m| m.0)
-        .collect();
+    let sys = system_texts(&s, &nurse.token, conv).await;
     assert_eq!(
         sys,
         [
@@ -387,11 +392,7 @@ async fn accept_follows_the_call_state() {
         StatusCode::CONFLICT,
         "an ended call"
     );
-    let sys: Vec<String> = system_messages(&s, &nurse.token, conv)
-        .await
-        .into_iter()
-        .map(|m| m.0)
-        .collect();
+    let sys = system_texts(&s, &nurse.token, conv).await;
     assert_eq!(
         sys,
         [
