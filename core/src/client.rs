@@ -249,24 +249,20 @@ impl Client {
         let content = text.to_owned();
         // Queued in the same trip to the cache that checks the conversation is known (the
         // usual case); one the cache does not know is looked up first.
-        let add = move |check: bool| {
-            let (content, client_id) = (content.clone(), client_id.clone());
-            move |c: &mut crate::cache::Cache| {
-                if check && !c.has_conversation(conversation)? {
-                    return Ok(None);
-                }
-                c.outbox_add(conversation, &content, &client_id).map(Some)
-            }
-        };
-        let item = match self.shared.cache.call(add(true)).await? {
+        let (cid, text) = (client_id.clone(), content.clone());
+        let queued = self
+            .shared
+            .cache
+            .call(move |c| c.outbox_add_if_known(conversation, &text, &cid))
+            .await?;
+        let item = match queued {
             Some(item) => item,
             None => {
                 self.check_conversation(conversation).await?;
                 self.shared
                     .cache
-                    .call(add(false))
+                    .call(move |c| c.outbox_add(conversation, &content, &client_id))
                     .await?
-                    .ok_or(ClientError::UnknownConversation(conversation))?
             }
         };
         self.shared

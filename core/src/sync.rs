@@ -46,7 +46,7 @@ pub(crate) async fn full(shared: &Shared) -> Result<(), ClientError> {
         .cache
         .call(move |c| c.put_conversations(&put))
         .await?;
-    announce(shared, list.iter().flat_map(|c| c.messages.iter()), &fresh);
+    tell_found(shared, list.iter().flat_map(|c| c.messages.iter()), &fresh);
     for conversation in list {
         let mark = marks
             .get(&conversation.id)
@@ -163,7 +163,7 @@ async fn fetch(
 pub(crate) async fn merge(shared: &Shared, page: &[Message]) -> Result<(), ClientError> {
     let put = page.to_vec();
     let fresh = shared.cache.call(move |c| c.put_messages(&put)).await?;
-    announce(shared, page.iter(), &fresh);
+    tell_found(shared, page.iter(), &fresh);
     for m in page.iter().filter(|m| fresh.contains(&m.id)) {
         let from_other = m.sender_id != shared.me;
         shared.touch(m.conversation_id, from_other);
@@ -278,7 +278,7 @@ pub(crate) async fn page(
 
 /// Tells the UI about messages a sync found: one batch per conversation (a catch-up of a
 /// thousand messages is a few events, not a thousand), oldest first.
-fn announce<'a>(shared: &Shared, messages: impl Iterator<Item = &'a Message>, fresh: &[Id]) {
+fn tell_found<'a>(shared: &Shared, messages: impl Iterator<Item = &'a Message>, fresh: &[Id]) {
     if fresh.is_empty() {
         return;
     }

@@ -151,6 +151,20 @@ impl Cache {
             .ok_or(CacheError::Sqlite(rusqlite::Error::QueryReturnedNoRows))
     }
 
+    /// Queues a message to a conversation the cache knows; `None` (nothing queued) for one it
+    /// does not.
+    pub fn outbox_add_if_known(
+        &mut self,
+        conversation: Id,
+        content: &str,
+        client_id: &str,
+    ) -> Result<Option<OutboxItem>, CacheError> {
+        if !self.has_conversation(conversation)? {
+            return Ok(None);
+        }
+        self.outbox_add(conversation, content, client_id).map(Some)
+    }
+
     /// One row by its clientId.
     pub fn outbox_item(&self, client_id: &str) -> Result<Option<OutboxItem>, CacheError> {
         Ok(self
