@@ -133,6 +133,10 @@ pub enum ErrorKind {
     NoDataDirectory,
     /// The server's sign-in token cannot be read.
     BadToken,
+    /// Nobody is signed in (the app asked for something that needs an account).
+    NotSignedIn,
+    /// The profile's settings file could not be written.
+    SettingsFailed,
 }
 
 /// An error for the UI: its kind and the English sentence (for logs and as a fallback).
@@ -211,6 +215,8 @@ impl ErrorKind {
             Self::SecretsFileFailed => "The secrets file could not be used.".into(),
             Self::NoDataDirectory => "No data directory was found on this system.".into(),
             Self::BadToken => "The server sent a sign-in token this app cannot read.".into(),
+            Self::NotSignedIn => "Nobody is signed in.".into(),
+            Self::SettingsFailed => "The settings could not be saved.".into(),
         }
     }
 }
@@ -276,6 +282,12 @@ impl From<&crate::session::SessionError> for ErrorKind {
             SessionError::Secret(s) => s.into(),
             SessionError::BadToken => Self::BadToken,
         }
+    }
+}
+
+impl From<&crate::settings::SettingsError> for ErrorKind {
+    fn from(_: &crate::settings::SettingsError) -> Self {
+        Self::SettingsFailed
     }
 }
 

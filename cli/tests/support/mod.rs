@@ -1,5 +1,5 @@
-//! The real server binary (built beside this package's binary by `cargo test --workspace`)
-//! and the CLI binary, as child processes.
+//! The real server binary and the CLI binary (built side by side by `cargo test
+//! --workspace`), as child processes. Shared with the desktop app's end-to-end tests.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -11,7 +11,22 @@ pub const AMARA: &str = "amara.okafor@nursecare.test";
 pub const CHLOE: &str = "chloe.martin@nursecare.test";
 
 pub fn cli_bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_nursecare-cli"))
+    let p = match option_env!("CARGO_BIN_EXE_nursecare-cli") {
+        Some(p) => PathBuf::from(p),
+        // Another package's test: the binaries are beside its `deps/` folder.
+        None => std::env::current_exe()
+            .unwrap()
+            .parent()
+            .and_then(Path::parent)
+            .unwrap()
+            .join("nursecare-cli"),
+    };
+    assert!(
+        p.exists(),
+        "{} missing: run `cargo build -p nursecare-cli` (cargo test --workspace builds it)",
+        p.display()
+    );
+    p
 }
 
 pub fn server_bin() -> PathBuf {

@@ -1,12 +1,13 @@
-//! The UI's TypeScript types are generated from these Rust types (ts-rs), never written by
-//! hand: this test generates them and fails when `ui/src/bindings/` is not what it generates.
-//! Regenerate with `NURSECARE_WRITE_BINDINGS=1 cargo test -p nursecare-core --test bindings`.
+//! The UI's TypeScript types are generated from these Rust types (ts-rs), the core's and the
+//! shell's, never written by hand: this test generates them and fails when `ui/src/bindings/` is not what it generates.
+//! Regenerate with `NURSECARE_WRITE_BINDINGS=1 cargo test -p nursecare-desktop --test bindings`.
 
 use nursecare_core::ErrorReport;
 use nursecare_core::cache::{ConversationSummary, OutboxItem};
 use nursecare_core::events::{Event, Snapshot};
 use nursecare_core::search::SearchHit;
 use nursecare_core::settings::Settings;
+use nursecare_desktop::ui_types::{AppEvent, SessionInfo};
 use nursecare_wire::VideoCallWithUrl;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -25,6 +26,8 @@ fn generate(dir: &Path) {
     ConversationSummary::export_all(&cfg).unwrap();
     OutboxItem::export_all(&cfg).unwrap();
     VideoCallWithUrl::export_all(&cfg).unwrap();
+    AppEvent::export_all(&cfg).unwrap();
+    SessionInfo::export_all(&cfg).unwrap();
 }
 
 fn files(dir: &Path) -> BTreeMap<PathBuf, String> {
@@ -73,6 +76,6 @@ fn the_ui_bindings_are_generated_from_the_rust_types() {
         .collect();
     assert!(
         stale.is_empty(),
-        "ui/src/bindings is stale ({stale:?}): run NURSECARE_WRITE_BINDINGS=1 cargo test -p nursecare-core --test bindings"
+        "ui/src/bindings is stale ({stale:?}): run NURSECARE_WRITE_BINDINGS=1 cargo test -p nursecare-desktop --test bindings"
     );
 }

@@ -1,0 +1,36 @@
+//! Tauri's build step, with the app's own commands declared so the capability files can
+//! grant them by name (and nothing else).
+
+/// Every command the window may call (each needs `allow-<name>` in permissions/app.toml).
+const COMMANDS: &[&str] = &[
+    "attach",
+    "sign_in",
+    "sign_out",
+    "reconnect_now",
+    "first_paint",
+    "quit",
+    "conversations",
+    "open_conversation",
+    "history",
+    "around",
+    "mark_read",
+    "set_draft",
+    "set_muted",
+    "send_message",
+    "retry_message",
+    "discard_message",
+    "keystroke",
+    "stop_typing",
+    "search",
+    "open_link",
+    "get_settings",
+    "save_settings",
+];
+
+fn main() {
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("tauri build step");
+}

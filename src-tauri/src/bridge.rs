@@ -1,0 +1,150 @@
+//! The core's event stream → the window's channel, in order and without loss.
+//!
+//! The window may attach late (start-up) or again (a reload): each attach gets a snapshot
+//! first, then every event the snapshot does not already hold. Events that arrive while no
+//! window is attached are held (bounded) so notices such as a rebuilt cache are not lost.
+
+use crate::ui_types::AppEvent;
+use nursecare_core::events::Event;
+use nursecare_core::{Client, ErrorReport, EventStream};
+use std::collections::VecDeque;
+use std::sync::Arc;
+use tauri::ipc::Channel;
+use tokio::sync::Mutex;
+
+/// Events kept while no window listens; past this the oldest go (the snapshot a window gets
+/// when it attaches holds the state they carried).
+const HOLD_AT_MOST: usize = 10_000;
+
+/// Something in the shell that reacts to core events (tray count, notifications, title).
+pub type Observer = Arc<dyn Fn(&Event) + Send + Sync>;
+
+/// The bridge: at most one window channel, and the events of the running account.
+#[derive(Default)]
+pub struct Bridge {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    channel: Option<Channel<AppEvent>>,
+    /// Events received from the current account's stream so far (its place numbers).
+    received: u64,
+    /// Events numbered below this are in the snapshot the window has.
+    covered_to: u64,
+    held: VecDeque<(u64, Event)>,
+    /// Hold events until the window has the account's snapshot (a new account's first
+    /// events must not overtake it).
+    paused: bool,
+}
+
+/// Notices: not state, so a snapshot does not carry them; a window should see them even
+/// when they came before its snapshot.
+fn is_notice(event: &Event) -> bool {
+    matches!(event, Event::CacheRebuilt { .. } | Event::Error { .. })
+}
+
+impl Bridge {
+    /// The window's (new) channel; with an account running, a snapshot goes first.
+    pub async fn attach(
+        &self,
+        channel: Channel<AppEvent>,
+        client: Option<&Client>,
+    ) -> Result<(), ErrorReport> {
+        let mut inner = self.inner.lock().await;
+        inner.channel = Some(channel);
+        if let Some(client) = client {
+            Self::resend(&mut inner, client).await?;
+        }
+        Ok(())
+    }
+
+    /// A new account's stream: forwarded until it ends (the account stops), each event shown
+    /// to `observe` first. Held until [`Bridge::release`] sends the window its snapshot.
+    pub async fn start(
+        self: &Arc<Self>,
+        mut stream: EventStream,
+        observe: Observer,
+    ) -> tokio::task::JoinHandle<()> {
+        {
+            let mut inner = self.inner.lock().await;
+            inner.received = 0;
+            inner.covered_to = 0;
+            inner.held.clear();
+            inner.paused = true;
+        }
+        let bridge = self.clone();
+        tokio::spawn(async move {
+            while let Some(event) = stream.recv().await {
+                observe(&event);
+                bridge.forward(event).await;
+            }
+        })
+    }
+
+    /// The account is ready to show: an attached window gets its snapshot now (else at attach).
+    pub async fn release(&self, client: &Client) -> Result<(), ErrorReport> {
+        let mut inner = self.inner.lock().await;
+        Self::resend(&mut inner, client).await
+    }
+
+    /// Sends something of the shell's own (session changes, open requests).
+    pub async fn tell(&self, event: AppEvent) {
+        let inner = self.inner.lock().await;
+        if let Some(ch) = &inner.channel
+            && ch.send(event).is_err()
+        {
+            tracing::debug!("window channel closed");
+        }
+    }
+
+    async fn forward(&self, event: Event) {
+        let mut inner = self.inner.lock().await;
+        let place = inner.received;
+        inner.received += 1;
+        if place < inner.covered_to && !is_notice(&event) {
+            return;
+        }
+        match &inner.channel {
+            Some(ch)
+                if !inner.paused
+                    && ch
+                        .send(AppEvent::Core {
+                            event: event.clone(),
+                        })
+                        .is_ok() => {}
+            _ => {
+                // No window, or it went away (a reload): keep it for the next attach.
+                inner.channel = None;
+                if inner.held.len() == HOLD_AT_MOST {
+                    inner.held.pop_front();
+                }
+                inner.held.push_back((place, event));
+            }
+        }
+    }
+
+    /// The snapshot, then held events it does not cover. The lock is held throughout, so the
+    /// forwarder waits and nothing overtakes the snapshot.
+    async fn resend(inner: &mut Inner, client: &Client) -> Result<(), ErrorReport> {
+        let snapshot = client.snapshot().await.map_err(|e| ErrorReport::of(&e))?;
+        let covered = snapshot.events_before;
+        let Some(ch) = inner.channel.clone() else {
+            return Ok(());
+        };
+        if ch.send(AppEvent::Snapshot { snapshot }).is_err() {
+            inner.channel = None;
+            return Ok(());
+        }
+        inner.covered_to = covered;
+        inner.paused = false;
+        for (place, event) in std::mem::take(&mut inner.held) {
+            if (place >= covered || is_notice(&event)) && ch.send(AppEvent::Core { event }).is_err()
+            {
+                inner.channel = None;
+                break;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,145 @@
+//! NurseCare Desktop's shell: wiring only. Each OS concern is a module of its own (tray,
+//! notifications, windows, os, logging); the commands are thin calls into nursecare-core;
+//! the bridge carries the core's events to the window.
+
+pub mod bridge;
+pub mod commands;
+pub mod logging;
+pub mod notifications;
+pub mod options;
+pub mod os;
+pub mod state;
+pub mod tray;
+pub mod ui_types;
+pub mod windows;
+
+use commands::{conversations, messages, session, settings};
+use notifications::Notifier;
+use options::Options;
+use state::AppState;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use tauri::{AppHandle, Manager, RunEvent};
+use tauri_plugin_window_state::StateFlags;
+
+/// Runs the app until it quits.
+pub fn run(options: Options) {
+    let _log = logging::init(&options.log);
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), "starting");
+    let state = Arc::new(AppState::new(options.clone()));
+    let privacy = state
+        .profile(None)
+        .ok()
+        .and_then(|p| p.settings().ok())
+        .map(|(s, _)| s.notification_privacy)
+        .unwrap_or_default();
+    let (notifier, jobs) = Notifier::new(privacy);
+    let notifier = Arc::new(notifier);
+    let setup_state = state.clone();
+    let setup_notifier = notifier.clone();
+
+    let app = tauri::Builder::default()
+        // First: a second launch only brings the running window forward.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            tracing::info!("second launch: focusing the window");
+            windows::show_main(app);
+        }))
+        .plugin(
+            tauri_plugin_window_state::Builder::default()
+                .with_state_flags(StateFlags::all() - StateFlags::VISIBLE)
+                .build(),
+        )
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec!["--hidden"]),
+        ))
+        .plugin(tauri_plugin_opener::init())
+        .manage(state.clone())
+        .manage(notifier.clone())
+        .manage(windows::CloseToTray::default())
+        .invoke_handler(tauri::generate_handler![
+            session::attach,
+            session::sign_in,
+            session::sign_out,
+            session::reconnect_now,
+            session::first_paint,
+            session::quit,
+            conversations::conversations,
+            conversations::open_conversation,
+            conversations::history,
+            conversations::around,
+            conversations::mark_read,
+            conversations::set_draft,
+            conversations::set_muted,
+            messages::send_message,
+            messages::retry_message,
+            messages::discard_message,
+            messages::keystroke,
+            messages::stop_typing,
+            messages::search,
+            messages::open_link,
+            settings::get_settings,
+            settings::save_settings,
+        ])
+        .setup(move |app| {
+            let handle = app.handle().clone();
+            setup_state.observe_with(observer(handle.clone(), setup_notifier));
+            windows::watch_main(&handle);
+            if setup_state.options.hidden
+                && let Some(w) = windows::main_window(&handle)
+            {
+                let _ = w.hide();
+            }
+            tauri::async_runtime::spawn(add_tray(handle.clone()));
+            tauri::async_runtime::spawn(notifications::run(handle.clone(), jobs));
+            let resume = setup_state.clone();
+            tauri::async_runtime::spawn(async move { resume.resume().await });
+            Ok(())
+        })
+        .build(tauri::generate_context!())
+        .expect("the app could not be built");
+
+    app.run(move |_app, event| {
+        if let RunEvent::Exit = event {
+            tauri::async_runtime::block_on(state.shutdown());
+            tracing::info!("stopped");
+        }
+    });
+}
+
+/// Quits (the tray's Quit, Ctrl+Q).
+pub fn quit(app: &AppHandle) {
+    app.exit(0);
+}
+
+/// What the shell does with each core event: the tray, the title and notifications.
+fn observer(app: AppHandle, notifier: Arc<Notifier>) -> bridge::Observer {
+    Arc::new(move |event| {
+        let state = app.state::<Arc<AppState>>();
+        let me = state.client_if_any().map(|c| c.me());
+        notifier.on_event(event, me, state.is_focused());
+        if let nursecare_core::Event::Unread { total, .. } = event {
+            windows::show_count(&app, u64::from(*total));
+            tray::show_count(&app, u64::from(*total));
+        }
+    })
+}
+
+/// The tray icon where a tray host shows it; without one, closing minimises instead.
+async fn add_tray(app: AppHandle) {
+    if !os::tray_host_present().await {
+        tracing::info!("no tray host: closing the window minimises it");
+        return;
+    }
+    let handle = app.clone();
+    let _ = app.run_on_main_thread(move || match tray::build(&handle) {
+        Ok(tray) => {
+            handle.manage(tray);
+            handle
+                .state::<windows::CloseToTray>()
+                .0
+                .store(true, Ordering::Relaxed);
+        }
+        Err(e) => tracing::warn!(error = %e, "no tray icon"),
+    });
+}

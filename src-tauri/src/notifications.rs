@@ -1,0 +1,448 @@
+//! Exists because a nurse leaves the window hidden all shift: new messages raise a native
+//! notification that shows no patient's words unless asked to, opens the chat when clicked,
+//! and is withdrawn once the chat is read (here or elsewhere). The calls issue adds incoming
+//! call notifications here.
+//!
+//! Linux speaks the XDG notification service over D-Bus itself (Notify with a `default`
+//! action, CloseNotification, the ActionInvoked and NotificationClosed signals). With no
+//! notification server the app works as before and the window shows everything.
+
+use crate::ui_types::AppEvent;
+use nursecare_core::cache::ConversationSummary;
+use nursecare_core::events::Event;
+use nursecare_core::settings::NotificationPrivacy;
+use nursecare_wire::{Id, Message, MessageType};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use tauri::AppHandle;
+use tokio::sync::mpsc;
+
+/// Longest text a notification shows (the window has the rest).
+const BODY_CHARS: usize = 160;
+
+/// What to show or withdraw, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Job {
+    /// A new message in a conversation (replaces that conversation's earlier one).
+    Show {
+        /// The conversation.
+        conversation: Id,
+        /// The title line.
+        summary: String,
+        /// The body.
+        body: String,
+    },
+    /// The conversation was read: its notification goes.
+    Withdraw {
+        /// The conversation.
+        conversation: Id,
+    },
+}
+
+/// What the notifier knows of each conversation.
+#[derive(Debug, Clone, Default)]
+struct Row {
+    name: Option<String>,
+    muted: bool,
+}
+
+/// The message notifier.
+pub struct Notifier {
+    privacy: Mutex<NotificationPrivacy>,
+    open: Mutex<Option<Id>>,
+    rows: Mutex<HashMap<Id, Row>>,
+    /// Conversations with a notification up.
+    up: Mutex<std::collections::HashSet<Id>>,
+    jobs: mpsc::UnboundedSender<Job>,
+}
+
+/// Whether a message is worth a notification: never the user's own, never a muted
+/// conversation, never the chat open in a focused window, never a call notice (calls have
+/// their own).
+pub fn worth_notifying(
+    message: &Message,
+    me: Id,
+    muted: bool,
+    focused: bool,
+    open: Option<Id>,
+) -> bool {
+    message.sender_id != me
+        && !muted
+        && !(focused && open == Some(message.conversation_id))
+        && message.kind != MessageType::System
+}
+
+/// The notification's title and body under a privacy level.
+pub fn content(privacy: NotificationPrivacy, sender: &str, message: &Message) -> (String, String) {
+    match privacy {
+        NotificationPrivacy::Nothing => ("NurseCare".into(), "New message".into()),
+        NotificationPrivacy::SenderOnly => (sender.to_owned(), "New message".into()),
+        NotificationPrivacy::SenderAndText => {
+            let body = match message.kind {
+                MessageType::Image => "Sent a photo".to_owned(),
+                MessageType::File => "Sent a file".to_owned(),
+                _ => {
+                    let mut text: String = message.content.chars().take(BODY_CHARS).collect();
+                    if message.content.chars().count() > BODY_CHARS {
+                        text.push('…');
+                    }
+                    text
+                }
+            };
+            (sender.to_owned(), body)
+        }
+    }
+}
+
+impl Notifier {
+    /// A notifier and its job queue (run the queue with [`run`]).
+    pub fn new(privacy: NotificationPrivacy) -> (Self, mpsc::UnboundedReceiver<Job>) {
+        let (jobs, rx) = mpsc::unbounded_channel();
+        (
+            Self {
+                privacy: Mutex::new(privacy),
+                open: Mutex::default(),
+                rows: Mutex::default(),
+                up: Mutex::default(),
+                jobs,
+            },
+            rx,
+        )
+    }
+
+    /// The privacy level chosen in the settings.
+    pub fn set_privacy(&self, privacy: NotificationPrivacy) {
+        *self.privacy.lock().expect("privacy lock") = privacy;
+    }
+
+    /// The chat on screen.
+    pub fn set_open(&self, conversation: Option<Id>) {
+        *self.open.lock().expect("open lock") = conversation;
+    }
+
+    /// A core event: keeps names and mutes, raises and withdraws notifications.
+    pub fn on_event(&self, event: &Event, me: Option<Id>, focused: bool) {
+        match event {
+            Event::ConversationList { conversations } => {
+                let mut rows = self.rows.lock().expect("rows lock");
+                rows.clear();
+                for c in conversations {
+                    rows.insert(c.id, row_of(c));
+                }
+            }
+            Event::ConversationChanged { summary } => {
+                self.rows
+                    .lock()
+                    .expect("rows lock")
+                    .insert(summary.id, row_of(summary));
+            }
+            Event::MessageAdded { message, .. } => {
+                let Some(me) = me else { return };
+                let row = self
+                    .rows
+                    .lock()
+                    .expect("rows lock")
+                    .get(&message.conversation_id)
+                    .cloned()
+                    .unwrap_or_default();
+                let open = *self.open.lock().expect("open lock");
+                if !worth_notifying(message, me, row.muted, focused, open) {
+                    return;
+                }
+                let sender = message
+                    .sender
+                    .name
+                    .clone()
+                    .or(row.name)
+                    .unwrap_or_else(|| "Someone".into());
+                let privacy = *self.privacy.lock().expect("privacy lock");
+                let (summary, body) = content(privacy, &sender, message);
+                self.up
+                    .lock()
+                    .expect("up lock")
+                    .insert(message.conversation_id);
+                let _ = self.jobs.send(Job::Show {
+                    conversation: message.conversation_id,
+                    summary,
+                    body,
+                });
+            }
+            Event::Unread { conversations, .. } => {
+                let mut up = self.up.lock().expect("up lock");
+                let read: Vec<Id> = up
+                    .iter()
+                    .filter(|c| conversations.get(c).copied().unwrap_or(0) == 0)
+                    .copied()
+                    .collect();
+                for conversation in read {
+                    up.remove(&conversation);
+                    let _ = self.jobs.send(Job::Withdraw { conversation });
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn row_of(c: &ConversationSummary) -> Row {
+    Row {
+        name: c
+            .other
+            .as_ref()
+            .map(|o| o.name.clone().unwrap_or_else(|| o.email.clone())),
+        muted: c.muted,
+    }
+}
+
+/// Shows the jobs on the desktop until the queue closes; a click shows the window on that
+/// conversation.
+pub async fn run(app: AppHandle, jobs: mpsc::UnboundedReceiver<Job>) {
+    #[cfg(target_os = "linux")]
+    xdg::run(app, jobs).await;
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = app;
+        let mut jobs = jobs;
+        while jobs.recv().await.is_some() {}
+        tracing::info!("native notifications are not built for this platform yet");
+    }
+}
+
+/// Brings the window up on a conversation (a notification was clicked).
+fn open_from_notification(app: &AppHandle, conversation: Id) {
+    crate::windows::show_main(app);
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        use tauri::Manager;
+        let state = app.state::<std::sync::Arc<crate::state::AppState>>();
+        state
+            .bridge
+            .tell(AppEvent::OpenConversation {
+                conversation_id: conversation,
+            })
+            .await;
+    });
+}
+
+#[cfg(target_os = "linux")]
+mod xdg {
+    //! The XDG notification service (org.freedesktop.Notifications) on the session bus.
+    use super::{Job, open_from_notification};
+    use futures_util::StreamExt;
+    use nursecare_wire::Id;
+    use std::collections::HashMap;
+    use tauri::AppHandle;
+    use tokio::sync::mpsc;
+    use zbus::zvariant::Value;
+
+    #[zbus::proxy(
+        interface = "org.freedesktop.Notifications",
+        default_service = "org.freedesktop.Notifications",
+        default_path = "/org/freedesktop/Notifications"
+    )]
+    trait Notifications {
+        #[allow(clippy::too_many_arguments)]
+        fn notify(
+            &self,
+            app_name: &str,
+            replaces_id: u32,
+            app_icon: &str,
+            summary: &str,
+            body: &str,
+            actions: &[&str],
+            hints: HashMap<&str, Value<'_>>,
+            expire_timeout: i32,
+        ) -> zbus::Result<u32>;
+        fn close_notification(&self, id: u32) -> zbus::Result<()>;
+        fn get_capabilities(&self) -> zbus::Result<Vec<String>>;
+        #[zbus(signal)]
+        fn action_invoked(&self, id: u32, action_key: String) -> zbus::Result<()>;
+        #[zbus(signal)]
+        fn notification_closed(&self, id: u32, reason: u32) -> zbus::Result<()>;
+    }
+
+    /// Text for a server that reads the body as markup.
+    fn escape(s: &str) -> String {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    }
+
+    async fn connect() -> zbus::Result<(NotificationsProxy<'static>, Vec<String>)> {
+        let bus = zbus::Connection::session().await?;
+        let proxy = NotificationsProxy::new(&bus).await?;
+        let caps = proxy.get_capabilities().await?;
+        Ok((proxy, caps))
+    }
+
+    pub(super) async fn run(app: AppHandle, mut jobs: mpsc::UnboundedReceiver<Job>) {
+        let (proxy, caps) = match connect().await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::info!(error = %e, "no notification server; the window shows everything");
+                while jobs.recv().await.is_some() {}
+                return;
+            }
+        };
+        let markup = caps.iter().any(|c| c == "body-markup");
+        let actions = caps.iter().any(|c| c == "actions");
+        tracing::info!(actions, "notification server found");
+        let (Ok(mut invoked), Ok(mut closed)) = (
+            proxy.receive_action_invoked().await,
+            proxy.receive_notification_closed().await,
+        ) else {
+            tracing::warn!("notification signals unavailable");
+            return;
+        };
+        // Conversation ↔ notification id, both ways.
+        let mut by_conversation: HashMap<Id, u32> = HashMap::new();
+        loop {
+            tokio::select! {
+                job = jobs.recv() => match job {
+                    None => break,
+                    Some(Job::Show { conversation, summary, body }) => {
+                        let replaces = by_conversation.get(&conversation).copied().unwrap_or(0);
+                        let body = if markup { escape(&body) } else { body };
+                        let mut hints = HashMap::new();
+                        hints.insert("category", Value::from("im.received"));
+                        hints.insert("urgency", Value::U8(1));
+                        let acts: &[&str] = if actions { &["default", "Open"] } else { &[] };
+                        match proxy
+                            .notify("NurseCare", replaces, "nursecare-desktop", &summary, &body, acts, hints, -1)
+                            .await
+                        {
+                            Ok(id) => {
+                                by_conversation.insert(conversation, id);
+                            }
+                            Err(e) => tracing::warn!(error = %e, "notification not shown"),
+                        }
+                    }
+                    Some(Job::Withdraw { conversation }) => {
+                        if let Some(id) = by_conversation.remove(&conversation)
+                            && let Err(e) = proxy.close_notification(id).await
+                        {
+                            tracing::debug!(error = %e, "notification not withdrawn");
+                        }
+                    }
+                },
+                Some(signal) = invoked.next() => {
+                    let Ok(args) = signal.args() else { continue };
+                    let id = args.id;
+                    let conversation = by_conversation
+                        .iter()
+                        .find(|(_, n)| **n == id)
+                        .map(|(c, _)| *c);
+                    if let Some(conversation) = conversation
+                        && args.action_key == "default"
+                    {
+                        open_from_notification(&app, conversation);
+                    }
+                }
+                Some(signal) = closed.next() => {
+                    if let Ok(args) = signal.args() {
+                        by_conversation.retain(|_, n| *n != args.id);
+                    }
+                }
+            }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn markup_is_escaped() {
+            assert_eq!(super::escape("<b>&"), "&lt;b&gt;&amp;");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nursecare_wire::{Role, Sender};
+
+    fn message(from: Id, text: &str, kind: MessageType) -> Message {
+        serde_json::from_value(serde_json::json!({
+            "id": 1, "conversationId": 7, "senderId": from, "content": text,
+            "type": kind, "read": false, "createdAt": "2026-11-25T10:00:00.000Z",
+            "sender": Sender { id: from, name: Some("Pat".into()), role: Role::Patient },
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn only_others_messages_outside_the_focused_open_chat_notify() {
+        let m = message(2, "hi", MessageType::Text);
+        assert!(worth_notifying(&m, 1, false, false, Some(7)), "unfocused");
+        assert!(
+            worth_notifying(&m, 1, false, true, Some(8)),
+            "another chat open"
+        );
+        assert!(
+            !worth_notifying(&m, 1, false, true, Some(7)),
+            "open and focused"
+        );
+        assert!(!worth_notifying(&m, 2, false, false, None), "own message");
+        assert!(!worth_notifying(&m, 1, true, false, None), "muted");
+        let call = message(2, "VIDEO_CALL_STARTED", MessageType::System);
+        assert!(
+            !worth_notifying(&call, 1, false, false, None),
+            "call notice"
+        );
+    }
+
+    #[test]
+    fn privacy_decides_what_shows() {
+        let m = message(2, "my wound hurts", MessageType::Text);
+        let (s, b) = content(NotificationPrivacy::default(), "Pat", &m);
+        assert_eq!((s.as_str(), b.as_str()), ("Pat", "New message"));
+        assert!(!b.contains("wound"));
+        let (s, b) = content(NotificationPrivacy::SenderAndText, "Pat", &m);
+        assert_eq!((s.as_str(), b.as_str()), ("Pat", "my wound hurts"));
+        let (s, b) = content(NotificationPrivacy::Nothing, "Pat", &m);
+        assert_eq!((s.as_str(), b.as_str()), ("NurseCare", "New message"));
+        let long = message(2, &"x".repeat(500), MessageType::Text);
+        let (_, b) = content(NotificationPrivacy::SenderAndText, "Pat", &long);
+        assert_eq!(b.chars().count(), BODY_CHARS + 1);
+    }
+
+    #[test]
+    fn a_read_conversation_withdraws_its_notification() {
+        let (n, mut jobs) = Notifier::new(NotificationPrivacy::SenderOnly);
+        n.on_event(
+            &Event::MessageAdded {
+                message: message(2, "hi", MessageType::Text),
+                live: true,
+            },
+            Some(1),
+            false,
+        );
+        assert!(matches!(
+            jobs.try_recv(),
+            Ok(Job::Show {
+                conversation: 7,
+                ..
+            })
+        ));
+        let mut counts = std::collections::BTreeMap::new();
+        counts.insert(7, 1);
+        n.on_event(
+            &Event::Unread {
+                conversations: counts,
+                total: 1,
+            },
+            Some(1),
+            false,
+        );
+        assert!(jobs.try_recv().is_err(), "still unread: kept");
+        n.on_event(
+            &Event::Unread {
+                conversations: Default::default(),
+                total: 0,
+            },
+            Some(1),
+            false,
+        );
+        assert_eq!(jobs.try_recv(), Ok(Job::Withdraw { conversation: 7 }));
+    }
+}

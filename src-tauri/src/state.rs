@@ -1,0 +1,336 @@
+//! What the shell manages: the options, the bridge, and the running account (a core
+//! `Client`, or none while signed out). Starting and stopping an account lives here so the
+//! commands, the tray and the expiry watcher all go through one place.
+
+use crate::bridge::{Bridge, Observer};
+use crate::options::{Options, PRODUCTION};
+use crate::ui_types::{AppEvent, Ended, SessionInfo};
+use nursecare_core::api::ApiClient;
+use nursecare_core::session::Session;
+use nursecare_core::socket::LinkState;
+use nursecare_core::{Client, ClientConfig, ErrorKind, ErrorReport, Profile};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::time::Instant;
+use tokio::task::JoinHandle;
+
+/// The managed state.
+pub struct AppState {
+    /// The options the app started with.
+    pub options: Options,
+    /// Core events → the window.
+    pub bridge: Arc<Bridge>,
+    /// When the process started (for the first-paint log line).
+    pub started: Instant,
+    /// The shell's reactions to core events (set once at start-up).
+    observer: OnceLock<Observer>,
+    /// Starting and stopping accounts one at a time.
+    switching: tokio::sync::Mutex<()>,
+    account: RwLock<Option<Account>>,
+    /// The profile in use (also while signed out: where the next sign-in goes).
+    profile: RwLock<Option<Profile>>,
+    last: Mutex<(Option<Ended>, Option<ErrorReport>)>,
+    /// Whether the main window has the user's attention.
+    focused: AtomicBool,
+}
+
+#[derive(Clone)]
+struct Account {
+    client: Arc<Client>,
+    session: Session,
+    profile: Profile,
+    tasks: Arc<Vec<JoinHandle<()>>>,
+}
+
+/// The error for commands that need an account while none runs.
+pub fn not_signed_in() -> ErrorReport {
+    let kind = ErrorKind::NotSignedIn;
+    ErrorReport {
+        message: kind.sentence(),
+        kind,
+    }
+}
+
+impl AppState {
+    /// Nothing running yet.
+    pub fn new(options: Options) -> Self {
+        Self {
+            options,
+            bridge: Arc::default(),
+            started: Instant::now(),
+            observer: OnceLock::new(),
+            switching: tokio::sync::Mutex::new(()),
+            account: RwLock::default(),
+            profile: RwLock::default(),
+            last: Mutex::default(),
+            focused: AtomicBool::new(false),
+        }
+    }
+
+    /// What the shell does with each core event (tray, notifications, title).
+    pub fn observe_with(&self, observer: Observer) {
+        let _ = self.observer.set(observer);
+    }
+
+    /// The running client.
+    pub fn client(&self) -> Result<Arc<Client>, ErrorReport> {
+        self.account
+            .read()
+            .expect("account lock")
+            .as_ref()
+            .map(|a| a.client.clone())
+            .ok_or_else(not_signed_in)
+    }
+
+    /// The main window gained or lost the user's attention.
+    pub fn set_focused(&self, focused: bool) {
+        self.focused.store(focused, Ordering::Relaxed);
+        if let Some(client) = self.client_if_any() {
+            client.set_focused(focused);
+        }
+    }
+
+    /// Whether the main window has the user's attention.
+    pub fn is_focused(&self) -> bool {
+        self.focused.load(Ordering::Relaxed)
+    }
+
+    /// The running client, if any.
+    pub fn client_if_any(&self) -> Option<Arc<Client>> {
+        self.client().ok()
+    }
+
+    /// The profile in use, made on first need: the server from the flags, else the one
+    /// chosen at sign-in (settings), else production.
+    pub fn profile(&self, server: Option<&str>) -> Result<Profile, ErrorReport> {
+        if server.is_none()
+            && let Some(p) = self.profile.read().expect("profile lock").clone()
+        {
+            return Ok(p);
+        }
+        let dir = self.options.profile.clone();
+        let kind = self.options.secret_store.kind();
+        let server = match server.or(self.options.server.as_deref()) {
+            Some(s) => s.to_owned(),
+            None => {
+                // Settings live in the profile's directory, whatever the server.
+                let probe =
+                    Profile::new(PRODUCTION, dir.clone(), kind).map_err(|e| ErrorReport::of(&e))?;
+                match probe.settings() {
+                    Ok((settings, _)) => settings.server.unwrap_or_else(|| PRODUCTION.into()),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "settings unreadable; using production");
+                        PRODUCTION.into()
+                    }
+                }
+            }
+        };
+        let profile = Profile::new(&server, dir, kind).map_err(|e| ErrorReport::of(&e))?;
+        *self.profile.write().expect("profile lock") = Some(profile.clone());
+        Ok(profile)
+    }
+
+    /// The window's (new) event channel: waits for a start-up or sign-in under way, then
+    /// sends the snapshot when an account runs.
+    pub async fn attach(
+        &self,
+        channel: tauri::ipc::Channel<AppEvent>,
+    ) -> Result<SessionInfo, ErrorReport> {
+        let _one = self.switching.lock().await;
+        let client = self.client_if_any();
+        self.bridge.attach(channel, client.as_deref()).await?;
+        Ok(self.session_info())
+    }
+
+    /// Who is signed in.
+    pub fn session_info(&self) -> SessionInfo {
+        let account = self.account.read().expect("account lock").clone();
+        let (ended, problem) = self.last.lock().expect("last lock").clone();
+        let server = match &account {
+            Some(a) => a.profile.server().to_owned(),
+            None => self
+                .profile(None)
+                .map(|p| p.server().to_owned())
+                .unwrap_or_else(|_| PRODUCTION.into()),
+        };
+        SessionInfo {
+            signed_in: account.is_some(),
+            server,
+            email: account.as_ref().map(|a| a.session.email.clone()),
+            role: account.as_ref().map(|a| a.session.role),
+            user_id: account.as_ref().map(|a| a.session.user_id),
+            ended,
+            problem,
+            production_server: PRODUCTION.into(),
+            local_server: crate::options::LOCAL.into(),
+        }
+    }
+
+    /// At start-up: the kept session of the profile, if any, starts (an account signed in
+    /// with `nursecare-cli login` opens signed in).
+    pub async fn resume(self: &Arc<Self>) {
+        let _one = self.switching.lock().await;
+        let result = async {
+            let profile = self.profile(None)?;
+            match profile
+                .sessions()
+                .current()
+                .await
+                .map_err(|e| ErrorReport::of(&e))?
+            {
+                Some(session) => self.start(profile, session).await,
+                None => Ok(()),
+            }
+        }
+        .await;
+        if let Err(report) = result {
+            tracing::warn!(kind = ?report.kind, "the kept session could not start");
+            self.last.lock().expect("last lock").1 = Some(report);
+        }
+    }
+
+    /// Signs in on `server` and starts the account; the server becomes the profile's choice.
+    pub async fn sign_in(
+        self: &Arc<Self>,
+        server: &str,
+        email: &str,
+        password: &str,
+    ) -> Result<SessionInfo, ErrorReport> {
+        let _one = self.switching.lock().await;
+        self.stop(None).await;
+        let profile = self.profile(Some(server.trim()))?;
+        let api = ApiClient::new(profile.server(), Default::default())
+            .map_err(|e| ErrorReport::of(&e))?;
+        let session = profile
+            .sessions()
+            .login(&api, email.trim(), password)
+            .await
+            .map_err(|e| ErrorReport::of(&e))?;
+        match profile.settings() {
+            Ok((mut settings, _)) if settings.server.as_deref() != Some(profile.server()) => {
+                settings.server = Some(profile.server().to_owned());
+                if let Err(e) = profile.save_settings(&settings) {
+                    tracing::warn!(error = %e, "could not keep the server choice");
+                }
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "settings unreadable"),
+        }
+        self.start(profile, session).await?;
+        Ok(self.session_info())
+    }
+
+    /// Signs out: the account stops, its token is forgotten, and with `forget_cache` its
+    /// cache and key are deleted.
+    pub async fn sign_out(&self, forget_cache: bool) -> Result<SessionInfo, ErrorReport> {
+        let _one = self.switching.lock().await;
+        let stopped = self.stop(Some(Ended::SignedOut)).await;
+        let profile = match &stopped {
+            Some(a) => a.profile.clone(),
+            None => self.profile(None)?,
+        };
+        if forget_cache && let Some(a) = &stopped {
+            profile
+                .remove_cache(&a.session)
+                .await
+                .map_err(|e| ErrorReport::of(&e))?;
+        }
+        profile
+            .sessions()
+            .logout()
+            .await
+            .map_err(|e| ErrorReport::of(&e))?;
+        let info = self.session_info();
+        self.bridge
+            .tell(AppEvent::Session {
+                session: info.clone(),
+            })
+            .await;
+        Ok(info)
+    }
+
+    /// The server refused the token: the account stops (its cache and queue stay for the next
+    /// sign-in) and the window is told.
+    async fn expire(&self) {
+        let _one = self.switching.lock().await;
+        let Some(stopped) = self.stop(Some(Ended::Expired)).await else {
+            return;
+        };
+        if let Err(e) = stopped.profile.sessions().logout().await {
+            tracing::warn!(error = %e, "could not forget the refused token");
+        }
+        tracing::info!("session expired; signed out");
+        self.bridge
+            .tell(AppEvent::Session {
+                session: self.session_info(),
+            })
+            .await;
+    }
+
+    /// Stops everything (quitting).
+    pub async fn shutdown(&self) {
+        let _one = self.switching.lock().await;
+        self.stop(None).await;
+    }
+
+    async fn start(
+        self: &Arc<Self>,
+        profile: Profile,
+        session: Session,
+    ) -> Result<(), ErrorReport> {
+        let (client, stream) = Client::start(&profile, &session, ClientConfig::default())
+            .await
+            .map_err(|e| ErrorReport::of(&e))?;
+        let client = Arc::new(client);
+        client.set_focused(self.is_focused());
+        let observer = self
+            .observer
+            .get()
+            .cloned()
+            .unwrap_or_else(|| Arc::new(|_: &_| {}));
+        let pump = self.bridge.start(stream, observer).await;
+        let watcher = {
+            let me = self.clone();
+            let mut link = client.link();
+            tokio::spawn(async move {
+                if link
+                    .wait_for(|s| matches!(s, LinkState::SessionExpired))
+                    .await
+                    .is_ok()
+                {
+                    // Its own task: stopping the account aborts this watcher.
+                    tokio::spawn(async move { me.expire().await });
+                }
+            })
+        };
+        *self.last.lock().expect("last lock") = (None, None);
+        *self.profile.write().expect("profile lock") = Some(profile.clone());
+        tracing::info!(user = session.user_id, "account started");
+        *self.account.write().expect("account lock") = Some(Account {
+            client: client.clone(),
+            session,
+            profile,
+            tasks: Arc::new(vec![pump, watcher]),
+        });
+        self.bridge
+            .tell(AppEvent::Session {
+                session: self.session_info(),
+            })
+            .await;
+        if let Err(e) = self.bridge.release(&client).await {
+            // The window asks again when it attaches; the account runs.
+            tracing::warn!(kind = ?e.kind, "no snapshot for the window");
+        }
+        Ok(())
+    }
+
+    async fn stop(&self, why: Option<Ended>) -> Option<Account> {
+        let account = self.account.write().expect("account lock").take()?;
+        account.client.shutdown().await;
+        for t in account.tasks.iter() {
+            t.abort();
+        }
+        self.last.lock().expect("last lock").0 = why;
+        Some(account)
+    }
+}

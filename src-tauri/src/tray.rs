@@ -1,0 +1,247 @@
+//! Exists because Linux trays show neither tooltips nor titles and send no clicks: the unread
+//! count is drawn into the icon itself, and the menu carries Open, the unread line and Quit.
+
+use crate::windows;
+use tauri::image::Image;
+use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
+use tauri::tray::{TrayIcon, TrayIconBuilder};
+use tauri::{AppHandle, Manager, Wry};
+
+/// The tray's id.
+const TRAY: &str = "main";
+
+/// The plain icon (32×32 RGBA).
+const BASE_PNG: &[u8] = include_bytes!("../../icons/32x32.png");
+
+/// What the tray keeps to update it.
+pub struct Tray {
+    icon: TrayIcon,
+    unread_line: MenuItem<Wry>,
+    base: (Vec<u8>, u32, u32),
+}
+
+/// Makes the tray icon and its menu.
+pub fn build(app: &AppHandle) -> tauri::Result<Tray> {
+    let open = MenuItem::with_id(app, "open", "Open NurseCare", true, None::<&str>)?;
+    let unread_line = MenuItem::with_id(app, "unread", unread_text(0), false, None::<&str>)?;
+    let quit = MenuItem::with_id(app, "quit", "Quit NurseCare", true, Some("CmdOrCtrl+Q"))?;
+    let menu = Menu::with_items(
+        app,
+        &[
+            &open,
+            &unread_line,
+            &PredefinedMenuItem::separator(app)?,
+            &quit,
+        ],
+    )?;
+    let base = Image::from_bytes(BASE_PNG)?;
+    let base = (base.rgba().to_vec(), base.width(), base.height());
+    let icon = TrayIconBuilder::with_id(TRAY)
+        .icon(Image::new_owned(base.0.clone(), base.1, base.2))
+        .tooltip("NurseCare")
+        .menu(&menu)
+        .show_menu_on_left_click(true)
+        .on_menu_event(|app, event| match event.id().as_ref() {
+            "open" => windows::show_main(app),
+            "quit" => crate::quit(app),
+            _ => {}
+        })
+        .build(app)?;
+    Ok(Tray {
+        icon,
+        unread_line,
+        base,
+    })
+}
+
+/// Shows the count in the icon and the menu.
+pub fn show_count(app: &AppHandle, unread: u64) {
+    let Some(tray) = app.try_state::<Tray>() else {
+        return;
+    };
+    let (mut rgba, w, h) = tray.base.clone();
+    draw_count(&mut rgba, w, h, unread);
+    if let Err(e) = tray.icon.set_icon(Some(Image::new_owned(rgba, w, h))) {
+        tracing::debug!(error = %e, "tray icon not updated");
+    }
+    let _ = tray.unread_line.set_text(unread_text(unread));
+}
+
+/// The menu's unread line.
+pub fn unread_text(unread: u64) -> String {
+    match unread {
+        0 => "No unread messages".into(),
+        1 => "1 unread message".into(),
+        n => format!("{n} unread messages"),
+    }
+}
+
+/// Digits 0-9 as 3×5 bitmaps (rows top to bottom, 3 bits each, high bit left); "+" at 10.
+const GLYPHS: [[u8; 5]; 11] = [
+    [0b111, 0b101, 0b101, 0b101, 0b111],
+    [0b010, 0b110, 0b010, 0b010, 0b111],
+    [0b111, 0b001, 0b111, 0b100, 0b111],
+    [0b111, 0b001, 0b111, 0b001, 0b111],
+    [0b101, 0b101, 0b111, 0b001, 0b001],
+    [0b111, 0b100, 0b111, 0b001, 0b111],
+    [0b111, 0b100, 0b111, 0b101, 0b111],
+    [0b111, 0b001, 0b010, 0b010, 0b010],
+    [0b111, 0b101, 0b111, 0b101, 0b111],
+    [0b111, 0b101, 0b111, 0b001, 0b111],
+    [0b000, 0b010, 0b111, 0b010, 0b000],
+];
+
+/// The badge's red.
+pub const BADGE: [u8; 4] = [0xd9, 0x2d, 0x20, 0xff];
+/// The digits' white.
+pub const INK: [u8; 4] = [0xff, 0xff, 0xff, 0xff];
+
+/// Draws a red disc with the count (1–9, or "9+") at the icon's bottom-right; 0 draws nothing.
+pub fn draw_count(rgba: &mut [u8], w: u32, h: u32, count: u64) {
+    if count == 0 || w < 16 || h < 16 || rgba.len() < (w * h * 4) as usize {
+        return;
+    }
+    let r = (w.min(h) as f32) * 0.34;
+    let (cx, cy) = (w as f32 - r - 0.5, h as f32 - r - 0.5);
+    let mut put = |x: u32, y: u32, c: [u8; 4]| {
+        if x < w && y < h {
+            let i = ((y * w + x) * 4) as usize;
+            rgba[i..i + 4].copy_from_slice(&c);
+        }
+    };
+    for y in 0..h {
+        for x in 0..w {
+            let (dx, dy) = (x as f32 + 0.5 - cx, y as f32 + 0.5 - cy);
+            if dx * dx + dy * dy <= r * r {
+                put(x, y, BADGE);
+            }
+        }
+    }
+    let glyphs: Vec<usize> = if count > 9 {
+        vec![9, 10]
+    } else {
+        vec![count as usize]
+    };
+    // Scale the 3×5 font to fit the disc: each glyph 3s wide, 1s gap.
+    let s = ((r * 1.2) / 5.0).floor().max(1.0) as u32;
+    let text_w = glyphs.len() as u32 * 3 * s + (glyphs.len() as u32 - 1) * s;
+    let x0 = (cx - text_w as f32 / 2.0).round() as u32;
+    let y0 = (cy - (5 * s) as f32 / 2.0).round() as u32;
+    for (n, g) in glyphs.iter().enumerate() {
+        let gx = x0 + n as u32 * 4 * s;
+        for (row, bits) in GLYPHS[*g].iter().enumerate() {
+            for col in 0..3u32 {
+                if bits & (0b100 >> col) != 0 {
+                    for yy in 0..s {
+                        for xx in 0..s {
+                            put(gx + col * s + xx, y0 + row as u32 * s + yy, INK);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blank() -> Vec<u8> {
+        vec![0u8; 32 * 32 * 4]
+    }
+
+    fn at(rgba: &[u8], x: u32, y: u32) -> [u8; 4] {
+        let i = ((y * 32 + x) * 4) as usize;
+        rgba[i..i + 4].try_into().unwrap()
+    }
+
+    /// The icon as text: `#` ink, `o` badge, `.` untouched.
+    fn picture(rgba: &[u8]) -> String {
+        (0..32)
+            .map(|y| {
+                (0..32)
+                    .map(|x| match at(rgba, x, y) {
+                        INK => '#',
+                        BADGE => 'o',
+                        _ => '.',
+                    })
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn no_count_leaves_the_icon_as_it_is() {
+        let mut icon = blank();
+        draw_count(&mut icon, 32, 32, 0);
+        assert_eq!(icon, blank());
+    }
+
+    /// A 3 on a 32×32 icon, as it must look.
+    const THREE: &str = "\
+................................
+................................
+................................
+................................
+................................
+................................
+................................
+................................
+................................
+................................
+.................oooooooo.......
+...............oooooooooooo.....
+.............ooooooooooooooo....
+............ooooooooooooooooo...
+............oooooooooooooooooo..
+...........ooooooooooooooooooo..
+...........ooooooo######ooooooo.
+..........oooooooo######ooooooo.
+..........oooooooooooo##ooooooo.
+..........oooooooooooo##ooooooo.
+..........oooooooo######ooooooo.
+..........oooooooo######ooooooo.
+..........oooooooooooo##ooooooo.
+..........oooooooooooo##ooooooo.
+..........oooooooo######ooooooo.
+...........ooooooo######oooooo..
+...........ooooooooooooooooooo..
+............ooooooooooooooooo...
+.............ooooooooooooooo....
+..............ooooooooooooo.....
+................ooooooooo.......
+................................";
+
+    #[test]
+    fn the_count_is_drawn_in_a_red_disc_at_the_bottom_right() {
+        let mut icon = blank();
+        draw_count(&mut icon, 32, 32, 3);
+        assert_eq!(picture(&icon), THREE, "\n{}", picture(&icon));
+        let mut eight = blank();
+        draw_count(&mut eight, 32, 32, 8);
+        assert_ne!(picture(&eight), THREE, "different counts draw differently");
+    }
+
+    #[test]
+    fn large_counts_read_nine_plus() {
+        let mut many = blank();
+        draw_count(&mut many, 32, 32, 250);
+        let mut ten = blank();
+        draw_count(&mut ten, 32, 32, 10);
+        assert_eq!(many, ten);
+        let ink = many.chunks(4).filter(|p| *p == INK).count();
+        let mut nine = blank();
+        draw_count(&mut nine, 32, 32, 9);
+        let ink_nine = nine.chunks(4).filter(|p| *p == INK).count();
+        assert!(ink > ink_nine, "9+ has more ink than 9");
+    }
+
+    #[test]
+    fn menu_line_words_the_count() {
+        assert_eq!(unread_text(0), "No unread messages");
+        assert_eq!(unread_text(1), "1 unread message");
+        assert_eq!(unread_text(12), "12 unread messages");
+    }
+}

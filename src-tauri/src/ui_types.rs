@@ -1,0 +1,71 @@
+//! What the shell sends the window beyond the core's own types: the one message type of the
+//! event channel, and who is signed in. TypeScript for both is generated (tests/bindings.rs).
+
+use nursecare_core::ErrorReport;
+use nursecare_core::events::{Event, Snapshot};
+use nursecare_wire::{Id, Role};
+use serde::Serialize;
+
+/// One message on the window's event channel, in order.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[serde(tag = "type", rename_all = "camelCase")]
+#[allow(clippy::large_enum_variant)]
+pub enum AppEvent {
+    /// The whole state: sent first after the window attaches or an account starts; the window
+    /// replaces what it had.
+    Snapshot {
+        /// The state.
+        snapshot: Snapshot,
+    },
+    /// A core event, newer than the snapshot before it: applied on top.
+    Core {
+        /// The event.
+        event: Event,
+    },
+    /// Signed in, signed out, or the session ended.
+    Session {
+        /// Who is signed in now.
+        session: SessionInfo,
+    },
+    /// Show this conversation (a notification or the tray asked).
+    #[serde(rename_all = "camelCase")]
+    OpenConversation {
+        /// Which.
+        conversation_id: Id,
+    },
+}
+
+/// Why the last session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub enum Ended {
+    /// The server refused the token: sign in again.
+    Expired,
+    /// The user signed out.
+    SignedOut,
+}
+
+/// Who is signed in, and the servers the sign-in screen offers.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionInfo {
+    /// Whether an account is running.
+    pub signed_in: bool,
+    /// The server in use (or to sign in to).
+    pub server: String,
+    /// The account's email.
+    pub email: Option<String>,
+    /// The account's role.
+    pub role: Option<Role>,
+    /// The account's user id.
+    pub user_id: Option<Id>,
+    /// Why the last session ended, when it did.
+    pub ended: Option<Ended>,
+    /// Why the kept session could not start, when it could not (a locked keychain, the cache
+    /// held by another program).
+    pub problem: Option<ErrorReport>,
+    /// Production's address.
+    pub production_server: String,
+    /// The local server's usual address.
+    pub local_server: String,
+}
