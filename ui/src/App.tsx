@@ -1,0 +1,67 @@
+import { ConnectionBanner } from "./components/ConnectionBanner";
+import { Notices } from "./components/Notices";
+import { Conversations } from "./screens/Conversations";
+import { Settings } from "./screens/Settings";
+import { SignIn } from "./screens/SignIn";
+import { Thread } from "./screens/Thread";
+import * as actions from "./store/actions";
+import { selectOpenSummary } from "./store/selectors";
+import { useStore } from "./store/store";
+
+/** Start-up, sign-in, or the main layout: list on the left, chat (or settings) on the right. */
+export function App() {
+  const phase = useStore((s) => s.phase);
+  const attachError = useStore((s) => s.attachError);
+  const session = useStore((s) => s.session);
+
+  if (phase === "attaching") {
+    return (
+      <main className="splash" aria-busy="true">
+        <p role="status">Starting NurseCare…</p>
+      </main>
+    );
+  }
+  if (phase === "failed") {
+    return (
+      <main className="splash">
+        <div role="alert">
+          <h1>NurseCare could not start</h1>
+          <p>{attachError}</p>
+          <button type="button" className="primary-button" onClick={() => void actions.start()}>
+            Try again
+          </button>
+        </div>
+      </main>
+    );
+  }
+  if (!session?.signedIn) return <SignIn key={session?.ended ?? "none"} session={session} />;
+  return <MainLayout />;
+}
+
+function MainLayout() {
+  const connection = useStore((s) => s.connection);
+  const notices = useStore((s) => s.notices);
+  const settingsOpen = useStore((s) => s.settingsOpen);
+  const summary = useStore(selectOpenSummary);
+
+  return (
+    <div className="app">
+      <ConnectionBanner state={connection.state} outbox={connection.outbox} onRetryNow={actions.reconnectNow} />
+      <Notices notices={notices} onDismiss={actions.dismissNotice} />
+      <div className="columns">
+        <Conversations />
+        <main className="pane">
+          {settingsOpen ? (
+            <Settings />
+          ) : summary ? (
+            <Thread key={summary.id} summary={summary} />
+          ) : (
+            <div className="empty-state">
+              <p>Choose a conversation</p>
+            </div>
+          )}
+        </main>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,36 @@
+import type { Message } from "../bindings/Message";
+import { attachmentLabel, displayName, formatTime } from "../text";
+import { MessageText } from "./MessageText";
+import { ReadTicks } from "./ReadTicks";
+
+type Props = {
+  message: Message;
+  mine: boolean;
+  /** Show the sender's name above (first of a run from the other person). */
+  showSender: boolean;
+  highlighted: boolean;
+  onOpenLink: (url: string) => void;
+};
+
+/** One TEXT/IMAGE/FILE message: mine on the right with read ticks, theirs on the left. */
+export function MessageBubble({ message, mine, showSender, highlighted, onOpenLink }: Props) {
+  const classes = ["bubble-row", mine ? "mine" : "theirs"];
+  if (highlighted) classes.push("highlighted");
+  const attachment = message.type === "IMAGE" || message.type === "FILE";
+  return (
+    <div className={classes.join(" ")}>
+      {showSender && !mine ? <div className="bubble-sender">{displayName(message.sender)}</div> : null}
+      <div className={attachment ? "bubble attachment" : "bubble"}>
+        {attachment ? (
+          <span className="attachment-label">{attachmentLabel(message)}</span>
+        ) : (
+          <MessageText text={message.content} onOpenLink={onOpenLink} />
+        )}
+      </div>
+      <div className="bubble-meta">
+        <time dateTime={message.createdAt}>{formatTime(message.createdAt)}</time>
+        {mine ? <ReadTicks read={message.read} /> : null}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,71 @@
+import { useEffect, type KeyboardEvent } from "react";
+import { ConversationRow } from "../components/ConversationRow";
+import * as actions from "../store/actions";
+import { useStore } from "../store/store";
+import { isSearching, moveFocus, SearchBox, SearchResults } from "./Search";
+
+/** The left column: search, then the conversation list (or the search results). */
+export function Conversations() {
+  const conversations = useStore((s) => s.conversations);
+  const me = useStore((s) => s.me);
+  const open = useStore((s) => s.open);
+  const presence = useStore((s) => s.presence);
+  const drafts = useStore((s) => s.drafts);
+  const hasSnapshot = useStore((s) => s.hasSnapshot);
+  const firstPaintSent = useStore((s) => s.firstPaintSent);
+  const query = useStore((s) => s.search.query);
+  const unreadTotal = useStore((s) => s.unreadTotal);
+  const settingsOpen = useStore((s) => s.settingsOpen);
+
+  // The shell times start-up to the first paint of the list from the snapshot.
+  useEffect(() => {
+    if (!hasSnapshot || firstPaintSent) return;
+    const frame = requestAnimationFrame(() => actions.firstPaintDone());
+    return () => cancelAnimationFrame(frame);
+  }, [hasSnapshot, firstPaintSent]);
+
+  const onKeyDown = (e: KeyboardEvent<HTMLElement>) => moveFocus(e, ".conversation-row");
+
+  return (
+    <nav className="sidebar" aria-label="Chats">
+      <div className="sidebar-header">
+        <h1 className="sidebar-title">
+          Messages
+          {unreadTotal > 0 ? <span className="sidebar-new">{unreadTotal} new</span> : null}
+        </h1>
+        <button
+          type="button"
+          className={settingsOpen ? "icon-button active" : "icon-button"}
+          aria-expanded={settingsOpen}
+          onClick={() => actions.openSettings(!settingsOpen)}
+        >
+          Settings
+        </button>
+      </div>
+      <SearchBox />
+      {isSearching(query) ? (
+        <SearchResults />
+      ) : (
+        <div className="conversation-list-wrap" onKeyDown={onKeyDown}>
+          {hasSnapshot && conversations.length === 0 ? (
+            <p className="list-status">No conversations yet. When a nurse or patient writes to you, the chat appears here.</p>
+          ) : null}
+          {!hasSnapshot ? <p className="list-status">Loading conversations…</p> : null}
+          <ul role="list" aria-label="Conversations" className="conversation-list">
+            {conversations.map((c) => (
+              <ConversationRow
+                key={c.id}
+                summary={c}
+                me={me}
+                draft={drafts[c.id]}
+                online={c.other ? (presence[c.other.id]?.online ?? false) : false}
+                selected={c.id === open}
+                onSelect={actions.selectConversation}
+              />
+            ))}
+          </ul>
+        </div>
+      )}
+    </nav>
+  );
+}

@@ -1,0 +1,91 @@
+import { useId, useState, type FormEvent } from "react";
+import type { SessionInfo } from "../shell";
+import * as actions from "../store/actions";
+import { SESSION_EXPIRED_TEXT } from "../text";
+
+/** Server, email and password; errors in words by kind. */
+export function SignIn({ session }: { session: SessionInfo | null }) {
+  const [server, setServer] = useState(session?.server || session?.productionServer || "");
+  const [email, setEmail] = useState(session?.email ?? "");
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const ids = { server: useId(), email: useId(), password: useId(), heading: useId() };
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (busy) return;
+    setBusy(true);
+    setError(null);
+    const failure = await actions.signIn(server, email, password);
+    setBusy(false);
+    if (failure) setError(failure);
+  };
+
+  const expired = session?.ended === "expired";
+
+  return (
+    <main className="sign-in">
+      <form className="sign-in-card" aria-labelledby={ids.heading} onSubmit={submit} aria-busy={busy}>
+        <div className="brand" aria-hidden="true">
+          <span className="brand-mark">N</span>
+          <span className="brand-name">NurseCare</span>
+        </div>
+        <h1 id={ids.heading}>Sign in to NurseCare</h1>
+        {expired && !error ? <p className="sign-in-note">{SESSION_EXPIRED_TEXT}</p> : null}
+        {error ? (
+          <div role="alert" className="form-error">
+            {error}
+          </div>
+        ) : null}
+        <div className="field">
+          <label htmlFor={ids.server}>Server</label>
+          <div className="field-row">
+            <input
+              id={ids.server}
+              type="text"
+              inputMode="url"
+              autoComplete="url"
+              spellCheck={false}
+              value={server}
+              onChange={(e) => setServer(e.target.value)}
+            />
+            <button
+              type="button"
+              className="secondary-button"
+              title={session?.localServer || undefined}
+              onClick={() => setServer(session?.localServer ?? "")}
+            >
+              Use local server
+            </button>
+          </div>
+        </div>
+        <div className="field">
+          <label htmlFor={ids.email}>Email</label>
+          <input
+            id={ids.email}
+            type="email"
+            autoComplete="username"
+            spellCheck={false}
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor={ids.password}>Password</label>
+          <input
+            id={ids.password}
+            type="password"
+            autoComplete="current-password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+        </div>
+        <button type="submit" className="primary-button" disabled={busy}>
+          Sign in
+        </button>
+        {busy ? <p className="sign-in-busy" role="status">Signing in… the server may take a moment to wake up.</p> : null}
+      </form>
+    </main>
+  );
+}

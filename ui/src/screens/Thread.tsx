@@ -1,0 +1,242 @@
+import { useVirtualizer } from "@tanstack/react-virtual";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { Avatar } from "../components/Avatar";
+import { Composer } from "../components/Composer";
+import { DaySeparator } from "../components/DaySeparator";
+import { MessageBubble } from "../components/MessageBubble";
+import { OutboxBubble } from "../components/OutboxBubble";
+import { SystemNotice } from "../components/SystemNotice";
+import { TypingDots } from "../components/TypingDots";
+import { UnreadMarker } from "../components/UnreadMarker";
+import type { ConversationSummary } from "../bindings/ConversationSummary";
+import * as actions from "../store/actions";
+import { buildRows, conversationName, outboxFor, type Row } from "../store/selectors";
+import { useStore } from "../store/store";
+import { presenceText, roleLabel } from "../text";
+
+/** Start loading the previous page when this close to the top (px). */
+const LOAD_OLDER_PX = 600;
+/** Farther than this from the bottom shows "Jump to latest" (px). */
+const JUMP_PX = 400;
+
+/** The open chat: header, messages (virtualised), typing, composer. */
+export function Thread({ summary }: { summary: ConversationSummary }) {
+  const id = summary.id;
+  const name = conversationName(summary);
+  const presence = useStore((s) => (summary.other ? s.presence[summary.other.id] : undefined));
+  const typingIds = useStore((s) => s.typing[id]);
+  const draft = useStore((s) => s.drafts[id]);
+  const composerError = useStore((s) => s.composerErrors[id]);
+  const thread = useStore((s) => s.threads[id]);
+
+  useEffect(() => {
+    if (!thread) void actions.loadLatest(id);
+  }, [id, thread]);
+
+  const typingName = typingIds && typingIds.length > 0 ? name : null;
+  const presenceLine = presenceText(presence);
+
+  return (
+    <section className="thread" aria-label={`Chat with ${name}`}>
+      <header className="thread-header">
+        <Avatar name={name} online={presence?.online} />
+        <div className="thread-title">
+          <h2>{name}</h2>
+          <p className="thread-subtitle">
+            {summary.other ? <span className="role-badge-inline">{roleLabel(summary.other.role)}</span> : null}
+            {presenceLine ? (
+              <span className={presence?.online ? "presence online" : "presence"}>{presenceLine}</span>
+            ) : null}
+          </p>
+        </div>
+        <button
+          type="button"
+          className="secondary-button"
+          onClick={() => actions.setMuted(id, !summary.muted)}
+          title={summary.muted ? "Notifications are off for this chat" : "Turn off notifications for this chat"}
+        >
+          {summary.muted ? "Unmute" : "Mute"}
+        </button>
+      </header>
+      <MessageList conversationId={id} />
+      <div className="typing-slot">{typingName ? <TypingDots name={typingName} /> : null}</div>
+      <Composer key={id} conversationId={id} initialText={draft ?? summary.draft ?? ""} error={composerError} />
+    </section>
+  );
+}
+
+function estimate(row: Row | undefined): number {
+  if (!row) return 60;
+  switch (row.kind) {
+    case "day":
+    case "unread":
+    case "start":
+      return 40;
+    case "message":
+      return row.message.type === "SYSTEM" ? 44 : row.firstOfGroup ? 84 : 64;
+    case "outbox":
+      return 72;
+  }
+}
+
+/** The messages of one chat, newest at the bottom, older pages loaded on the way up. */
+function MessageList({ conversationId }: { conversationId: number }) {
+  const thread = useStore((s) => s.threads[conversationId]);
+  const me = useStore((s) => s.me);
+  const outbox = useStore((s) => s.outbox);
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const [awayFromEnd, setAwayFromEnd] = useState(false);
+
+  const pending = useMemo(() => outboxFor(outbox, conversationId), [outbox, conversationId]);
+  const rows = useMemo(() => {
+    const built = buildRows(thread?.messages ?? [], thread?.hasNewer ? [] : pending, me, thread?.unreadMarkerId ?? null);
+    if (thread?.reachedStart && built.length > 0) built.unshift({ kind: "start", key: "start" });
+    return built;
+  }, [thread?.messages, thread?.hasNewer, thread?.unreadMarkerId, thread?.reachedStart, pending, me]);
+
+  // The app does not use the React Compiler; the virtualizer re-renders this list itself.
+  // eslint-disable-next-line react-hooks/incompatible-library
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: (i) => estimate(rows[i]),
+    getItemKey: (i) => rows[i]?.key ?? i,
+    overscan: 10,
+    directDomUpdates: true,
+    anchorTo: "end",
+    followOnAppend: true,
+  });
+
+  // Open at the newest message, or at the search hit, or at the "New messages" marker.
+  const positioned = useRef<string | null>(null);
+  const ready = thread?.status === "ready";
+  const highlightId = thread?.highlightId ?? null;
+  useLayoutEffect(() => {
+    if (!ready || rows.length === 0) return;
+    const target = highlightId !== null ? `hit:${highlightId}` : "end";
+    const place = `${conversationId}:${target}`;
+    if (positioned.current === place) return;
+    positioned.current = place;
+    if (highlightId !== null) {
+      const index = rows.findIndex((r) => r.kind === "message" && r.message.id === highlightId);
+      if (index >= 0) virtualizer.scrollToIndex(index, { align: "center" });
+      return;
+    }
+    const marker = rows.findIndex((r) => r.kind === "unread");
+    if (marker > 3) virtualizer.scrollToIndex(marker, { align: "start" });
+    else virtualizer.scrollToIndex(rows.length - 1, { align: "end" });
+  }, [ready, rows, highlightId, conversationId, virtualizer]);
+
+  const checkPosition = useCallback(() => {
+    const el = scrollRef.current;
+    if (!el || !thread) return;
+    const fromEnd = el.scrollHeight - el.scrollTop - el.clientHeight;
+    setAwayFromEnd(fromEnd > JUMP_PX);
+    if (el.scrollTop < LOAD_OLDER_PX && thread.status === "ready" && !thread.reachedStart && !thread.loadingOlder) {
+      void actions.loadOlder(conversationId);
+    }
+  }, [thread, conversationId]);
+
+  // A short first page that does not fill the view: fetch more right away.
+  useEffect(() => {
+    const el = scrollRef.current;
+    if (!el || !thread || thread.status !== "ready" || thread.reachedStart || thread.loadingOlder) return;
+    if (el.clientHeight > 0 && el.scrollHeight <= el.clientHeight + LOAD_OLDER_PX) {
+      void actions.loadOlder(conversationId);
+    }
+  }, [thread, conversationId]);
+
+  const jumpToLatest = () => {
+    if (thread?.hasNewer) {
+      positioned.current = null;
+      actions.clearHighlight(conversationId);
+      void actions.loadLatest(conversationId);
+      return;
+    }
+    virtualizer.scrollToEnd({ behavior: "auto" });
+    setAwayFromEnd(false);
+  };
+
+  const items = virtualizer.getVirtualItems();
+
+  return (
+    <div className="message-area">
+      <div
+        ref={scrollRef}
+        className="message-scroller"
+        role="log"
+        aria-label="Messages"
+        aria-busy={thread?.status === "loading" || thread?.loadingOlder ? true : undefined}
+        tabIndex={0}
+        onScroll={checkPosition}
+      >
+        {thread?.status === "loading" && rows.length === 0 ? <p className="thread-status">Loading messages…</p> : null}
+        {thread?.status === "error" ? (
+          <div className="thread-status" role="alert">
+            <p>{thread.error}</p>
+            <button type="button" className="secondary-button" onClick={() => void actions.loadLatest(conversationId)}>
+              Try again
+            </button>
+          </div>
+        ) : null}
+        {thread?.status === "ready" && rows.length === 0 ? (
+          <p className="thread-status">No messages yet. Say hello.</p>
+        ) : null}
+        <div ref={virtualizer.containerRef} className="message-canvas">
+          {items.map((item) => {
+            const row = rows[item.index];
+            if (!row) return null;
+            return (
+              <div key={item.key} data-index={item.index} ref={virtualizer.measureElement} className="message-row">
+                <RowView row={row} highlightId={highlightId} />
+              </div>
+            );
+          })}
+        </div>
+      </div>
+      {thread?.loadingOlder ? (
+        <p className="thread-loading-older" role="status">
+          Loading earlier messages…
+        </p>
+      ) : null}
+      {thread?.status === "ready" && thread.error ? (
+        <div className="thread-loading-older" role="alert">
+          {thread.error}
+        </div>
+      ) : null}
+      {awayFromEnd || thread?.hasNewer ? (
+        <button type="button" className="jump-latest" onClick={jumpToLatest}>
+          Jump to latest
+        </button>
+      ) : null}
+    </div>
+  );
+}
+
+function RowView({ row, highlightId }: { row: Row; highlightId: number | null }) {
+  switch (row.kind) {
+    case "day":
+      return <DaySeparator label={row.label} />;
+    case "unread":
+      return <UnreadMarker />;
+    case "start":
+      return <p className="thread-start">This is the start of your conversation.</p>;
+    case "outbox":
+      return (
+        <OutboxBubble item={row.item} onRetry={actions.retry} onDiscard={actions.discard} onOpenLink={actions.openLink} />
+      );
+    case "message":
+      if (row.message.type === "SYSTEM") {
+        return <SystemNotice message={row.message} highlighted={row.message.id === highlightId} />;
+      }
+      return (
+        <MessageBubble
+          message={row.message}
+          mine={row.mine}
+          showSender={row.firstOfGroup}
+          highlighted={row.message.id === highlightId}
+          onOpenLink={actions.openLink}
+        />
+      );
+  }
+}

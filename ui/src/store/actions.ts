@@ -1,0 +1,291 @@
+// What the UI can ask for. Each action calls the shell through ipc.ts and puts the result
+// (or the error, in words) into the store. Components call these, never ipc.ts.
+import type { ErrorReport } from "../bindings/ErrorReport";
+import type { Message } from "../bindings/Message";
+import type { SearchHit } from "../bindings/SearchHit";
+import type { Settings } from "../bindings/Settings";
+import * as ipc from "../ipc";
+import type { AppEvent } from "../shell";
+import { errorText } from "../text";
+import { store } from "./store";
+
+export const PAGE = 50;
+export const AROUND = 25;
+export const SEARCH_LIMIT = 50;
+
+const dispatch = (...args: Parameters<typeof store.dispatch>) => store.dispatch(...args);
+const state = () => store.getState();
+
+function report(e: unknown): ErrorReport {
+  return ipc.asErrorReport(e);
+}
+
+/** Best effort: a failure becomes a notice instead of an unhandled rejection. */
+function quietly(p: Promise<unknown>): void {
+  p.catch((e: unknown) => dispatch({ type: "notice", text: errorText(report(e)) }));
+}
+
+// ---------- start-up and the event stream ----------
+
+export function handleAppEvent(event: AppEvent): void {
+  dispatch({ type: "appEvent", event });
+  if (event.type === "openConversation") afterSelect(event.conversationId, true);
+  if (event.type === "snapshot" && event.snapshot.open !== null) {
+    void loadLatest(event.snapshot.open);
+  }
+}
+
+export async function start(): Promise<void> {
+  try {
+    const session = await ipc.attach(handleAppEvent);
+    dispatch({ type: "attached", session });
+  } catch (e) {
+    dispatch({ type: "attachFailed", error: errorText(report(e)) });
+  }
+}
+
+export function firstPaintDone(): void {
+  if (state().firstPaintSent) return;
+  dispatch({ type: "firstPaintSent" });
+  void ipc.firstPaint().catch(() => undefined);
+}
+
+// ---------- session ----------
+
+/** Resolves to the error in words, or null on success. */
+export async function signIn(server: string, email: string, password: string): Promise<string | null> {
+  try {
+    const session = await ipc.signIn(server.trim(), email.trim(), password);
+    dispatch({ type: "sessionChanged", session });
+    return null;
+  } catch (e) {
+    return errorText(report(e));
+  }
+}
+
+export async function signOut(forgetCache: boolean): Promise<string | null> {
+  try {
+    const session = await ipc.signOut(forgetCache);
+    dispatch({ type: "sessionChanged", session });
+    return null;
+  } catch (e) {
+    return errorText(report(e));
+  }
+}
+
+// ---------- conversations and threads ----------
+
+export function selectConversation(conversationId: number | null): void {
+  if (state().settingsOpen) dispatch({ type: "settingsOpen", open: false });
+  if (state().open === conversationId) {
+    if (conversationId !== null) afterSelect(conversationId, false);
+    return;
+  }
+  dispatch({ type: "select", conversationId });
+  quietly(ipc.openConversation(conversationId));
+  if (conversationId !== null) afterSelect(conversationId);
+}
+
+function afterSelect(conversationId: number, tellShell = false): void {
+  if (tellShell) quietly(ipc.openConversation(conversationId));
+  const row = state().conversations.find((c) => c.id === conversationId);
+  if ((row?.unread ?? state().unread[conversationId] ?? 0) > 0) {
+    quietly(ipc.markRead(conversationId));
+  }
+  const thread = state().threads[conversationId];
+  if (!thread || thread.status === "error") void loadLatest(conversationId);
+}
+
+/** The newest page (cache first, then the server). */
+export async function loadLatest(conversationId: number): Promise<void> {
+  const thread = state().threads[conversationId];
+  if (thread && thread.status === "loading") return;
+  dispatch({ type: "historyLoading", conversationId, older: false });
+  try {
+    const page = await ipc.history(conversationId, null, PAGE);
+    dispatch({
+      type: "historyLoaded",
+      conversationId,
+      messages: [...page].reverse(),
+      reachedStart: page.length < PAGE,
+      replace: true,
+    });
+  } catch (e) {
+    dispatch({ type: "historyFailed", conversationId, error: errorText(report(e)) });
+  }
+}
+
+/** The page before the oldest loaded message. */
+export async function loadOlder(conversationId: number): Promise<void> {
+  const thread = state().threads[conversationId];
+  if (!thread || thread.status !== "ready" || thread.loadingOlder || thread.reachedStart) return;
+  const oldest = thread.messages[0];
+  if (!oldest) return;
+  dispatch({ type: "historyLoading", conversationId, older: true });
+  try {
+    const page = await ipc.history(conversationId, oldest.id, PAGE);
+    dispatch({
+      type: "historyLoaded",
+      conversationId,
+      messages: [...page].reverse(),
+      reachedStart: page.length < PAGE,
+      replace: false,
+    });
+  } catch (e) {
+    dispatch({ type: "historyFailed", conversationId, error: errorText(report(e)) });
+  }
+}
+
+/** Opens a search hit: the thread around it, highlighted. */
+export async function openHit(hit: SearchHit): Promise<void> {
+  const conversationId = hit.message.conversationId;
+  const messageId = hit.message.id;
+  dispatch({ type: "searchQuery", query: "" });
+  selectConversation(conversationId);
+  const thread = state().threads[conversationId];
+  if (thread && thread.status === "ready" && thread.messages.some((m) => m.id === messageId)) {
+    dispatch({ type: "highlight", conversationId, messageId });
+    return;
+  }
+  try {
+    const found = await ipc.around(conversationId, messageId, AROUND);
+    const hitMessage = found.find((m) => m.id === messageId);
+    const newer = hitMessage ? found.filter((m) => compare(m, hitMessage) > 0).length : 0;
+    const older = hitMessage ? found.filter((m) => compare(m, hitMessage) < 0).length : 0;
+    dispatch({
+      type: "aroundLoaded",
+      conversationId,
+      messages: found.length ? found : [hit.message],
+      highlightId: messageId,
+      reachedStart: older < AROUND,
+      hasNewer: newer >= AROUND,
+    });
+  } catch (e) {
+    dispatch({ type: "historyFailed", conversationId, error: errorText(report(e)) });
+  }
+}
+
+function compare(a: Message, b: Message): number {
+  return Date.parse(a.createdAt) - Date.parse(b.createdAt) || a.id - b.id;
+}
+
+export function clearHighlight(conversationId: number): void {
+  dispatch({ type: "highlight", conversationId, messageId: null });
+}
+
+export function setMuted(conversationId: number, muted: boolean): void {
+  ipc
+    .setMuted(conversationId, muted)
+    .then(() => dispatch({ type: "mutedChanged", conversationId, muted }))
+    .catch((e: unknown) => dispatch({ type: "notice", text: errorText(report(e)) }));
+}
+
+// ---------- composing ----------
+
+export function draftTyped(conversationId: number, text: string): void {
+  dispatch({ type: "draftTyped", conversationId, text });
+}
+
+export function saveDraft(conversationId: number, text: string): void {
+  void ipc.setDraft(conversationId, text).catch(() => undefined);
+}
+
+export function keystroke(conversationId: number): void {
+  void ipc.keystroke(conversationId).catch(() => undefined);
+}
+
+export function stopTyping(conversationId: number): void {
+  void ipc.stopTyping(conversationId).catch(() => undefined);
+}
+
+/** Sends; resolves true when the message is queued (the composer then clears). */
+export async function send(conversationId: number, text: string): Promise<boolean> {
+  dispatch({ type: "composerError", conversationId, error: null });
+  try {
+    const item = await ipc.sendMessage(conversationId, text);
+    dispatch({ type: "outboxUpsert", item });
+    dispatch({ type: "draftTyped", conversationId, text: "" });
+    stopTyping(conversationId);
+    return true;
+  } catch (e) {
+    dispatch({ type: "composerError", conversationId, error: errorText(report(e)) });
+    return false;
+  }
+}
+
+export function clearComposerError(conversationId: number): void {
+  if (state().composerErrors[conversationId]) dispatch({ type: "composerError", conversationId, error: null });
+}
+
+export function retry(clientId: string): void {
+  ipc
+    .retryMessage(clientId)
+    .then((item) => dispatch({ type: "outboxUpsert", item }))
+    .catch((e: unknown) => dispatch({ type: "notice", text: errorText(report(e)) }));
+}
+
+export function discard(clientId: string): void {
+  ipc
+    .discardMessage(clientId)
+    .then((gone) => {
+      if (gone) dispatch({ type: "outboxRemoved", clientId });
+    })
+    .catch((e: unknown) => dispatch({ type: "notice", text: errorText(report(e)) }));
+}
+
+export function openLink(url: string): void {
+  quietly(ipc.openLink(url));
+}
+
+export function reconnectNow(): void {
+  quietly(ipc.reconnectNow());
+}
+
+// ---------- search ----------
+
+export function setSearchQuery(query: string): void {
+  dispatch({ type: "searchQuery", query });
+}
+
+export async function runSearch(query: string): Promise<void> {
+  if (query.trim().length < 2) return;
+  dispatch({ type: "searchLoading", query });
+  try {
+    const hits = await ipc.search(query.trim(), SEARCH_LIMIT);
+    dispatch({ type: "searchResults", query, hits });
+  } catch (e) {
+    dispatch({ type: "searchFailed", query, error: errorText(report(e)) });
+  }
+}
+
+// ---------- notices and settings ----------
+
+export function dismissNotice(id: number): void {
+  dispatch({ type: "dismissNotice", id });
+}
+
+export function openSettings(open: boolean): void {
+  dispatch({ type: "settingsOpen", open });
+}
+
+export async function loadSettings(): Promise<Settings | null> {
+  try {
+    const settings = await ipc.getSettings();
+    dispatch({ type: "settingsLoaded", settings });
+    return settings;
+  } catch (e) {
+    dispatch({ type: "notice", text: errorText(report(e)) });
+    return null;
+  }
+}
+
+/** Resolves to the error in words, or null when saved. */
+export async function saveSettings(settings: Settings): Promise<string | null> {
+  try {
+    const saved = await ipc.saveSettings(settings);
+    dispatch({ type: "settingsLoaded", settings: saved });
+    return null;
+  } catch (e) {
+    return errorText(report(e));
+  }
+}

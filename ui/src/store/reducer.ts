@@ -1,0 +1,447 @@
+// Pure state transitions: the shell's AppEvents (snapshot, core events, session) and the
+// results of commands the actions ran. No I/O here.
+import type { ConversationSummary } from "../bindings/ConversationSummary";
+import type { Event } from "../bindings/Event";
+import type { Message } from "../bindings/Message";
+import type { OutboxItem } from "../bindings/OutboxItem";
+import type { SearchHit } from "../bindings/SearchHit";
+import type { Settings } from "../bindings/Settings";
+import type { Snapshot } from "../bindings/Snapshot";
+import type { AppEvent, SessionInfo } from "../shell";
+import { CACHE_REBUILT_TEXT } from "../text";
+import { mergeMessages, sortConversations, sortMessages, unreadMarker } from "./messages";
+import { emptySearch, initialState, type State, type Thread } from "./state";
+
+export type Action =
+  | { type: "appEvent"; event: AppEvent }
+  | { type: "attached"; session: SessionInfo }
+  | { type: "attachFailed"; error: string }
+  | { type: "sessionChanged"; session: SessionInfo }
+  | { type: "select"; conversationId: number | null }
+  | { type: "historyLoading"; conversationId: number; older: boolean }
+  /** `messages` oldest first. `replace`: the newest page (a fresh start of the thread). */
+  | { type: "historyLoaded"; conversationId: number; messages: Message[]; reachedStart: boolean; replace: boolean }
+  | { type: "historyFailed"; conversationId: number; error: string }
+  | { type: "aroundLoaded"; conversationId: number; messages: Message[]; highlightId: number; reachedStart: boolean; hasNewer: boolean }
+  | { type: "highlight"; conversationId: number; messageId: number | null }
+  | { type: "outboxUpsert"; item: OutboxItem }
+  | { type: "outboxRemoved"; clientId: string }
+  | { type: "composerError"; conversationId: number; error: string | null }
+  | { type: "draftTyped"; conversationId: number; text: string }
+  | { type: "mutedChanged"; conversationId: number; muted: boolean }
+  | { type: "searchQuery"; query: string }
+  | { type: "searchLoading"; query: string }
+  | { type: "searchResults"; query: string; hits: SearchHit[] }
+  | { type: "searchFailed"; query: string; error: string }
+  | { type: "notice"; text: string }
+  | { type: "dismissNotice"; id: number }
+  | { type: "settingsOpen"; open: boolean }
+  | { type: "settingsLoaded"; settings: Settings }
+  | { type: "conversationsLoaded"; conversations: ConversationSummary[] }
+  | { type: "firstPaintSent" };
+
+export function reduce(state: State, action: Action): State {
+  switch (action.type) {
+    case "appEvent":
+      return applyAppEvent(state, action.event);
+    case "attached":
+      return withSession({ ...state, phase: "ready", attachError: null }, action.session);
+    case "attachFailed":
+      return { ...state, phase: "failed", attachError: action.error };
+    case "sessionChanged":
+      return withSession(state, action.session);
+    case "select":
+      return select(state, action.conversationId);
+    case "historyLoading": {
+      const thread = state.threads[action.conversationId];
+      if (action.older) {
+        if (!thread) return state;
+        return setThread(state, action.conversationId, { ...thread, loadingOlder: true });
+      }
+      return setThread(state, action.conversationId, {
+        ...(thread ?? newThread()),
+        status: thread?.status === "ready" ? "ready" : "loading",
+        error: null,
+      });
+    }
+    case "historyLoaded": {
+      const thread = state.threads[action.conversationId] ?? newThread();
+      const messages = action.replace
+        ? mergeMessages(sortMessages(action.messages), liveSince(thread, action.messages))
+        : mergeMessages(thread.messages, action.messages);
+      const unreadMarkerId =
+        action.replace && thread.unreadMarkerId === null
+          ? unreadMarker(messages, state.me, state.unreadAtOpen[action.conversationId] ?? 0)
+          : thread.unreadMarkerId;
+      const next: Thread = {
+        ...thread,
+        messages,
+        status: "ready",
+        error: null,
+        loadingOlder: false,
+        reachedStart: action.reachedStart || (action.replace ? false : thread.reachedStart),
+        hasNewer: action.replace ? false : thread.hasNewer,
+        unreadMarkerId,
+      };
+      return dropDelivered(setThread(state, action.conversationId, next), action.conversationId);
+    }
+    case "historyFailed": {
+      const thread = state.threads[action.conversationId] ?? newThread();
+      return setThread(state, action.conversationId, {
+        ...thread,
+        status: thread.status === "ready" ? "ready" : "error",
+        loadingOlder: false,
+        error: action.error,
+      });
+    }
+    case "aroundLoaded": {
+      const thread = state.threads[action.conversationId] ?? newThread();
+      const next: Thread = {
+        ...thread,
+        messages: sortMessages(action.messages),
+        status: "ready",
+        error: null,
+        loadingOlder: false,
+        reachedStart: action.reachedStart,
+        hasNewer: action.hasNewer,
+        highlightId: action.highlightId,
+        unreadMarkerId: null,
+      };
+      return dropDelivered(setThread(state, action.conversationId, next), action.conversationId);
+    }
+    case "highlight": {
+      const thread = state.threads[action.conversationId];
+      if (!thread) return state;
+      return setThread(state, action.conversationId, { ...thread, highlightId: action.messageId });
+    }
+    case "outboxUpsert":
+      return upsertOutbox(state, action.item);
+    case "outboxRemoved":
+      return removeOutbox(state, action.clientId);
+    case "composerError": {
+      const composerErrors = { ...state.composerErrors };
+      if (action.error === null) delete composerErrors[action.conversationId];
+      else composerErrors[action.conversationId] = action.error;
+      return { ...state, composerErrors };
+    }
+    case "draftTyped":
+      return { ...state, drafts: { ...state.drafts, [action.conversationId]: action.text } };
+    case "mutedChanged":
+      return {
+        ...state,
+        conversations: state.conversations.map((c) =>
+          c.id === action.conversationId ? { ...c, muted: action.muted } : c,
+        ),
+      };
+    case "searchQuery":
+      return action.query.trim().length === 0
+        ? { ...state, search: emptySearch }
+        : { ...state, search: { ...state.search, query: action.query } };
+    case "searchLoading":
+      if (action.query !== state.search.query) return state;
+      return { ...state, search: { ...state.search, status: "loading", error: null } };
+    case "searchResults":
+      if (action.query !== state.search.query) return state;
+      return { ...state, search: { ...state.search, status: "ready", hits: action.hits, error: null } };
+    case "searchFailed":
+      if (action.query !== state.search.query) return state;
+      return { ...state, search: { ...state.search, status: "error", hits: [], error: action.error } };
+    case "notice":
+      return addNotice(state, action.text);
+    case "dismissNotice":
+      return { ...state, notices: state.notices.filter((n) => n.id !== action.id) };
+    case "settingsOpen":
+      return { ...state, settingsOpen: action.open };
+    case "settingsLoaded":
+      return { ...state, settings: action.settings };
+    case "conversationsLoaded":
+      return setConversations(state, action.conversations);
+    case "firstPaintSent":
+      return { ...state, firstPaintSent: true };
+  }
+}
+
+function newThread(): Thread {
+  return {
+    messages: [],
+    status: "loading",
+    error: null,
+    loadingOlder: false,
+    reachedStart: false,
+    hasNewer: false,
+    highlightId: null,
+    unreadMarkerId: null,
+  };
+}
+
+/** Messages that arrived live while the newest page was loading and are newer than it. */
+function liveSince(thread: Thread, page: Message[]): Message[] {
+  if (thread.messages.length === 0) return [];
+  const pageIds = new Set(page.map((m) => m.id));
+  const newest = page.reduce((max, m) => Math.max(max, Date.parse(m.createdAt) || 0), 0);
+  return thread.messages.filter((m) => !pageIds.has(m.id) && (Date.parse(m.createdAt) || 0) >= newest);
+}
+
+function setThread(state: State, id: number, thread: Thread): State {
+  return { ...state, threads: { ...state.threads, [id]: thread } };
+}
+
+function addNotice(state: State, text: string): State {
+  if (state.notices.some((n) => n.text === text)) return state;
+  const notices = [...state.notices, { id: state.nextNoticeId, text }].slice(-5);
+  return { ...state, notices, nextNoticeId: state.nextNoticeId + 1 };
+}
+
+function withSession(state: State, session: SessionInfo): State {
+  if (!session.signedIn) {
+    // Signed out: nothing of the old account stays on screen.
+    return {
+      ...initialState,
+      phase: state.phase,
+      attachError: state.attachError,
+      session,
+      firstPaintSent: state.firstPaintSent,
+      connection: { state: "signedOut", outbox: 0, retryInMs: null },
+    };
+  }
+  const changedUser = state.session?.userId != null && state.session.userId !== session.userId;
+  const base = changedUser ? { ...initialState, phase: state.phase, firstPaintSent: state.firstPaintSent } : state;
+  return { ...base, session, me: base.me ?? session.userId };
+}
+
+function select(state: State, id: number | null): State {
+  const search = state.search;
+  if (id === null) return { ...state, open: null };
+  const unread = state.conversations.find((c) => c.id === id)?.unread ?? state.unread[id] ?? 0;
+  let threads = state.threads;
+  const thread = threads[id];
+  if (thread && state.open !== id) {
+    // Re-opening a loaded chat: the marker moves to what is unread now.
+    threads = {
+      ...threads,
+      [id]: { ...thread, highlightId: null, unreadMarkerId: unreadMarker(thread.messages, state.me, unread) },
+    };
+  }
+  return {
+    ...state,
+    open: id,
+    threads,
+    unreadAtOpen: state.open === id ? state.unreadAtOpen : { ...state.unreadAtOpen, [id]: unread },
+    search,
+  };
+}
+
+function setConversations(state: State, list: ConversationSummary[]): State {
+  const conversations = sortConversations(list);
+  const unread: Record<number, number> = {};
+  let unreadTotal = 0;
+  for (const c of conversations) {
+    if (c.unread > 0) unread[c.id] = c.unread;
+    unreadTotal += c.unread;
+  }
+  return { ...state, conversations, unread, unreadTotal };
+}
+
+function upsertConversation(state: State, summary: ConversationSummary): State {
+  const others = state.conversations.filter((c) => c.id !== summary.id);
+  return setConversations(state, [...others, summary]);
+}
+
+// ---------- the outbox ----------
+
+function isDelivered(item: OutboxItem, thread: Thread | undefined): boolean {
+  if (!thread) return false;
+  return thread.messages.some(
+    (m) => (item.messageId !== null && m.id === item.messageId) || (m.clientId != null && m.clientId === item.clientId),
+  );
+}
+
+function upsertOutbox(state: State, item: OutboxItem): State {
+  const thread = state.threads[item.conversationId];
+  // A sent row goes once its message is in the thread; with no thread loaded, history brings it.
+  if (item.state === "sent" && (isDelivered(item, thread) || !thread || thread.hasNewer)) {
+    return removeOutbox(state, item.clientId);
+  }
+  return { ...state, outbox: { ...state.outbox, [item.clientId]: item } };
+}
+
+function removeOutbox(state: State, clientId: string): State {
+  if (!(clientId in state.outbox)) return state;
+  const outbox = { ...state.outbox };
+  delete outbox[clientId];
+  return { ...state, outbox };
+}
+
+/** Drops outbox rows whose message is now in the conversation's thread. */
+function dropDelivered(state: State, conversationId: number): State {
+  const thread = state.threads[conversationId];
+  let outbox = state.outbox;
+  for (const item of Object.values(state.outbox)) {
+    if (item.conversationId === conversationId && isDelivered(item, thread)) {
+      if (outbox === state.outbox) outbox = { ...outbox };
+      delete outbox[item.clientId];
+    }
+  }
+  return outbox === state.outbox ? state : { ...state, outbox };
+}
+
+// ---------- events ----------
+
+export function applyAppEvent(state: State, event: AppEvent): State {
+  switch (event.type) {
+    case "snapshot":
+      return applySnapshot(state, event.snapshot);
+    case "core":
+      return applyCoreEvent(state, event.event);
+    case "session":
+      return withSession(state, event.session);
+    case "openConversation":
+      return { ...select(state, event.conversationId), search: emptySearch, settingsOpen: false };
+  }
+}
+
+export function applySnapshot(state: State, snap: Snapshot): State {
+  const typing: Record<number, number[]> = {};
+  for (const t of snap.typing) {
+    if (t.userId === snap.me) continue;
+    typing[t.conversationId] = [...(typing[t.conversationId] ?? []), t.userId];
+  }
+  const presence: State["presence"] = {};
+  for (const p of snap.presence) presence[p.userId] = { online: p.online, lastSeen: p.lastSeen };
+  const outbox: State["outbox"] = {};
+  for (const item of snap.outbox) outbox[item.clientId] = item;
+  const unread: Record<number, number> = {};
+  for (const [k, v] of Object.entries(snap.unread)) if (v > 0) unread[Number(k)] = v;
+  return {
+    ...state,
+    hasSnapshot: true,
+    me: snap.me,
+    connection: snap.connection,
+    conversations: sortConversations(snap.conversations),
+    unread,
+    unreadTotal: snap.unreadTotal,
+    outbox,
+    typing,
+    presence,
+    ringing: snap.ringing,
+    calls: [],
+    open: snap.open,
+    unreadAtOpen: {},
+    // Threads are loaded again from the cache: nothing from before the snapshot is kept.
+    threads: {},
+    drafts: {},
+    composerErrors: {},
+  };
+}
+
+export function applyCoreEvent(state: State, ev: Event): State {
+  switch (ev.event) {
+    case "connection":
+      return { ...state, connection: { state: ev.state, outbox: ev.outbox, retryInMs: ev.retryInMs } };
+    case "conversations":
+      return setConversations(state, ev.conversations);
+    case "conversation":
+      return upsertConversation(state, ev.summary);
+    case "messageAdded":
+      return addMessages(state, ev.message.conversationId, [ev.message]);
+    case "messagesFound":
+      return addMessages(state, ev.conversationId, ev.messages);
+    case "outbox":
+      return upsertOutbox(state, ev.item);
+    case "outboxDiscarded":
+      return removeOutbox(state, ev.clientId);
+    case "unread": {
+      const unread: Record<number, number> = {};
+      for (const [k, v] of Object.entries(ev.conversations)) if (v > 0) unread[Number(k)] = v;
+      const conversations = state.conversations.map((c) => {
+        const n = unread[c.id] ?? 0;
+        return c.unread === n ? c : { ...c, unread: n };
+      });
+      return { ...state, unread, unreadTotal: ev.total, conversations };
+    }
+    case "typing": {
+      if (ev.userId === state.me) return state;
+      return setTyping(state, ev.conversationId, ev.userId, ev.typing);
+    }
+    case "read":
+      return applyRead(state, ev.conversationId, ev.readBy, ev.at);
+    case "presence":
+      return { ...state, presence: { ...state.presence, [ev.userId]: { online: ev.online, lastSeen: ev.lastSeen } } };
+    case "incomingCall": {
+      const ringing = state.ringing.filter((r) => r.callId !== ev.callId);
+      ringing.push({ callId: ev.callId, conversationId: ev.conversationId, roomName: ev.roomName, callerId: ev.callerId });
+      return { ...state, ringing };
+    }
+    case "call": {
+      const calls = [...state.calls, ev].slice(-20);
+      // Any change to a call (answered, declined, ended, missed) stops it ringing here.
+      const ringing = state.ringing.filter((r) => r.callId !== ev.callId);
+      return { ...state, calls, ringing };
+    }
+    case "cacheRebuilt":
+      return addNotice(state, CACHE_REBUILT_TEXT);
+    case "error":
+      return addNotice(state, ev.message);
+    case "joined":
+      return state;
+  }
+}
+
+function setTyping(state: State, conversationId: number, userId: number, on: boolean): State {
+  const now = state.typing[conversationId] ?? [];
+  const has = now.includes(userId);
+  if (on === has) return state;
+  const next = on ? [...now, userId] : now.filter((u) => u !== userId);
+  const typing = { ...state.typing };
+  if (next.length) typing[conversationId] = next;
+  else delete typing[conversationId];
+  return { ...state, typing };
+}
+
+function addMessages(state: State, conversationId: number, messages: Message[]): State {
+  let next = state;
+  // Whoever sent a message has stopped typing it.
+  for (const m of messages) {
+    if (m.senderId !== state.me) next = setTyping(next, conversationId, m.senderId, false);
+  }
+  const thread = next.threads[conversationId];
+  // Only loaded threads hold messages; the list row comes from `conversation` events.
+  // A thread opened around a search hit has a gap before the newest: it loads them on "Jump to latest".
+  if (thread && thread.status === "ready" && !thread.hasNewer) {
+    next = setThread(next, conversationId, { ...thread, messages: mergeMessages(thread.messages, messages) });
+  }
+  // A row whose message has arrived is no longer shown as pending.
+  let outbox = next.outbox;
+  for (const item of Object.values(next.outbox)) {
+    const delivered = messages.some(
+      (m) => (item.messageId !== null && m.id === item.messageId) || (m.clientId != null && m.clientId === item.clientId),
+    );
+    if (delivered) {
+      if (outbox === next.outbox) outbox = { ...outbox };
+      delete outbox[item.clientId];
+    }
+  }
+  return outbox === next.outbox ? next : { ...next, outbox };
+}
+
+function applyRead(state: State, conversationId: number, readBy: number, at: string): State {
+  // Someone else read my messages up to `at` (my own reads on another device change nothing here).
+  if (readBy === state.me) return state;
+  const until = Date.parse(at);
+  const isNowRead = (m: Message) =>
+    !m.read && m.senderId === state.me && (Number.isNaN(until) || Date.parse(m.createdAt) <= until);
+  let next = state;
+  const thread = state.threads[conversationId];
+  if (thread && thread.messages.some(isNowRead)) {
+    next = setThread(next, conversationId, {
+      ...thread,
+      messages: thread.messages.map((m) => (isNowRead(m) ? { ...m, read: true } : m)),
+    });
+  }
+  const conversations = next.conversations.map((c) =>
+    c.id === conversationId && c.lastMessage && isNowRead(c.lastMessage)
+      ? { ...c, lastMessage: { ...c.lastMessage, read: true } }
+      : c,
+  );
+  return { ...next, conversations };
+}

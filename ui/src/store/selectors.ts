@@ -1,0 +1,81 @@
+// Derived views of the state, per screen. Selectors used with useStore return parts of the
+// state itself (stable references); list building happens in pure functions used with useMemo.
+import type { ConversationSummary } from "../bindings/ConversationSummary";
+import type { Message } from "../bindings/Message";
+import type { OutboxItem } from "../bindings/OutboxItem";
+import { dayLabel, displayName } from "../text";
+import type { State } from "./state";
+
+export const selectOpenSummary = (s: State): ConversationSummary | undefined =>
+  s.open === null ? undefined : s.conversations.find((c) => c.id === s.open);
+
+export const selectThread = (id: number | null) => (s: State) => (id === null ? undefined : s.threads[id]);
+
+/** The name shown for a conversation: its other participant. */
+export function conversationName(summary: ConversationSummary | undefined): string {
+  return displayName(summary?.other ?? null);
+}
+
+/** Outbox rows of one conversation still to show, oldest first. */
+export function outboxFor(outbox: State["outbox"], conversationId: number): OutboxItem[] {
+  return Object.values(outbox)
+    .filter((o) => o.conversationId === conversationId)
+    .sort((a, b) => a.localId - b.localId);
+}
+
+export type Row =
+  | { kind: "day"; key: string; label: string }
+  | { kind: "unread"; key: string }
+  | { kind: "start"; key: string }
+  | { kind: "message"; key: string; message: Message; mine: boolean; firstOfGroup: boolean }
+  | { kind: "outbox"; key: string; item: OutboxItem };
+
+function dayKey(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? "?" : `${d.getFullYear()}-${d.getMonth() + 1}-${d.getDate()}`;
+}
+
+/**
+ * The rows of a thread, in order: day separators, the "New messages" marker, messages, then
+ * outbox rows whose message is not in the thread yet.
+ */
+export function buildRows(
+  messages: Message[],
+  outbox: OutboxItem[],
+  me: number | null,
+  unreadMarkerId: number | null,
+  now: Date = new Date(),
+): Row[] {
+  const rows: Row[] = [];
+  let lastDay = "";
+  let lastSender: number | null = null;
+  const ids = new Set<number>();
+  const clientIds = new Set<string>();
+  for (const m of messages) {
+    ids.add(m.id);
+    if (m.clientId) clientIds.add(m.clientId);
+    const day = dayKey(m.createdAt);
+    if (day !== lastDay) {
+      rows.push({ kind: "day", key: `day:${day}`, label: dayLabel(m.createdAt, now) });
+      lastDay = day;
+      lastSender = null;
+    }
+    if (m.id === unreadMarkerId) {
+      rows.push({ kind: "unread", key: "unread" });
+      lastSender = null;
+    }
+    const firstOfGroup = m.type === "SYSTEM" || m.senderId !== lastSender;
+    rows.push({ kind: "message", key: `m:${m.id}`, message: m, mine: m.senderId === me, firstOfGroup });
+    lastSender = m.type === "SYSTEM" ? null : m.senderId;
+  }
+  for (const item of outbox) {
+    if ((item.messageId !== null && ids.has(item.messageId)) || clientIds.has(item.clientId)) continue;
+    const day = dayKey(item.createdAt);
+    if (day !== lastDay) {
+      rows.push({ kind: "day", key: `day:${day}`, label: dayLabel(item.createdAt, now) });
+      lastDay = day;
+    }
+    rows.push({ kind: "outbox", key: `o:${item.clientId}`, item });
+  }
+  return rows;
+}

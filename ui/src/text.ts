@@ -1,0 +1,224 @@
+// All wording the UI shows for data: SYSTEM notices, previews, error kinds, times,
+// connection states. One place, so the words stay consistent and testable.
+import type { ConversationSummary } from "./bindings/ConversationSummary";
+import type { Connection } from "./bindings/Connection";
+import type { ErrorReport } from "./bindings/ErrorReport";
+import type { Message } from "./bindings/Message";
+import type { Role } from "./bindings/Role";
+
+// ---------- SYSTEM messages (call notices) ----------
+
+const SYSTEM_WORDS: Record<string, string> = {
+  VIDEO_CALL_STARTED: "Video call started",
+  VIDEO_CALL_JOINED: "Joined the video call",
+  VIDEO_CALL_REJECTED: "Video call declined",
+  VIDEO_CALL_MISSED: "Missed video call",
+  VIDEO_CALL_ENDED: "Video call ended",
+};
+
+/** A SYSTEM message's content in words: `VIDEO_CALL_ENDED:1m 5s` → "Video call ended · 1m 5s". */
+export function systemNotice(content: string): string {
+  const colon = content.indexOf(":");
+  const code = (colon === -1 ? content : content.slice(0, colon)).trim();
+  const detail = colon === -1 ? "" : content.slice(colon + 1).trim();
+  const words = SYSTEM_WORDS[code];
+  if (!words) return content;
+  if (code === "VIDEO_CALL_ENDED" && detail) return `${words} · ${detail}`;
+  return words;
+}
+
+/** A message as one line of text (list previews, search results, notifications). */
+export function messageSummary(message: Pick<Message, "type" | "content">): string {
+  switch (message.type) {
+    case "SYSTEM":
+      return systemNotice(message.content);
+    case "IMAGE":
+      return "Photo";
+    case "FILE":
+      return "File";
+    default:
+      return message.content;
+  }
+}
+
+/** The conversation list's second line: the draft first, else the newest message. */
+export function conversationPreview(summary: ConversationSummary, me: number | null): string {
+  if (summary.draft && summary.draft.trim()) return `Draft: ${oneLine(summary.draft)}`;
+  const last = summary.lastMessage;
+  if (!last) return "No messages yet";
+  const text = oneLine(messageSummary(last));
+  return last.type !== "SYSTEM" && me !== null && last.senderId === me ? `You: ${text}` : text;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
+}
+
+/** The label of an attachment placeholder in a thread. */
+export function attachmentLabel(message: Pick<Message, "type" | "content">): string {
+  return message.type === "IMAGE" ? `Photo: ${message.content}` : `File: ${message.content}`;
+}
+
+// ---------- people ----------
+
+export function roleLabel(role: Role | null | undefined): string {
+  switch (role) {
+    case "NURSE":
+      return "Nurse";
+    case "PATIENT":
+      return "Patient";
+    case "ADMIN":
+      return "Admin";
+    default:
+      return "";
+  }
+}
+
+export function displayName(other: { name: string | null; email?: string } | null | undefined): string {
+  if (!other) return "Unknown contact";
+  return other.name?.trim() || other.email || "Unknown contact";
+}
+
+export function typingText(name: string): string {
+  return `${name} is typing…`;
+}
+
+export function unreadLabel(count: number): string {
+  return count === 1 ? "1 unread" : `${count} unread`;
+}
+
+/** The accessible name of a conversation row: starts with the other person's name. */
+export function conversationRowLabel(name: string, unread: number, muted: boolean, online: boolean): string {
+  const parts = [name];
+  if (unread > 0) parts.push(unreadLabel(unread));
+  if (online) parts.push("online");
+  if (muted) parts.push("muted");
+  return parts.join(", ");
+}
+
+// ---------- errors ----------
+
+export const UNREACHABLE_TEXT =
+  "The server is unreachable or still waking up. Check the address and your connection, then try again.";
+
+/** An ErrorReport in words for the user, by kind; the report's own sentence otherwise. */
+export function errorText(report: ErrorReport): string {
+  switch (report.kind) {
+    case "invalidCredentials":
+      return "Wrong email or password.";
+    case "rateLimited":
+      return report.retryAfterSecs != null
+        ? `Too many attempts. Try again in ${report.retryAfterSecs} s.`
+        : "Too many attempts. Try again in a moment.";
+    case "unreachable":
+    case "timeout":
+      return UNREACHABLE_TEXT;
+    case "offline":
+      return "You are offline. Check your connection, then try again.";
+    case "keychainUnavailable":
+    case "keychainLocked":
+      return "No keychain answered, so NurseCare cannot keep you signed in safely. Unlock your keychain, or install one (for example GNOME Keyring), then try again.";
+    case "badServerAddress":
+      return "That server address is not valid. Use a full address such as https://nursecare.example.org.";
+    case "sessionExpired":
+      return SESSION_EXPIRED_TEXT;
+    case "emptyMessage":
+      return "Type a message first.";
+    case "tooLong":
+      return `This message is too long: ${report.chars} characters, at most ${report.max}.`;
+    case "unknownConversation":
+      return "This conversation is not available on this account.";
+    case "cacheInUse":
+      return "NurseCare is already open for this account in another program. Close it, then try again.";
+    default:
+      return report.message || "Something went wrong.";
+  }
+}
+
+export const SESSION_EXPIRED_TEXT = "Your session expired. Sign in again.";
+export const CACHE_REBUILT_TEXT =
+  "Your saved messages could not be read and were set aside; they are being fetched again.";
+
+// ---------- connection ----------
+
+export function connectionText(state: Connection, outbox: number): string | null {
+  switch (state) {
+    case "offline": {
+      const waiting = outbox > 0 ? ` · ${outbox === 1 ? "1 message" : `${outbox} messages`} waiting` : "";
+      return `Offline — showing saved messages${waiting}`;
+    }
+    case "connecting":
+      return "Reconnecting…";
+    case "signedOut":
+      return "Signed out: your session expired.";
+    case "online":
+      return outbox > 0 ? `Sending ${outbox === 1 ? "1 message" : `${outbox} messages`}…` : null;
+  }
+}
+
+// ---------- times ----------
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+function startOfDay(d: Date): number {
+  return new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+}
+
+/** Whole local days between two instants (0 = same day). */
+export function daysBetween(earlier: Date, later: Date): number {
+  return Math.round((startOfDay(later) - startOfDay(earlier)) / DAY_MS);
+}
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+const dateFormat = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "long", year: "numeric" });
+const shortDateFormat = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short" });
+const weekdayFormat = new Intl.DateTimeFormat(undefined, { weekday: "long" });
+
+/** "05:25 PM" (the system's clock style). */
+export function formatTime(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? "" : timeFormat.format(d);
+}
+
+/** A day separator: "Today", "Yesterday", a weekday within the week, else the date. */
+export function dayLabel(iso: string, now: Date = new Date()): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return "";
+  const days = daysBetween(d, now);
+  if (days === 0) return "Today";
+  if (days === 1) return "Yesterday";
+  if (days > 1 && days < 7) return weekdayFormat.format(d);
+  return dateFormat.format(d);
+}
+
+/** The list's time column: the time today, "Yesterday", else a short date. */
+export function listTime(iso: string, now: Date = new Date()): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return "";
+  const days = daysBetween(d, now);
+  if (days === 0) return formatTime(iso);
+  if (days === 1) return "Yesterday";
+  return shortDateFormat.format(d);
+}
+
+/** A search hit's date and time. */
+export function hitDate(iso: string, now: Date = new Date()): string {
+  const day = dayLabel(iso, now);
+  return day ? `${day}, ${formatTime(iso)}` : "";
+}
+
+/** The thread header's presence line. */
+export function presenceText(presence: { online: boolean; lastSeen: string | null } | undefined, now: Date = new Date()): string {
+  if (!presence) return "";
+  if (presence.online) return "Online";
+  if (!presence.lastSeen) return "Offline";
+  const seen = new Date(presence.lastSeen);
+  if (Number.isNaN(seen.getTime())) return "Offline";
+  const minutes = Math.floor((now.getTime() - seen.getTime()) / 60000);
+  if (minutes < 1) return "Last seen just now";
+  if (minutes < 60) return `Last seen ${minutes} min ago`;
+  const days = daysBetween(seen, now);
+  if (days === 0) return `Last seen today at ${formatTime(presence.lastSeen)}`;
+  if (days === 1) return `Last seen yesterday at ${formatTime(presence.lastSeen)}`;
+  return `Last seen ${shortDateFormat.format(seen)}`;
+}
