@@ -122,6 +122,8 @@ export function errorText(report: ErrorReport): string {
       return "That server address is not valid. Use a full address such as https://nursecare.example.org.";
     case "sessionExpired":
       return SESSION_EXPIRED_TEXT;
+    case "notSignedIn":
+      return "You are signed out. Sign in again.";
     case "emptyMessage":
       return "Type a message first.";
     case "tooLong":

@@ -83,7 +83,7 @@ export function Settings() {
         <div className="field">
           <label htmlFor={ids.server}>Server</label>
           <input id={ids.server} type="text" readOnly value={session?.server ?? ""} />
-          {session?.email ? <p className="field-note">Signed in as {session.name ? `${session.name} (${session.email})` : session.email}</p> : null}
+          {session?.email ? <p className="field-note">Signed in as {session.email}</p> : null}
         </div>
         <div className="field">
           <label htmlFor={ids.jitsi}>Jitsi domain</label>

@@ -1,7 +1,7 @@
 import { useId, useState, type FormEvent } from "react";
 import type { SessionInfo } from "../shell";
 import * as actions from "../store/actions";
-import { SESSION_EXPIRED_TEXT } from "../text";
+import { errorText, SESSION_EXPIRED_TEXT } from "../text";
 
 /** Server, email and password; errors in words by kind. */
 export function SignIn({ session }: { session: SessionInfo | null }) {
@@ -23,6 +23,8 @@ export function SignIn({ session }: { session: SessionInfo | null }) {
   };
 
   const expired = session?.ended === "expired";
+  // Why the kept session could not start (a locked keychain, the cache open elsewhere).
+  const problem = session?.problem ? errorText(session.problem) : null;
 
   return (
     <main className="sign-in">
@@ -33,9 +35,9 @@ export function SignIn({ session }: { session: SessionInfo | null }) {
         </div>
         <h1 id={ids.heading}>Sign in to NurseCare</h1>
         {expired && !error ? <p className="sign-in-note">{SESSION_EXPIRED_TEXT}</p> : null}
-        {error ? (
+        {error || problem ? (
           <div role="alert" className="form-error">
-            {error}
+            {error ?? problem}
           </div>
         ) : null}
         <div className="field">
