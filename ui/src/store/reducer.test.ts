@@ -1,0 +1,243 @@
+import { describe, expect, it } from "vitest";
+import type { Event } from "../bindings/Event";
+import type { Message } from "../bindings/Message";
+import { at, BEN, JANE, ME, msg, outboxItem, session, snapshot, summary } from "../test-fixtures";
+import { CACHE_REBUILT_TEXT } from "../text";
+import { mergeMessages } from "./messages";
+import { reduce, type Action } from "./reducer";
+import { buildRows, outboxFor } from "./selectors";
+import { initialState, type State } from "./state";
+
+const run = (state: State, ...actions: Action[]) => actions.reduce(reduce, state);
+const core = (event: Event): Action => ({ type: "appEvent", event: { type: "core", event } });
+const snap = (over = {}): Action => ({ type: "appEvent", event: { type: "snapshot", snapshot: snapshot(over) } });
+
+/** Signed in, snapshot applied, conversation 10 loaded with messages 1..3. */
+function withThread(messages: Message[] = [msg(1), msg(2, { senderId: ME }), msg(3)]): State {
+  return run(
+    initialState,
+    { type: "attached", session: session() },
+    snap(),
+    { type: "select", conversationId: 10 },
+    { type: "historyLoading", conversationId: 10, older: false },
+    { type: "historyLoaded", conversationId: 10, messages, reachedStart: true, replace: true },
+  );
+}
+
+const ids = (s: State, id = 10) => s.threads[id]?.messages.map((m) => m.id);
+
+describe("snapshot", () => {
+  it("replaces all state, threads included", () => {
+    const before = run(withThread(), core({ event: "typing", conversationId: 10, userId: JANE, typing: true }));
+    expect(before.threads[10]).toBeDefined();
+    const after = reduce(
+      before,
+      snap({
+        conversations: [summary(11, { updatedAt: at(1) }), summary(12, { updatedAt: at(9) })],
+        unread: { 11: 2 },
+        unreadTotal: 2,
+        outbox: [outboxItem("c1")],
+        typing: [{ conversationId: 12, userId: BEN }],
+        presence: [{ userId: BEN, online: true, lastSeen: null }],
+        connection: { state: "offline", outbox: 1, retryInMs: 2000 },
+        open: 12,
+      }),
+    );
+    expect(after.threads).toEqual({});
+    expect(after.conversations.map((c) => c.id)).toEqual([12, 11]);
+    expect(after.unread).toEqual({ 11: 2 });
+    expect(after.unreadTotal).toBe(2);
+    expect(Object.keys(after.outbox)).toEqual(["c1"]);
+    expect(after.typing).toEqual({ 12: [BEN] });
+    expect(after.presence[BEN]).toEqual({ online: true, lastSeen: null });
+    expect(after.connection.state).toBe("offline");
+    expect(after.open).toBe(12);
+    expect(after.hasSnapshot).toBe(true);
+    expect(after.me).toBe(ME);
+  });
+});
+
+describe("messages", () => {
+  it("messageAdded appends to a loaded thread, once", () => {
+    const added = core({ event: "messageAdded", message: msg(4), live: true });
+    const s = run(withThread(), added, added);
+    expect(ids(s)).toEqual([1, 2, 3, 4]);
+  });
+
+  it("messageAdded to a thread not loaded keeps no messages", () => {
+    const s = run(withThread(), core({ event: "messageAdded", message: msg(50, { conversationId: 11 }), live: true }));
+    expect(s.threads[11]).toBeUndefined();
+  });
+
+  it("messagesFound merges by id, keeps createdAt-then-id order, newer copies win", () => {
+    const s = run(
+      withThread([msg(1), msg(5), msg(9)]),
+      core({
+        event: "messagesFound",
+        conversationId: 10,
+        messages: [msg(7), msg(5, { content: "edited" }), msg(3), msg(8, { createdAt: at(9) }), msg(7)],
+      }),
+    );
+    expect(ids(s)).toEqual([1, 3, 5, 7, 8, 9]);
+    expect(s.threads[10]?.messages.find((m) => m.id === 5)?.content).toBe("edited");
+  });
+
+  it("orders equal times by id", () => {
+    const t = at(3);
+    expect(mergeMessages([msg(4, { createdAt: t })], [msg(2, { createdAt: t }), msg(9, { createdAt: at(1) })]).map((m) => m.id)).toEqual([
+      9, 2, 4,
+    ]);
+  });
+
+  it("older pages go before, and the start is remembered", () => {
+    const s = run(withThread([msg(51), msg(52)]), {
+      type: "historyLoaded",
+      conversationId: 10,
+      messages: [msg(49), msg(50)],
+      reachedStart: true,
+      replace: false,
+    });
+    expect(ids(s)).toEqual([49, 50, 51, 52]);
+    expect(s.threads[10]?.reachedStart).toBe(true);
+  });
+
+  it("a sender's message ends their typing", () => {
+    const s = run(
+      withThread(),
+      core({ event: "typing", conversationId: 10, userId: JANE, typing: true }),
+      core({ event: "messageAdded", message: msg(4), live: true }),
+    );
+    expect(s.typing[10]).toBeUndefined();
+  });
+});
+
+describe("outbox", () => {
+  it("upserts by clientId and drops the row once the real message is in the thread", () => {
+    let s = run(withThread(), core({ event: "outbox", item: outboxItem("c1") }));
+    expect(outboxFor(s.outbox, 10).map((o) => o.state)).toEqual(["pending"]);
+    s = reduce(s, core({ event: "outbox", item: outboxItem("c1", { state: "failed", reason: "Server error" }) }));
+    expect(outboxFor(s.outbox, 10).map((o) => o.state)).toEqual(["failed"]);
+    // Sent, but its message has not arrived: still shown, so nothing flickers away.
+    s = reduce(s, core({ event: "outbox", item: outboxItem("c1", { state: "sent", messageId: 4 }) }));
+    expect(s.outbox.c1?.state).toBe("sent");
+    // Its message arrives: one copy in the thread, no outbox row.
+    s = reduce(s, core({ event: "messageAdded", message: msg(4, { senderId: ME, content: "on its way", clientId: "c1" }), live: true }));
+    expect(s.outbox.c1).toBeUndefined();
+    const rows = buildRows(s.threads[10]?.messages ?? [], outboxFor(s.outbox, 10), ME, null);
+    expect(rows.filter((r) => r.kind === "message" || r.kind === "outbox")).toHaveLength(4);
+  });
+
+  it("a sent row whose message is already there goes at once", () => {
+    const s = run(
+      withThread([msg(1), msg(4, { senderId: ME })]),
+      core({ event: "outbox", item: outboxItem("c2", { state: "sent", messageId: 4 }) }),
+    );
+    expect(s.outbox.c2).toBeUndefined();
+  });
+
+  it("rows show until a message with that id or clientId is in the thread", () => {
+    const pending = [outboxItem("a", { localId: 1 }), outboxItem("b", { localId: 2, state: "sent", messageId: 7 })];
+    const rows = buildRows([msg(1), msg(7, { senderId: ME })], pending, ME, null);
+    expect(rows.filter((r) => r.kind === "outbox").map((r) => r.key)).toEqual(["o:a"]);
+  });
+
+  it("outboxDiscarded removes the row", () => {
+    const s = run(withThread(), core({ event: "outbox", item: outboxItem("c1") }), core({ event: "outboxDiscarded", clientId: "c1", conversationId: 10 }));
+    expect(s.outbox).toEqual({});
+  });
+});
+
+describe("unread, read, typing, presence", () => {
+  it("unread replaces the counts and the rows' badges", () => {
+    const s = run(withThread(), core({ event: "unread", conversations: { 11: 4 }, total: 4 }));
+    expect(s.unreadTotal).toBe(4);
+    expect(s.conversations.find((c) => c.id === 11)?.unread).toBe(4);
+    expect(s.conversations.find((c) => c.id === 10)?.unread).toBe(0);
+  });
+
+  it("read marks my messages up to `at` as read, not theirs, not later ones", () => {
+    const s = run(
+      withThread([msg(1, { senderId: ME }), msg(2), msg(3, { senderId: ME })]),
+      core({ event: "read", conversationId: 10, readBy: JANE, at: at(2) }),
+    );
+    expect(s.threads[10]?.messages.map((m) => m.read)).toEqual([true, false, false]);
+  });
+
+  it("my own read elsewhere changes no ticks", () => {
+    const s = withThread([msg(1, { senderId: ME })]);
+    expect(reduce(s, core({ event: "read", conversationId: 10, readBy: ME, at: at(5) }))).toBe(s);
+  });
+
+  it("typing on and off; my own typing is ignored", () => {
+    let s = run(withThread(), core({ event: "typing", conversationId: 10, userId: JANE, typing: true }));
+    expect(s.typing[10]).toEqual([JANE]);
+    s = reduce(s, core({ event: "typing", conversationId: 10, userId: ME, typing: true }));
+    expect(s.typing[10]).toEqual([JANE]);
+    s = reduce(s, core({ event: "typing", conversationId: 10, userId: JANE, typing: false }));
+    expect(s.typing[10]).toBeUndefined();
+  });
+
+  it("presence is kept per user", () => {
+    const s = run(withThread(), core({ event: "presence", userId: JANE, online: false, lastSeen: at(3) }));
+    expect(s.presence[JANE]).toEqual({ online: false, lastSeen: at(3) });
+  });
+});
+
+describe("conversations", () => {
+  it("an upsert replaces the row and keeps updatedAt order", () => {
+    let s = run(withThread()); // 11 (newer) before 10
+    expect(s.conversations.map((c) => c.id)).toEqual([11, 10]);
+    s = reduce(s, core({ event: "conversation", summary: summary(10, { updatedAt: at(99), unread: 1 }) }));
+    expect(s.conversations.map((c) => c.id)).toEqual([10, 11]);
+    expect(s.unread[10]).toBe(1);
+    s = reduce(s, core({ event: "conversation", summary: summary(12, { updatedAt: at(50) }) }));
+    expect(s.conversations.map((c) => c.id)).toEqual([10, 12, 11]);
+  });
+
+  it("the whole list replaces the old one", () => {
+    const s = run(withThread(), core({ event: "conversations", conversations: [summary(30, { updatedAt: at(1) })] }));
+    expect(s.conversations.map((c) => c.id)).toEqual([30]);
+  });
+});
+
+describe("notices and session", () => {
+  it("cacheRebuilt and error events become notices", () => {
+    const s = run(
+      withThread(),
+      core({ event: "cacheRebuilt", movedTo: "/x", reason: "bad key" }),
+      core({ event: "error", message: "The server refused." }),
+    );
+    expect(s.notices.map((n) => n.text)).toEqual([CACHE_REBUILT_TEXT, "The server refused."]);
+  });
+
+  it("signing out forgets the account's data", () => {
+    const s = run(withThread(), {
+      type: "appEvent",
+      event: { type: "session", session: session({ signedIn: false, ended: "expired", userId: null }) },
+    });
+    expect(s.conversations).toEqual([]);
+    expect(s.threads).toEqual({});
+    expect(s.session?.ended).toBe("expired");
+  });
+});
+
+describe("unread marker", () => {
+  it("sits at the first of the unread messages from others when the chat opens", () => {
+    let s = run(initialState, { type: "attached", session: session() }, snap({ conversations: [summary(10, { unread: 2 })] }));
+    s = run(
+      s,
+      { type: "select", conversationId: 10 },
+      {
+        type: "historyLoaded",
+        conversationId: 10,
+        messages: [msg(1), msg(2), msg(3, { senderId: ME }), msg(4), msg(5, { senderId: ME }), msg(6)],
+        reachedStart: true,
+        replace: true,
+      },
+    );
+    expect(s.threads[10]?.unreadMarkerId).toBe(4);
+    const rows = buildRows(s.threads[10]?.messages ?? [], [], ME, 4);
+    const marker = rows.findIndex((r) => r.kind === "unread");
+    expect(rows[marker + 1]?.key).toBe("m:4");
+  });
+});
