@@ -67,15 +67,14 @@ export function Thread({ summary }: { summary: ConversationSummary }) {
 
 function estimate(row: Row | undefined): number {
   if (!row) return 60;
+  const above = row.kind === "start" ? 0 : (row.day ? 40 : 0) + (row.kind === "message" && row.unread ? 40 : 0);
   switch (row.kind) {
-    case "day":
-    case "unread":
     case "start":
       return 40;
     case "message":
-      return row.message.type === "SYSTEM" ? 44 : row.firstOfGroup ? 84 : 64;
+      return above + (row.message.type === "SYSTEM" ? 44 : row.firstOfGroup && !row.mine ? 84 : 64);
     case "outbox":
-      return 72;
+      return above + 72;
   }
 }
 
@@ -122,7 +121,7 @@ function MessageList({ conversationId }: { conversationId: number }) {
       if (index >= 0) virtualizer.scrollToIndex(index, { align: "center" });
       return;
     }
-    const marker = rows.findIndex((r) => r.kind === "unread");
+    const marker = rows.findIndex((r) => r.kind === "message" && r.unread);
     if (marker > 3) virtualizer.scrollToIndex(marker, { align: "start" });
     else virtualizer.scrollToIndex(rows.length - 1, { align: "end" });
   }, [ready, rows, highlightId, conversationId, virtualizer]);
@@ -215,28 +214,32 @@ function MessageList({ conversationId }: { conversationId: number }) {
 
 function RowView({ row, highlightId }: { row: Row; highlightId: number | null }) {
   switch (row.kind) {
-    case "day":
-      return <DaySeparator label={row.label} />;
-    case "unread":
-      return <UnreadMarker />;
     case "start":
       return <p className="thread-start">This is the start of your conversation.</p>;
     case "outbox":
       return (
-        <OutboxBubble item={row.item} onRetry={actions.retry} onDiscard={actions.discard} onOpenLink={actions.openLink} />
+        <>
+          {row.day ? <DaySeparator label={row.day} /> : null}
+          <OutboxBubble item={row.item} onRetry={actions.retry} onDiscard={actions.discard} onOpenLink={actions.openLink} />
+        </>
       );
     case "message":
-      if (row.message.type === "SYSTEM") {
-        return <SystemNotice message={row.message} highlighted={row.message.id === highlightId} />;
-      }
       return (
-        <MessageBubble
-          message={row.message}
-          mine={row.mine}
-          showSender={row.firstOfGroup}
-          highlighted={row.message.id === highlightId}
-          onOpenLink={actions.openLink}
-        />
+        <>
+          {row.day ? <DaySeparator label={row.day} /> : null}
+          {row.unread ? <UnreadMarker /> : null}
+          {row.message.type === "SYSTEM" ? (
+            <SystemNotice message={row.message} highlighted={row.message.id === highlightId} />
+          ) : (
+            <MessageBubble
+              message={row.message}
+              mine={row.mine}
+              showSender={row.firstOfGroup}
+              highlighted={row.message.id === highlightId}
+              onOpenLink={actions.openLink}
+            />
+          )}
+        </>
       );
   }
 }

@@ -30,9 +30,8 @@ function quietly(p: Promise<unknown>): void {
 export function handleAppEvent(event: AppEvent): void {
   dispatch({ type: "appEvent", event });
   if (event.type === "openConversation") afterSelect(event.conversationId, true);
-  if (event.type === "snapshot" && event.snapshot.open !== null) {
-    void loadLatest(event.snapshot.open);
-  }
+  // A reloaded window shows the chat it had open (the list and threads start afresh).
+  if (event.type === "snapshot" && event.snapshot.open !== null) afterSelect(event.snapshot.open);
 }
 
 export async function start(): Promise<void> {

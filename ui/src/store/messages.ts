@@ -26,8 +26,14 @@ export function mergeMessages(existing: Message[], incoming: Message[]): Message
   const first = sortedIncoming[0] as Message;
   const last = existing[existing.length - 1] as Message;
   // Fast path (live messages, newer pages): all new and all after the end.
-  if (!sortedIncoming.some((m) => ids.has(m.id)) && compareMessages(first, last) > 0) {
+  const fresh = !sortedIncoming.some((m) => ids.has(m.id));
+  if (fresh && compareMessages(first, last) > 0) {
     return existing.concat(sortedIncoming);
+  }
+  // Fast path (older pages): all new and all before the start.
+  const newestIncoming = sortedIncoming[sortedIncoming.length - 1] as Message;
+  if (fresh && compareMessages(newestIncoming, existing[0] as Message) < 0) {
+    return sortedIncoming.concat(existing);
   }
   const byId = new Map<number, Message>();
   for (const m of existing) byId.set(m.id, m);

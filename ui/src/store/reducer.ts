@@ -326,7 +326,7 @@ export function applySnapshot(state: State, snap: Snapshot): State {
     ringing: snap.ringing,
     calls: [],
     open: snap.open,
-    unreadAtOpen: {},
+    unreadAtOpen: snap.open === null ? {} : { [snap.open]: unread[snap.open] ?? 0 },
     // Threads are loaded again from the cache: nothing from before the snapshot is kept.
     threads: {},
     drafts: {},

@@ -23,12 +23,26 @@ export function outboxFor(outbox: State["outbox"], conversationId: number): Outb
     .sort((a, b) => a.localId - b.localId);
 }
 
+/**
+ * A row of the virtualised thread. Day separators and the "New messages" marker ride on the
+ * row of the message they precede, so every row's key is a message (or outbox row): when an
+ * older page is prepended, the row at the top of the view keeps its key and the list keeps
+ * its place.
+ */
 export type Row =
-  | { kind: "day"; key: string; label: string }
-  | { kind: "unread"; key: string }
   | { kind: "start"; key: string }
-  | { kind: "message"; key: string; message: Message; mine: boolean; firstOfGroup: boolean }
-  | { kind: "outbox"; key: string; item: OutboxItem };
+  | {
+      kind: "message";
+      key: string;
+      message: Message;
+      mine: boolean;
+      firstOfGroup: boolean;
+      /** A day separator above this message. */
+      day: string | null;
+      /** The "New messages" marker above this message. */
+      unread: boolean;
+    }
+  | { kind: "outbox"; key: string; item: OutboxItem; day: string | null };
 
 function dayKey(iso: string): string {
   const d = new Date(iso);
@@ -36,8 +50,8 @@ function dayKey(iso: string): string {
 }
 
 /**
- * The rows of a thread, in order: day separators, the "New messages" marker, messages, then
- * outbox rows whose message is not in the thread yet.
+ * The rows of a thread, in order: messages (with day separators and the "New messages"
+ * marker), then outbox rows whose message is not in the thread yet.
  */
 export function buildRows(
   messages: Message[],
@@ -54,28 +68,24 @@ export function buildRows(
   for (const m of messages) {
     ids.add(m.id);
     if (m.clientId) clientIds.add(m.clientId);
-    const day = dayKey(m.createdAt);
-    if (day !== lastDay) {
-      rows.push({ kind: "day", key: `day:${day}`, label: dayLabel(m.createdAt, now) });
-      lastDay = day;
+    const dk = dayKey(m.createdAt);
+    const day = dk !== lastDay ? dayLabel(m.createdAt, now) : null;
+    if (day !== null) {
+      lastDay = dk;
       lastSender = null;
     }
-    if (m.id === unreadMarkerId) {
-      rows.push({ kind: "unread", key: "unread" });
-      lastSender = null;
-    }
+    const unread = m.id === unreadMarkerId;
+    if (unread) lastSender = null;
     const firstOfGroup = m.type === "SYSTEM" || m.senderId !== lastSender;
-    rows.push({ kind: "message", key: `m:${m.id}`, message: m, mine: m.senderId === me, firstOfGroup });
+    rows.push({ kind: "message", key: `m:${m.id}`, message: m, mine: m.senderId === me, firstOfGroup, day, unread });
     lastSender = m.type === "SYSTEM" ? null : m.senderId;
   }
   for (const item of outbox) {
     if ((item.messageId !== null && ids.has(item.messageId)) || clientIds.has(item.clientId)) continue;
-    const day = dayKey(item.createdAt);
-    if (day !== lastDay) {
-      rows.push({ kind: "day", key: `day:${day}`, label: dayLabel(item.createdAt, now) });
-      lastDay = day;
-    }
-    rows.push({ kind: "outbox", key: `o:${item.clientId}`, item });
+    const dk = dayKey(item.createdAt);
+    const day = dk !== lastDay ? dayLabel(item.createdAt, now) : null;
+    if (day !== null) lastDay = dk;
+    rows.push({ kind: "outbox", key: `o:${item.clientId}`, item, day });
   }
   return rows;
 }
