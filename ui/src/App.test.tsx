@@ -119,6 +119,15 @@ describe("the main window", () => {
     expect(within(log).queryByText("Sending…")).toBeNull();
   });
 
+  it("says a newly arrived message for screen readers, and has one status region", async () => {
+    const shell = await signedIn();
+    await openJane(shell);
+    await within(screen.getByRole("log", { name: "Messages" })).findByText("Thanks");
+    await shell.emit({ type: "core", event: { event: "messageAdded", message: msg(8, { content: "Blood test at 9" }), live: true } });
+    expect(screen.getByText("Jane Doe: Blood test at 9")).toBeInTheDocument();
+    expect(screen.getAllByRole("status")).toHaveLength(1);
+  });
+
   it("shows who is typing", async () => {
     const shell = await signedIn();
     await openJane(shell);

@@ -43,10 +43,16 @@ function MainLayout() {
   const notices = useStore((s) => s.notices);
   const settingsOpen = useStore((s) => s.settingsOpen);
   const summary = useStore(selectOpenSummary);
+  const hasSnapshot = useStore((s) => s.hasSnapshot);
 
   return (
     <div className="app">
-      <ConnectionBanner state={connection.state} outbox={connection.outbox} onRetryNow={actions.reconnectNow} />
+      {/* Until the first snapshot the link's state is not known: say nothing rather than guess. */}
+      <ConnectionBanner
+        state={hasSnapshot ? connection.state : "online"}
+        outbox={hasSnapshot ? connection.outbox : 0}
+        onRetryNow={actions.reconnectNow}
+      />
       <Notices notices={notices} onDismiss={actions.dismissNotice} />
       <div className="columns">
         <Conversations />

@@ -57,7 +57,7 @@ export function Conversations() {
                 key={c.id}
                 summary={c}
                 me={me}
-                draft={drafts[c.id]}
+                draft={c.id === open ? "" : drafts[c.id]}
                 online={c.other ? (presence[c.other.id]?.online ?? false) : false}
                 selected={c.id === open}
                 onSelect={actions.selectConversation}

@@ -75,7 +75,7 @@ export function SearchResults() {
 
   return (
     <div className="search-results" onKeyDown={onKeyDown}>
-      <p className="list-status" role="status">
+      <p className="list-status" aria-live="polite">
         {search.status === "loading" && search.hits.length === 0
           ? "Searching…"
           : search.status === "error"

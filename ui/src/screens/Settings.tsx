@@ -131,7 +131,7 @@ export function Settings() {
           <button type="submit" className="primary-button" disabled={!form || busy}>
             Save settings
           </button>
-          <span role="status" className="settings-status">
+          <span aria-live="polite" className="settings-status">
             {status}
           </span>
         </div>

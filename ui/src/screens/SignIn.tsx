@@ -86,7 +86,7 @@ export function SignIn({ session }: { session: SessionInfo | null }) {
         <button type="submit" className="primary-button" disabled={busy}>
           Sign in
         </button>
-        {busy ? <p className="sign-in-busy" role="status">Signing in… the server may take a moment to wake up.</p> : null}
+        {busy ? <p className="sign-in-busy" aria-live="polite">Signing in… the server may take a moment to wake up.</p> : null}
       </form>
     </main>
   );

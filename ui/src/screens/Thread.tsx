@@ -12,7 +12,8 @@ import type { ConversationSummary } from "../bindings/ConversationSummary";
 import * as actions from "../store/actions";
 import { buildRows, conversationName, outboxFor, type Row } from "../store/selectors";
 import { useStore } from "../store/store";
-import { presenceText, roleLabel } from "../text";
+import type { Message } from "../bindings/Message";
+import { displayName, messageSummary, presenceText, roleLabel } from "../text";
 
 /** Start loading the previous page when this close to the top (px). */
 const LOAD_OLDER_PX = 600;
@@ -157,6 +158,7 @@ function MessageList({ conversationId }: { conversationId: number }) {
   };
 
   const items = virtualizer.getVirtualItems();
+  const announcement = useNewMessageAnnouncement(thread?.messages, me);
 
   return (
     <div className="message-area">
@@ -165,6 +167,7 @@ function MessageList({ conversationId }: { conversationId: number }) {
         className="message-scroller"
         role="log"
         aria-label="Messages"
+        aria-live="off"
         aria-busy={thread?.status === "loading" || thread?.loadingOlder ? true : undefined}
         tabIndex={0}
         onScroll={checkPosition}
@@ -193,8 +196,11 @@ function MessageList({ conversationId }: { conversationId: number }) {
           })}
         </div>
       </div>
+      <p className="visually-hidden" aria-live="polite">
+        {announcement}
+      </p>
       {thread?.loadingOlder ? (
-        <p className="thread-loading-older" role="status">
+        <p className="thread-loading-older" aria-live="polite">
           Loading earlier messages…
         </p>
       ) : null}
@@ -210,6 +216,25 @@ function MessageList({ conversationId }: { conversationId: number }) {
       ) : null}
     </div>
   );
+}
+
+/**
+ * The message log is not a live region (its rows mount and unmount as it scrolls); this says
+ * a newly arrived message from the other person once, for screen readers.
+ */
+function useNewMessageAnnouncement(messages: Message[] | undefined, me: number | null): string {
+  const [text, setText] = useState("");
+  const lastId = useRef<number | null>(null);
+  const newest = messages && messages.length > 0 ? messages[messages.length - 1] : undefined;
+  useEffect(() => {
+    if (!newest) return;
+    const previous = lastId.current;
+    lastId.current = newest.id;
+    // The first page is not news; only a message after the one seen last is.
+    if (previous === null || newest.id === previous || newest.senderId === me) return;
+    setText(`${displayName(newest.sender)}: ${messageSummary(newest)}`);
+  }, [newest, me]);
+  return text;
 }
 
 function RowView({ row, highlightId }: { row: Row; highlightId: number | null }) {

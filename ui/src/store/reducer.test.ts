@@ -240,3 +240,28 @@ describe("unread marker", () => {
     expect(rows.filter((r) => r.kind === "message" && r.unread).map((r) => r.key)).toEqual(["m:4"]);
   });
 });
+
+describe("thread rows", () => {
+  it("put a day separator on the first message of each day, outbox rows last", () => {
+    const now = new Date(2026, 10, 20, 18, 0);
+    const day = (d: number, h: number) => new Date(2026, 10, d, h, 0).toISOString();
+    const rows = buildRows(
+      [msg(1, { createdAt: day(19, 9) }), msg(2, { createdAt: day(19, 10) }), msg(3, { createdAt: day(20, 9) })],
+      [outboxItem("c1", { createdAt: day(20, 17) })],
+      ME,
+      null,
+      now,
+    );
+    expect(rows.map((r) => [r.key, r.kind === "start" ? null : r.day])).toEqual([
+      ["m:1", "Yesterday"],
+      ["m:2", null],
+      ["m:3", "Today"],
+      ["o:c1", null],
+    ]);
+  });
+
+  it("show the sender's name once per run", () => {
+    const rows = buildRows([msg(1), msg(2), msg(3, { senderId: ME }), msg(4)], [], ME, null);
+    expect(rows.map((r) => r.kind === "message" && r.firstOfGroup)).toEqual([true, false, true, true]);
+  });
+});
