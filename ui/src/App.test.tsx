@@ -159,6 +159,8 @@ describe("the main window", () => {
     expect(mark.tagName).toBe("MARK");
     await user.click(within(results).getByRole("button", { name: /Jane Doe/ }));
     expect(shell.callsOf("around")).toEqual([{ conversationId: 10, messageId: 3, count: 25 }]);
+    // Only the page around the hit: a newest page loading at the same time could replace it.
+    expect(shell.callsOf("history")).toEqual([]);
     const log = await screen.findByRole("log", { name: "Messages" });
     expect(await within(log).findByText("blood pressure 128/82")).toBeInTheDocument();
     expect(screen.queryByRole("list", { name: "Search results" })).toBeNull();

@@ -1,3 +1,4 @@
+import { useEffect } from "react";
 import { ConnectionBanner } from "./components/ConnectionBanner";
 import { Notices } from "./components/Notices";
 import { Conversations } from "./screens/Conversations";
@@ -44,6 +45,22 @@ function MainLayout() {
   const settingsOpen = useStore((s) => s.settingsOpen);
   const summary = useStore(selectOpenSummary);
   const hasSnapshot = useStore((s) => s.hasSnapshot);
+
+  // Ctrl+F (⌘F) or Ctrl+K goes to "Search messages".
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && !e.altKey && (e.key === "f" || e.key === "k")) {
+        const box = document.querySelector<HTMLInputElement>(".search-box input");
+        if (box) {
+          e.preventDefault();
+          box.focus();
+          box.select();
+        }
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
 
   return (
     <div className="app">

@@ -33,7 +33,8 @@ export function Composer({ conversationId, initialText, error }: Props) {
     const el = inputRef.current;
     if (!el) return;
     el.style.height = "auto";
-    el.style.height = `${el.scrollHeight}px`;
+    const borders = el.offsetHeight - el.clientHeight;
+    el.style.height = `${el.scrollHeight + borders}px`;
   }, [text]);
 
   const scheduleDraft = (value: string) => {

@@ -74,25 +74,26 @@ export async function signOut(forgetCache: boolean): Promise<string | null> {
 
 // ---------- conversations and threads ----------
 
-export function selectConversation(conversationId: number | null): void {
+/** Shows a chat: tells the shell, marks it read, loads its newest page (unless `load` is false). */
+export function selectConversation(conversationId: number | null, load = true): void {
   if (state().settingsOpen) dispatch({ type: "settingsOpen", open: false });
   if (state().open === conversationId) {
-    if (conversationId !== null) afterSelect(conversationId, false);
+    if (conversationId !== null) afterSelect(conversationId, false, load);
     return;
   }
   dispatch({ type: "select", conversationId });
   quietly(ipc.openConversation(conversationId));
-  if (conversationId !== null) afterSelect(conversationId);
+  if (conversationId !== null) afterSelect(conversationId, false, load);
 }
 
-function afterSelect(conversationId: number, tellShell = false): void {
+function afterSelect(conversationId: number, tellShell = false, load = true): void {
   if (tellShell) quietly(ipc.openConversation(conversationId));
   const row = state().conversations.find((c) => c.id === conversationId);
   if ((row?.unread ?? state().unread[conversationId] ?? 0) > 0) {
     quietly(ipc.markRead(conversationId));
   }
   const thread = state().threads[conversationId];
-  if (!thread || thread.status === "error") void loadLatest(conversationId);
+  if (load && (!thread || thread.status === "error")) void loadLatest(conversationId);
 }
 
 /** The newest page (cache first, then the server). */
@@ -140,12 +141,15 @@ export async function openHit(hit: SearchHit): Promise<void> {
   const conversationId = hit.message.conversationId;
   const messageId = hit.message.id;
   dispatch({ type: "searchQuery", query: "" });
-  selectConversation(conversationId);
+  // Not the newest page: the thread is loaded around the hit instead (a racing newest page
+  // would replace it).
+  selectConversation(conversationId, false);
   const thread = state().threads[conversationId];
   if (thread && thread.status === "ready" && thread.messages.some((m) => m.id === messageId)) {
     dispatch({ type: "highlight", conversationId, messageId });
     return;
   }
+  if (!thread) dispatch({ type: "historyLoading", conversationId, older: false });
   try {
     const found = await ipc.around(conversationId, messageId, AROUND);
     const hitMessage = found.find((m) => m.id === messageId);

@@ -64,6 +64,19 @@ describe("messages", () => {
     expect(ids(s)).toEqual([1, 2, 3, 4]);
   });
 
+  it("a message arriving while the first page loads is kept with the page", () => {
+    const s = run(
+      initialState,
+      { type: "attached", session: session() },
+      snap(),
+      { type: "select", conversationId: 10 },
+      { type: "historyLoading", conversationId: 10, older: false },
+      core({ event: "messageAdded", message: msg(60), live: true }),
+      { type: "historyLoaded", conversationId: 10, messages: [msg(1), msg(2)], reachedStart: true, replace: true },
+    );
+    expect(ids(s)).toEqual([1, 2, 60]);
+  });
+
   it("messageAdded to a thread not loaded keeps no messages", () => {
     const s = run(withThread(), core({ event: "messageAdded", message: msg(50, { conversationId: 11 }), live: true }));
     expect(s.threads[11]).toBeUndefined();

@@ -407,7 +407,8 @@ function addMessages(state: State, conversationId: number, messages: Message[]):
   const thread = next.threads[conversationId];
   // Only loaded threads hold messages; the list row comes from `conversation` events.
   // A thread opened around a search hit has a gap before the newest: it loads them on "Jump to latest".
-  if (thread && thread.status === "ready" && !thread.hasNewer) {
+  // While its first page loads, live messages wait in the thread and are kept when the page lands.
+  if (thread && !thread.hasNewer) {
     next = setThread(next, conversationId, { ...thread, messages: mergeMessages(thread.messages, messages) });
   }
   // A row whose message has arrived is no longer shown as pending.
