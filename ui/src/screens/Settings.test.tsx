@@ -1,0 +1,76 @@
+import { act, render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { beforeEach, describe, expect, it } from "vitest";
+import { App } from "../App";
+import type { Settings } from "../bindings/Settings";
+import { start } from "../store/actions";
+import { store } from "../store/store";
+import { session, snapshot, summary } from "../test-fixtures";
+import { fakeShell } from "../test-ipc";
+
+const saved: Settings = { server: null, jitsiDomain: null, notificationPrivacy: "senderOnly", startAtLogin: false };
+
+async function openSettings(handlers: Record<string, unknown> = {}) {
+  const shell = fakeShell({
+    attach: session(),
+    get_settings: saved,
+    save_settings: (a: Record<string, unknown>) => a.settings,
+    sign_out: session({ signedIn: false, ended: "signedOut", userId: null }),
+    ...handlers,
+  });
+  render(<App />);
+  await act(() => start());
+  await shell.emit({ type: "snapshot", snapshot: snapshot({ conversations: [summary(10, { muted: true }), summary(11)] }) });
+  const user = userEvent.setup();
+  await user.click(screen.getByRole("button", { name: "Settings" }));
+  await screen.findByRole("heading", { name: "Settings" });
+  await waitFor(() => expect(screen.getByRole("radio", { name: "Sender only" })).toBeChecked());
+  return { shell, user };
+}
+
+describe("Settings", () => {
+  beforeEach(() => store.reset());
+
+  it("shows the server, defaults to sender only, and saves what was chosen", async () => {
+    const { shell, user } = await openSettings();
+    expect(screen.getByLabelText("Server")).toHaveValue("https://nursecare-backend-luth.onrender.com");
+    expect(screen.getByLabelText("Jitsi domain")).toHaveAttribute("placeholder", "meet.jit.si");
+    expect(screen.getByText("Used for video calls")).toBeInTheDocument();
+    await user.type(screen.getByLabelText("Jitsi domain"), " meet.clinic.example ");
+    await user.click(screen.getByRole("radio", { name: "Nothing" }));
+    await user.click(screen.getByRole("checkbox", { name: "Start NurseCare when I log in" }));
+    await user.click(screen.getByRole("button", { name: "Save settings" }));
+    await waitFor(() =>
+      expect(shell.callsOf("save_settings")).toEqual([
+        { settings: { server: null, jitsiDomain: "meet.clinic.example", notificationPrivacy: "nothing", startAtLogin: true } },
+      ]),
+    );
+    expect(await screen.findByText("Settings saved.")).toBeInTheDocument();
+  });
+
+  it("lists muted chats with Unmute", async () => {
+    const { shell, user } = await openSettings();
+    const muted = screen.getByRole("region", { name: "Muted conversations" });
+    expect(within(muted).getByText("Jane Doe")).toBeInTheDocument();
+    await user.click(within(muted).getByRole("button", { name: "Unmute" }));
+    expect(shell.callsOf("set_muted")).toEqual([{ conversationId: 10, muted: false }]);
+    await waitFor(() => expect(within(muted).queryByText("Jane Doe")).toBeNull());
+  });
+
+  it("deletes saved messages only after a confirmation", async () => {
+    const { shell, user } = await openSettings();
+    await user.click(screen.getByRole("button", { name: "Sign out and delete this account's messages from this computer" }));
+    expect(shell.callsOf("sign_out")).toEqual([]);
+    await user.click(screen.getByRole("button", { name: "Cancel" }));
+    await user.click(screen.getByRole("button", { name: "Sign out and delete this account's messages from this computer" }));
+    await user.click(screen.getByRole("button", { name: "Delete and sign out" }));
+    expect(shell.callsOf("sign_out")).toEqual([{ forgetCache: true }]);
+    expect(await screen.findByRole("heading", { name: "Sign in to NurseCare" })).toBeInTheDocument();
+  });
+
+  it("signs out keeping the messages", async () => {
+    const { shell, user } = await openSettings();
+    await user.click(screen.getByRole("button", { name: "Sign out" }));
+    expect(shell.callsOf("sign_out")).toEqual([{ forgetCache: false }]);
+  });
+});
