@@ -1,25 +1,25 @@
 import type { Message } from "../bindings/Message";
-import { attachmentLabel, displayName, formatTime } from "../text";
+import { attachmentLabel, formatTime } from "../text";
 import { MessageText } from "./MessageText";
 import { ReadTicks } from "./ReadTicks";
 
 type Props = {
   message: Message;
   mine: boolean;
-  /** Show the sender's name above (first of a run from the other person). */
-  showSender: boolean;
+  /** The sender's name to show above (first of a run from the other person), else null. */
+  senderName: string | null;
   highlighted: boolean;
   onOpenLink: (url: string) => void;
 };
 
 /** One TEXT/IMAGE/FILE message: mine on the right with read ticks, theirs on the left. */
-export function MessageBubble({ message, mine, showSender, highlighted, onOpenLink }: Props) {
+export function MessageBubble({ message, mine, senderName, highlighted, onOpenLink }: Props) {
   const classes = ["bubble-row", mine ? "mine" : "theirs"];
   if (highlighted) classes.push("highlighted");
   const attachment = message.type === "IMAGE" || message.type === "FILE";
   return (
     <div className={classes.join(" ")}>
-      {showSender && !mine ? <div className="bubble-sender">{displayName(message.sender)}</div> : null}
+      {senderName ? <div className="bubble-sender">{senderName}</div> : null}
       <div className={attachment ? "bubble attachment" : "bubble"}>
         {attachment ? (
           <span className="attachment-label">{attachmentLabel(message)}</span>

@@ -13,7 +13,7 @@ import * as actions from "../store/actions";
 import { buildRows, conversationName, outboxFor, type Row } from "../store/selectors";
 import { useStore } from "../store/store";
 import type { Message } from "../bindings/Message";
-import { displayName, messageSummary, presenceText, roleLabel } from "../text";
+import { messageSummary, presenceText, roleLabel } from "../text";
 
 /** Start loading the previous page when this close to the top (px). */
 const LOAD_OLDER_PX = 600;
@@ -59,7 +59,7 @@ export function Thread({ summary }: { summary: ConversationSummary }) {
           {summary.muted ? "Unmute" : "Mute"}
         </button>
       </header>
-      <MessageList conversationId={id} />
+      <MessageList conversationId={id} otherName={name} />
       <div className="typing-slot">{typingName ? <TypingDots name={typingName} /> : null}</div>
       <Composer key={id} conversationId={id} initialText={draft ?? summary.draft ?? ""} error={composerError} />
     </section>
@@ -80,7 +80,7 @@ function estimate(row: Row | undefined): number {
 }
 
 /** The messages of one chat, newest at the bottom, older pages loaded on the way up. */
-function MessageList({ conversationId }: { conversationId: number }) {
+function MessageList({ conversationId, otherName }: { conversationId: number; otherName: string }) {
   const thread = useStore((s) => s.threads[conversationId]);
   const me = useStore((s) => s.me);
   const outbox = useStore((s) => s.outbox);
@@ -88,11 +88,12 @@ function MessageList({ conversationId }: { conversationId: number }) {
   const [awayFromEnd, setAwayFromEnd] = useState(false);
 
   const pending = useMemo(() => outboxFor(outbox, conversationId), [outbox, conversationId]);
+  const today = useToday();
   const rows = useMemo(() => {
-    const built = buildRows(thread?.messages ?? [], thread?.hasNewer ? [] : pending, me, thread?.unreadMarkerId ?? null);
+    const built = buildRows(thread?.messages ?? [], thread?.hasNewer ? [] : pending, me, thread?.unreadMarkerId ?? null, today);
     if (thread?.reachedStart && built.length > 0) built.unshift({ kind: "start", key: "start" });
     return built;
-  }, [thread?.messages, thread?.hasNewer, thread?.unreadMarkerId, thread?.reachedStart, pending, me]);
+  }, [thread?.messages, thread?.hasNewer, thread?.unreadMarkerId, thread?.reachedStart, pending, me, today]);
 
   // The app does not use the React Compiler; the virtualizer re-renders this list itself.
   // eslint-disable-next-line react-hooks/incompatible-library
@@ -158,7 +159,7 @@ function MessageList({ conversationId }: { conversationId: number }) {
   };
 
   const items = virtualizer.getVirtualItems();
-  const announcement = useNewMessageAnnouncement(thread?.messages, me);
+  const announcement = useNewMessageAnnouncement(thread?.messages, me, otherName);
 
   return (
     <div className="message-area">
@@ -190,7 +191,7 @@ function MessageList({ conversationId }: { conversationId: number }) {
             if (!row) return null;
             return (
               <div key={item.key} data-index={item.index} ref={virtualizer.measureElement} className="message-row">
-                <RowView row={row} highlightId={highlightId} />
+                <RowView row={row} highlightId={highlightId} otherName={otherName} />
               </div>
             );
           })}
@@ -218,11 +219,22 @@ function MessageList({ conversationId }: { conversationId: number }) {
   );
 }
 
+/** Now, moved on at each midnight, so "Today" and "Yesterday" stay true in an open window. */
+function useToday(): Date {
+  const [today, setToday] = useState(() => new Date());
+  useEffect(() => {
+    const next = new Date(today.getFullYear(), today.getMonth(), today.getDate() + 1, 0, 0, 1);
+    const timer = setTimeout(() => setToday(new Date()), Math.max(1000, next.getTime() - Date.now()));
+    return () => clearTimeout(timer);
+  }, [today]);
+  return today;
+}
+
 /**
  * The message log is not a live region (its rows mount and unmount as it scrolls); this says
  * a newly arrived message from the other person once, for screen readers.
  */
-function useNewMessageAnnouncement(messages: Message[] | undefined, me: number | null): string {
+function useNewMessageAnnouncement(messages: Message[] | undefined, me: number | null, otherName: string): string {
   const [text, setText] = useState("");
   const lastId = useRef<number | null>(null);
   const newest = messages && messages.length > 0 ? messages[messages.length - 1] : undefined;
@@ -232,12 +244,12 @@ function useNewMessageAnnouncement(messages: Message[] | undefined, me: number |
     lastId.current = newest.id;
     // The first page is not news; only a message after the one seen last is.
     if (previous === null || newest.id === previous || newest.senderId === me) return;
-    setText(`${displayName(newest.sender)}: ${messageSummary(newest)}`);
-  }, [newest, me]);
+    setText(`${newest.sender.name?.trim() || otherName}: ${messageSummary(newest)}`);
+  }, [newest, me, otherName]);
   return text;
 }
 
-function RowView({ row, highlightId }: { row: Row; highlightId: number | null }) {
+function RowView({ row, highlightId, otherName }: { row: Row; highlightId: number | null; otherName: string }) {
   switch (row.kind) {
     case "start":
       return <p className="thread-start">This is the start of your conversation.</p>;
@@ -259,7 +271,7 @@ function RowView({ row, highlightId }: { row: Row; highlightId: number | null })
             <MessageBubble
               message={row.message}
               mine={row.mine}
-              showSender={row.firstOfGroup}
+              senderName={row.firstOfGroup && !row.mine ? row.message.sender.name?.trim() || otherName : null}
               highlighted={row.message.id === highlightId}
               onOpenLink={actions.openLink}
             />
