@@ -128,6 +128,30 @@ describe("the main window", () => {
     expect(screen.getAllByRole("status")).toHaveLength(1);
   });
 
+  it("loads the page before the oldest message when scrolled near the top", async () => {
+    const page = Array.from({ length: 50 }, (_, i) => msg(100 + i)).reverse();
+    const older = Array.from({ length: 10 }, (_, i) => msg(90 + i)).reverse();
+    const shell = await signedIn({
+      history: (a: Record<string, unknown>) => (a.before === null ? page : a.before === 100 ? older : []),
+    });
+    const tall = Object.getOwnPropertyDescriptor(HTMLElement.prototype, "scrollHeight");
+    Object.defineProperty(HTMLElement.prototype, "scrollHeight", { configurable: true, get: () => 5000 });
+    try {
+      await openJane(shell);
+      const log = screen.getByRole("log", { name: "Messages" });
+      await within(log).findByText("message 100");
+      expect(shell.callsOf("history")).toHaveLength(1);
+      log.scrollTop = 100;
+      log.dispatchEvent(new Event("scroll"));
+      await waitFor(() => expect(shell.callsOf("history")[1]).toEqual({ conversationId: 10, before: 100, limit: 50 }));
+      await waitFor(() => expect(store.getState().threads[10]?.messages).toHaveLength(60));
+      expect(store.getState().threads[10]?.reachedStart).toBe(true);
+    } finally {
+      if (tall) Object.defineProperty(HTMLElement.prototype, "scrollHeight", tall);
+      else delete (HTMLElement.prototype as unknown as Record<string, unknown>).scrollHeight;
+    }
+  });
+
   it("shows who is typing", async () => {
     const shell = await signedIn();
     await openJane(shell);
