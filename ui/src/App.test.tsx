@@ -187,6 +187,7 @@ describe("the main window", () => {
     expect(shell.callsOf("history")).toEqual([]);
     const log = await screen.findByRole("log", { name: "Messages" });
     expect(await within(log).findByText("blood pressure 128/82")).toBeInTheDocument();
+    expect(log).toHaveFocus();
     expect(screen.queryByRole("list", { name: "Search results" })).toBeNull();
   });
 

@@ -121,6 +121,8 @@ function MessageList({ conversationId, otherName }: { conversationId: number; ot
     if (highlightId !== null) {
       const index = rows.findIndex((r) => r.kind === "message" && r.message.id === highlightId);
       if (index >= 0) virtualizer.scrollToIndex(index, { align: "center" });
+      // The chosen result is gone with the results list: keyboard focus goes to the messages.
+      scrollRef.current?.focus({ preventScroll: true });
       return;
     }
     const marker = rows.findIndex((r) => r.kind === "message" && r.unread);
