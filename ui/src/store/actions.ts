@@ -20,9 +20,15 @@ function report(e: unknown): ErrorReport {
   return ipc.asErrorReport(e);
 }
 
-/** Best effort: a failure becomes a notice instead of an unhandled rejection. */
+/** Something the user asked for: a failure becomes a notice instead of an unhandled rejection. */
 function quietly(p: Promise<unknown>): void {
   p.catch((e: unknown) => dispatch({ type: "notice", text: errorText(report(e)) }));
+}
+
+/** Bookkeeping the user did not ask for (which chat is open, read marks): retried by the core
+ * and the shell on their own, so a failure (offline, say) is not worth a notice. */
+function silently(p: Promise<unknown>): void {
+  p.catch((e: unknown) => console.warn("NurseCare:", report(e).kind, report(e).message));
 }
 
 // ---------- start-up and the event stream ----------
@@ -82,15 +88,15 @@ export function selectConversation(conversationId: number | null, load = true): 
     return;
   }
   dispatch({ type: "select", conversationId });
-  quietly(ipc.openConversation(conversationId));
+  silently(ipc.openConversation(conversationId));
   if (conversationId !== null) afterSelect(conversationId, false, load);
 }
 
 function afterSelect(conversationId: number, tellShell = false, load = true): void {
-  if (tellShell) quietly(ipc.openConversation(conversationId));
+  if (tellShell) silently(ipc.openConversation(conversationId));
   const row = state().conversations.find((c) => c.id === conversationId);
   if ((row?.unread ?? state().unread[conversationId] ?? 0) > 0) {
-    quietly(ipc.markRead(conversationId));
+    silently(ipc.markRead(conversationId));
   }
   const thread = state().threads[conversationId];
   if (load && (!thread || thread.status === "error")) void loadLatest(conversationId);

@@ -210,7 +210,6 @@ function withSession(state: State, session: SessionInfo): State {
 }
 
 function select(state: State, id: number | null): State {
-  const search = state.search;
   if (id === null) return { ...state, open: null };
   const unread = state.conversations.find((c) => c.id === id)?.unread ?? state.unread[id] ?? 0;
   let threads = state.threads;
@@ -227,7 +226,6 @@ function select(state: State, id: number | null): State {
     open: id,
     threads,
     unreadAtOpen: state.open === id ? state.unreadAtOpen : { ...state.unreadAtOpen, [id]: unread },
-    search,
   };
 }
 
