@@ -152,6 +152,20 @@ describe("the main window", () => {
     }
   });
 
+  it("keeps each chat's draft when switching chats, and starts from the saved one", async () => {
+    const shell = await signedIn({}, snapshot({ conversations: [summary(10), summary(11, { draft: "Bring the leaflet" })] }));
+    const user = await openJane(shell);
+    await user.type(screen.getByLabelText("Message"), "Half a thought");
+    await user.click(screen.getByRole("button", { name: /^Ben Carter/ }));
+    expect(await screen.findByLabelText("Message")).toHaveValue("Bring the leaflet");
+    // Leaving Jane's chat saved her draft at once (no waiting for the pause).
+    expect(shell.callsOf("set_draft")).toContainEqual({ conversationId: 10, text: "Half a thought" });
+    // Her row previews it.
+    expect(screen.getByText("Draft: Half a thought")).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: /^Jane Doe/ }));
+    expect(await screen.findByLabelText("Message")).toHaveValue("Half a thought");
+  });
+
   it("shows who is typing", async () => {
     const shell = await signedIn();
     await openJane(shell);
