@@ -268,83 +268,156 @@ mod xdg {
             .replace('>', "&gt;")
     }
 
-    async fn connect() -> zbus::Result<(NotificationsProxy<'static>, Vec<String>)> {
-        let bus = zbus::Connection::session().await?;
-        let proxy = NotificationsProxy::new(&bus).await?;
-        let caps = proxy.get_capabilities().await?;
-        Ok((proxy, caps))
+    /// What the server said, as one stream.
+    enum Signal {
+        Invoked(u32, String),
+        Closed(u32),
+    }
+
+    /// A connection to the notification server and its signals.
+    struct Link {
+        proxy: NotificationsProxy<'static>,
+        markup: bool,
+        actions: bool,
+        signals: futures_util::stream::BoxStream<'static, Signal>,
+    }
+
+    impl Link {
+        /// Connects; a server may come later (activated on demand, or started after the
+        /// app), so this is tried again at the next notification.
+        async fn connect() -> zbus::Result<Self> {
+            let bus = zbus::Connection::session().await?;
+            let proxy = NotificationsProxy::new(&bus).await?;
+            let caps = proxy.get_capabilities().await?;
+            let invoked = proxy
+                .receive_action_invoked()
+                .await?
+                .filter_map(|s| async move {
+                    s.args()
+                        .ok()
+                        .map(|a| Signal::Invoked(a.id, a.action_key.clone()))
+                });
+            let closed = proxy
+                .receive_notification_closed()
+                .await?
+                .filter_map(|s| async move { s.args().ok().map(|a| Signal::Closed(a.id)) });
+            let link = Self {
+                markup: caps.iter().any(|c| c == "body-markup"),
+                actions: caps.iter().any(|c| c == "actions"),
+                proxy,
+                signals: futures_util::stream::select(invoked, closed).boxed(),
+            };
+            tracing::info!(actions = link.actions, "notification server found");
+            Ok(link)
+        }
+    }
+
+    /// The next signal, or never without a link.
+    async fn next_signal(link: &mut Option<Link>) -> Option<Signal> {
+        match link {
+            Some(l) => l.signals.next().await,
+            None => std::future::pending().await,
+        }
     }
 
     pub(super) async fn run(app: AppHandle, mut jobs: mpsc::UnboundedReceiver<Job>) {
-        let (proxy, caps) = match connect().await {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::info!(error = %e, "no notification server; the window shows everything");
-                while jobs.recv().await.is_some() {}
-                return;
-            }
-        };
-        let markup = caps.iter().any(|c| c == "body-markup");
-        let actions = caps.iter().any(|c| c == "actions");
-        tracing::info!(actions, "notification server found");
-        let (Ok(mut invoked), Ok(mut closed)) = (
-            proxy.receive_action_invoked().await,
-            proxy.receive_notification_closed().await,
-        ) else {
-            tracing::warn!("notification signals unavailable");
-            return;
-        };
-        // Conversation ↔ notification id, both ways.
+        let mut link: Option<Link> = None;
+        let mut said_absent = false;
+        // Conversation → its notification's id.
         let mut by_conversation: HashMap<Id, u32> = HashMap::new();
         loop {
             tokio::select! {
-                job = jobs.recv() => match job {
-                    None => break,
-                    Some(Job::Show { conversation, summary, body }) => {
-                        let replaces = by_conversation.get(&conversation).copied().unwrap_or(0);
-                        let body = if markup { escape(&body) } else { body };
-                        let mut hints = HashMap::new();
-                        hints.insert("category", Value::from("im.received"));
-                        hints.insert("urgency", Value::U8(1));
-                        let acts: &[&str] = if actions { &["default", "Open"] } else { &[] };
-                        match proxy
-                            .notify("NurseCare", replaces, "nursecare-desktop", &summary, &body, acts, hints, -1)
-                            .await
-                        {
-                            Ok(id) => {
-                                by_conversation.insert(conversation, id);
+                job = jobs.recv() => {
+                    let Some(job) = job else { break };
+                    if link.is_none() {
+                        match Link::connect().await {
+                            Ok(l) => link = Some(l),
+                            Err(e) => {
+                                if !said_absent {
+                                    tracing::info!(error = %e, "no notification server; the window shows everything");
+                                    said_absent = true;
+                                }
+                                continue;
                             }
-                            Err(e) => tracing::warn!(error = %e, "notification not shown"),
                         }
                     }
-                    Some(Job::Withdraw { conversation }) => {
-                        if let Some(id) = by_conversation.remove(&conversation)
-                            && let Err(e) = proxy.close_notification(id).await
-                        {
-                            tracing::debug!(error = %e, "notification not withdrawn");
-                        }
-                    }
-                },
-                Some(signal) = invoked.next() => {
-                    let Ok(args) = signal.args() else { continue };
-                    let id = args.id;
-                    let conversation = by_conversation
-                        .iter()
-                        .find(|(_, n)| **n == id)
-                        .map(|(c, _)| *c);
-                    if let Some(conversation) = conversation
-                        && args.action_key == "default"
-                    {
-                        open_from_notification(&app, conversation);
+                    let Some(l) = link.as_ref() else { continue };
+                    let speaker = Speaker { proxy: &l.proxy, markup: l.markup, actions: l.actions };
+                    if let Err(e) = apply(speaker, job, &mut by_conversation).await {
+                        tracing::warn!(error = %e, "notification server failed; reconnecting at the next one");
+                        link = None;
                     }
                 }
-                Some(signal) = closed.next() => {
-                    if let Ok(args) = signal.args() {
-                        by_conversation.retain(|_, n| *n != args.id);
+                signal = next_signal(&mut link) => match signal {
+                    Some(Signal::Invoked(id, key)) => {
+                        let conversation = by_conversation
+                            .iter()
+                            .find(|(_, n)| **n == id)
+                            .map(|(c, _)| *c);
+                        if let Some(conversation) = conversation
+                            && key == "default"
+                        {
+                            open_from_notification(&app, conversation);
+                        }
                     }
+                    Some(Signal::Closed(id)) => by_conversation.retain(|_, n| *n != id),
+                    // The server went away: connect again at the next notification.
+                    None => link = None,
+                },
+            }
+        }
+    }
+
+    /// How to speak to the server (a [`Link`] without its signal stream, which is not `Sync`).
+    struct Speaker<'a> {
+        proxy: &'a NotificationsProxy<'static>,
+        markup: bool,
+        actions: bool,
+    }
+
+    async fn apply(
+        link: Speaker<'_>,
+        job: Job,
+        by_conversation: &mut HashMap<Id, u32>,
+    ) -> zbus::Result<()> {
+        match job {
+            Job::Show {
+                conversation,
+                summary,
+                body,
+            } => {
+                let replaces = by_conversation.get(&conversation).copied().unwrap_or(0);
+                let body = if link.markup { escape(&body) } else { body };
+                let mut hints = HashMap::new();
+                hints.insert("category", Value::from("im.received"));
+                hints.insert("urgency", Value::U8(1));
+                let acts: &[&str] = if link.actions {
+                    &["default", "Open"]
+                } else {
+                    &[]
+                };
+                let id = link
+                    .proxy
+                    .notify(
+                        "NurseCare",
+                        replaces,
+                        "nursecare-desktop",
+                        &summary,
+                        &body,
+                        acts,
+                        hints,
+                        -1,
+                    )
+                    .await?;
+                by_conversation.insert(conversation, id);
+            }
+            Job::Withdraw { conversation } => {
+                if let Some(id) = by_conversation.remove(&conversation) {
+                    link.proxy.close_notification(id).await?;
                 }
             }
         }
+        Ok(())
     }
 
     #[cfg(test)]

@@ -12,7 +12,8 @@ const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 /// How long a wait for the UI lasts before the test fails.
 pub const WAIT: Duration = Duration::from_secs(20);
 
-/// tauri-driver in `setsid xvfb-run dbus-run-session`, killed (the whole group) on drop.
+/// tauri-driver in `setsid xvfb-run`, killed (the whole group) on drop. The D-Bus session
+/// is the test's own (its address in `env`), so the test can serve on it.
 pub struct DriverProcess {
     child: Child,
     pub port: u16,
@@ -20,7 +21,7 @@ pub struct DriverProcess {
 
 impl DriverProcess {
     /// Starts it with `env` for the app (tauri-driver passes its environment on).
-    pub fn start(env: &[(&str, &Path)], log: &Path) -> Self {
+    pub fn start(env: &[(&str, std::ffi::OsString)], log: &Path) -> Self {
         let driver = which("tauri-driver").unwrap_or_else(|| {
             panic!("tauri-driver is not installed: run `bash scripts/setup.sh` (it runs `cargo install tauri-driver`)")
         });
@@ -127,6 +128,7 @@ function roleOf(e) {
   if (t === 'ul' || t === 'ol') return 'list';
   if (t === 'li') return 'listitem';
   if (t === 'dialog') return 'dialog';
+  if (t === 'section' && (e.hasAttribute('aria-label') || e.hasAttribute('aria-labelledby'))) return 'region';
   if (t === 'mark') return 'mark';
   return null;
 }
@@ -281,6 +283,15 @@ impl Session {
             Some(json!({})),
         )
         .await;
+    }
+
+    /// A PNG of the window.
+    pub async fn screenshot(&self) -> Vec<u8> {
+        use base64::Engine;
+        let v = self.call(reqwest::Method::GET, "/screenshot", None).await;
+        base64::engine::general_purpose::STANDARD
+            .decode(v.as_str().expect("screenshot data"))
+            .expect("screenshot base64")
     }
 
     /// Ends the session (the app quits).

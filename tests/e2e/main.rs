@@ -6,9 +6,12 @@
 mod support;
 
 mod driver;
+mod notify_server;
 
 use driver::{DriverProcess, ENTER, Session};
+use notify_server::Notifications;
 use serde_json::json;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use support::{AMARA, CHLOE, Cli, DEMO_PASSWORD, Server};
@@ -17,7 +20,8 @@ fn app_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_nursecare-desktop"))
 }
 
-/// The app's world: its profile and XDG folders inside the test's directory.
+/// The app's world: its profile and XDG folders inside the test's directory, the demo server.
+/// (WebKitWebDriver starts the app on a D-Bus session bus of its own.)
 struct World {
     dir: tempfile::TempDir,
     server: Server,
@@ -28,17 +32,15 @@ impl World {
     fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let server = Server::start(&mkdir(dir.path(), "server"), false);
-        let base = server.base();
-        let env: Vec<(&str, PathBuf)> = vec![
-            ("NURSECARE_SERVER", PathBuf::from(&base)),
-            ("NURSECARE_PROFILE", mkdir(dir.path(), "app-profile")),
-            ("NURSECARE_SECRET_STORE", PathBuf::from("file")),
-            ("NURSECARE_LOG", PathBuf::from("info")),
-            ("XDG_DATA_HOME", mkdir(dir.path(), "xdg-data")),
-            ("XDG_CONFIG_HOME", mkdir(dir.path(), "xdg-config")),
-            ("XDG_CACHE_HOME", mkdir(dir.path(), "xdg-cache")),
+        let env: Vec<(&str, OsString)> = vec![
+            ("NURSECARE_SERVER", server.base().into()),
+            ("NURSECARE_PROFILE", mkdir(dir.path(), "app-profile").into()),
+            ("NURSECARE_SECRET_STORE", "file".into()),
+            ("NURSECARE_LOG", "info".into()),
+            ("XDG_DATA_HOME", mkdir(dir.path(), "xdg-data").into()),
+            ("XDG_CONFIG_HOME", mkdir(dir.path(), "xdg-config").into()),
+            ("XDG_CACHE_HOME", mkdir(dir.path(), "xdg-cache").into()),
         ];
-        let env: Vec<(&str, &Path)> = env.iter().map(|(k, v)| (*k, v.as_path())).collect();
         let driver = DriverProcess::start(&env, &dir.path().join("driver.log"));
         Self {
             dir,
@@ -56,6 +58,21 @@ impl World {
         let cli = Cli::new(&self.server.base(), &mkdir(self.dir.path(), "patient"));
         cli.expect(0, &["login", "--email", CHLOE]);
         cli
+    }
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        // A failed test shows what the app logged (its stderr goes to the driver's log).
+        if std::thread::panicking() {
+            let log =
+                std::fs::read_to_string(self.dir.path().join("driver.log")).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(80).collect();
+            eprintln!("--- the app's log (last lines) ---");
+            for line in tail.into_iter().rev() {
+                eprintln!("{line}");
+            }
+        }
     }
 }
 
@@ -164,5 +181,106 @@ async fn a_nurse_signs_in_and_chats_with_a_patient_on_the_cli() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(10), "stderr: {stderr}");
 
+    s.end().await;
+}
+
+/// Waits until the list's preview of the conversation shows `text` (the message arrived).
+async fn list_shows(s: &Session, text: &str) {
+    s.until_text("the list's preview", |t| t.contains(text))
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn new_messages_notify_without_patient_words_and_a_click_opens_the_chat() {
+    let world = World::start();
+    let s = Session::start(world.driver.port, &app_bin()).await;
+    // On the app's session bus (WebKitWebDriver gives it one of its own).
+    let notifications =
+        Notifications::serve(&notify_server::bus_of_app(&world.app_profile())).await;
+    sign_in(&s, DEMO_PASSWORD).await;
+    s.find("button", "Chloe Martin").await;
+    let patient = world.patient();
+    let conversation = conversation_with_amara(&patient).to_string();
+
+    // Default privacy: the sender's name, never the text.
+    patient.expect(0, &["send", &conversation, "My wound is bleeding again"]);
+    let first = notifications.nth(1).await;
+    assert_eq!(first.summary, "Chloe Martin");
+    assert_eq!(first.body, "New message");
+    assert!(first.actions.contains(&"default".to_owned()), "{first:?}");
+
+    // Text only when chosen.
+    s.click(&s.find("button", "Settings").await).await;
+    s.click(&s.find("radio", "Sender and message text").await)
+        .await;
+    s.click(&s.find("button", "Save settings").await).await;
+    s.until_text("settings saved", |t| t.contains("Settings saved."))
+        .await;
+    patient.expect(0, &["send", &conversation, "Pain is about a 3 today"]);
+    let second = notifications.nth(2).await;
+    assert_eq!(second.body, "Pain is about a 3 today");
+    assert_eq!(
+        second.replaces, first.id,
+        "one notification per conversation"
+    );
+
+    // None for a muted conversation.
+    s.click(&s.find("button", "Chloe Martin").await).await;
+    s.click(&s.find("button", "Mute").await).await;
+    s.find("button", "Unmute").await;
+    s.click(&s.find("button", "Daniel Kim").await).await;
+    patient.expect(0, &["send", &conversation, "Muted words"]);
+    list_shows(&s, "Muted words").await;
+    assert_eq!(
+        notifications.shown().len(),
+        2,
+        "{:?}",
+        notifications.shown()
+    );
+    s.click(&s.find("button", "Chloe Martin").await).await;
+    s.click(&s.find("button", "Unmute").await).await;
+    s.find("button", "Mute").await;
+    s.click(&s.find("button", "Daniel Kim").await).await;
+
+    // A click opens the chat, which reads it, which withdraws the notification.
+    patient.expect(0, &["send", &conversation, "Are you there?"]);
+    let third = notifications.nth(3).await;
+    notifications.click(third.id).await;
+    s.find("region", "Chat with Chloe Martin").await;
+    notifications.until_closed(third.id).await;
+    s.end().await;
+}
+
+/// The README's screenshots, from the real app: `bash scripts/screenshots.sh` (not in CI).
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "writes docs/screenshots; run by scripts/screenshots.sh"]
+async fn screenshots_of_the_main_screens() {
+    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots");
+    std::fs::create_dir_all(&out).unwrap();
+    let world = World::start();
+    let s = Session::start(world.driver.port, &app_bin()).await;
+    s.find("heading", "Sign in to NurseCare").await;
+    std::fs::write(out.join("sign-in.png"), s.screenshot().await).unwrap();
+    sign_in(&s, DEMO_PASSWORD).await;
+    let row = s.find("button", "Chloe Martin").await;
+    s.click(&row).await;
+    s.find("log", "Messages").await;
+    let patient = world.patient();
+    let conversation = conversation_with_amara(&patient);
+    patient.expect(
+        0,
+        &[
+            "send",
+            &conversation.to_string(),
+            "Thank you, see you at 10:30!",
+        ],
+    );
+    s.until_text("the new message", |t| t.contains("see you at 10:30"))
+        .await;
+    std::fs::write(out.join("thread.png"), s.screenshot().await).unwrap();
+    let search = s.find("searchbox", "Search messages").await;
+    s.type_into(&search, "dose").await;
+    s.find("list", "Search results").await;
+    std::fs::write(out.join("search.png"), s.screenshot().await).unwrap();
     s.end().await;
 }
