@@ -288,6 +288,14 @@ impl Session {
     /// A PNG of the window.
     pub async fn screenshot(&self) -> Vec<u8> {
         use base64::Engine;
+        // The picture is of the last painted frame: let two frames paint what the DOM holds.
+        self.call(
+            reqwest::Method::POST,
+            "/execute/async",
+            Some(json!({"script": "const done = arguments[arguments.length - 1]; \
+                requestAnimationFrame(() => requestAnimationFrame(() => done(null)));", "args": []})),
+        )
+        .await;
         let v = self.call(reqwest::Method::GET, "/screenshot", None).await;
         base64::engine::general_purpose::STANDARD
             .decode(v.as_str().expect("screenshot data"))

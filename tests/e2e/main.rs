@@ -284,3 +284,4 @@ async fn screenshots_of_the_main_screens() {
     std::fs::write(out.join("search.png"), s.screenshot().await).unwrap();
     s.end().await;
 }
+

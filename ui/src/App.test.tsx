@@ -42,6 +42,13 @@ async function openJane(shell: FakeShell) {
 describe("the main window", () => {
   beforeEach(() => store.reset());
 
+  it("quits on Ctrl+Q (closing the window only hides it)", async () => {
+    const shell = await signedIn({ quit: null });
+    const user = userEvent.setup();
+    await user.keyboard("{Control>}q{/Control}");
+    expect(shell.callsOf("quit")).toHaveLength(1);
+  });
+
   it("lists conversations from the snapshot, most recent first, and reports the first paint once", async () => {
     const shell = await signedIn(
       {},

@@ -15,6 +15,18 @@ export function App() {
   const attachError = useStore((s) => s.attachError);
   const session = useStore((s) => s.session);
 
+  // Ctrl+Q (⌘Q) quits; closing the window only hides or minimises it.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === "q") {
+        e.preventDefault();
+        actions.quit();
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
+
   if (phase === "attaching") {
     return (
       <main className="splash" aria-busy="true">

@@ -66,3 +66,4 @@ export const saveSettings = (settings: Settings) => call<Settings>("save_setting
 export const reconnectNow = () => call<null>("reconnect_now");
 export const openLink = (url: string) => call<null>("open_link", { url });
 export const firstPaint = () => call<null>("first_paint");
+export const quit = () => call<null>("quit");

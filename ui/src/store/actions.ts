@@ -298,3 +298,8 @@ export async function saveSettings(settings: Settings): Promise<string | null> {
     return errorText(report(e));
   }
 }
+
+/** Quits the app (Ctrl+Q). */
+export function quit(): void {
+  quietly(ipc.quit());
+}
