@@ -87,6 +87,13 @@ pub enum Command {
     Send { conversation_id: i64, text: String },
     /// Mark a conversation's messages read.
     Read { conversation_id: i64 },
+    /// Show the other participant that you are typing, for SECS seconds, then stop (for
+    /// support staff and tests).
+    Typing {
+        conversation_id: i64,
+        #[arg(long = "for", value_name = "SECS", default_value_t = 5)]
+        duration: u64,
+    },
     /// Search cached messages (never the network).
     Search {
         query: String,

@@ -311,6 +311,22 @@ async fn simple(client: &Client, command: Command, as_json: bool) -> Result<u8, 
                 output::line(&format!("Marked {n} message(s) read."));
             }
         }
+        Command::Typing {
+            conversation_id,
+            duration,
+        } => {
+            // A keystroke a second keeps the indicator on (the core stops it after 2 s idle).
+            let until = tokio::time::Instant::now() + Duration::from_secs(duration);
+            while tokio::time::Instant::now() < until {
+                client.keystroke(conversation_id).await;
+                let left = until - tokio::time::Instant::now();
+                tokio::time::sleep(left.min(Duration::from_secs(1))).await;
+            }
+            client.stop_typing(conversation_id).await;
+            if !as_json {
+                output::line("Stopped typing.");
+            }
+        }
         Command::Call { command } => call(client, command, as_json).await?,
         _ => unreachable!("handled elsewhere"),
     }

@@ -231,6 +231,77 @@ async fn reconnects_after_restart_and_rejoins_the_open_conversation() {
 }
 
 /// A listener that accepts connections and never answers; `accepted` is told of each.
+/// A TCP relay to the server that can be cut: both sides of every connection closed at
+/// once and no new ones taken, as when the server's process dies or the network drops.
+struct Relay {
+    base: String,
+    cut: tokio::sync::watch::Sender<bool>,
+}
+
+impl Relay {
+    async fn start(target: u16) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (cut, cut_rx) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            let mut stop = cut_rx.clone();
+            loop {
+                let (mut inbound, _) = tokio::select! {
+                    a = listener.accept() => a.unwrap(),
+                    _ = stop.wait_for(|c| *c) => return,
+                };
+                let mut stop = cut_rx.clone();
+                tokio::spawn(async move {
+                    let mut outbound = tokio::net::TcpStream::connect(("127.0.0.1", target))
+                        .await
+                        .unwrap();
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = stop.wait_for(|c| *c) => {}
+                    }
+                });
+            }
+        });
+        Self { base, cut }
+    }
+
+    fn cut(&self) {
+        let _ = self.cut.send(true);
+    }
+}
+
+#[tokio::test]
+async fn a_dead_connection_is_noticed_at_once_not_at_the_next_heartbeat() {
+    let dir = tempfile::tempdir().unwrap();
+    // The server's own pings as production's (25 s), so they do not find the drop first.
+    let slow_pings = nursecare_server::SocketTimings {
+        ping_interval: Duration::from_secs(25),
+        ping_timeout: Duration::from_secs(20),
+    };
+    let s = Running::start_with(dir.path().join("s.db"), 0, Settings::default(), slow_pings).await;
+    let (nurse, _, _) = common::pair(&s.base).await;
+    let relay = Relay::start(s.port).await;
+    let (a, _events) = socket::spawn(SocketConfig {
+        heartbeat: Duration::from_secs(60),
+        dead_after: Duration::from_secs(60),
+        ..config(&relay.base, &nurse.token, nurse.id)
+    });
+    until(&a, |s| matches!(s, LinkState::Online { .. })).await;
+    relay.cut();
+    let mut state = a.state();
+    let noticed = tokio::time::timeout(
+        Duration::from_secs(5),
+        state.wait_for(|s| !matches!(s, LinkState::Online { .. })),
+    )
+    .await
+    .map(|_| ());
+    assert!(
+        noticed.is_ok(),
+        "still online 5 s after the connection died (the next heartbeat is 60 s away)"
+    );
+    a.stop().await;
+}
+
 async fn silent_listener() -> (String, tokio::sync::mpsc::UnboundedReceiver<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

@@ -94,10 +94,10 @@ fn conversation_with_amara(patient: &Cli) -> i64 {
 }
 
 /// Waits until the patient's history holds `text`; answers how many times it does.
-fn patient_sees(patient: &Cli, conversation: i64, text: &str) -> usize {
+fn patient_sees(patient: &Cli, conversation: &str, text: &str) -> usize {
     let deadline = Instant::now() + driver::WAIT;
     loop {
-        let history = patient.json(&["history", &conversation.to_string()]);
+        let history = patient.json(&["history", conversation]);
         let n = history
             .as_array()
             .unwrap()
@@ -152,7 +152,7 @@ async fn a_nurse_signs_in_and_chats_with_a_patient_on_the_cli() {
     let reply = format!("Reply from the app {}", std::process::id());
     let composer = s.find("textbox", "Message").await;
     s.type_into(&composer, &format!("{reply}{ENTER}")).await;
-    assert_eq!(patient_sees(&patient, conversation, &reply), 1);
+    assert_eq!(patient_sees(&patient, &conversation.to_string(), &reply), 1);
 
     // Markup in a message is text, never HTML.
     let markup = "<img src=x onerror=alert(1)>";
@@ -182,6 +182,22 @@ async fn a_nurse_signs_in_and_chats_with_a_patient_on_the_cli() {
     assert_eq!(out.status.code(), Some(10), "stderr: {stderr}");
 
     s.end().await;
+}
+
+/// The read tick's words ("Sent", "Read") under the app's own message `text`.
+async fn ticks_of(s: &Session, text: &str) -> String {
+    let found = s
+        .script(
+            "const [t] = arguments;
+             const leaf = [...document.querySelectorAll('[role=log] *')]
+               .find(e => e.children.length === 0 && e.textContent === t);
+             const row = leaf ? leaf.closest('.bubble-row') : null;
+             const tick = row ? row.querySelector('.ticks .visually-hidden') : null;
+             return tick ? tick.textContent : null;",
+            json!([text]),
+        )
+        .await;
+    found.as_str().unwrap_or_default().to_owned()
 }
 
 /// Waits until the list's preview of the conversation shows `text` (the message arrived).
@@ -251,6 +267,91 @@ async fn new_messages_notify_without_patient_words_and_a_click_opens_the_chat() 
     s.end().await;
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn typing_read_ticks_offline_search_and_sending_and_a_second_launch() {
+    let mut world = World::start();
+    let s = Session::start(world.driver.port, &app_bin()).await;
+    sign_in(&s, DEMO_PASSWORD).await;
+    s.click(&s.find("button", "Chloe Martin").await).await;
+    s.find("log", "Messages").await;
+    let patient = world.patient();
+    let conversation = conversation_with_amara(&patient).to_string();
+
+    // Typing shows while the patient types, and clears when she stops.
+    let typing = {
+        let cmd = patient.command(&["typing", &conversation, "--for", "3"]);
+        std::thread::spawn(move || {
+            let mut cmd = cmd;
+            cmd.output().unwrap()
+        })
+    };
+    s.until_text("typing shown", |t| t.contains("Chloe Martin is typing"))
+        .await;
+    assert!(typing.join().unwrap().status.success());
+    s.until_text("typing cleared", |t| !t.contains("is typing"))
+        .await;
+
+    // Read ticks: sent, then read once the patient reads.
+    let tick = format!("Tick check {}", std::process::id());
+    let composer = s.find("textbox", "Message").await;
+    s.type_into(&composer, &format!("{tick}{ENTER}")).await;
+    patient_sees(&patient, &conversation, &tick);
+    assert_eq!(ticks_of(&s, &tick).await, "Sent");
+    patient.expect(0, &["read", &conversation]);
+    let deadline = Instant::now() + driver::WAIT;
+    while ticks_of(&s, &tick).await != "Read" {
+        assert!(Instant::now() < deadline, "the tick never turned to Read");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // The server goes away: the banner says so, history and search still work.
+    let marker = format!("Before the outage {}", std::process::id());
+    patient.expect(0, &["send", &conversation, &marker]);
+    s.until_text("the marker", |t| t.contains(&marker)).await;
+    world.server.kill();
+    s.find("status", "Offline").await;
+    let search = s.find("searchbox", "Search messages").await;
+    s.type_into(&search, "outage").await;
+    let hit = s.find("button", "Before the outage").await;
+    s.click(&hit).await;
+    s.until_text("the thread around the hit", |t| t.contains(&marker))
+        .await;
+
+    // A message written offline waits, and is delivered once when the server is back.
+    let offline = format!("Written offline {}", std::process::id());
+    let composer = s.find("textbox", "Message").await;
+    s.type_into(&composer, &format!("{offline}{ENTER}")).await;
+    s.find("status", "1 message waiting").await;
+    world.server.restart();
+    assert_eq!(patient_sees(&patient, &conversation, &offline), 1);
+    s.until_text("the banner gone", |t| !t.contains("waiting"))
+        .await;
+
+    // A second launch only brings the first forward, and exits.
+    let first = notify_server::env_of_app(&world.app_profile());
+    let mut second = std::process::Command::new(app_bin())
+        .env_clear()
+        .envs(first.iter().filter(|(k, _)| !k.starts_with("TAURI_")))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + driver::WAIT;
+    let status = loop {
+        if let Some(status) = second.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = second.kill();
+            panic!("a second launch kept running beside the first");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "{status:?}");
+    s.find("button", "Chloe Martin").await;
+    s.end().await;
+}
+
 /// The README's screenshots, from the real app: `bash scripts/screenshots.sh` (not in CI).
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "writes docs/screenshots; run by scripts/screenshots.sh"]
@@ -284,4 +385,3 @@ async fn screenshots_of_the_main_screens() {
     std::fs::write(out.join("search.png"), s.screenshot().await).unwrap();
     s.end().await;
 }
-

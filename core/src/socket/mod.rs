@@ -55,6 +55,9 @@ pub struct SocketConfig {
     pub wake_check: Duration,
     /// A difference larger than this is a wake-up from sleep.
     pub wake_jump: Duration,
+    /// After a transport error, a heartbeat goes at once; unanswered within this, the link
+    /// is dead (a dead server's socket errors at once, but the next heartbeat may be 25 s off).
+    pub probe_timeout: Duration,
 }
 
 impl SocketConfig {
@@ -71,6 +74,7 @@ impl SocketConfig {
             connect_timeout: Duration::from_secs(45),
             wake_check: Duration::from_secs(5),
             wake_jump: Duration::from_secs(15),
+            probe_timeout: Duration::from_secs(3),
         }
     }
 }
@@ -451,6 +455,8 @@ async fn online(
     wake.tick().await;
     let mut clocks = (Instant::now(), SystemTime::now());
     let mut unanswered_since: Option<Instant> = None;
+    // Armed by a transport error: the link must answer a heartbeat before it fires.
+    let mut probe: Option<std::pin::Pin<Box<tokio::time::Sleep>>> = None;
     let user = config.user_id;
     loop {
         tokio::select! {
@@ -491,15 +497,30 @@ async fn online(
                     // The server's `error` event (an object) is a failed send, not a link error.
                     if matches!(a.first(), Some(Value::Object(_))) {
                         forward("error", a, events);
-                    } else {
-                        tracing::debug!("transport error");
+                    } else if probe.is_none() {
+                        tracing::debug!("transport error; probing the link");
+                        if client.emit(cev::HEARTBEAT, json!({ "userId": user })).await.is_err() {
+                            return Ended::Lost;
+                        }
+                        unanswered_since.get_or_insert_with(Instant::now);
+                        probe = Some(Box::pin(tokio::time::sleep(config.probe_timeout)));
                     }
                 }
                 Some(Raw::Event(name, a)) => {
                     if let Some(ServerEvent::HeartbeatAck) = forward(&name, a, events) {
                         unanswered_since = None;
+                        probe = None;
                     }
                 }
+            },
+            _ = async {
+                match probe.as_mut() {
+                    Some(p) => p.as_mut().await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                tracing::info!("the link did not answer after a transport error; it is dead");
+                return Ended::Lost;
             },
             _ = heartbeat.tick() => {
                 if unanswered_since.is_some_and(|t| t.elapsed() >= config.dead_after) {

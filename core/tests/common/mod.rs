@@ -30,11 +30,21 @@ impl Running {
     }
 
     pub async fn start_on(db: PathBuf, port: u16, settings: Settings) -> Self {
-        let store = Arc::new(watched::Watched::new(SqliteStore::open(&db).unwrap()));
         let timings = SocketTimings {
             ping_interval: Duration::from_millis(500),
             ping_timeout: Duration::from_millis(500),
         };
+        Self::start_with(db, port, settings, timings).await
+    }
+
+    /// With the server's own Engine.IO ping timings (production's: 25 s and 20 s).
+    pub async fn start_with(
+        db: PathBuf,
+        port: u16,
+        settings: Settings,
+        timings: SocketTimings,
+    ) -> Self {
+        let store = Arc::new(watched::Watched::new(SqliteStore::open(&db).unwrap()));
         let server = Server::new(store.clone(), SECRET, settings, timings);
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
             .await
