@@ -3,6 +3,7 @@
 import { act } from "@testing-library/react";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import type { AppEvent } from "./shell";
+import { flushEvents } from "./store/actions";
 
 type Handler = (args: Record<string, unknown>) => unknown;
 
@@ -33,6 +34,8 @@ export function fakeShell(handlers: Record<string, Handler | unknown> = {}): Fak
       const ch = channel;
       await act(async () => {
         ch.onmessage(event);
+        // Core events are batched (actions.handleAppEvent); tests see each applied at once.
+        flushEvents();
       });
     },
   };

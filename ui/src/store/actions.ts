@@ -33,11 +33,36 @@ function silently(p: Promise<unknown>): void {
 
 // ---------- start-up and the event stream ----------
 
+// Core events come in bursts (a catch-up, thousands of live messages): they are applied in
+// batches, one store update (one render) per batch, at most one batch per BATCH_MS.
+export const BATCH_MS = 16;
+let queued: AppEvent[] = [];
+let timer: ReturnType<typeof setTimeout> | null = null;
+
 export function handleAppEvent(event: AppEvent): void {
+  if (event.type === "core") {
+    queued.push(event);
+    timer ??= setTimeout(flushEvents, BATCH_MS);
+    return;
+  }
+  // The shell's own messages keep their place after the core events before them.
+  flushEvents();
   dispatch({ type: "appEvent", event });
   if (event.type === "openConversation") afterSelect(event.conversationId, true);
   // A reloaded window shows the chat it had open (the list and threads start afresh).
   if (event.type === "snapshot" && event.snapshot.open !== null) afterSelect(event.snapshot.open);
+}
+
+/** Applies the queued core events now. */
+export function flushEvents(): void {
+  if (timer !== null) {
+    clearTimeout(timer);
+    timer = null;
+  }
+  if (queued.length === 0) return;
+  const events = queued;
+  queued = [];
+  dispatch({ type: "appEvents", events });
 }
 
 export async function start(): Promise<void> {

@@ -22,17 +22,13 @@ export function mergeMessages(existing: Message[], incoming: Message[]): Message
   if (incoming.length === 0) return existing;
   if (existing.length === 0) return dedupeSorted(sortMessages(incoming));
   const sortedIncoming = dedupeSorted(sortMessages(incoming));
-  const ids = new Set(existing.map((m) => m.id));
   const first = sortedIncoming[0] as Message;
   const last = existing[existing.length - 1] as Message;
-  // Fast path (live messages, newer pages): all new and all after the end.
-  const fresh = !sortedIncoming.some((m) => ids.has(m.id));
-  if (fresh && compareMessages(first, last) > 0) {
-    return existing.concat(sortedIncoming);
-  }
-  // Fast path (older pages): all new and all before the start.
+  // Fast paths need no id check: a message sorts by (time, id), so one strictly after the end
+  // (live messages, newer pages) or strictly before the start (older pages) is not there.
+  if (compareMessages(first, last) > 0) return existing.concat(sortedIncoming);
   const newestIncoming = sortedIncoming[sortedIncoming.length - 1] as Message;
-  if (fresh && compareMessages(newestIncoming, existing[0] as Message) < 0) {
+  if (compareMessages(newestIncoming, existing[0] as Message) < 0) {
     return sortedIncoming.concat(existing);
   }
   const byId = new Map<number, Message>();

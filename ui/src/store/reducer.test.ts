@@ -124,6 +124,43 @@ describe("messages", () => {
   });
 });
 
+describe("batches", () => {
+  const coreEvent = (event: Event) => ({ type: "core" as const, event });
+  it("a batch ends where the same events one by one end, messages merged in runs", () => {
+    const events = [
+      coreEvent({ event: "typing", conversationId: 10, userId: JANE, typing: true }),
+      coreEvent({ event: "messageAdded", message: msg(4), live: true }),
+      coreEvent({ event: "conversation", summary: summary(10, { updatedAt: at(4), unread: 1 }) }),
+      coreEvent({ event: "unread", conversations: { 10: 1 }, total: 1 }),
+      coreEvent({ event: "messageAdded", message: msg(5, { senderId: ME }), live: true }),
+      // A read between messages applies to those before it only.
+      coreEvent({ event: "read", conversationId: 10, readBy: JANE, at: at(5) }),
+      coreEvent({ event: "messageAdded", message: msg(6, { senderId: ME }), live: true }),
+      // Typing after a message is not undone by it.
+      coreEvent({ event: "typing", conversationId: 10, userId: JANE, typing: true }),
+      coreEvent({ event: "messagesFound", conversationId: 10, messages: [msg(8), msg(7)] }),
+      coreEvent({ event: "messageAdded", message: msg(9), live: true }),
+    ];
+    const oneByOne = events.reduce((s, event) => reduce(s, { type: "appEvent", event }), withThread());
+    const batched = reduce(withThread(), { type: "appEvents", events });
+    expect(batched).toEqual(oneByOne);
+    expect(ids(batched)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it("10,000 live messages in one batch land in order", () => {
+    const events = Array.from({ length: 10_000 }, (_, i) =>
+      coreEvent({
+        event: "messageAdded",
+        message: msg(100 + i, { createdAt: new Date(Date.UTC(2030, 0, 1) + i * 1000).toISOString() }),
+        live: true,
+      }),
+    );
+    const batched = reduce(withThread(), { type: "appEvents", events });
+    expect(batched.threads[10]?.messages).toHaveLength(10_003);
+    expect(ids(batched)?.at(-1)).toBe(10_099);
+  });
+});
+
 describe("outbox", () => {
   it("upserts by clientId and drops the row once the real message is in the thread", () => {
     let s = run(withThread(), core({ event: "outbox", item: outboxItem("c1") }));

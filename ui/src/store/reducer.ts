@@ -14,6 +14,8 @@ import { emptySearch, initialState, type State, type Thread } from "./state";
 
 export type Action =
   | { type: "appEvent"; event: AppEvent }
+  /** A batch of events in stream order (see `handleAppEvent`). */
+  | { type: "appEvents"; events: AppEvent[] }
   | { type: "attached"; session: SessionInfo }
   | { type: "attachFailed"; error: string }
   | { type: "sessionChanged"; session: SessionInfo }
@@ -44,6 +46,8 @@ export function reduce(state: State, action: Action): State {
   switch (action.type) {
     case "appEvent":
       return applyAppEvent(state, action.event);
+    case "appEvents":
+      return applyBatch(state, action.events);
     case "attached":
       return withSession({ ...state, phase: "ready", attachError: null }, action.session);
     case "attachFailed":
@@ -394,6 +398,36 @@ function setTyping(state: State, conversationId: number, userId: number, on: boo
   if (next.length) typing[conversationId] = next;
   else delete typing[conversationId];
   return { ...state, typing };
+}
+
+// Events that never read or change a thread's messages, typing or outbox: messages may be
+// added after them without changing the outcome.
+const BESIDE_MESSAGES = new Set(["conversation", "conversations", "unread", "presence", "connection", "joined"]);
+
+/** A batch in order, with the messages of a run (live or found, one conversation) merged into
+ * the thread at once: 10,000 live messages cost a few merges, not 10,000. */
+function applyBatch(state: State, events: AppEvent[]): State {
+  let next = state;
+  let run: { conversationId: number; messages: Message[] } | null = null;
+  const addRun = () => {
+    if (run) next = addMessages(next, run.conversationId, run.messages);
+    run = null;
+  };
+  for (const event of events) {
+    if (event.type === "core" && (event.event.event === "messageAdded" || event.event.event === "messagesFound")) {
+      const ev = event.event;
+      const conversationId = ev.event === "messageAdded" ? ev.message.conversationId : ev.conversationId;
+      const messages = ev.event === "messageAdded" ? [ev.message] : ev.messages;
+      if (run !== null && (run as { conversationId: number }).conversationId !== conversationId) addRun();
+      if (run === null) run = { conversationId, messages: [...messages] };
+      else (run as { messages: Message[] }).messages.push(...messages);
+      continue;
+    }
+    if (!(event.type === "core" && BESIDE_MESSAGES.has(event.event.event))) addRun();
+    next = applyAppEvent(next, event);
+  }
+  addRun();
+  return next;
 }
 
 function addMessages(state: State, conversationId: number, messages: Message[]): State {
