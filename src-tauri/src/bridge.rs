@@ -16,6 +16,9 @@ use tokio::sync::Mutex;
 /// when it attaches holds the state they carried).
 const HOLD_AT_MOST: usize = 10_000;
 
+/// Most events sent to the window in one channel message.
+const BATCH_AT_MOST: usize = 500;
+
 /// Something in the shell that reacts to core events (tray count, notifications, title).
 pub type Observer = Arc<dyn Fn(&Event) + Send + Sync>;
 
@@ -75,9 +78,19 @@ impl Bridge {
         }
         let bridge = self.clone();
         tokio::spawn(async move {
-            while let Some(event) = stream.recv().await {
-                observe(&event);
-                bridge.forward(event).await;
+            while let Some(first) = stream.recv().await {
+                // Whatever else is already waiting goes with it.
+                let mut run = vec![first];
+                while run.len() < BATCH_AT_MOST {
+                    match stream.try_recv() {
+                        Ok(e) => run.push(e),
+                        Err(_) => break,
+                    }
+                }
+                for event in &run {
+                    observe(event);
+                }
+                bridge.forward(run).await;
             }
         })
     }
@@ -98,29 +111,43 @@ impl Bridge {
         }
     }
 
-    async fn forward(&self, event: Event) {
+    /// Sends a run of events (one channel message for many: a burst costs the webview one
+    /// message, not thousands), or holds them while no window listens or a snapshot is due.
+    async fn forward(&self, events: Vec<Event>) {
         let mut inner = self.inner.lock().await;
-        let place = inner.received;
-        inner.received += 1;
-        if place < inner.covered_to && !is_notice(&event) {
+        let mut fresh = Vec::with_capacity(events.len());
+        for event in events {
+            let place = inner.received;
+            inner.received += 1;
+            if place >= inner.covered_to || is_notice(&event) {
+                fresh.push((place, event));
+            }
+        }
+        if fresh.is_empty() {
             return;
         }
-        match &inner.channel {
-            Some(ch)
-                if !inner.paused
-                    && ch
-                        .send(AppEvent::Core {
-                            event: event.clone(),
-                        })
-                        .is_ok() => {}
-            _ => {
-                // No window, or it went away (a reload): keep it for the next attach.
-                inner.channel = None;
-                if inner.held.len() == HOLD_AT_MOST {
-                    inner.held.pop_front();
-                }
-                inner.held.push_back((place, event));
+        if !inner.paused
+            && let Some(ch) = &inner.channel
+        {
+            let message = match fresh.len() {
+                1 => AppEvent::Core {
+                    event: fresh[0].1.clone(),
+                },
+                _ => AppEvent::CoreBatch {
+                    events: fresh.iter().map(|(_, e)| e.clone()).collect(),
+                },
+            };
+            if ch.send(message).is_ok() {
+                return;
             }
+            // The window went away (a reload): keep them for the next attach.
+            inner.channel = None;
+        }
+        for held in fresh {
+            if inner.held.len() == HOLD_AT_MOST {
+                inner.held.pop_front();
+            }
+            inner.held.push_back(held);
         }
     }
 
@@ -138,12 +165,14 @@ impl Bridge {
         }
         inner.covered_to = covered;
         inner.paused = false;
-        for (place, event) in std::mem::take(&mut inner.held) {
-            if (place >= covered || is_notice(&event)) && ch.send(AppEvent::Core { event }).is_err()
-            {
-                inner.channel = None;
-                break;
-            }
+        let newer: Vec<Event> = std::mem::take(&mut inner.held)
+            .into_iter()
+            .filter(|(place, event)| *place >= covered || is_notice(event))
+            .map(|(_, event)| event)
+            .collect();
+        if !newer.is_empty() && ch.send(AppEvent::CoreBatch { events: newer }).is_err() {
+            // Gone again: its next attach brings a fresh snapshot.
+            inner.channel = None;
         }
         Ok(())
     }

@@ -22,6 +22,11 @@ pub enum AppEvent {
         /// The event.
         event: Event,
     },
+    /// Core events that came together (a burst), in order: each applied as a `core` message.
+    CoreBatch {
+        /// The events.
+        events: Vec<Event>,
+    },
     /// Signed in, signed out, or the session ended.
     Session {
         /// Who is signed in now.

@@ -5,6 +5,7 @@
 #[path = "../../cli/tests/support/mod.rs"]
 mod support;
 
+mod app_process;
 mod driver;
 mod notify_server;
 
@@ -328,7 +329,7 @@ async fn typing_read_ticks_offline_search_and_sending_and_a_second_launch() {
         .await;
 
     // A second launch only brings the first forward, and exits.
-    let first = notify_server::env_of_app(&world.app_profile());
+    let first = app_process::env_of_app(&world.app_profile());
     let mut second = std::process::Command::new(app_bin())
         .env_clear()
         .envs(first.iter().filter(|(k, _)| !k.starts_with("TAURI_")))
@@ -383,5 +384,69 @@ async fn screenshots_of_the_main_screens() {
     s.type_into(&search, "dose").await;
     s.find("list", "Search results").await;
     std::fs::write(out.join("search.png"), s.screenshot().await).unwrap();
+    s.end().await;
+}
+
+/// 10,000 messages arriving live in the open thread: the memory they add (PSS of the app and
+/// its WebKit processes) and the longest gap between painted frames (WebKit has no long-task
+/// API; a frame gap over 100 ms is a task that long). A measurement, not a test: run by
+/// `scripts/measure-app.sh` with the release app (`NURSECARE_APP_BIN`) and the load generator
+/// (`NURSECARE_FLOOD_BIN`, core/examples/flood.rs); it prints its figures.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "a measurement; run by scripts/measure-app.sh"]
+async fn measure_ten_thousand_live_messages_in_the_open_thread() {
+    let app = std::env::var_os("NURSECARE_APP_BIN").map_or_else(app_bin, PathBuf::from);
+    let flood = std::env::var_os("NURSECARE_FLOOD_BIN").expect("NURSECARE_FLOOD_BIN");
+    let world = World::start();
+    let s = Session::start(world.driver.port, &app).await;
+    sign_in(&s, DEMO_PASSWORD).await;
+    s.click(&s.find("button", "Chloe Martin").await).await;
+    s.find("log", "Messages").await;
+    let patient = world.patient();
+    let conversation = conversation_with_amara(&patient).to_string();
+    let (pid, _) = app_process::find(&world.app_profile());
+    // Let start-up work (catch-up, first layout) finish before the baseline.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let before = app_process::pss_kib(pid);
+    s.script(
+        "window.__gaps = { max: 0, over100: 0, frames: 0, last: performance.now() };
+         const tick = (t) => { const g = window.__gaps; const d = t - g.last;
+           if (d > g.max) g.max = d; if (d > 100) g.over100++; g.frames++; g.last = t;
+           requestAnimationFrame(tick); };
+         requestAnimationFrame(tick); return null",
+        json!([]),
+    )
+    .await;
+    let started = Instant::now();
+    let out = std::process::Command::new(flood)
+        .args([
+            &world.server.base(),
+            &*patient.profile.to_string_lossy(),
+            &conversation,
+            "10000",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while !s.page_text().await.contains("Load message 10000 of 10000") {
+        assert!(Instant::now() < deadline, "the last message never showed");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let shown_after = started.elapsed();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let after = app_process::pss_kib(pid);
+    let gaps = s.script("return window.__gaps", json!([])).await;
+    println!(
+        "live 10,000 in the open thread: all shown after {:.1} s; PSS {:.1} MB before, {:.1} MB after (+{:.1} MB); longest frame gap {:.0} ms, {} gaps over 100 ms in {} frames; {}",
+        shown_after.as_secs_f64(),
+        before as f64 / 1024.0,
+        after as f64 / 1024.0,
+        (after as f64 - before as f64) / 1024.0,
+        gaps["max"].as_f64().unwrap_or(0.0),
+        gaps["over100"],
+        gaps["frames"],
+        String::from_utf8_lossy(&out.stdout).trim()
+    );
     s.end().await;
 }

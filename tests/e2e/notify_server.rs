@@ -12,33 +12,9 @@ use zbus::zvariant::OwnedValue;
 
 const PATH: &str = "/org/freedesktop/Notifications";
 
-/// The session bus a running app is on: WebKitWebDriver starts the app on a bus of its own,
-/// so the test reads it from the app's environment (the app found by its profile folder).
+/// The session bus of the running app (WebKitWebDriver starts it on a bus of its own).
 pub fn bus_of_app(profile: &Path) -> String {
-    let want = format!("NURSECARE_PROFILE={}", profile.display());
-    let deadline = Instant::now() + super::driver::WAIT;
-    loop {
-        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-            let Ok(env) = std::fs::read(entry.path().join("environ")) else {
-                continue;
-            };
-            let vars: Vec<String> = env
-                .split(|b| *b == 0)
-                .map(|v| String::from_utf8_lossy(v).into_owned())
-                .collect();
-            let exe = std::fs::read_link(entry.path().join("exe")).unwrap_or_default();
-            if exe.file_name().is_some_and(|n| n == "nursecare-desktop")
-                && vars.contains(&want)
-                && let Some(bus) = vars
-                    .iter()
-                    .find_map(|v| v.strip_prefix("DBUS_SESSION_BUS_ADDRESS="))
-            {
-                return bus.to_owned();
-            }
-        }
-        assert!(Instant::now() < deadline, "no running app with {want}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    super::app_process::env_of_app(profile)["DBUS_SESSION_BUS_ADDRESS"].clone()
 }
 
 /// One Notify call.

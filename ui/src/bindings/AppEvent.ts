@@ -14,7 +14,11 @@ snapshot: Snapshot, } | { "type": "core",
 /**
  * The event.
  */
-event: Event, } | { "type": "session", 
+event: Event, } | { "type": "coreBatch", 
+/**
+ * The events.
+ */
+events: Array<Event>, } | { "type": "session", 
 /**
  * Who is signed in now.
  */

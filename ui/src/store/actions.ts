@@ -40,8 +40,10 @@ let queued: AppEvent[] = [];
 let timer: ReturnType<typeof setTimeout> | null = null;
 
 export function handleAppEvent(event: AppEvent): void {
-  if (event.type === "core") {
-    queued.push(event);
+  if (event.type === "core" || event.type === "coreBatch") {
+    // A burst the shell sent as one message is queued event by event.
+    if (event.type === "core") queued.push(event);
+    else for (const e of event.events) queued.push({ type: "core", event: e });
     timer ??= setTimeout(flushEvents, BATCH_MS);
     return;
   }

@@ -147,6 +147,18 @@ describe("batches", () => {
     expect(ids(batched)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
+  it("a burst the shell sent as one coreBatch message is applied like its events", () => {
+    const events: Event[] = [
+      { event: "messageAdded", message: msg(4), live: true },
+      { event: "unread", conversations: { 10: 1 }, total: 1 },
+      { event: "messageAdded", message: msg(5), live: true },
+    ];
+    const batch = reduce(withThread(), { type: "appEvent", event: { type: "coreBatch", events } });
+    const oneByOne = run(withThread(), ...events.map(core));
+    expect(batch).toEqual(oneByOne);
+    expect(ids(batch)).toEqual([1, 2, 3, 4, 5]);
+  });
+
   it("10,000 live messages in one batch land in order", () => {
     const events = Array.from({ length: 10_000 }, (_, i) =>
       coreEvent({

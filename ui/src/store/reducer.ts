@@ -295,6 +295,11 @@ export function applyAppEvent(state: State, event: AppEvent): State {
       return applySnapshot(state, event.snapshot);
     case "core":
       return applyCoreEvent(state, event.event);
+    case "coreBatch":
+      return applyBatch(
+        state,
+        event.events.map((e) => ({ type: "core", event: e })),
+      );
     case "session":
       return withSession(state, event.session);
     case "openConversation":

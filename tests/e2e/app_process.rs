@@ -1,0 +1,82 @@
+//! The running app as a process: found in /proc by its profile folder (unique per test), its
+//! environment (WebKitWebDriver starts it on a D-Bus session bus of its own), and the memory
+//! of it and its WebKit processes.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// The pid and environment of the running app whose profile folder is `profile`.
+pub fn find(profile: &Path) -> (u32, HashMap<String, String>) {
+    let want = format!("NURSECARE_PROFILE={}", profile.display());
+    let deadline = Instant::now() + super::driver::WAIT;
+    loop {
+        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+                continue;
+            };
+            let exe = std::fs::read_link(entry.path().join("exe")).unwrap_or_default();
+            if exe.file_name().is_none_or(|n| n != "nursecare-desktop") {
+                continue;
+            }
+            let Ok(env) = std::fs::read(entry.path().join("environ")) else {
+                continue;
+            };
+            let vars: Vec<String> = env
+                .split(|b| *b == 0)
+                .map(|v| String::from_utf8_lossy(v).into_owned())
+                .collect();
+            if vars.contains(&want) {
+                let env = vars
+                    .iter()
+                    .filter_map(|v| v.split_once('='))
+                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                    .collect();
+                return (pid, env);
+            }
+        }
+        assert!(Instant::now() < deadline, "no running app with {want}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The environment of the running app (see [`find`]).
+pub fn env_of_app(profile: &Path) -> HashMap<String, String> {
+    find(profile).1
+}
+
+/// Summed proportional set size, in KiB, of `pid` and all its descendants (the app and its
+/// WebKit web and network processes).
+#[allow(dead_code)]
+pub fn pss_kib(pid: u32) -> u64 {
+    let mut all = vec![pid];
+    let mut i = 0;
+    while i < all.len() {
+        let parent = all[i];
+        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+                continue;
+            };
+            // `pid (comm) state ppid ...`; comm may hold spaces, so read after the last ')'.
+            let ppid = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                .and_then(|p| p.parse::<u32>().ok());
+            if ppid == Some(parent)
+                && let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>()
+            {
+                all.push(child);
+            }
+        }
+        i += 1;
+    }
+    all.iter()
+        .filter_map(|p| std::fs::read_to_string(format!("/proc/{p}/smaps_rollup")).ok())
+        .filter_map(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Pss:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<u64>().ok())
+        })
+        .sum()
+}
