@@ -135,6 +135,9 @@ pub enum ErrorKind {
     BadToken,
     /// Nobody is signed in (the app asked for something that needs an account).
     NotSignedIn,
+    /// A plain http:// server other than this computer's own: the password would travel
+    /// unencrypted.
+    InsecureServer,
     /// The profile's settings file could not be written.
     SettingsFailed,
 }
@@ -216,6 +219,9 @@ impl ErrorKind {
             Self::NoDataDirectory => "No data directory was found on this system.".into(),
             Self::BadToken => "The server sent a sign-in token this app cannot read.".into(),
             Self::NotSignedIn => "Nobody is signed in.".into(),
+            Self::InsecureServer => {
+                "Plain http:// would send the password unencrypted; use the server's https:// address.".into()
+            }
             Self::SettingsFailed => "The settings could not be saved.".into(),
         }
     }

@@ -83,7 +83,13 @@ pub fn run(options: Options) {
         ])
         .setup(move |app| {
             let handle = app.handle().clone();
-            setup_state.observe_with(observer(handle.clone(), setup_notifier));
+            setup_state.observe_with(observer(handle.clone(), setup_notifier.clone()));
+            let stopped = handle.clone();
+            setup_state.on_stop(Arc::new(move || {
+                setup_notifier.clear();
+                windows::show_count(&stopped, 0);
+                tray::show_count(&stopped, 0);
+            }));
             windows::watch_main(&handle);
             if setup_state.options.hidden
                 && let Some(w) = windows::main_window(&handle)

@@ -120,6 +120,17 @@ impl Notifier {
         *self.open.lock().expect("open lock") = conversation;
     }
 
+    /// The account stopped: its notifications go (no patient's name stays on screen for the
+    /// next person at the computer) and nothing of it is kept.
+    pub fn clear(&self) {
+        let up: Vec<Id> = self.up.lock().expect("up lock").drain().collect();
+        for conversation in up {
+            let _ = self.jobs.send(Job::Withdraw { conversation });
+        }
+        self.rows.lock().expect("rows lock").clear();
+        *self.open.lock().expect("open lock") = None;
+    }
+
     /// A core event: keeps names and mutes, raises and withdraws notifications.
     pub fn on_event(&self, event: &Event, me: Option<Id>, focused: bool) {
         match event {
@@ -477,6 +488,24 @@ mod tests {
         let long = message(2, &"x".repeat(500), MessageType::Text);
         let (_, b) = content(NotificationPrivacy::SenderAndText, "Pat", &long);
         assert_eq!(b.chars().count(), BODY_CHARS + 1);
+    }
+
+    #[test]
+    fn signing_out_withdraws_everything() {
+        let (n, mut jobs) = Notifier::new(NotificationPrivacy::SenderOnly);
+        n.on_event(
+            &Event::MessageAdded {
+                message: message(2, "hi", MessageType::Text),
+                live: true,
+            },
+            Some(1),
+            false,
+        );
+        assert!(matches!(jobs.try_recv(), Ok(Job::Show { .. })));
+        n.clear();
+        assert_eq!(jobs.try_recv(), Ok(Job::Withdraw { conversation: 7 }));
+        n.clear();
+        assert!(jobs.try_recv().is_err(), "once");
     }
 
     #[test]

@@ -24,6 +24,8 @@ pub struct AppState {
     pub started: Instant,
     /// The shell's reactions to core events (set once at start-up).
     observer: OnceLock<Observer>,
+    /// What the shell clears when an account stops (notifications, tray, title).
+    on_stop: OnceLock<Arc<dyn Fn() + Send + Sync>>,
     /// Starting and stopping accounts one at a time.
     switching: tokio::sync::Mutex<()>,
     account: RwLock<Option<Account>>,
@@ -59,6 +61,7 @@ impl AppState {
             bridge: Arc::default(),
             started: Instant::now(),
             observer: OnceLock::new(),
+            on_stop: OnceLock::new(),
             switching: tokio::sync::Mutex::new(()),
             account: RwLock::default(),
             profile: RwLock::default(),
@@ -80,6 +83,11 @@ impl AppState {
             .as_ref()
             .map(|a| a.client.clone())
             .ok_or_else(not_signed_in)
+    }
+
+    /// What to clear when an account stops: nothing of it may outlive it on screen.
+    pub fn on_stop(&self, hook: Arc<dyn Fn() + Send + Sync>) {
+        let _ = self.on_stop.set(hook);
     }
 
     /// The main window gained or lost the user's attention.
@@ -197,6 +205,7 @@ impl AppState {
         password: &str,
     ) -> Result<SessionInfo, ErrorReport> {
         let _one = self.switching.lock().await;
+        insecure(server.trim())?;
         self.stop(None).await;
         let profile = self.profile(Some(server.trim()))?;
         let api = ApiClient::new(profile.server(), Default::default())
@@ -216,12 +225,20 @@ impl AppState {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "settings unreadable"),
         }
-        self.start(profile, session).await?;
+        if let Err(e) = self.start(profile.clone(), session).await {
+            // Not kept signed in to an account that cannot run (its cache held by the CLI, a
+            // keychain that stopped answering): the next launch would start it silently.
+            if let Err(forget) = profile.sessions().logout().await {
+                tracing::warn!(error = %forget, "could not forget the token of a failed start");
+            }
+            return Err(e);
+        }
         Ok(self.session_info())
     }
 
     /// Signs out: the account stops, its token is forgotten, and with `forget_cache` its
-    /// cache and key are deleted.
+    /// cache and key are deleted. The window is told it is signed out whatever fails after
+    /// the stop; a failure to forget or delete is answered as the error.
     pub async fn sign_out(&self, forget_cache: bool) -> Result<SessionInfo, ErrorReport> {
         let _one = self.switching.lock().await;
         let stopped = self.stop(Some(Ended::SignedOut)).await;
@@ -229,24 +246,35 @@ impl AppState {
             Some(a) => a.profile.clone(),
             None => self.profile(None)?,
         };
-        if forget_cache && let Some(a) = &stopped {
-            profile
-                .remove_cache(&a.session)
-                .await
-                .map_err(|e| ErrorReport::of(&e))?;
+        let mut failure = None;
+        if forget_cache {
+            // Stopped already (the token expired meanwhile): the kept session says whose.
+            let session = match &stopped {
+                Some(a) => Some(a.session.clone()),
+                None => profile.sessions().current().await.ok().flatten(),
+            };
+            match session {
+                Some(s) => {
+                    if let Err(e) = profile.remove_cache(&s).await {
+                        failure = Some(ErrorReport::of(&e));
+                    }
+                }
+                None => failure = Some(not_signed_in()),
+            }
         }
-        profile
-            .sessions()
-            .logout()
-            .await
-            .map_err(|e| ErrorReport::of(&e))?;
+        if let Err(e) = profile.sessions().logout().await {
+            failure.get_or_insert(ErrorReport::of(&e));
+        }
         let info = self.session_info();
         self.bridge
             .tell(AppEvent::Session {
                 session: info.clone(),
             })
             .await;
-        Ok(info)
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(info),
+        }
     }
 
     /// The server refused the token: the account stops (its cache and queue stay for the next
@@ -267,10 +295,17 @@ impl AppState {
             .await;
     }
 
-    /// Stops everything (quitting).
+    /// Stops everything (quitting). Runs on the main thread, so it leaves the tray and the
+    /// notifications alone (updating the tray waits for the main thread).
     pub async fn shutdown(&self) {
         let _one = self.switching.lock().await;
-        self.stop(None).await;
+        let account = self.account.write().expect("account lock").take();
+        if let Some(account) = account {
+            account.client.shutdown().await;
+            for t in account.tasks.iter() {
+                t.abort();
+            }
+        }
     }
 
     async fn start(
@@ -330,7 +365,58 @@ impl AppState {
         for t in account.tasks.iter() {
             t.abort();
         }
+        if let Some(hook) = self.on_stop.get() {
+            hook();
+        }
         self.last.lock().expect("last lock").0 = why;
         Some(account)
+    }
+}
+
+/// Refuses a plain http:// server other than this computer's own (the demo and test
+/// servers): the password and token would cross the network unencrypted.
+fn insecure(server: &str) -> Result<(), ErrorReport> {
+    let lower = server.to_ascii_lowercase();
+    let Some(rest) = lower.strip_prefix("http://") else {
+        return Ok(());
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(h, _)| h),
+    };
+    let loopback = host
+        .parse::<std::net::IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback());
+    if host == "localhost" || loopback {
+        return Ok(());
+    }
+    let kind = ErrorKind::InsecureServer;
+    Err(ErrorReport {
+        message: kind.sentence(),
+        kind,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn plain_http_only_to_this_computer() {
+        for ok in [
+            "https://nursecare.example.org",
+            "http://127.0.0.1:3001",
+            "http://localhost:3001/",
+            "HTTP://[::1]:3001",
+        ] {
+            assert!(super::insecure(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://192.168.1.5:3001",
+            "http://nursecare.example.org",
+            "http://127.example.org",
+        ] {
+            let e = super::insecure(bad).unwrap_err();
+            assert_eq!(e.kind, nursecare_core::ErrorKind::InsecureServer, "{bad}");
+        }
     }
 }

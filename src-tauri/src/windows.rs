@@ -65,6 +65,9 @@ pub fn watch_main(app: &AppHandle) {
             };
             let to_tray = handle.state::<CloseToTray>().0.load(Ordering::Relaxed);
             let _ = if to_tray { w.hide() } else { w.minimize() };
+            // Not every platform says the window lost focus when it goes: the open chat must
+            // not stay "read" while nobody sees it.
+            handle.state::<Arc<AppState>>().set_focused(false);
         }
         WindowEvent::Focused(focused) => {
             handle.state::<Arc<AppState>>().set_focused(*focused);

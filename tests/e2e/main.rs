@@ -24,9 +24,10 @@ fn app_bin() -> PathBuf {
 /// The app's world: its profile and XDG folders inside the test's directory, the demo server.
 /// (WebKitWebDriver starts the app on a D-Bus session bus of its own.)
 struct World {
-    dir: tempfile::TempDir,
-    server: Server,
+    // Dropped in this order: the app and driver, the server, then their folder.
     driver: DriverProcess,
+    server: Server,
+    dir: tempfile::TempDir,
 }
 
 impl World {
@@ -44,9 +45,9 @@ impl World {
         ];
         let driver = DriverProcess::start(&env, &dir.path().join("driver.log"));
         Self {
-            dir,
-            server,
             driver,
+            server,
+            dir,
         }
     }
 
@@ -153,7 +154,11 @@ async fn a_nurse_signs_in_and_chats_with_a_patient_on_the_cli() {
     let reply = format!("Reply from the app {}", std::process::id());
     let composer = s.find("textbox", "Message").await;
     s.type_into(&composer, &format!("{reply}{ENTER}")).await;
-    assert_eq!(patient_sees(&patient, &conversation.to_string(), &reply), 1);
+    let conversation_id = conversation.to_string();
+    patient_sees(&patient, &conversation_id, &reply);
+    // Once the app has it confirmed (no retry can follow), the server still holds one copy.
+    until_ticks(&s, &reply, "Sent").await;
+    assert_eq!(patient_sees(&patient, &conversation_id, &reply), 1);
 
     // Markup in a message is text, never HTML.
     let markup = "<img src=x onerror=alert(1)>";
@@ -199,6 +204,22 @@ async fn ticks_of(s: &Session, text: &str) -> String {
         )
         .await;
     found.as_str().unwrap_or_default().to_owned()
+}
+
+/// Waits until the tick under the app's own message `text` says `want`.
+async fn until_ticks(s: &Session, text: &str, want: &str) {
+    let deadline = Instant::now() + driver::WAIT;
+    loop {
+        let now = ticks_of(s, text).await;
+        if now == want {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the tick under {text:?} says {now:?}, never {want:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// Waits until the list's preview of the conversation shows `text` (the message arrived).
@@ -262,9 +283,26 @@ async fn new_messages_notify_without_patient_words_and_a_click_opens_the_chat() 
     // A click opens the chat, which reads it, which withdraws the notification.
     patient.expect(0, &["send", &conversation, "Are you there?"]);
     let third = notifications.nth(3).await;
+    assert_eq!(
+        third.body, "Are you there?",
+        "the muted message never notified"
+    );
     notifications.click(third.id).await;
     s.find("region", "Chat with Chloe Martin").await;
     notifications.until_closed(third.id).await;
+
+    // Signing out withdraws what is still up (no patient's name stays for the next person at
+    // the computer), and signing in again brings the list back.
+    s.click(&s.find("button", "Daniel Kim").await).await;
+    patient.expect(0, &["send", &conversation, "Before the sign-out"]);
+    let fourth = notifications.nth(4).await;
+    assert_eq!(fourth.body, "Before the sign-out");
+    s.click(&s.find("button", "Settings").await).await;
+    s.click(&s.find("button", "Sign out").await).await;
+    s.find("heading", "Sign in to NurseCare").await;
+    notifications.until_closed(fourth.id).await;
+    sign_in(&s, DEMO_PASSWORD).await;
+    s.find("button", "Chloe Martin").await;
     s.end().await;
 }
 
@@ -297,13 +335,9 @@ async fn typing_read_ticks_offline_search_and_sending_and_a_second_launch() {
     let composer = s.find("textbox", "Message").await;
     s.type_into(&composer, &format!("{tick}{ENTER}")).await;
     patient_sees(&patient, &conversation, &tick);
-    assert_eq!(ticks_of(&s, &tick).await, "Sent");
+    until_ticks(&s, &tick, "Sent").await;
     patient.expect(0, &["read", &conversation]);
-    let deadline = Instant::now() + driver::WAIT;
-    while ticks_of(&s, &tick).await != "Read" {
-        assert!(Instant::now() < deadline, "the tick never turned to Read");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    until_ticks(&s, &tick, "Read").await;
 
     // The server goes away: the banner says so, history and search still work.
     let marker = format!("Before the outage {}", std::process::id());

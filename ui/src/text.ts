@@ -120,6 +120,8 @@ export function errorText(report: ErrorReport): string {
       return "No keychain answered, so NurseCare cannot keep you signed in safely. Unlock your keychain, or install one (for example GNOME Keyring), then try again.";
     case "badServerAddress":
       return "That server address is not valid. Use a full address such as https://nursecare.example.org.";
+    case "insecureServer":
+      return "That address starts with http://, which would send your password unencrypted. Use the server's https:// address (plain http is only for a server on this computer).";
     case "sessionExpired":
       return SESSION_EXPIRED_TEXT;
     case "notSignedIn":

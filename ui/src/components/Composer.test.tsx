@@ -29,6 +29,20 @@ describe("Composer", () => {
     expect(store.getState().outbox.c1?.content).toBe("Hello nurse");
   });
 
+  it("keeps what was typed while the message went out, as the draft too", async () => {
+    let answer: (v: unknown) => void = () => undefined;
+    const shell = fakeShell({ send_message: () => new Promise((r) => (answer = r)) });
+    render(<Wired />);
+    const user = userEvent.setup();
+    const box = screen.getByLabelText("Message");
+    await user.type(box, "First{Enter}");
+    await user.type(box, " and more");
+    answer(outboxItem("c1", { content: "First" }));
+    await waitFor(() => expect(shell.callsOf("set_draft").at(-1)).toEqual({ conversationId: 10, text: "First and more" }));
+    expect(box).toHaveValue("First and more");
+    expect(store.getState().drafts[10]).toBe("First and more");
+  });
+
   it("Shift+Enter starts a new line and sends nothing", async () => {
     const shell = fakeShell({ send_message: outboxItem("c1") });
     render(<Wired />);

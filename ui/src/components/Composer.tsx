@@ -13,6 +13,8 @@ const DRAFT_DELAY_MS = 400;
 /** The message box: Enter sends, Shift+Enter starts a new line; the draft is kept per chat. */
 export function Composer({ conversationId, initialText, error }: Props) {
   const [text, setText] = useState(initialText);
+  // What the box holds now (a send resolves after more may have been typed).
+  const latest = useRef(initialText);
   const [sending, setSending] = useState(false);
   const draftTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const pendingDraft = useRef<string | null>(null);
@@ -48,6 +50,7 @@ export function Composer({ conversationId, initialText, error }: Props) {
   };
 
   const change = (value: string) => {
+    latest.current = value;
     setText(value);
     actions.draftTyped(conversationId, value);
     actions.clearComposerError(conversationId);
@@ -63,11 +66,19 @@ export function Composer({ conversationId, initialText, error }: Props) {
     const ok = await actions.send(conversationId, sent);
     setSending(false);
     if (ok) {
-      setText((now) => (now === sent ? "" : now));
       if (draftTimer.current) clearTimeout(draftTimer.current);
       draftTimer.current = null;
       pendingDraft.current = null;
-      actions.saveDraft(conversationId, "");
+      const now = latest.current;
+      if (now === sent) {
+        latest.current = "";
+        setText("");
+        actions.saveDraft(conversationId, "");
+      } else {
+        // Typed while the message went out: that text stays, as the draft too.
+        actions.draftTyped(conversationId, now);
+        actions.saveDraft(conversationId, now);
+      }
     }
     inputRef.current?.focus();
   };

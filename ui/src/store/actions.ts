@@ -242,6 +242,12 @@ export async function send(conversationId: number, text: string): Promise<boolea
     dispatch({ type: "outboxUpsert", item });
     dispatch({ type: "draftTyped", conversationId, text: "" });
     stopTyping(conversationId);
+    // A thread opened at a search hit does not hold the newest messages: go there, where the
+    // message being sent shows (with its state, and Retry if it fails).
+    if (state().threads[conversationId]?.hasNewer) {
+      clearHighlight(conversationId);
+      void loadLatest(conversationId);
+    }
     return true;
   } catch (e) {
     dispatch({ type: "composerError", conversationId, error: errorText(report(e)) });
