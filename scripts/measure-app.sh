@@ -9,6 +9,9 @@
 # - memory: summed PSS (/proc/PID/smaps_rollup) of the app and its WebKit processes, 60 s after
 #   start, window shown, the list painted;
 # - idle CPU: the app and its WebKit processes over 60 s, started --hidden, after 10 s to settle;
+# - 10,000 messages received live while the thread is open (the release app driven by
+#   tauri-driver: tests/e2e's measure_ten_thousand_live_messages_in_the_open_thread): the PSS
+#   they add and the longest gap between painted frames;
 # - the .deb's size (built by scripts/package.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,7 +39,9 @@ NURSECARE_PASSWORD=nursecare-demo cli patient login --email chloe.martin@nurseca
 conv=$(cli patient --json conversations | python3 -c 'import json,sys; print(next(c["id"] for c in json.load(sys.stdin) if c["other"]["email"]=="amara.okafor@nursecare.test"))')
 
 # 10,000 messages reach the nurse's cache live (as they would over a shift).
-cli nurse watch --for 600 >/dev/null &
+# (The binary itself in the background, not the `cli` function: a killed subshell would leave
+# it running, holding the nurse's cache.)
+"$bin/nursecare-cli" --server "$server" --profile "$work/nurse" --secret-store file watch --for 600 >/dev/null &
 watch_pid=$!
 pids+=($watch_pid)
 "target/release/examples/flood" "$server" "$work/patient" "$conv" 10000
@@ -97,6 +102,14 @@ for r in $(seq "$runs"); do
   kill "$app"; wait "$app" 2>/dev/null || true
   echo "run $r: idle CPU ${cpu}% of one core over ${settle} s (hidden)"
   cpus+=("$cpu")
+done
+
+echo
+echo "10,000 live messages in the open thread (release app, tauri-driver):"
+for r in $(seq "$runs"); do
+  NURSECARE_APP_BIN="$PWD/$bin/nursecare-desktop" NURSECARE_FLOOD_BIN="$PWD/$bin/examples/flood" \
+    cargo test --locked -q -p nursecare-desktop --test e2e measure_ten_thousand -- --ignored --nocapture 2>/dev/null |
+    grep "^live 10,000" || echo "run $r failed"
 done
 
 echo
