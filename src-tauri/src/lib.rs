@@ -11,6 +11,7 @@ pub mod os;
 pub mod state;
 pub mod tray;
 pub mod ui_types;
+pub mod webview;
 pub mod windows;
 
 use commands::{conversations, messages, session, settings};
@@ -91,6 +92,9 @@ pub fn run(options: Options) {
                 tray::show_count(&stopped, 0);
             }));
             windows::watch_main(&handle);
+            if let Some(w) = windows::main_window(&handle) {
+                webview::lean(&w);
+            }
             if setup_state.options.hidden
                 && let Some(w) = windows::main_window(&handle)
             {
