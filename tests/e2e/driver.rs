@@ -153,15 +153,25 @@ impl Session {
         let caps = json!({"capabilities": {"alwaysMatch": {
             "tauri:options": {"application": app.display().to_string()}
         }}});
-        let answer: Value = http
-            .post(format!("{base}/session"))
-            .json(&caps)
-            .send()
-            .await
-            .expect("new session")
-            .json()
-            .await
-            .unwrap();
+        // WebKitWebDriver now and then refuses the very first session while it starts up:
+        // asked again, it answers.
+        let mut answer = Value::Null;
+        for _ in 0..3 {
+            answer = http
+                .post(format!("{base}/session"))
+                .json(&caps)
+                .send()
+                .await
+                .expect("new session")
+                .json()
+                .await
+                .unwrap();
+            if answer["value"]["sessionId"].is_string() {
+                break;
+            }
+            eprintln!("new session refused, asking again: {answer}");
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
         let id = answer["value"]["sessionId"]
             .as_str()
             .unwrap_or_else(|| panic!("no session: {answer}"))

@@ -17,6 +17,13 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use support::{AMARA, CHLOE, Cli, DEMO_PASSWORD, Server};
 
+/// One app at a time: two WebKit windows starting at once on a 2-core CI machine made the
+/// fixed waits the deciding factor. Each test holds this while its app runs.
+async fn one_app_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
+    static ONE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    ONE.lock().await
+}
+
 fn app_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_nursecare-desktop"))
 }
@@ -128,6 +135,7 @@ async fn sign_in(s: &Session, password: &str) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_nurse_signs_in_and_chats_with_a_patient_on_the_cli() {
+    let _one = one_app_at_a_time().await;
     let world = World::start();
     let s = Session::start(world.driver.port, &app_bin()).await;
 
@@ -230,6 +238,7 @@ async fn list_shows(s: &Session, text: &str) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn new_messages_notify_without_patient_words_and_a_click_opens_the_chat() {
+    let _one = one_app_at_a_time().await;
     let world = World::start();
     let s = Session::start(world.driver.port, &app_bin()).await;
     // On the app's session bus (WebKitWebDriver gives it one of its own).
@@ -308,6 +317,7 @@ async fn new_messages_notify_without_patient_words_and_a_click_opens_the_chat() 
 
 #[tokio::test(flavor = "multi_thread")]
 async fn typing_read_ticks_offline_search_and_sending_and_a_second_launch() {
+    let _one = one_app_at_a_time().await;
     let mut world = World::start();
     let s = Session::start(world.driver.port, &app_bin()).await;
     sign_in(&s, DEMO_PASSWORD).await;
@@ -393,6 +403,7 @@ async fn typing_read_ticks_offline_search_and_sending_and_a_second_launch() {
 async fn screenshots_of_the_main_screens() {
     let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots");
     std::fs::create_dir_all(&out).unwrap();
+    let _one = one_app_at_a_time().await;
     let world = World::start();
     let s = Session::start(world.driver.port, &app_bin()).await;
     s.find("heading", "Sign in to NurseCare").await;
@@ -431,6 +442,7 @@ async fn screenshots_of_the_main_screens() {
 async fn measure_ten_thousand_live_messages_in_the_open_thread() {
     let app = std::env::var_os("NURSECARE_APP_BIN").map_or_else(app_bin, PathBuf::from);
     let flood = std::env::var_os("NURSECARE_FLOOD_BIN").expect("NURSECARE_FLOOD_BIN");
+    let _one = one_app_at_a_time().await;
     let world = World::start();
     let s = Session::start(world.driver.port, &app).await;
     sign_in(&s, DEMO_PASSWORD).await;
