@@ -490,17 +490,18 @@ mod tests {
         assert_eq!(b.chars().count(), BODY_CHARS + 1);
     }
 
+    /// A live "hi" from user 2 in conversation 7.
+    fn hi_from_the_patient() -> Event {
+        Event::MessageAdded {
+            message: message(2, "hi", MessageType::Text),
+            live: true,
+        }
+    }
+
     #[test]
     fn signing_out_withdraws_everything() {
         let (n, mut jobs) = Notifier::new(NotificationPrivacy::SenderOnly);
-        n.on_event(
-            &Event::MessageAdded {
-                message: message(2, "hi", MessageType::Text),
-                live: true,
-            },
-            Some(1),
-            false,
-        );
+        n.on_event(&hi_from_the_patient(), Some(1), false);
         assert!(matches!(jobs.try_recv(), Ok(Job::Show { .. })));
         n.clear();
         assert_eq!(jobs.try_recv(), Ok(Job::Withdraw { conversation: 7 }));
@@ -511,14 +512,7 @@ mod tests {
     #[test]
     fn a_read_conversation_withdraws_its_notification() {
         let (n, mut jobs) = Notifier::new(NotificationPrivacy::SenderOnly);
-        n.on_event(
-            &Event::MessageAdded {
-                message: message(2, "hi", MessageType::Text),
-                live: true,
-            },
-            Some(1),
-            false,
-        );
+        n.on_event(&hi_from_the_patient(), Some(1), false);
         assert!(matches!(
             jobs.try_recv(),
             Ok(Job::Show {

@@ -48,8 +48,8 @@ impl DriverProcess {
             &native.to_string(),
         ])
         .stdin(Stdio::null())
-        .stdout(log_file(log))
-        .stderr(log_file(log));
+        .stdout(super::support::log_file(log))
+        .stderr(super::support::log_file(log));
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -88,14 +88,6 @@ fn which(name: &str) -> Option<std::path::PathBuf> {
         .chain(home)
         .map(|d| d.join(name))
         .find(|p| p.is_file())
-}
-
-fn log_file(path: &Path) -> std::fs::File {
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .unwrap()
 }
 
 /// One WebDriver session: the app's main window.

@@ -131,7 +131,8 @@ impl Drop for Server {
     }
 }
 
-fn log_file(path: &Path) -> std::fs::File {
+/// A log file to append a child process's output to.
+pub fn log_file(path: &Path) -> std::fs::File {
     std::fs::OpenOptions::new()
         .create(true)
         .append(true)
