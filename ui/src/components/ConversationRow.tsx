@@ -1,3 +1,4 @@
+import { memo } from "react";
 import type { ConversationSummary } from "../bindings/ConversationSummary";
 import { conversationPreview, conversationRowLabel, displayName, listTime, roleLabel } from "../text";
 import { Avatar } from "./Avatar";
@@ -13,8 +14,9 @@ type Props = {
   onSelect: (id: number) => void;
 };
 
-/** One conversation in the list: who, role, preview, time, unread, online, muted. */
-export function ConversationRow({ summary, me, draft, online, selected, onSelect }: Props) {
+/** One conversation in the list: who, role, preview, time, unread, online, muted. Memoised:
+ * a live burst changes one row, not the others. */
+export const ConversationRow = memo(function ConversationRow({ summary, me, draft, online, selected, onSelect }: Props) {
   const name = displayName(summary.other);
   const shown = draft === undefined ? summary : { ...summary, draft };
   const preview = conversationPreview(shown, me);
@@ -54,4 +56,4 @@ export function ConversationRow({ summary, me, draft, online, selected, onSelect
       </button>
     </li>
   );
-}
+});

@@ -19,6 +19,8 @@ import { messageSummary, presenceText, roleLabel } from "../text";
 const LOAD_OLDER_PX = 600;
 /** Farther than this from the bottom shows "Jump to latest" (px). */
 const JUMP_PX = 400;
+/** Closer than this to the bottom follows the newest message (px). */
+const FOLLOW_PX = 120;
 
 /** The open chat: header, messages (virtualised), typing, composer. */
 export function Thread({ summary }: { summary: ConversationSummary }) {
@@ -135,6 +137,7 @@ function MessageList({ conversationId, otherName }: { conversationId: number; ot
     if (!el || !thread) return;
     const fromEnd = el.scrollHeight - el.scrollTop - el.clientHeight;
     setAwayFromEnd(fromEnd > JUMP_PX);
+    actions.setFollowing(conversationId, fromEnd < FOLLOW_PX && !thread.hasNewer);
     if (el.scrollTop < LOAD_OLDER_PX && thread.status === "ready" && !thread.reachedStart && !thread.loadingOlder) {
       void actions.loadOlder(conversationId);
     }

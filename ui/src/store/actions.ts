@@ -169,6 +169,13 @@ export async function loadOlder(conversationId: number): Promise<void> {
   }
 }
 
+/** The view reached or left the newest message: only a followed thread trims its oldest
+ * loaded messages as live ones arrive. */
+export function setFollowing(conversationId: number, following: boolean): void {
+  if (state().threads[conversationId]?.following === following) return;
+  dispatch({ type: "following", conversationId, following });
+}
+
 /** Opens a search hit: the thread around it, highlighted. */
 export async function openHit(hit: SearchHit): Promise<void> {
   const conversationId = hit.message.conversationId;

@@ -6,7 +6,7 @@ import { CACHE_REBUILT_TEXT } from "../text";
 import { mergeMessages } from "./messages";
 import { reduce, type Action } from "./reducer";
 import { buildRows, outboxFor } from "./selectors";
-import { initialState, type State } from "./state";
+import { initialState, LIVE_KEEP, LIVE_MAX, type State } from "./state";
 
 const run = (state: State, ...actions: Action[]) => actions.reduce(reduce, state);
 const core = (event: Event): Action => ({ type: "appEvent", event: { type: "core", event } });
@@ -159,17 +159,51 @@ describe("batches", () => {
     expect(ids(batch)).toEqual([1, 2, 3, 4, 5]);
   });
 
-  it("10,000 live messages in one batch land in order", () => {
-    const events = Array.from({ length: 10_000 }, (_, i) =>
+  const live = (n: number, from = 100) =>
+    Array.from({ length: n }, (_, i) =>
       coreEvent({
         event: "messageAdded",
-        message: msg(100 + i, { createdAt: new Date(Date.UTC(2030, 0, 1) + i * 1000).toISOString() }),
+        message: msg(from + i, { createdAt: new Date(Date.UTC(2030, 0, 1) + (from + i) * 1000).toISOString() }),
         live: true,
       }),
     );
-    const batched = reduce(withThread(), { type: "appEvents", events });
+
+  it("10,000 live messages in one batch land in order in a thread scrolled up", () => {
+    const scrolledUp = run(withThread(), { type: "following", conversationId: 10, following: false });
+    const batched = reduce(scrolledUp, { type: "appEvents", events: live(10_000) });
     expect(batched.threads[10]?.messages).toHaveLength(10_003);
     expect(ids(batched)?.at(-1)).toBe(10_099);
+    expect(batched.threads[10]?.reachedStart).toBe(true);
+  });
+
+  it("a followed thread keeps the newest LIVE_KEEP once it passes LIVE_MAX, the rest left to paging", () => {
+    const start = withThread();
+    expect(start.threads[10]?.following).toBe(true);
+    // Up to LIVE_MAX nothing goes.
+    const full = reduce(start, { type: "appEvents", events: live(LIVE_MAX - 3) });
+    expect(full.threads[10]?.messages).toHaveLength(LIVE_MAX);
+    expect(full.threads[10]?.reachedStart).toBe(true);
+    const past = reduce(full, { type: "appEvents", events: live(1, 100 + LIVE_MAX) });
+    expect(past.threads[10]?.messages).toHaveLength(LIVE_KEEP);
+    expect(ids(past)?.at(-1)).toBe(100 + LIVE_MAX);
+    // The trimmed ones come back as pages on the way up: the start is no longer loaded.
+    expect(past.threads[10]?.reachedStart).toBe(false);
+    const flood = reduce(past, { type: "appEvents", events: live(10_000, 1_000) });
+    expect(flood.threads[10]?.messages.length).toBeLessThanOrEqual(LIVE_MAX);
+    expect(ids(flood)?.at(-1)).toBe(10_999);
+  });
+
+  it("a thread opened around a search hit follows only once the view reaches the newest", () => {
+    const hit = run(withThread(), {
+      type: "aroundLoaded",
+      conversationId: 10,
+      messages: [msg(1), msg(2), msg(3)],
+      highlightId: 2,
+      reachedStart: true,
+      hasNewer: false,
+    });
+    expect(hit.threads[10]?.following).toBe(false);
+    expect(reduce(hit, { type: "appEvents", events: live(LIVE_MAX) }).threads[10]?.messages).toHaveLength(LIVE_MAX + 3);
   });
 });
 

@@ -10,7 +10,7 @@ import type { Snapshot } from "../bindings/Snapshot";
 import type { AppEvent, SessionInfo } from "../shell";
 import { CACHE_REBUILT_TEXT } from "../text";
 import { mergeMessages, sortConversations, sortMessages, unreadMarker } from "./messages";
-import { emptySearch, initialState, type State, type Thread } from "./state";
+import { emptySearch, initialState, LIVE_KEEP, LIVE_MAX, type State, type Thread } from "./state";
 
 export type Action =
   | { type: "appEvent"; event: AppEvent }
@@ -26,6 +26,8 @@ export type Action =
   | { type: "historyFailed"; conversationId: number; error: string }
   | { type: "aroundLoaded"; conversationId: number; messages: Message[]; highlightId: number; reachedStart: boolean; hasNewer: boolean }
   | { type: "highlight"; conversationId: number; messageId: number | null }
+  /** The view reached (or left) the newest message. */
+  | { type: "following"; conversationId: number; following: boolean }
   | { type: "outboxUpsert"; item: OutboxItem }
   | { type: "outboxRemoved"; clientId: string }
   | { type: "composerError"; conversationId: number; error: string | null }
@@ -86,6 +88,8 @@ export function reduce(state: State, action: Action): State {
         reachedStart: action.reachedStart || (action.replace ? false : thread.reachedStart),
         hasNewer: action.replace ? false : thread.hasNewer,
         unreadMarkerId,
+        // The newest page opens at the newest message.
+        following: action.replace ? true : thread.following,
       };
       return dropDelivered(setThread(state, action.conversationId, next), action.conversationId);
     }
@@ -110,6 +114,8 @@ export function reduce(state: State, action: Action): State {
         hasNewer: action.hasNewer,
         highlightId: action.highlightId,
         unreadMarkerId: null,
+        // Positioned at the hit, not the newest: nothing is trimmed until the view gets there.
+        following: false,
       };
       return dropDelivered(setThread(state, action.conversationId, next), action.conversationId);
     }
@@ -117,6 +123,11 @@ export function reduce(state: State, action: Action): State {
       const thread = state.threads[action.conversationId];
       if (!thread) return state;
       return setThread(state, action.conversationId, { ...thread, highlightId: action.messageId });
+    }
+    case "following": {
+      const thread = state.threads[action.conversationId];
+      if (!thread || thread.following === action.following) return state;
+      return setThread(state, action.conversationId, { ...thread, following: action.following });
     }
     case "outboxUpsert":
       return upsertOutbox(state, action.item);
@@ -175,6 +186,7 @@ function newThread(): Thread {
     hasNewer: false,
     highlightId: null,
     unreadMarkerId: null,
+    following: true,
   };
 }
 
@@ -446,7 +458,7 @@ function addMessages(state: State, conversationId: number, messages: Message[]):
   // A thread opened around a search hit has a gap before the newest: it loads them on "Jump to latest".
   // While its first page loads, live messages wait in the thread and are kept when the page lands.
   if (thread && !thread.hasNewer) {
-    next = setThread(next, conversationId, { ...thread, messages: mergeMessages(thread.messages, messages) });
+    next = setThread(next, conversationId, keepLiveWindow({ ...thread, messages: mergeMessages(thread.messages, messages) }));
   }
   // A row whose message has arrived is no longer shown as pending.
   let outbox = next.outbox;
@@ -460,6 +472,12 @@ function addMessages(state: State, conversationId: number, messages: Message[]):
     }
   }
   return outbox === next.outbox ? next : { ...next, outbox };
+}
+
+/** A followed thread past LIVE_MAX drops its oldest loaded messages down to LIVE_KEEP. */
+function keepLiveWindow(thread: Thread): Thread {
+  if (!thread.following || thread.messages.length <= LIVE_MAX) return thread;
+  return { ...thread, messages: thread.messages.slice(-LIVE_KEEP), reachedStart: false };
 }
 
 function applyRead(state: State, conversationId: number, readBy: number, at: string): State {

@@ -24,7 +24,15 @@ export type Thread = {
   highlightId: number | null;
   /** Where the "New messages" marker sits (the first unread when the chat was opened). */
   unreadMarkerId: number | null;
+  /** The view is at the newest message: live messages may push the oldest loaded ones out
+   * (they stay in the cache and come back as pages on the way up). */
+  following: boolean;
 };
+
+/** A followed thread keeps at most LIVE_MAX messages, trimmed to the newest LIVE_KEEP: a chat
+ * left open all shift holds a few hundred messages in memory, not everything that arrived. */
+export const LIVE_KEEP = 300;
+export const LIVE_MAX = 600;
 
 export type Presence = { online: boolean; lastSeen: string | null };
 
