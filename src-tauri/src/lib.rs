@@ -14,7 +14,6 @@ pub mod ui_types;
 pub mod webview;
 pub mod windows;
 
-use commands::{conversations, messages, session, settings};
 use notifications::Notifier;
 use options::Options;
 use state::AppState;
@@ -58,30 +57,7 @@ pub fn run(options: Options) {
         .manage(state.clone())
         .manage(notifier.clone())
         .manage(windows::CloseToTray::default())
-        .invoke_handler(tauri::generate_handler![
-            session::attach,
-            session::sign_in,
-            session::sign_out,
-            session::reconnect_now,
-            session::first_paint,
-            session::quit,
-            conversations::conversations,
-            conversations::open_conversation,
-            conversations::history,
-            conversations::around,
-            conversations::mark_read,
-            conversations::set_draft,
-            conversations::set_muted,
-            messages::send_message,
-            messages::retry_message,
-            messages::discard_message,
-            messages::keystroke,
-            messages::stop_typing,
-            messages::search,
-            messages::open_link,
-            settings::get_settings,
-            settings::save_settings,
-        ])
+        .invoke_handler(commands::catalogue::handler())
         .setup(move |app| {
             let handle = app.handle().clone();
             setup_state.observe_with(observer(handle.clone(), setup_notifier.clone()));

@@ -1,5 +1,5 @@
 //! The UI's TypeScript types are generated from these Rust types (ts-rs), the core's and the
-//! shell's, never written by hand: this test generates them and fails when `ui/src/bindings/` is not what it generates.
+//! shell's, and its command signatures from the shell's catalogue, never written by hand: this test generates them and fails when `ui/src/bindings/` is not what it generates.
 //! Regenerate with `NURSECARE_WRITE_BINDINGS=1 cargo test -p nursecare-desktop --test bindings`.
 
 use nursecare_core::ErrorReport;
@@ -7,6 +7,7 @@ use nursecare_core::cache::{ConversationSummary, OutboxItem};
 use nursecare_core::events::{Event, Snapshot};
 use nursecare_core::search::SearchHit;
 use nursecare_core::settings::Settings;
+use nursecare_desktop::commands::catalogue;
 use nursecare_desktop::ui_types::{AppEvent, SessionInfo};
 use nursecare_wire::VideoCallWithUrl;
 use std::collections::BTreeMap;
@@ -28,6 +29,7 @@ fn generate(dir: &Path) {
     VideoCallWithUrl::export_all(&cfg).unwrap();
     AppEvent::export_all(&cfg).unwrap();
     SessionInfo::export_all(&cfg).unwrap();
+    std::fs::write(dir.join("commands.ts"), catalogue::typescript(&cfg)).unwrap();
 }
 
 fn files(dir: &Path) -> BTreeMap<PathBuf, String> {

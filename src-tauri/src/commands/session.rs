@@ -42,7 +42,7 @@ pub fn reconnect_now(state: State<'_, Arc<AppState>>) -> Answer<()> {
 
 /// The window painted the conversation list for the first time.
 #[tauri::command]
-pub fn first_paint(state: State<'_, Arc<AppState>>) {
+pub fn first_paint(state: State<'_, Arc<AppState>>) -> Answer<()> {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         tracing::info!(
@@ -50,10 +50,12 @@ pub fn first_paint(state: State<'_, Arc<AppState>>) {
             state.started.elapsed().as_millis()
         );
     });
+    Ok(())
 }
 
 /// Quits the app (Ctrl+Q in the window; closing the window only hides it).
 #[tauri::command]
-pub fn quit(app: tauri::AppHandle) {
+pub fn quit(app: tauri::AppHandle) -> Answer<()> {
     crate::quit(&app);
+    Ok(())
 }
