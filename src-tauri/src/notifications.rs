@@ -44,6 +44,13 @@ pub enum Job {
 struct Row {
     name: Option<String>,
     muted: bool,
+    /// The newest message known here, as (time, id): messages a sync finds are news only
+    /// above it (a catch-up after a reconnect), not below (paging back, a first sync).
+    newest: Option<(i64, Id)>,
+}
+
+fn place(m: &Message) -> (i64, Id) {
+    (m.created_at.millis(), m.id)
 }
 
 /// The message notifier.
@@ -136,47 +143,42 @@ impl Notifier {
         match event {
             Event::ConversationList { conversations } => {
                 let mut rows = self.rows.lock().expect("rows lock");
-                rows.clear();
+                let before = std::mem::take(&mut *rows);
                 for c in conversations {
-                    rows.insert(c.id, row_of(c));
+                    rows.insert(c.id, row_of(c, before.get(&c.id)));
                 }
             }
             Event::ConversationChanged { summary } => {
-                self.rows
-                    .lock()
-                    .expect("rows lock")
-                    .insert(summary.id, row_of(summary));
+                let mut rows = self.rows.lock().expect("rows lock");
+                let row = row_of(summary, rows.get(&summary.id));
+                rows.insert(summary.id, row);
             }
             Event::MessageAdded { message, .. } => {
-                let Some(me) = me else { return };
-                let row = self
+                self.saw(message);
+                self.raise(message, me, focused);
+            }
+            Event::MessagesFound {
+                conversation_id,
+                messages,
+            } => {
+                // Found by a sync: news only above the newest message this conversation had
+                // (what came while the connection was down); one notification for the newest.
+                let known = self
                     .rows
                     .lock()
                     .expect("rows lock")
-                    .get(&message.conversation_id)
-                    .cloned()
-                    .unwrap_or_default();
-                let open = *self.open.lock().expect("open lock");
-                if !worth_notifying(message, me, row.muted, focused, open) {
-                    return;
+                    .get(conversation_id)
+                    .and_then(|r| r.newest);
+                let news = messages
+                    .iter()
+                    .filter(|m| !m.read && known.is_some_and(|k| place(m) > k))
+                    .max_by_key(|m| place(m));
+                for m in messages {
+                    self.saw(m);
                 }
-                let sender = message
-                    .sender
-                    .name
-                    .clone()
-                    .or(row.name)
-                    .unwrap_or_else(|| "Someone".into());
-                let privacy = *self.privacy.lock().expect("privacy lock");
-                let (summary, body) = content(privacy, &sender, message);
-                self.up
-                    .lock()
-                    .expect("up lock")
-                    .insert(message.conversation_id);
-                let _ = self.jobs.send(Job::Show {
-                    conversation: message.conversation_id,
-                    summary,
-                    body,
-                });
+                if let Some(m) = news {
+                    self.raise(m, me, focused);
+                }
             }
             Event::Unread { conversations, .. } => {
                 let mut up = self.up.lock().expect("up lock");
@@ -195,13 +197,63 @@ impl Notifier {
     }
 }
 
-fn row_of(c: &ConversationSummary) -> Row {
+impl Notifier {
+    /// Moves a conversation's newest known message up to `message`.
+    fn saw(&self, message: &Message) {
+        let mut rows = self.rows.lock().expect("rows lock");
+        let row = rows.entry(message.conversation_id).or_default();
+        if row.newest.is_none_or(|n| place(message) > n) {
+            row.newest = Some(place(message));
+        }
+    }
+
+    /// Shows a notification for `message` if it is worth one.
+    fn raise(&self, message: &Message, me: Option<Id>, focused: bool) {
+        let Some(me) = me else { return };
+        let row = self
+            .rows
+            .lock()
+            .expect("rows lock")
+            .get(&message.conversation_id)
+            .cloned()
+            .unwrap_or_default();
+        let open = *self.open.lock().expect("open lock");
+        if !worth_notifying(message, me, row.muted, focused, open) {
+            return;
+        }
+        let sender = message
+            .sender
+            .name
+            .clone()
+            .or(row.name)
+            .unwrap_or_else(|| "Someone".into());
+        let privacy = *self.privacy.lock().expect("privacy lock");
+        let (summary, body) = content(privacy, &sender, message);
+        self.up
+            .lock()
+            .expect("up lock")
+            .insert(message.conversation_id);
+        let _ = self.jobs.send(Job::Show {
+            conversation: message.conversation_id,
+            summary,
+            body,
+        });
+    }
+}
+
+/// A list row as the notifier keeps it; the newest known message never moves down.
+fn row_of(c: &ConversationSummary, before: Option<&Row>) -> Row {
     Row {
         name: c
             .other
             .as_ref()
             .map(|o| o.name.clone().unwrap_or_else(|| o.email.clone())),
         muted: c.muted,
+        newest: c
+            .last_message
+            .as_ref()
+            .map(place)
+            .max(before.and_then(|r| r.newest)),
     }
 }
 
@@ -496,6 +548,95 @@ mod tests {
             message: message(2, "hi", MessageType::Text),
             live: true,
         }
+    }
+
+    fn row(newest: Option<Message>) -> Event {
+        Event::ConversationChanged {
+            summary: ConversationSummary {
+                id: 7,
+                booking_id: None,
+                other: None,
+                last_message: newest,
+                unread: 0,
+                updated_at: serde_json::from_value(serde_json::json!("2026-11-25T09:00:00.000Z"))
+                    .unwrap(),
+                muted: false,
+                draft: None,
+            },
+        }
+    }
+
+    fn at(id: Id, time: &str) -> Message {
+        let mut m = message(2, &format!("m{id}"), MessageType::Text);
+        m.id = id;
+        m.created_at = serde_json::from_value(serde_json::json!(time)).unwrap();
+        m
+    }
+
+    #[test]
+    fn a_catch_up_notifies_once_for_the_newest_message_that_came_while_offline() {
+        let (n, mut jobs) = Notifier::new(NotificationPrivacy::SenderAndText);
+        n.on_event(
+            &row(Some(at(1, "2026-11-25T10:00:00.000Z"))),
+            Some(1),
+            false,
+        );
+        // Paging back finds older messages: no news.
+        let older = Event::MessagesFound {
+            conversation_id: 7,
+            messages: vec![at(-2, "2026-11-25T08:00:00.000Z")],
+        };
+        n.on_event(&older, Some(1), false);
+        assert!(jobs.try_recv().is_err(), "paging back is not news");
+        // A catch-up after a reconnect finds two newer ones: one notification, the newest.
+        let found = Event::MessagesFound {
+            conversation_id: 7,
+            messages: vec![
+                at(2, "2026-11-25T11:00:00.000Z"),
+                at(3, "2026-11-25T11:01:00.000Z"),
+            ],
+        };
+        n.on_event(&found, Some(1), false);
+        assert!(
+            matches!(jobs.try_recv(), Ok(Job::Show { conversation: 7, body, .. }) if body == "m3")
+        );
+        assert!(jobs.try_recv().is_err(), "one notification");
+        // The same messages found again (a second sync) are not news twice.
+        n.on_event(&found, Some(1), false);
+        assert!(jobs.try_recv().is_err(), "not twice");
+        // A row from the cache that lags behind what was seen does not lower the mark.
+        n.on_event(
+            &row(Some(at(1, "2026-11-25T10:00:00.000Z"))),
+            Some(1),
+            false,
+        );
+        n.on_event(&found, Some(1), false);
+        assert!(jobs.try_recv().is_err(), "the mark stays up");
+    }
+
+    #[test]
+    fn a_first_sync_of_a_conversation_never_seen_is_not_news() {
+        let (n, mut jobs) = Notifier::new(NotificationPrivacy::SenderOnly);
+        let found = Event::MessagesFound {
+            conversation_id: 7,
+            messages: vec![at(2, "2026-11-25T11:00:00.000Z")],
+        };
+        n.on_event(&found, Some(1), false);
+        assert!(
+            jobs.try_recv().is_err(),
+            "a whole history after signing in is not a notification"
+        );
+        let mut read = at(4, "2026-11-25T12:00:00.000Z");
+        read.read = true;
+        n.on_event(
+            &Event::MessagesFound {
+                conversation_id: 7,
+                messages: vec![read],
+            },
+            Some(1),
+            false,
+        );
+        assert!(jobs.try_recv().is_err(), "read elsewhere already");
     }
 
     #[test]
