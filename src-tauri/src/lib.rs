@@ -1,5 +1,5 @@
 //! NurseCare Desktop's shell: wiring only. Each OS concern is a module of its own (tray,
-//! notifications, windows, os, logging); the commands are thin calls into nursecare-core;
+//! notifications, windows, os, wake, logging); the commands are thin calls into nursecare-core;
 //! the bridge carries the core's events to the window.
 
 pub mod bridge;
@@ -11,6 +11,8 @@ pub mod os;
 pub mod state;
 pub mod tray;
 pub mod ui_types;
+#[cfg(target_os = "linux")]
+pub mod wake;
 pub mod webview;
 pub mod windows;
 
@@ -80,6 +82,15 @@ pub fn run(options: Options) {
             tauri::async_runtime::spawn(notifications::run(handle.clone(), jobs));
             let resume = setup_state.clone();
             tauri::async_runtime::spawn(async move { resume.resume().await });
+            #[cfg(target_os = "linux")]
+            {
+                let waking = setup_state.clone();
+                tauri::async_runtime::spawn(wake::run(move |_| {
+                    if let Some(client) = waking.client_if_any() {
+                        client.reconnect_now();
+                    }
+                }));
+            }
             Ok(())
         })
         .build(tauri::generate_context!())
