@@ -103,6 +103,9 @@ pub enum CacheError {
     InUse,
 }
 
+/// What a WAL file is cut back to when it starts over (SQLite's `journal_size_limit`).
+const WAL_KEEP_BYTES: i64 = 4 << 20;
+
 /// See [`Cache::checkpointer`].
 pub struct Checkpointer {
     conn: Connection,
@@ -177,6 +180,8 @@ impl Cache {
             r.get::<_, i64>(0)
         })?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
+        // When the WAL starts over, a file a burst made large is cut back to this size.
+        conn.pragma_update(None, "journal_size_limit", WAL_KEEP_BYTES)?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.set_prepared_statement_cache_capacity(64);
@@ -459,6 +464,29 @@ impl Cache {
             r.get::<_, i64>(0)
         })?;
         Ok(Checkpointer { conn })
+    }
+
+    /// The WAL file's size in bytes (0 when there is none).
+    pub fn wal_bytes(&self) -> u64 {
+        let mut wal = self.path.clone().into_os_string();
+        wal.push("-wal");
+        std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0)
+    }
+
+    /// Copies the whole WAL into the database and empties the file. Run by the writer itself
+    /// (nothing else writes meanwhile); busy while the checkpointer thread is mid-copy, then
+    /// it is simply tried again later.
+    pub fn truncate_wal(&self) -> Result<(), CacheError> {
+        let busy: i64 = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+        if busy != 0 {
+            return Err(CacheError::Sqlite(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+                Some("the WAL is in use".into()),
+            )));
+        }
+        Ok(())
     }
 
     /// Copies the WAL into the database as far as no reader prevents it.

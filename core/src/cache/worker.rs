@@ -19,6 +19,11 @@ const BUSY_INDEX_EVERY: u32 = 100;
 const BUSY_INDEX_BATCH: usize = 100;
 /// …and checkpoint after this many (bounds the WAL).
 const BUSY_CHECKPOINT_EVERY: u32 = 5_000;
+/// Under constant load the checkpointer's passive copies never let the WAL start over: every
+/// this many jobs the writer looks at the file, and past WAL_MAX_BYTES empties it itself
+/// (a flood of 10,000 live messages had grown it to 191 MB).
+const WAL_CHECK_EVERY: u32 = 200;
+const WAL_MAX_BYTES: u64 = 16 << 20;
 
 /// Work between jobs, never inside one.
 struct Housekeeping {
@@ -28,6 +33,7 @@ struct Housekeeping {
     background: bool,
     since_index: u32,
     since_checkpoint: u32,
+    since_wal_check: u32,
 }
 
 impl Housekeeping {
@@ -39,6 +45,15 @@ impl Housekeeping {
         }
         if self.since_checkpoint >= BUSY_CHECKPOINT_EVERY {
             self.checkpoint(cache);
+        }
+        self.since_wal_check += 1;
+        if self.since_wal_check >= WAL_CHECK_EVERY {
+            self.since_wal_check = 0;
+            if cache.wal_bytes() > WAL_MAX_BYTES
+                && let Err(e) = cache.truncate_wal()
+            {
+                tracing::debug!(error = %e, "WAL not emptied; trying again later");
+            }
         }
     }
 
@@ -121,6 +136,7 @@ impl CacheHandle {
                     background: checkpointer.is_some(),
                     since_index: 0,
                     since_checkpoint: 0,
+                    since_wal_check: 0,
                 };
                 let closed = loop {
                     match rx.recv_timeout(IDLE) {
