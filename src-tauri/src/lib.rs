@@ -4,6 +4,7 @@
 
 pub mod bridge;
 pub mod commands;
+pub mod counts;
 pub mod logging;
 pub mod notifications;
 pub mod options;
@@ -62,12 +63,20 @@ pub fn run(options: Options) {
         .invoke_handler(commands::catalogue::handler())
         .setup(move |app| {
             let handle = app.handle().clone();
-            setup_state.observe_with(observer(handle.clone(), setup_notifier.clone()));
-            let stopped = handle.clone();
+            let shows = handle.clone();
+            let (counts, show_counts) = counts::Counts::new(Box::new(move |unread| {
+                windows::show_count(&shows, unread);
+                tray::show_count(&shows, unread);
+            }));
+            tauri::async_runtime::spawn(show_counts);
+            setup_state.observe_with(observer(
+                handle.clone(),
+                setup_notifier.clone(),
+                counts.clone(),
+            ));
             setup_state.on_stop(Arc::new(move || {
                 setup_notifier.clear();
-                windows::show_count(&stopped, 0);
-                tray::show_count(&stopped, 0);
+                counts.set(0);
             }));
             windows::watch_main(&handle);
             if let Some(w) = windows::main_window(&handle) {
@@ -110,14 +119,13 @@ pub fn quit(app: &AppHandle) {
 }
 
 /// What the shell does with each core event: the tray, the title and notifications.
-fn observer(app: AppHandle, notifier: Arc<Notifier>) -> bridge::Observer {
+fn observer(app: AppHandle, notifier: Arc<Notifier>, counts: counts::Counts) -> bridge::Observer {
     Arc::new(move |event| {
         let state = app.state::<Arc<AppState>>();
         let me = state.client_if_any().map(|c| c.me());
         notifier.on_event(event, me, state.is_focused());
         if let nursecare_core::Event::Unread { total, .. } = event {
-            windows::show_count(&app, u64::from(*total));
-            tray::show_count(&app, u64::from(*total));
+            counts.set(u64::from(*total));
         }
     })
 }
