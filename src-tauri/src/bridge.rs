@@ -19,6 +19,12 @@ const HOLD_AT_MOST: usize = 10_000;
 /// Most events sent to the window in one channel message.
 const BATCH_AT_MOST: usize = 500;
 
+/// Under load the window gets at most one channel message per frame: each one is a script
+/// the webview evaluates (the event's JSON inline in it), and thousands of them a second grew
+/// the web process by more than 100 MB in a flood of live messages. An event after a quiet
+/// frame goes at once.
+const FRAME: std::time::Duration = std::time::Duration::from_millis(16);
+
 /// Something in the shell that reacts to core events (tray count, notifications, title).
 pub type Observer = Arc<dyn Fn(&Event) + Send + Sync>;
 
@@ -78,9 +84,22 @@ impl Bridge {
         }
         let bridge = self.clone();
         tokio::spawn(async move {
+            let mut last_sent: Option<tokio::time::Instant> = None;
             while let Some(first) = stream.recv().await {
-                // Whatever else is already waiting goes with it.
                 let mut run = vec![first];
+                // Sent less than a frame ago: what comes until the frame ends goes with it.
+                if let Some(until) = last_sent.map(|t| t + FRAME)
+                    && tokio::time::Instant::now() < until
+                {
+                    while run.len() < BATCH_AT_MOST {
+                        match tokio::time::timeout_at(until, stream.recv()).await {
+                            Ok(Some(e)) => run.push(e),
+                            // The frame is over, or the stream ended (the next recv says so).
+                            _ => break,
+                        }
+                    }
+                }
+                // Whatever else is already waiting goes with it.
                 while run.len() < BATCH_AT_MOST {
                     match stream.try_recv() {
                         Ok(e) => run.push(e),
@@ -91,6 +110,7 @@ impl Bridge {
                     observe(event);
                 }
                 bridge.forward(run).await;
+                last_sent = Some(tokio::time::Instant::now());
             }
         })
     }
@@ -175,5 +195,101 @@ impl Bridge {
             inner.channel = None;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex as StdMutex;
+    use tauri::ipc::InvokeResponseBody;
+
+    /// A channel that records each message as the conversation ids of the events it carried.
+    fn recording() -> (Channel<AppEvent>, Arc<StdMutex<Vec<Vec<i64>>>>) {
+        let seen: Arc<StdMutex<Vec<Vec<i64>>>> = Arc::default();
+        let log = seen.clone();
+        let channel = Channel::new(move |body| {
+            let InvokeResponseBody::Json(json) = body else {
+                panic!("a raw message")
+            };
+            let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+            let events = match v["type"].as_str() {
+                Some("core") => vec![v["event"].clone()],
+                Some("coreBatch") => v["events"].as_array().unwrap().clone(),
+                other => panic!("{other:?}"),
+            };
+            log.lock().unwrap().push(
+                events
+                    .into_iter()
+                    .map(|e| e["conversationId"].as_i64().unwrap())
+                    .collect(),
+            );
+            Ok(())
+        });
+        (channel, seen)
+    }
+
+    fn typing(n: i64) -> Event {
+        Event::Typing {
+            conversation_id: n,
+            user_id: 2,
+            typing: true,
+        }
+    }
+
+    async fn until(seen: &StdMutex<Vec<Vec<i64>>>, events: usize) {
+        while seen.lock().unwrap().iter().map(Vec::len).sum::<usize>() < events {
+            tokio::task::yield_now().await;
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+
+    use std::time::Duration;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_burst_goes_as_few_messages_in_order_and_a_lone_event_at_once() {
+        let bridge = Arc::new(Bridge::default());
+        let (channel, seen) = recording();
+        {
+            let mut inner = bridge.inner.lock().await;
+            inner.channel = Some(channel);
+        }
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let pump = bridge.start(rx, Arc::new(|_| {})).await;
+        bridge.inner.lock().await.paused = false;
+
+        // A lone event goes at once, alone.
+        let start = tokio::time::Instant::now();
+        tx.send(typing(0)).unwrap();
+        until(&seen, 1).await;
+        assert!(start.elapsed() < FRAME, "{:?}", start.elapsed());
+        // A burst right after it: 1,000 events over about 50 ms.
+        for n in 1..=1000 {
+            tx.send(typing(n)).unwrap();
+            if n % 20 == 0 {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        }
+        until(&seen, 1001).await;
+        let messages = seen.lock().unwrap().clone();
+        let order: Vec<i64> = messages.iter().flatten().copied().collect();
+        assert_eq!(
+            order,
+            (0..=1000).collect::<Vec<_>>(),
+            "every event once, in order"
+        );
+        assert!(
+            messages.len() <= 8,
+            "a frame's events go together: {} messages",
+            messages.len()
+        );
+        // After a quiet frame, the next one goes at once again.
+        tokio::time::sleep(FRAME * 3).await;
+        let before = tokio::time::Instant::now();
+        tx.send(typing(1001)).unwrap();
+        until(&seen, 1002).await;
+        assert!(before.elapsed() < FRAME);
+        drop(tx);
+        pump.await.unwrap();
     }
 }
