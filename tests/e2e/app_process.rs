@@ -49,6 +49,12 @@ pub fn env_of_app(profile: &Path) -> HashMap<String, String> {
 /// WebKit web and network processes).
 #[allow(dead_code)]
 pub fn pss_kib(pid: u32) -> u64 {
+    pss_by_process(pid).iter().map(|(_, kib)| kib).sum()
+}
+
+/// The proportional set size, in KiB, of `pid` and each of its descendants, by name.
+#[allow(dead_code)]
+pub fn pss_by_process(pid: u32) -> Vec<(String, u64)> {
     let mut all = vec![pid];
     let mut i = 0;
     while i < all.len() {
@@ -71,12 +77,15 @@ pub fn pss_kib(pid: u32) -> u64 {
         i += 1;
     }
     all.iter()
-        .filter_map(|p| std::fs::read_to_string(format!("/proc/{p}/smaps_rollup")).ok())
-        .filter_map(|s| {
-            s.lines()
+        .filter_map(|p| {
+            let rollup = std::fs::read_to_string(format!("/proc/{p}/smaps_rollup")).ok()?;
+            let kib = rollup
+                .lines()
                 .find(|l| l.starts_with("Pss:"))
                 .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse::<u64>().ok())
+                .and_then(|v| v.parse::<u64>().ok())?;
+            let comm = std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default();
+            Some((comm.trim().to_owned(), kib))
         })
-        .sum()
+        .collect()
 }

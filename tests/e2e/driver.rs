@@ -20,8 +20,10 @@ pub struct DriverProcess {
 }
 
 impl DriverProcess {
-    /// Starts it with `env` for the app (tauri-driver passes its environment on).
-    pub fn start(env: &[(&str, std::ffi::OsString)], log: &Path) -> Self {
+    /// Starts it with `env` for the app (tauri-driver passes its environment on). With
+    /// `keychain`, gnome-keyring's Secret Service runs on the session bus first, unlocked
+    /// (its files under the app's XDG_DATA_HOME).
+    pub fn start(env: &[(&str, std::ffi::OsString)], log: &Path, keychain: bool) -> Self {
         let driver = which("tauri-driver").unwrap_or_else(|| {
             panic!("tauri-driver is not installed: run `bash scripts/setup.sh` (it runs `cargo install tauri-driver`)")
         });
@@ -39,17 +41,24 @@ impl DriverProcess {
             "-screen 0 1280x800x24",
             "dbus-run-session",
             "--",
-        ])
-        .arg(driver)
-        .args([
-            "--port",
-            &port.to_string(),
-            "--native-port",
-            &native.to_string(),
-        ])
-        .stdin(Stdio::null())
-        .stdout(super::support::log_file(log))
-        .stderr(super::support::log_file(log));
+        ]);
+        if keychain {
+            cmd.args([
+                "sh",
+                "-c",
+                "printf %s nursecare-e2e | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec \"$0\" \"$@\"",
+            ]);
+        }
+        cmd.arg(driver)
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native.to_string(),
+            ])
+            .stdin(Stdio::null())
+            .stdout(super::support::log_file(log))
+            .stderr(super::support::log_file(log));
         for (k, v) in env {
             cmd.env(k, v);
         }

@@ -24,8 +24,13 @@ async fn one_app_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
     ONE.lock().await
 }
 
+/// The app under test: this build's, or another one (`NURSECARE_APP_BIN`: the release build
+/// for measurements, the installed .deb's in scripts/package.sh).
 fn app_bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_nursecare-desktop"))
+    std::env::var_os("NURSECARE_APP_BIN").map_or_else(
+        || PathBuf::from(env!("CARGO_BIN_EXE_nursecare-desktop")),
+        PathBuf::from,
+    )
 }
 
 /// The app's world: its profile and XDG folders inside the test's directory, the demo server.
@@ -38,19 +43,34 @@ struct World {
 }
 
 impl World {
+    /// The token in a file in the profile (most tests).
     fn start() -> Self {
+        Self::start_with(false)
+    }
+
+    /// With `keychain`, the token and cache key in a real Secret Service (gnome-keyring on
+    /// the app's session bus), as on a nurse's desktop.
+    fn start_with(keychain: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let server = Server::start(&mkdir(dir.path(), "server"), false);
+        let runtime = mkdir(dir.path(), "xdg-runtime");
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700)).unwrap();
+        }
+        let store = if keychain { "keychain" } else { "file" };
         let env: Vec<(&str, OsString)> = vec![
             ("NURSECARE_SERVER", server.base().into()),
             ("NURSECARE_PROFILE", mkdir(dir.path(), "app-profile").into()),
-            ("NURSECARE_SECRET_STORE", "file".into()),
+            ("NURSECARE_SECRET_STORE", store.into()),
+            ("HOME", mkdir(dir.path(), "home").into()),
+            ("XDG_RUNTIME_DIR", runtime.into()),
             ("NURSECARE_LOG", "info".into()),
             ("XDG_DATA_HOME", mkdir(dir.path(), "xdg-data").into()),
             ("XDG_CONFIG_HOME", mkdir(dir.path(), "xdg-config").into()),
             ("XDG_CACHE_HOME", mkdir(dir.path(), "xdg-cache").into()),
         ];
-        let driver = DriverProcess::start(&env, &dir.path().join("driver.log"));
+        let driver = DriverProcess::start(&env, &dir.path().join("driver.log"), keychain);
         Self {
             driver,
             server,
@@ -60,6 +80,13 @@ impl World {
 
     fn app_profile(&self) -> PathBuf {
         self.dir.path().join("app-profile")
+    }
+
+    /// The keyring files gnome-keyring wrote (under the app's XDG_DATA_HOME).
+    fn keyrings(&self) -> Vec<PathBuf> {
+        std::fs::read_dir(self.dir.path().join("xdg-data/keyrings"))
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default()
     }
 
     /// The patient on the CLI, signed in.
@@ -136,7 +163,7 @@ async fn sign_in(s: &Session, password: &str) {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_nurse_signs_in_and_chats_with_a_patient_on_the_cli() {
     let _one = one_app_at_a_time().await;
-    let world = World::start();
+    let world = World::start_with(true);
     let s = Session::start(world.driver.port, &app_bin()).await;
 
     // A wrong password is said in words, and nothing else happens.
@@ -146,6 +173,19 @@ async fn a_nurse_signs_in_and_chats_with_a_patient_on_the_cli() {
 
     sign_in(&s, DEMO_PASSWORD).await;
     let row = s.find("button", "Chloe Martin").await;
+    // The token and the cache's key went to the keychain, nothing secret to the profile.
+    assert!(
+        !world.app_profile().join("secrets.json").exists(),
+        "a secrets file in the profile"
+    );
+    assert!(
+        world
+            .keyrings()
+            .iter()
+            .any(|k| k.extension().is_some_and(|x| x == "keyring")),
+        "nothing in the keyring: {:?}",
+        world.keyrings()
+    );
 
     let patient = world.patient();
     let conversation = conversation_with_amara(&patient);
@@ -190,8 +230,15 @@ async fn a_nurse_signs_in_and_chats_with_a_patient_on_the_cli() {
     .await;
 
     // The app owns its profile's cache: a CLI command on it is refused with its own code.
+    // (It reads the same keychain: the app's session bus.)
     let intruder = Cli::new(&world.server.base(), &world.app_profile());
-    let out = intruder.run(&["history", &conversation.to_string(), "--offline"]);
+    let app_env = app_process::env_of_app(&world.app_profile());
+    let out = intruder
+        .command(&["history", &conversation.to_string(), "--offline"])
+        .env("NURSECARE_SECRET_STORE", "keychain")
+        .env("DBUS_SESSION_BUS_ADDRESS", &app_env["DBUS_SESSION_BUS_ADDRESS"])
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(10), "stderr: {stderr}");
 
@@ -432,16 +479,19 @@ async fn screenshots_of_the_main_screens() {
     s.end().await;
 }
 
-/// 10,000 messages arriving live in the open thread: the memory they add (PSS of the app and
-/// its WebKit processes) and the longest gap between painted frames (WebKit has no long-task
-/// API; a frame gap over 100 ms is a task that long). A measurement, not a test: run by
-/// `scripts/measure-app.sh` with the release app (`NURSECARE_APP_BIN`) and the load generator
-/// (`NURSECARE_FLOOD_BIN`, core/examples/flood.rs); it prints its figures.
+/// 10,000 messages (`FLOOD_N` to change it) arriving live in the open thread: the memory they
+/// add (PSS of the app and its WebKit processes, 10 s after the last one shows, and by
+/// process), the longest gap between painted frames (WebKit has no long-task API; a frame gap
+/// over 100 ms is a task that long), and how many messages the open thread's list holds. A
+/// measurement, not a test: run by `scripts/measure-app.sh` with the release app
+/// (`NURSECARE_APP_BIN`) and the load generator (`NURSECARE_FLOOD_BIN`,
+/// core/examples/flood.rs); it prints its figures.
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "a measurement; run by scripts/measure-app.sh"]
 async fn measure_ten_thousand_live_messages_in_the_open_thread() {
-    let app = std::env::var_os("NURSECARE_APP_BIN").map_or_else(app_bin, PathBuf::from);
+    let app = app_bin();
     let flood = std::env::var_os("NURSECARE_FLOOD_BIN").expect("NURSECARE_FLOOD_BIN");
+    let count = std::env::var("FLOOD_N").unwrap_or_else(|_| "10000".into());
     let _one = one_app_at_a_time().await;
     let world = World::start();
     let s = Session::start(world.driver.port, &app).await;
@@ -454,6 +504,7 @@ async fn measure_ten_thousand_live_messages_in_the_open_thread() {
     // Let start-up work (catch-up, first layout) finish before the baseline.
     tokio::time::sleep(Duration::from_secs(5)).await;
     let before = app_process::pss_kib(pid);
+    let by_before = app_process::pss_by_process(pid);
     s.script(
         "window.__gaps = { max: 0, over100: 0, frames: 0, last: performance.now() };
          const tick = (t) => { const g = window.__gaps; const d = t - g.last;
@@ -469,29 +520,49 @@ async fn measure_ten_thousand_live_messages_in_the_open_thread() {
             &world.server.base(),
             &*patient.profile.to_string_lossy(),
             &conversation,
-            "10000",
+            &count,
         ])
         .output()
         .unwrap();
     assert!(out.status.success(), "{out:?}");
+    let last = format!("Load message {count} of {count}");
     let deadline = Instant::now() + Duration::from_secs(300);
-    while !s.page_text().await.contains("Load message 10000 of 10000") {
+    while !s.page_text().await.contains(&last) {
         assert!(Instant::now() < deadline, "the last message never showed");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let shown_after = started.elapsed();
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let after = app_process::pss_kib(pid);
     let gaps = s.script("return window.__gaps", json!([])).await;
+    // The list's height says how many rows it holds (about 64 px each), the DOM its size.
+    let list = s
+        .script(
+            "return [parseFloat(document.querySelector('.message-canvas').style.height) || 0,
+                     document.querySelectorAll('*').length]",
+            json!([]),
+        )
+        .await;
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let after = app_process::pss_kib(pid);
+    let mb = |kib: u64| kib as f64 / 1024.0;
+    let by = |v: Vec<(String, u64)>| {
+        v.into_iter()
+            .map(|(name, kib)| format!("{name} {:.0}", mb(kib)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     println!(
-        "live 10,000 in the open thread: all shown after {:.1} s; PSS {:.1} MB before, {:.1} MB after (+{:.1} MB); longest frame gap {:.0} ms, {} gaps over 100 ms in {} frames; {}",
+        "live {count} in the open thread: all shown after {:.1} s; PSS {:.1} MB before, {:.1} MB 10 s after (+{:.1} MB) [before: {}; after: {}]; longest frame gap {:.0} ms, {} gaps over 100 ms in {} frames; list {} px tall, {} DOM elements; {}",
         shown_after.as_secs_f64(),
-        before as f64 / 1024.0,
-        after as f64 / 1024.0,
-        (after as f64 - before as f64) / 1024.0,
+        mb(before),
+        mb(after),
+        mb(after) - mb(before),
+        by(by_before),
+        by(app_process::pss_by_process(pid)),
         gaps["max"].as_f64().unwrap_or(0.0),
         gaps["over100"],
         gaps["frames"],
+        list[0],
+        list[1],
         String::from_utf8_lossy(&out.stdout).trim()
     );
     s.end().await;
