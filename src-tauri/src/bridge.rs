@@ -204,9 +204,12 @@ mod tests {
     use std::sync::Mutex as StdMutex;
     use tauri::ipc::InvokeResponseBody;
 
-    /// A channel that records each message as the conversation ids of the events it carried.
-    fn recording() -> (Channel<AppEvent>, Arc<StdMutex<Vec<Vec<i64>>>>) {
-        let seen: Arc<StdMutex<Vec<Vec<i64>>>> = Arc::default();
+    /// Each channel message as the conversation ids of the events it carried.
+    type Seen = Arc<StdMutex<Vec<Vec<i64>>>>;
+
+    /// A channel that records what it carries.
+    fn recording() -> (Channel<AppEvent>, Seen) {
+        let seen: Seen = Arc::default();
         let log = seen.clone();
         let channel = Channel::new(move |body| {
             let InvokeResponseBody::Json(json) = body else {
