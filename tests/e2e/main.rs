@@ -236,7 +236,10 @@ async fn a_nurse_signs_in_and_chats_with_a_patient_on_the_cli() {
     let out = intruder
         .command(&["history", &conversation.to_string(), "--offline"])
         .env("NURSECARE_SECRET_STORE", "keychain")
-        .env("DBUS_SESSION_BUS_ADDRESS", &app_env["DBUS_SESSION_BUS_ADDRESS"])
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            &app_env["DBUS_SESSION_BUS_ADDRESS"],
+        )
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
