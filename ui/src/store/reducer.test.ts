@@ -193,6 +193,21 @@ describe("batches", () => {
     expect(ids(flood)?.at(-1)).toBe(10_999);
   });
 
+  it("a chat in the background and a thread paging back are not trimmed", () => {
+    const background = run(withThread(), { type: "select", conversationId: 11 });
+    expect(reduce(background, { type: "appEvents", events: live(LIVE_MAX) }).threads[10]?.messages).toHaveLength(
+      LIVE_MAX + 3,
+    );
+    const paging = run(withThread(), { type: "historyLoading", conversationId: 10, older: true });
+    expect(reduce(paging, { type: "appEvents", events: live(LIVE_MAX) }).threads[10]?.messages).toHaveLength(LIVE_MAX + 3);
+  });
+
+  it("a sent row whose message was trimmed away is not left pending", () => {
+    const trimmed = reduce(withThread(), { type: "appEvents", events: live(LIVE_MAX + 1) });
+    const sent = reduce(trimmed, { type: "outboxUpsert", item: outboxItem("c9", { state: "sent", messageId: 150 }) });
+    expect(sent.outbox["c9"]).toBeUndefined();
+  });
+
   it("a thread opened around a search hit follows only once the view reaches the newest", () => {
     const hit = run(withThread(), {
       type: "aroundLoaded",

@@ -265,6 +265,9 @@ function upsertConversation(state: State, summary: ConversationSummary): State {
 
 function isDelivered(item: OutboxItem, thread: Thread | undefined): boolean {
   if (!thread) return false;
+  // Older than the oldest loaded message: in the history above (a trimmed thread).
+  const oldest = thread.messages[0];
+  if (item.messageId !== null && oldest !== undefined && item.messageId < oldest.id) return true;
   return thread.messages.some(
     (m) => (item.messageId !== null && m.id === item.messageId) || (m.clientId != null && m.clientId === item.clientId),
   );
@@ -458,7 +461,11 @@ function addMessages(state: State, conversationId: number, messages: Message[]):
   // A thread opened around a search hit has a gap before the newest: it loads them on "Jump to latest".
   // While its first page loads, live messages wait in the thread and are kept when the page lands.
   if (thread && !thread.hasNewer) {
-    next = setThread(next, conversationId, keepLiveWindow({ ...thread, messages: mergeMessages(thread.messages, messages) }));
+    next = setThread(
+      next,
+      conversationId,
+      keepLiveWindow({ ...thread, messages: mergeMessages(thread.messages, messages) }, next.open === conversationId),
+    );
   }
   // A row whose message has arrived is no longer shown as pending.
   let outbox = next.outbox;
@@ -474,9 +481,11 @@ function addMessages(state: State, conversationId: number, messages: Message[]):
   return outbox === next.outbox ? next : { ...next, outbox };
 }
 
-/** A followed thread past LIVE_MAX drops its oldest loaded messages down to LIVE_KEEP. */
-function keepLiveWindow(thread: Thread): Thread {
-  if (!thread.following || thread.messages.length <= LIVE_MAX) return thread;
+/** The open, followed thread past LIVE_MAX drops its oldest loaded messages down to LIVE_KEEP.
+ * Not a chat in the background (its "New messages" marker is placed from what is loaded when
+ * it opens), nor while an older page is on its way (it would land above a gap). */
+function keepLiveWindow(thread: Thread, open: boolean): Thread {
+  if (!open || !thread.following || thread.loadingOlder || thread.messages.length <= LIVE_MAX) return thread;
   return { ...thread, messages: thread.messages.slice(-LIVE_KEEP), reachedStart: false };
 }
 
