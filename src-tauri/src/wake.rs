@@ -10,7 +10,7 @@ use futures_util::{Stream, StreamExt};
 use std::time::{Duration, Instant};
 
 /// Why the app reconnects now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Wake {
     /// The machine woke from sleep.
     Resumed,
@@ -22,7 +22,8 @@ pub enum Wake {
 /// may be reachable (site and global connectivity are 60 and 70).
 const NM_CONNECTED_LOCAL: u32 = 50;
 
-/// Reconnects at most this often (NetworkManager may pass through several connected states).
+/// Each kind of wake reconnects at most this often (a resume and the network coming back a
+/// few seconds later are both acted on).
 const AT_MOST_EVERY: Duration = Duration::from_secs(5);
 
 #[zbus::proxy(
@@ -45,6 +46,11 @@ trait Network {
     fn state_changed(&self, state: u32) -> zbus::Result<()>;
 }
 
+/// Whether NetworkManager going from state `before` to `now` is the network coming back.
+fn network_came_up(before: u32, now: u32) -> bool {
+    now >= NM_CONNECTED_LOCAL && before < NM_CONNECTED_LOCAL
+}
+
 /// The wake-ups and network returns on `bus` (the system bus, or a test's own).
 pub async fn wakes(bus: &zbus::Connection) -> zbus::Result<impl Stream<Item = Wake> + use<>> {
     let login = LoginProxy::builder(bus)
@@ -62,13 +68,17 @@ pub async fn wakes(bus: &zbus::Connection) -> zbus::Result<impl Stream<Item = Wa
             // `start` is true going to sleep, false on waking.
             matches!(s.args().map(|a| a.start), Ok(false)).then_some(Wake::Resumed)
         });
-    let network_up = network
-        .receive_state_changed()
-        .await?
-        .filter_map(|s| async move {
-            matches!(s.args().map(|a| a.state), Ok(state) if state >= NM_CONNECTED_LOCAL)
-                .then_some(Wake::NetworkUp)
-        });
+    // Only a change from below connected to connected: a flip between connected states
+    // (site and global after a connectivity check) must not drop a working link.
+    let last = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let network_up = network.receive_state_changed().await?.filter_map(move |s| {
+        let last = last.clone();
+        async move {
+            let state = s.args().ok()?.state;
+            let before = last.swap(state, std::sync::atomic::Ordering::Relaxed);
+            network_came_up(before, state).then_some(Wake::NetworkUp)
+        }
+    });
     Ok(futures_util::stream::select(resumed, network_up))
 }
 
@@ -90,12 +100,12 @@ pub async fn run(reconnect: impl Fn(Wake) + Send + 'static) {
         }
     };
     let mut stream = std::pin::pin!(stream);
-    let mut last: Option<Instant> = None;
+    let mut last: std::collections::HashMap<Wake, Instant> = Default::default();
     while let Some(wake) = stream.next().await {
-        if last.is_some_and(|t| t.elapsed() < AT_MOST_EVERY) {
+        if last.get(&wake).is_some_and(|t| t.elapsed() < AT_MOST_EVERY) {
             continue;
         }
-        last = Some(Instant::now());
+        last.insert(wake, Instant::now());
         tracing::info!(?wake, "reconnecting now");
         reconnect(wake);
     }
@@ -226,11 +236,26 @@ mod tests {
             )
             .await
             .unwrap();
+        network(20).await;
         network(60).await;
         assert_eq!(
             next(&mut stream).await,
             Wake::NetworkUp,
             "the stranger's signal was skipped"
         );
+    }
+
+    #[test]
+    fn only_coming_back_to_a_connected_state_is_the_network_coming_up() {
+        assert!(network_came_up(20, 70), "disconnected → global");
+        assert!(network_came_up(40, 50), "connecting → local");
+        assert!(network_came_up(0, 60), "unknown → site");
+        assert!(
+            !network_came_up(70, 60),
+            "a connectivity check flips global and site"
+        );
+        assert!(!network_came_up(60, 70));
+        assert!(!network_came_up(70, 20), "going down");
+        assert!(!network_came_up(20, 40), "connecting");
     }
 }

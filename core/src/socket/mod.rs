@@ -265,6 +265,9 @@ async fn run(
             }
             Ended::Retry => {
                 tracing::info!("reconnecting on request");
+                // Asked for (a wake-up, the network back): if this try fails, the next one
+                // comes soon, not after the backoff grown while the machine slept.
+                delay = config.backoff_min;
                 continue;
             }
             Ended::Lost => {}
@@ -287,7 +290,10 @@ async fn run(
                         let _ = reply.send(Err(SocketError::NotConnected));
                     }
                     Some(Command::Open(c)) => open = c,
-                    Some(Command::Reconnect) => break,
+                    Some(Command::Reconnect) => {
+                        delay = config.backoff_min;
+                        break;
+                    }
                     Some(Command::Expire) => {
                         let _ = state.send(LinkState::SessionExpired);
                         return;
