@@ -74,7 +74,7 @@ package=$(dpkg-deb -f "$deb" Package)
 newer="$work/nursecare-desktop-newer.deb"
 dpkg-deb -R "$deb" "$work/unpacked"
 sed -i "s/^Version: .*/Version: ${version}+upgrade1/" "$work/unpacked/DEBIAN/control"
-dpkg-deb -b "$work/unpacked" "$newer" >/dev/null
+dpkg-deb --root-owner-group -b "$work/unpacked" "$newer" >/dev/null
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$newer"
 [ "$(dpkg-query -W -f '${Version}' "$package")" = "${version}+upgrade1" ] || { echo "package: not upgraded" >&2; exit 1; }
 paint

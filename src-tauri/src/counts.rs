@@ -24,6 +24,11 @@ impl Counts {
         (Self(tx), run(rx, show))
     }
 
+    /// The last count set (for a place that appears later, such as the tray).
+    pub fn current(&self) -> u64 {
+        *self.0.borrow()
+    }
+
     /// The count now (shown soon, unless another comes first).
     pub fn set(&self, unread: u64) {
         self.0.send_if_modified(|now| {

@@ -74,9 +74,10 @@ pub fn run(options: Options) {
                 setup_notifier.clone(),
                 counts.clone(),
             ));
+            let stopped = counts.clone();
             setup_state.on_stop(Arc::new(move || {
                 setup_notifier.clear();
-                counts.set(0);
+                stopped.set(0);
             }));
             windows::watch_main(&handle);
             if let Some(w) = windows::main_window(&handle) {
@@ -87,7 +88,7 @@ pub fn run(options: Options) {
             {
                 let _ = w.hide();
             }
-            tauri::async_runtime::spawn(add_tray(handle.clone()));
+            tauri::async_runtime::spawn(add_tray(handle.clone(), counts.clone()));
             tauri::async_runtime::spawn(notifications::run(handle.clone(), jobs));
             let resume = setup_state.clone();
             tauri::async_runtime::spawn(async move { resume.resume().await });
@@ -131,7 +132,7 @@ fn observer(app: AppHandle, notifier: Arc<Notifier>, counts: counts::Counts) -> 
 }
 
 /// The tray icon where a tray host shows it; without one, closing minimises instead.
-async fn add_tray(app: AppHandle) {
+async fn add_tray(app: AppHandle, counts: counts::Counts) {
     if !os::tray_host_present().await {
         tracing::info!("no tray host: closing the window minimises it");
         return;
@@ -140,6 +141,8 @@ async fn add_tray(app: AppHandle) {
     let _ = app.run_on_main_thread(move || match tray::build(&handle) {
         Ok(tray) => {
             handle.manage(tray);
+            // A count that came before the tray existed.
+            tray::show_count(&handle, counts.current());
             handle
                 .state::<windows::CloseToTray>()
                 .0

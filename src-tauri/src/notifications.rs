@@ -163,15 +163,22 @@ impl Notifier {
             } => {
                 // Found by a sync: news only above the newest message this conversation had
                 // (what came while the connection was down); one notification for the newest.
-                let known = self
+                // A row known with no message yet: everything after is news. No row at all
+                // (a first sync after signing in): nothing is.
+                let known: Option<Option<(i64, Id)>> = self
                     .rows
                     .lock()
                     .expect("rows lock")
                     .get(conversation_id)
-                    .and_then(|r| r.newest);
+                    .map(|r| r.newest);
                 let news = messages
                     .iter()
-                    .filter(|m| !m.read && known.is_some_and(|k| place(m) > k))
+                    .filter(|m| {
+                        !m.read
+                            && me.is_some_and(|me| m.sender_id != me)
+                            && m.kind != MessageType::System
+                            && known.is_some_and(|k| k.is_none_or(|k| place(m) > k))
+                    })
                     .max_by_key(|m| place(m));
                 for m in messages {
                     self.saw(m);
@@ -612,6 +619,21 @@ mod tests {
         );
         n.on_event(&found, Some(1), false);
         assert!(jobs.try_recv().is_err(), "the mark stays up");
+    }
+
+    #[test]
+    fn a_catch_up_ending_with_my_own_message_still_notifies_the_patients() {
+        let (n, mut jobs) = Notifier::new(NotificationPrivacy::SenderAndText);
+        // A conversation known with no message yet (a new booking's chat).
+        n.on_event(&row(None), Some(1), false);
+        let mut mine = at(3, "2026-11-25T11:02:00.000Z");
+        mine.sender_id = 1;
+        let found = Event::MessagesFound {
+            conversation_id: 7,
+            messages: vec![at(2, "2026-11-25T11:00:00.000Z"), mine],
+        };
+        n.on_event(&found, Some(1), false);
+        assert!(matches!(jobs.try_recv(), Ok(Job::Show { body, .. }) if body == "m2"));
     }
 
     #[test]

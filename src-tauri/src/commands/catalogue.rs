@@ -21,6 +21,11 @@ use ts_rs::TS;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommandShape {
     pub name: &'static str,
+    /// Its file in `commands/` and every parameter's Rust name, in order (what Tauri injects,
+    /// then what the window sends): checked against the source, since the compile-time check
+    /// sees types, not names.
+    pub module: &'static str,
+    pub params: Vec<&'static str>,
     pub args: Vec<(String, String)>,
     pub answer: String,
 }
@@ -95,6 +100,8 @@ macro_rules! catalogue {
         pub fn shapes(cfg: &ts_rs::Config) -> Vec<CommandShape> {
             vec![$(CommandShape {
                 name: stringify!($name),
+                module: stringify!($module),
+                params: vec![$(stringify!($ctx),)* $(stringify!($arg)),*],
                 args: vec![$((camel(stringify!($arg)), <$aty as IpcType>::ts_name(cfg))),*],
                 answer: <$answer as IpcType>::ts_name(cfg),
             }),*]
@@ -235,6 +242,60 @@ mod tests {
             ts.contains("quit: { args: Record<string, never>; answer: null };"),
             "{ts}"
         );
+    }
+
+    /// The parameters of `function` in `source`, by name, in order.
+    fn params_in_source(source: &str, function: &str) -> Vec<String> {
+        let start = [
+            format!("pub fn {function}("),
+            format!("pub async fn {function}("),
+        ]
+        .iter()
+        .find_map(|p| source.find(p.as_str()).map(|i| i + p.len()))
+        .unwrap_or_else(|| panic!("no fn {function}"));
+        let (mut depth, mut names, mut current) = (0i32, Vec::new(), String::new());
+        for c in source[start..].chars() {
+            match c {
+                '(' | '<' => depth += 1,
+                ')' if depth == 0 => break,
+                ')' | '>' => depth -= 1,
+                ',' if depth == 0 => {
+                    names.push(std::mem::take(&mut current));
+                    continue;
+                }
+                _ => {}
+            }
+            current.push(c);
+        }
+        names.push(current);
+        names
+            .iter()
+            .filter_map(|p| p.split(':').next())
+            .map(|n| n.trim().to_owned())
+            .filter(|n| !n.is_empty())
+            .collect()
+    }
+
+    /// A parameter renamed or two of one type swapped still compile: the names are checked
+    /// here against each command's source.
+    #[test]
+    fn the_catalogue_names_each_parameter_as_its_function_does() {
+        for shape in shapes(&cfg()) {
+            let source = match shape.module {
+                "session" => include_str!("session.rs"),
+                "conversations" => include_str!("conversations.rs"),
+                "messages" => include_str!("messages.rs"),
+                "settings" => include_str!("settings.rs"),
+                other => panic!("unknown module {other}"),
+            };
+            assert_eq!(
+                params_in_source(source, shape.name),
+                shape.params,
+                "{}::{}",
+                shape.module,
+                shape.name
+            );
+        }
     }
 
     /// build.rs declares the commands for the capability files and permissions/app.toml
