@@ -6,13 +6,14 @@
 //! are swept when the server starts.
 
 use nursecare_wire::system::{VIDEO_CALL_JOINED, VIDEO_CALL_MISSED, VIDEO_CALL_REJECTED};
-use nursecare_wire::{CallStatus, Id, Timestamp, VideoCallWithUrl};
+use nursecare_wire::{CallStatus, Id, Role, Timestamp, VideoCallWithUrl};
 use rand::RngCore;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::access;
 use crate::error::{ApiError, ApiResult};
+use crate::jitsi::Participant;
 use crate::realtime::routing;
 use crate::state::AppState;
 use crate::store::{CallChange, CallGuard, CallRecord, SystemSender, SystemText};
@@ -25,13 +26,49 @@ pub fn new_room_name(conversation: Id) -> String {
     format!("nursecare-{conversation}-{hex}")
 }
 
-/// The call with its Jitsi URL.
-pub fn with_url(state: &AppState, record: CallRecord) -> VideoCallWithUrl {
-    let base = state.settings.jitsi_base.trim_end_matches('/');
-    VideoCallWithUrl {
-        jitsi_url: format!("{base}/{}", record.call.room_name),
+/// The call with its Jitsi URL and, where the server signs them, `user`'s token. The caller
+/// has checked that `user` takes part in the call.
+pub async fn with_url(
+    state: &AppState,
+    record: CallRecord,
+    user: Id,
+) -> ApiResult<VideoCallWithUrl> {
+    let (jitsi_url, jitsi_jwt) = room_pass(state, &record.call.room_name, user).await?;
+    Ok(VideoCallWithUrl {
+        jitsi_url,
+        jitsi_jwt,
         call: record.call,
+    })
+}
+
+/// A room's URL and `user`'s token for it (none when tokens are off). `user` must take part
+/// in the room's call: the callers check that first.
+pub async fn room_pass(
+    state: &AppState,
+    room: &str,
+    user: Id,
+) -> ApiResult<(String, Option<String>)> {
+    let jitsi = &state.settings.jitsi;
+    let url = jitsi.url(room);
+    if jitsi.mode() == "off" {
+        return Ok((url, None));
     }
+    let Some(who) = state.store.users(&[user]).await?.into_iter().next() else {
+        return Err(ApiError::unauthorized());
+    };
+    // The meeting shows the name the chat shows; an account without one shows its email's
+    // local part rather than the whole address.
+    let name = match who.name.as_deref().map(str::trim) {
+        Some(n) if !n.is_empty() => n.to_owned(),
+        _ => who.email.split('@').next().unwrap_or_default().to_owned(),
+    };
+    let participant = Participant {
+        id: user,
+        name: &name,
+        moderator: who.role != Role::Patient,
+    };
+    let token = jitsi.token(participant, room, Timestamp::now().millis() / 1000);
+    Ok((url, token))
 }
 
 /// `POST /video-calls/start`.

@@ -11,6 +11,7 @@ pub mod calls;
 pub mod cors;
 pub mod demo;
 pub mod error;
+pub mod jitsi;
 pub mod logging;
 pub mod login_limit;
 pub mod presence;

@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use clap::Parser;
+use nursecare_server::jitsi::{self, Jitsi};
 use nursecare_server::store::sqlite::SqliteStore;
 use nursecare_server::store::{NewUser, Store};
 use nursecare_server::{Registration, Server, Settings, SocketTimings, demo, secret};
@@ -33,9 +34,37 @@ struct Args {
     /// Seconds before an unanswered call turns MISSED.
     #[arg(long, default_value_t = 60, value_name = "SECONDS")]
     missed_after: u64,
-    /// Base URL of the Jitsi server written into `jitsiUrl`.
-    #[arg(long, default_value = "https://meet.jit.si")]
-    jitsi_url: String,
+    /// Base URL of the Jitsi server written into `jitsiUrl` [default: https://meet.jit.si;
+    /// https://8x8.vc/<app id> with --jaas-app-id].
+    #[arg(long, env = "NURSECARE_JITSI_URL", conflicts_with = "jaas_app_id")]
+    jitsi_url: Option<String>,
+    /// Your Jitsi's token auth: the app id (prosody's `app_id`). With --jitsi-app-secret, each
+    /// call's participants get a token signed for them (HS256).
+    #[arg(long, env = "NURSECARE_JITSI_APP_ID", requires_all = ["jitsi_app_secret", "jitsi_url"])]
+    jitsi_app_id: Option<String>,
+    /// Your Jitsi's token auth: the app secret (prosody's `app_secret`, 32 characters or more).
+    #[arg(
+        long,
+        env = "NURSECARE_JITSI_APP_SECRET",
+        hide_env_values = true,
+        requires = "jitsi_app_id"
+    )]
+    jitsi_app_secret: Option<String>,
+    /// 8x8 JaaS: your app id (`vpaas-magic-cookie-…`). Calls meet at 8x8.vc with tokens signed
+    /// by --jaas-private-key (RS256).
+    #[arg(long, env = "NURSECARE_JAAS_APP_ID", requires_all = ["jaas_key_id", "jaas_private_key"], conflicts_with = "jitsi_app_id")]
+    jaas_app_id: Option<String>,
+    /// 8x8 JaaS: the id of the API key whose public half you uploaded.
+    #[arg(long, env = "NURSECARE_JAAS_KEY_ID", requires = "jaas_app_id")]
+    jaas_key_id: Option<String>,
+    /// 8x8 JaaS: the PEM file of that key's private half (it never leaves this server).
+    #[arg(
+        long,
+        env = "NURSECARE_JAAS_PRIVATE_KEY",
+        value_name = "FILE",
+        requires = "jaas_app_id"
+    )]
+    jaas_private_key: Option<PathBuf>,
     /// Who may register over REST: `patients` (a clinic's server: staff accounts are made with
     /// --create-user) or `open` (PATIENT and NURSE) [default: patients; open with --demo or
     /// --production-compat].
@@ -115,6 +144,22 @@ async fn create_user(
     Ok(())
 }
 
+/// Where calls meet and how their tokens are signed, from the flags.
+fn jitsi(args: &Args) -> anyhow::Result<Jitsi> {
+    if let (Some(app), Some(key_id), Some(key_file)) =
+        (&args.jaas_app_id, &args.jaas_key_id, &args.jaas_private_key)
+    {
+        let pem = std::fs::read(key_file)
+            .with_context(|| format!("reading --jaas-private-key {}", key_file.display()))?;
+        return Ok(Jitsi::jaas(app, key_id, &pem)?);
+    }
+    let base = args.jitsi_url.as_deref().unwrap_or(jitsi::PUBLIC_BASE);
+    Ok(match (&args.jitsi_app_id, &args.jitsi_app_secret) {
+        (Some(app), Some(secret)) => Jitsi::self_hosted(base, app, secret)?,
+        _ => Jitsi::open(base)?,
+    })
+}
+
 fn default_db(demo: bool) -> anyhow::Result<PathBuf> {
     let dirs = directories::ProjectDirs::from("org", "NurseCare", "nursecare-server")
         .context("no home directory to keep the database in; pass --db")?;
@@ -128,7 +173,7 @@ async fn main() -> anyhow::Result<()> {
     // Logs go to stderr; stdout carries only the demo banner and --create-admin's answer.
     nursecare_server::logging::init();
     let args = Args::parse();
-    let db = match args.db {
+    let db = match args.db.clone() {
         Some(p) => p,
         None => default_db(args.demo)?,
     };
@@ -148,10 +193,11 @@ async fn main() -> anyhow::Result<()> {
     if args.demo && demo::seed_if_empty(&store).await? {
         tracing::info!("demo data seeded");
     }
+    let jitsi = jitsi(&args)?;
     let settings = Settings {
         production_compat: args.production_compat,
         missed_after: Duration::from_secs(args.missed_after),
-        jitsi_base: args.jitsi_url,
+        jitsi: Arc::new(jitsi),
         registration: match args.registration {
             Some(RegistrationArg::Open) => Registration::Open,
             Some(RegistrationArg::Patients) => Registration::Patients,
@@ -163,12 +209,13 @@ async fn main() -> anyhow::Result<()> {
         allowed_origins: args.allow_origin,
     };
     let registration = settings.registration;
+    let jitsi_mode = settings.jitsi.mode();
     let server = Server::new(Arc::new(store), &secret, settings, SocketTimings::default());
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("binding {}", args.bind))?;
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, db = %db.display(), compat = args.production_compat, ?registration, "listening");
+    tracing::info!(%addr, db = %db.display(), compat = args.production_compat, ?registration, call_tokens = jitsi_mode, "listening");
     if args.demo {
         println!("{}", demo::banner(&addr.to_string()));
     }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::auth::TokenKeys;
+use crate::jitsi::Jitsi;
 use crate::login_limit::LoginLimiter;
 use crate::presence::Presence;
 use crate::store::Store;
@@ -16,8 +17,9 @@ pub struct Settings {
     pub production_compat: bool,
     /// An unanswered call turns MISSED after this long (Part B.8; off in compat mode).
     pub missed_after: Duration,
-    /// Base of `jitsiUrl` (production: `https://meet.jit.si`).
-    pub jitsi_base: String,
+    /// Where calls meet (`jitsiUrl`; production: `https://meet.jit.si`) and how their tokens
+    /// are signed (Part B).
+    pub jitsi: Arc<Jitsi>,
     /// Who may register over REST. The default here is [`Registration::Open`] (today's
     /// behaviour, which tests and embedders rely on); the binary defaults to
     /// [`Registration::Patients`] unless it runs with `--demo` or `--production-compat`.
@@ -45,7 +47,7 @@ impl Default for Settings {
         Self {
             production_compat: false,
             missed_after: Duration::from_secs(60),
-            jitsi_base: "https://meet.jit.si".into(),
+            jitsi: Arc::default(),
             registration: Registration::Open,
             local_origins: false,
             allowed_origins: Vec::new(),

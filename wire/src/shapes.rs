@@ -215,6 +215,10 @@ pub struct VideoCallWithUrl {
     #[serde(flatten)]
     pub call: VideoCall,
     pub jitsi_url: String,
+    /// Part B: the token that admits this user to the room, signed by the server for a
+    /// clinic's Jitsi with token auth or JaaS; absent on production and without configuration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jitsi_jwt: Option<String>,
 }
 
 /// A call with its conversation (`GET /video-calls/room/:name`).
@@ -224,6 +228,12 @@ pub struct VideoCallWithConversation {
     #[serde(flatten)]
     pub call: VideoCall,
     pub conversation: ConversationWithParticipants,
+    /// Part B: the room's URL, for a participant of an ONGOING call (to rejoin it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jitsi_url: Option<String>,
+    /// Part B: a fresh token for that participant, as in [`VideoCallWithUrl`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jitsi_jwt: Option<String>,
 }
 
 /// The content of the SYSTEM messages that calls write.
@@ -306,8 +316,13 @@ mod tests {
                 updated_at: t,
             },
             jitsi_url: "https://meet.jit.si/nursecare-3-9f1c2a7b4d5e6f80".into(),
+            jitsi_jwt: None,
         };
         let v = serde_json::to_value(&c).unwrap();
+        assert!(
+            v.get("jitsiJwt").is_none(),
+            "production's shape has no token"
+        );
         assert_eq!(v["status"], "ONGOING");
         assert_eq!(v["endedAt"], serde_json::Value::Null);
         assert_eq!(

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use nursecare_wire::rest::{AcceptCallRequest, StartCallRequest};
-use nursecare_wire::{Id, VideoCall, VideoCallWithConversation, VideoCallWithUrl};
+use nursecare_wire::{CallStatus, Id, VideoCall, VideoCallWithConversation, VideoCallWithUrl};
 use std::sync::Arc;
 
 use super::extract::{ApiJson, ApiPath};
@@ -21,7 +21,8 @@ pub async fn start(
     ApiJson(req): ApiJson<StartCallRequest>,
 ) -> ApiResult<(StatusCode, Json<VideoCallWithUrl>)> {
     let record = calls::start(&state, me.id(), req.conversation_id).await?;
-    Ok((StatusCode::CREATED, Json(calls::with_url(&state, record))))
+    let call = calls::with_url(&state, record, me.id()).await?;
+    Ok((StatusCode::CREATED, Json(call)))
 }
 
 pub async fn accept(
@@ -30,7 +31,8 @@ pub async fn accept(
     ApiJson(req): ApiJson<AcceptCallRequest>,
 ) -> ApiResult<(StatusCode, Json<VideoCallWithUrl>)> {
     let record = calls::accept(&state, me.id(), &req.room_name).await?;
-    Ok((StatusCode::CREATED, Json(calls::with_url(&state, record))))
+    let call = calls::with_url(&state, record, me.id()).await?;
+    Ok((StatusCode::CREATED, Json(call)))
 }
 
 pub async fn reject(
@@ -68,7 +70,9 @@ pub async fn end(
 }
 
 /// The call with its conversation, or 200 with an empty body for an unknown room (as
-/// production answers a handler that returns nothing).
+/// production answers a handler that returns nothing). With the extensions on, a participant
+/// of an ONGOING call also gets its `jitsiUrl` and a fresh token: what a rejoin needs, without
+/// a second `/accept` (which would write another SYSTEM message).
 pub async fn by_room(
     State(state): State<Arc<AppState>>,
     me: AuthUser,
@@ -84,9 +88,18 @@ pub async fn by_room(
         .conversation_with_participants(conversation_id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("Conversation {conversation_id} not found")))?;
+    let (jitsi_url, jitsi_jwt) = if state.extensions() && record.call.status == CallStatus::Ongoing
+    {
+        let (url, token) = calls::room_pass(&state, &room_name, me.id()).await?;
+        (Some(url), token)
+    } else {
+        (None, None)
+    };
     Ok(Json(VideoCallWithConversation {
         call: record.call,
         conversation,
+        jitsi_url,
+        jitsi_jwt,
     })
     .into_response())
 }

@@ -11,5 +11,6 @@ mod node;
 mod rest;
 mod restart;
 mod socket;
+mod tokens;
 mod util;
 mod web;
