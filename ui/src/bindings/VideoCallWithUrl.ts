@@ -5,4 +5,9 @@ import type { Timestamp } from "./Timestamp";
 /**
  * A call with the URL of its Jitsi room (`/start`, `/accept`).
  */
-export type VideoCallWithUrl = { jitsiUrl: string, id: number, conversationId: number, roomName: string, startedBy: number, startedAt: Timestamp, endedAt: Timestamp | null, duration: number | null, status: CallStatus, createdAt: Timestamp, updatedAt: Timestamp, };
+export type VideoCallWithUrl = { jitsiUrl: string, 
+/**
+ * Part B: the token that admits this user to the room, signed by the server for a
+ * clinic's Jitsi with token auth or JaaS; absent on production and without configuration.
+ */
+jitsiJwt?: string | null, id: number, conversationId: number, roomName: string, startedBy: number, startedAt: Timestamp, endedAt: Timestamp | null, duration: number | null, status: CallStatus, createdAt: Timestamp, updatedAt: Timestamp, };
