@@ -71,17 +71,35 @@ pub async fn room_pass(
     Ok((url, token))
 }
 
-/// `POST /video-calls/start`.
+/// `POST /video-calls/start`. Production makes a new call each time; with the extensions on,
+/// a conversation has at most one ONGOING call: a start while one is ONGOING answers that call
+/// (the other side's, when both pressed Call at once) and writes nothing, and the client
+/// joins it.
 pub async fn start(state: &Arc<AppState>, user: Id, conversation: Id) -> ApiResult<CallRecord> {
     access::conversation(state, conversation, user).await?;
     let room = new_room_name(conversation);
-    let record = state
+    let now = Timestamp::now();
+    if !state.extensions() {
+        let record = state
+            .store
+            .create_call(conversation, &room, user, now)
+            .await?;
+        tracing::info!(call = record.call.id, conversation, "call started");
+        return Ok(record);
+    }
+    let (record, created) = state
         .store
-        .create_call(conversation, &room, user, Timestamp::now())
+        .create_call_once(conversation, &room, user, now)
         .await?;
-    tracing::info!(call = record.call.id, conversation, "call started");
-    if state.extensions() {
+    if created {
+        tracing::info!(call = record.call.id, conversation, "call started");
         schedule_missed(state.clone(), record.call.id, state.settings.missed_after);
+    } else {
+        tracing::info!(
+            call = record.call.id,
+            conversation,
+            "start found the ongoing call"
+        );
     }
     Ok(record)
 }

@@ -135,6 +135,17 @@ impl Store for Watched {
             .create_call(conversation, room_name, started_by, at)
             .await
     }
+    async fn create_call_once(
+        &self,
+        conversation: Id,
+        room_name: &str,
+        started_by: Id,
+        at: Timestamp,
+    ) -> StoreResult<(CallRecord, bool)> {
+        self.inner
+            .create_call_once(conversation, room_name, started_by, at)
+            .await
+    }
     async fn call(&self, id: Id) -> StoreResult<Option<CallRecord>> {
         self.inner.call(id).await
     }

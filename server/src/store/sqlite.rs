@@ -670,6 +670,35 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn create_call_once(
+        &self,
+        conversation: Id,
+        room_name: &str,
+        started_by: Id,
+        at: Timestamp,
+    ) -> StoreResult<(CallRecord, bool)> {
+        let room_name = room_name.to_owned();
+        self.write(move |tx| {
+            if let Some(ongoing) = call_by(
+                tx,
+                "conversation_id = ?1 AND status = 'ONGOING' ORDER BY started_at DESC, id DESC LIMIT 1",
+                &conversation,
+            )? {
+                return Ok((ongoing, false));
+            }
+            tx.prepare_cached(
+                "INSERT INTO video_calls (conversation_id, room_name, started_by, started_at, status, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, 'ONGOING', ?4, ?4)",
+            )?
+            .execute(params![conversation, room_name, started_by, at.millis()])?;
+            let id = tx.last_insert_rowid();
+            insert_system(tx, conversation, started_by, nursecare_wire::system::VIDEO_CALL_STARTED, at)?;
+            let record = call_by(tx, "id = ?1", &id)?.ok_or(StoreError::Missing("video_calls"))?;
+            Ok((record, true))
+        })
+        .await
+    }
+
     async fn call(&self, id: Id) -> StoreResult<Option<CallRecord>> {
         self.read(move |c| call_by(c, "id = ?1", &id)).await
     }

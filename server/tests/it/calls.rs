@@ -536,3 +536,32 @@ async fn end_video_call_names_its_call() {
     }
     patient_sock.quiet("videoCallEnded").await;
 }
+
+#[tokio::test]
+async fn two_starts_racing_in_one_conversation_make_one_call() {
+    let s = TestServer::start().await;
+    let (nurse, patient, conv) = s.pair().await;
+    let body = json!({"conversationId": conv});
+    let (a, b) = tokio::join!(
+        s.post("/video-calls/start", &nurse.token, body.clone()),
+        s.post("/video-calls/start", &patient.token, body.clone()),
+    );
+    assert_eq!(
+        (a.status, b.status),
+        (StatusCode::CREATED, StatusCode::CREATED)
+    );
+    let (a, b) = (a.json(), b.json());
+    assert_eq!(a["id"], b["id"], "both sides meet in one call");
+    assert_eq!(a["roomName"], b["roomName"]);
+    let started = system_texts(&s, &nurse.token, conv)
+        .await
+        .into_iter()
+        .filter(|t| t == "VIDEO_CALL_STARTED")
+        .count();
+    assert_eq!(started, 1);
+    // Over, the next start makes a new call.
+    let r = s.call_verb(&nurse.token, &a["id"], "end").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let next = s.start_call(&patient.token, conv).await;
+    assert_ne!(next["id"], a["id"]);
+}
