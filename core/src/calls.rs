@@ -11,6 +11,7 @@
 //! was answered, which an accepted call (also ONGOING there) shows by the callee's
 //! `videoCallAccepted` (in the room only) or the `VIDEO_CALL_JOINED` SYSTEM message.
 
+use crate::call_state::{CallNow, Phase, Race, race};
 use crate::error::ClientError;
 use crate::events::{CallChange, Event};
 use crate::shared::Shared;
@@ -44,6 +45,10 @@ pub struct Board {
     /// The user's own calls by room: production's `videoCallAccepted {roomName, userId}`
     /// names no call.
     outgoing: HashMap<String, Id>,
+    /// The user's call on this device.
+    mine: Option<CallNow>,
+    /// The room of the other side's call to answer: both called at once, and theirs won.
+    race_lost: Option<String>,
 }
 
 impl Board {
@@ -122,6 +127,8 @@ impl Board {
 #[derive(Default)]
 pub(crate) struct Ringer {
     board: Mutex<Board>,
+    /// Wakes `call_flow::watch` when a race was lost.
+    race: tokio::sync::Notify,
 }
 
 impl Ringer {
@@ -173,6 +180,80 @@ impl Ringer {
     pub fn settled(&self, call: Id) -> bool {
         self.board().settled(call)
     }
+
+    /// Resolves when a call race was lost (see [`Ringer::take_race`]).
+    pub async fn race_lost(&self) {
+        self.race.notified().await;
+    }
+
+    /// The room of the other side's call to answer, once.
+    pub fn take_race(&self) -> Option<String> {
+        self.board().race_lost.take()
+    }
+
+    /// The user's call on this device.
+    pub fn mine(&self) -> Option<CallNow> {
+        self.board().mine.clone()
+    }
+
+    /// Replaces the user's call (the flows in `call_flow` do, then [`keep_mine`]).
+    pub fn set_mine(&self, mine: Option<CallNow>) {
+        self.board().mine = mine;
+    }
+
+    /// Clears the user's call if it is `call`; answers whether it was.
+    pub fn clear_mine(&self, call: Id) -> bool {
+        let mut board = self.board();
+        if board.mine.as_ref().is_some_and(|m| m.call_id == call) {
+            board.mine = None;
+            return true;
+        }
+        false
+    }
+
+    /// Moves the user's call on by a change heard from the server (the other side answered,
+    /// declined, hung up, or nobody answered); answers whether it moved. A change names its
+    /// call, or only its conversation (production's broadcasts name no call).
+    fn follow(&self, call: Option<Id>, conversation: Option<Id>, change: CallChange) -> bool {
+        let mut board = self.board();
+        let Some(mine) = &board.mine else {
+            return false;
+        };
+        let about_mine = match call {
+            Some(id) => id == mine.call_id,
+            None => conversation == Some(mine.conversation_id),
+        };
+        if !about_mine {
+            return false;
+        }
+        match change {
+            CallChange::Accepted if mine.phase == Phase::RingingOut => {
+                board.mine = Some(mine.clone().joined());
+                true
+            }
+            CallChange::Rejected | CallChange::HungUp | CallChange::Ended | CallChange::Missed => {
+                board.mine = None;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Tells the UI the user's call as it is now, and keeps it in the cache (without its token)
+/// for a rejoin after a restart. Writes whatever is current when the write runs, so writes
+/// racing each other still leave the newest.
+pub(crate) fn keep_mine(shared: &Shared, ringer: &Arc<Ringer>) {
+    shared.events.send(Event::MyCall {
+        call: ringer.mine(),
+    });
+    let (cache, ringer) = (shared.cache.clone(), ringer.clone());
+    shared.spawn(async move {
+        let kept = ringer.mine().map(|m| m.to_kept());
+        if let Err(e) = cache.call(move |c| c.set_my_call(kept.as_deref())).await {
+            tracing::warn!(error = %e, "the current call was not kept");
+        }
+    });
 }
 
 /// Polls `/ongoing` while the server lacks userRing; also expires long ringing.
@@ -241,6 +322,23 @@ pub(crate) fn ring(
         return;
     }
     let mut board = ringer.board();
+    // Both called at once (production makes a call per start): this call never rings; the
+    // older of the two is the one both sides end up in.
+    if let Some(mine) = &board.mine
+        && mine.phase == Phase::RingingOut
+        && mine.conversation_id == conversation
+        && mine.call_id != call
+    {
+        let mine = mine.call_id;
+        board.seen.insert(call);
+        if race(mine, call) == Race::TakeTheirs && board.race_lost.is_none() {
+            tracing::info!(mine, theirs = call, "both called at once: answering theirs");
+            board.race_lost = Some(room.to_owned());
+            drop(board);
+            ringer.race.notify_one();
+        }
+        return;
+    }
     if board.settled(call) || !board.ring(call, conversation, room, caller) {
         return;
     }
@@ -254,7 +352,7 @@ pub(crate) fn ring(
     });
 }
 
-fn expire(shared: &Shared, ringer: &Ringer) {
+fn expire(shared: &Shared, ringer: &Arc<Ringer>) {
     let old = ringer.board().expire(shared.config.ring_for);
     for (call, conversation) in old {
         changed(
@@ -273,7 +371,7 @@ fn expire(shared: &Shared, ringer: &Ringer) {
 /// three times); every change but `Accepted` also stops its ringing.
 pub(crate) fn changed(
     shared: &Shared,
-    ringer: &Ringer,
+    ringer: &Arc<Ringer>,
     call: Option<Id>,
     conversation: Option<Id>,
     change: CallChange,
@@ -292,6 +390,9 @@ pub(crate) fn changed(
         by,
         duration,
     });
+    if ringer.follow(call, conversation, change) {
+        keep_mine(shared, ringer);
+    }
 }
 
 /// As the caller on a server without a missed-call timer: marks the call missed when nobody

@@ -9,6 +9,8 @@
 use crate::announce;
 use crate::api::ApiClient;
 use crate::cache::{CacheHandle, ConversationSummary, OutboxItem};
+use crate::call_flow;
+use crate::call_state::CallNow;
 use crate::calls::{self, Ringer};
 use crate::engine::{self, Engine};
 use crate::events::{Event, EventSink, EventStream, RingingNow, Snapshot};
@@ -21,7 +23,7 @@ use crate::shared::Shared;
 use crate::socket::{self, LinkState};
 use crate::sync;
 use nursecare_wire::events::client as cev;
-use nursecare_wire::socket::{AcceptVideoCall, CallAction, EndVideoCall, StartVideoCall, Typing};
+use nursecare_wire::socket::Typing;
 use nursecare_wire::{Conversation, Id, Message, VideoCall, VideoCallWithUrl};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -94,6 +96,7 @@ impl Client {
             tokio::spawn(engine::run(engine, server_events)),
             tokio::spawn(outbox::run(shared.clone(), delivery.clone())),
             tokio::spawn(calls::poll(shared.clone(), ringer.clone())),
+            tokio::spawn(call_flow::watch(shared.clone(), ringer.clone())),
         ];
         Ok((
             Self {
@@ -423,87 +426,51 @@ impl Client {
         let _ = self.shared.tell_server(cev::TYPING, &payload).await;
     }
 
-    /// Starts a call in a conversation and rings the other side.
+    /// Starts a call in a conversation and rings the other side; answers the call the user is
+    /// now in (the other side's, when both called at once). Fails with
+    /// [`ClientError::InCall`] while the user is in a call on this device.
     pub async fn start_call(&self, conversation: Id) -> Result<VideoCallWithUrl, ClientError> {
-        let call = self.shared.api.start_call(conversation).await?;
-        self.ringer.calling(call.call.id, &call.call.room_name);
-        self.remember_call(&call.call).await;
-        let payload = StartVideoCall {
-            conversation_id: conversation,
-            room_name: call.call.room_name.clone(),
-            user_id: Some(self.shared.me),
-            call_id: call.call.id,
-        };
-        if let Err(e) = self
-            .shared
-            .tell_server(cev::START_VIDEO_CALL, &payload)
-            .await
-        {
-            // The call exists; the callee's polling (or userRing on reconnect) still finds it.
-            tracing::warn!(error = %e, "startVideoCall not emitted");
-        }
-        calls::watch_unanswered(self.shared.clone(), self.ringer.clone(), call.call.clone());
-        Ok(call)
+        call_flow::start(&self.shared, &self.ringer, conversation).await
     }
 
-    /// Accepts a ringing call by its room.
+    /// Accepts a ringing call by its room; a call the user was in here is hung up once this
+    /// one is accepted (ask the user first).
     pub async fn accept_call(&self, room_name: &str) -> Result<VideoCallWithUrl, ClientError> {
-        let call = self.shared.api.accept_call(room_name).await?;
-        self.remember_call(&call.call).await;
-        self.ringer.answered(call.call.id);
-        let payload = AcceptVideoCall {
-            conversation_id: call.call.conversation_id,
-            room_name: call.call.room_name.clone(),
-            user_id: Some(self.shared.me),
-        };
-        if let Err(e) = self
-            .shared
-            .tell_server(cev::ACCEPT_VIDEO_CALL, &payload)
-            .await
-        {
-            tracing::warn!(error = %e, "acceptVideoCall not emitted");
-        }
-        Ok(call)
+        call_flow::accept(&self.shared, &self.ringer, room_name).await
     }
 
     /// Declines a ringing call.
     pub async fn reject_call(&self, call: Id) -> Result<VideoCall, ClientError> {
-        let call = self.shared.api.reject_call(call).await?;
-        self.remember_call(&call).await;
-        self.ringer.answered(call.id);
-        self.call_action(cev::REJECT_VIDEO_CALL, &call).await;
-        Ok(call)
+        call_flow::reject(&self.shared, &self.ringer, call).await
     }
 
     /// Hangs up (the web client's way of ending: `/end`, then `hangupVideoCall`).
     pub async fn hang_up(&self, call: Id) -> Result<VideoCall, ClientError> {
-        let call = self.shared.api.end_call(call).await?;
-        self.remember_call(&call).await;
-        self.call_action(cev::HANGUP_VIDEO_CALL, &call).await;
-        Ok(call)
+        call_flow::hang_up(&self.shared, &self.ringer, call).await
     }
 
     /// Ends a call for both sides (`/end`, then `endVideoCall` with its duration).
     pub async fn end_call(&self, call: Id) -> Result<VideoCall, ClientError> {
-        let call = self.shared.api.end_call(call).await?;
-        self.remember_call(&call).await;
-        let payload = EndVideoCall {
-            conversation_id: call.conversation_id,
-            user_id: Some(self.shared.me),
-            duration: call.duration,
-            // Part B; production ignores the extra field.
-            call_id: Some(call.id),
-        };
-        if let Err(e) = self.shared.tell_server(cev::END_VIDEO_CALL, &payload).await {
-            tracing::warn!(error = %e, "endVideoCall not emitted");
-        }
-        Ok(call)
+        call_flow::end(&self.shared, &self.ringer, call).await
+    }
+
+    /// Goes back into the call offered for rejoining ([`crate::call_state::Phase::Rejoin`]).
+    pub async fn rejoin_call(&self) -> Result<VideoCallWithUrl, ClientError> {
+        call_flow::rejoin(&self.shared, &self.ringer).await
+    }
+
+    /// The user's call on this device, if any.
+    pub fn current_call(&self) -> Option<CallNow> {
+        self.ringer.mine()
     }
 
     /// Marks an unanswered call missed.
     pub async fn mark_missed(&self, call: Id) -> Result<VideoCall, ClientError> {
         let call = self.shared.api.missed_call(call).await?;
-        self.remember_call(&call).await;
+        let put = call.clone();
+        if let Err(e) = self.shared.cache.call(move |c| c.put_calls(&[put])).await {
+            tracing::warn!(error = %e, "call not cached");
+        }
         Ok(call)
     }
 
@@ -527,29 +494,6 @@ impl Client {
     /// The ongoing call of a conversation, if any.
     pub async fn ongoing_call(&self, conversation: Id) -> Result<Option<VideoCall>, ClientError> {
         Ok(self.shared.api.ongoing_call(conversation).await?)
-    }
-
-    async fn remember_call(&self, call: &VideoCall) {
-        let put = call.clone();
-        if let Err(e) = self
-            .shared
-            .cache
-            .call(move |c| c.put_calls(std::slice::from_ref(&put)))
-            .await
-        {
-            tracing::warn!(error = %e, "call not cached");
-        }
-    }
-
-    async fn call_action(&self, event: &str, call: &VideoCall) {
-        let payload = CallAction {
-            conversation_id: call.conversation_id,
-            call_id: call.id,
-            user_id: Some(self.shared.me),
-        };
-        if let Err(e) = self.shared.tell_server(event, &payload).await {
-            tracing::warn!(error = %e, event, "call event not emitted");
-        }
     }
 
     /// Everything the UI shows, read now: what a reloaded window starts from. Events
@@ -594,6 +538,7 @@ impl Client {
                     caller_id: r.caller_id,
                 })
                 .collect(),
+            call: self.ringer.mine(),
             open: self.shared.open_conversation(),
         })
     }

@@ -137,7 +137,7 @@ async fn on_tick(shared: &Arc<Shared>, shown: &mut typing::Shown) {
 
 async fn on_event(engine: &Engine, shown: &mut typing::Shown, ev: ServerEvent) {
     let shared = &engine.shared;
-    let ringer = &*engine.ringer;
+    let ringer = &engine.ringer;
     match ev {
         ServerEvent::NewMessage(m) | ServerEvent::MessageSent(m) => {
             if shown.clear(m.conversation_id, m.sender_id) {

@@ -39,6 +39,13 @@ pub enum ClientError {
     /// to check it: nothing was queued.
     #[error("conversation {0} is not on this device and the server cannot be reached to check it")]
     ConversationUnchecked(nursecare_wire::Id),
+    /// The user is in a call on this device already: hang it up first (accepting another
+    /// call does that by itself).
+    #[error("you are in a call already: hang it up first")]
+    InCall,
+    /// No call to rejoin: it ended meanwhile, or there was none.
+    #[error("that call is over")]
+    CallOver,
     /// Nothing of that id here.
     #[error("{0}")]
     NotFound(String),
@@ -113,6 +120,10 @@ pub enum ErrorKind {
         /// Which.
         conversation_id: nursecare_wire::Id,
     },
+    /// The user is in a call on this device already.
+    InCall,
+    /// The call is over (nothing to rejoin).
+    CallOver,
     /// Nothing of that id here.
     NotFoundHere,
     /// Another NurseCare program has this account's cache open.
@@ -205,6 +216,8 @@ impl ErrorKind {
                 "Conversation {conversation_id} is not on this device and the server cannot be reached to check it."
             ),
             Self::NotFoundHere => "Not found.".into(),
+            Self::InCall => "You are in a call already: hang it up first.".into(),
+            Self::CallOver => "That call is over.".into(),
             Self::CacheInUse => {
                 "This account is open in another NurseCare program (is the app running?).".into()
             }
@@ -316,6 +329,8 @@ impl From<&ClientError> for ErrorKind {
                 conversation_id: *id,
             },
             ClientError::NotFound(_) => Self::NotFoundHere,
+            ClientError::InCall => Self::InCall,
+            ClientError::CallOver => Self::CallOver,
         }
     }
 }

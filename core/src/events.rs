@@ -2,6 +2,7 @@
 //! been written to the cache: an event says what changed, the cache holds the truth.
 
 use crate::cache::{ConversationSummary, OutboxItem};
+use crate::call_state::CallNow;
 use nursecare_wire::{Id, Message, Timestamp};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -173,6 +174,13 @@ pub enum Event {
         /// Length in seconds, for an ended call.
         duration: Option<i64>,
     },
+    /// The user's call on this device changed (started, answered, offered for rejoin, over:
+    /// `None`). How a call ended comes as [`Event::Call`].
+    #[serde(rename_all = "camelCase")]
+    MyCall {
+        /// The call now, if any.
+        call: Option<CallNow>,
+    },
     /// The local cache could not be read and was rebuilt; the old file was kept.
     #[serde(rename_all = "camelCase")]
     CacheRebuilt {
@@ -217,6 +225,8 @@ pub struct Snapshot {
     pub presence: Vec<PresenceNow>,
     /// Calls ringing here.
     pub ringing: Vec<RingingNow>,
+    /// The user's call on this device.
+    pub call: Option<CallNow>,
     /// The conversation open in the window, if any.
     pub open: Option<Id>,
 }

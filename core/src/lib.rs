@@ -11,6 +11,8 @@
 mod announce;
 pub mod api;
 pub mod cache;
+mod call_flow;
+pub mod call_state;
 pub mod calls;
 pub mod client;
 mod config;

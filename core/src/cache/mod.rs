@@ -32,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_outbox_failure.sql"),
     include_str!("migrations/0003_contiguous_mark.sql"),
     include_str!("migrations/0004_conversation_prefs.sql"),
+    include_str!("migrations/0005_my_call.sql"),
 ];
 
 /// The 32-byte key of a cache file. Its `Debug` never shows the bytes.

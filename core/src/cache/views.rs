@@ -341,6 +341,31 @@ impl Cache {
         Ok(())
     }
 
+    /// The user's call on this device, as JSON ([`crate::call_state::CallNow`] without its
+    /// token), or none.
+    pub fn my_call(&self) -> Result<Option<String>, CacheError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT json FROM my_call WHERE id = 1")?
+            .query_row([], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Keeps (or, with `None`, forgets) the user's call on this device.
+    pub fn set_my_call(&mut self, json: Option<&str>) -> Result<(), CacheError> {
+        match json {
+            Some(j) => self
+                .conn
+                .prepare_cached("INSERT OR REPLACE INTO my_call (id, json) VALUES (1, ?1)")?
+                .execute([j])?,
+            None => self
+                .conn
+                .prepare_cached("DELETE FROM my_call")?
+                .execute([])?,
+        };
+        Ok(())
+    }
+
     /// A conversation's cached calls, newest first.
     pub fn calls(&self, conversation: Id) -> Result<Vec<VideoCall>, CacheError> {
         let mut stmt = self.conn.prepare_cached(

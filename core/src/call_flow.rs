@@ -1,0 +1,384 @@
+//! The call flows of the contract, each in its order (REST first, then the socket event that
+//! tells the other side), moving the user's call ([`crate::call_state`]) along: start, accept,
+//! reject, hang up, rejoin; and [`watch`], which offers a call kept from the last run for
+//! rejoining, checks the user's call after every reconnect, and settles two calls started at
+//! once on a server that makes one per start.
+
+use crate::call_state::{CallNow, Direction, Phase};
+use crate::calls::{self, Ringer};
+use crate::error::ClientError;
+use crate::events::CallChange;
+use crate::shared::Shared;
+use crate::socket::LinkState;
+use nursecare_wire::events::client as cev;
+use nursecare_wire::socket::{AcceptVideoCall, CallAction, EndVideoCall, StartVideoCall};
+use nursecare_wire::{CallStatus, Id, Timestamp, VideoCall, VideoCallWithUrl};
+use std::sync::Arc;
+
+/// Whether the server is ours (Part B): it keeps one ONGOING call per conversation and marks
+/// unanswered calls missed by itself.
+fn extensions(shared: &Shared) -> bool {
+    shared.features().is_some_and(|f| f != Default::default())
+}
+
+/// Starts a call in a conversation and rings the other side; answers the call the user is
+/// now in. When the other side called at the same moment, that call is answered instead (our
+/// server answers a start with the ONGOING call; on production the newest ONGOING call by the
+/// other side, started within the ring time, is taken).
+pub(crate) async fn start(
+    shared: &Arc<Shared>,
+    ringer: &Arc<Ringer>,
+    conversation: Id,
+) -> Result<VideoCallWithUrl, ClientError> {
+    if let Some(mine) = ringer.mine() {
+        if mine.phase != Phase::Rejoin {
+            return Err(ClientError::InCall);
+        }
+        if mine.conversation_id == conversation {
+            return rejoin(shared, ringer).await;
+        }
+    }
+    if !extensions(shared)
+        && let Ok(Some(theirs)) = shared.api.ongoing_call(conversation).await
+        && theirs.started_by != shared.me
+        && Timestamp::now().millis() - theirs.started_at.millis()
+            < shared.config.ring_for.as_millis() as i64
+    {
+        tracing::info!(call = theirs.id, "calling while called: answering theirs");
+        return accept(shared, ringer, &theirs.room_name).await;
+    }
+    let call = shared.api.start_call(conversation).await?;
+    if call.call.started_by != shared.me {
+        tracing::info!(
+            call = call.call.id,
+            "the server answered the other side's call: joining it"
+        );
+        return accept(shared, ringer, &call.call.room_name).await;
+    }
+    ringer.calling(call.call.id, &call.call.room_name);
+    remember(shared, &call.call).await;
+    ringer.set_mine(Some(CallNow::new(
+        &call.call,
+        Direction::Outgoing,
+        Phase::RingingOut,
+        call.jitsi_url.clone(),
+        call.jitsi_jwt.clone(),
+    )));
+    calls::keep_mine(shared, ringer);
+    let payload = StartVideoCall {
+        conversation_id: conversation,
+        room_name: call.call.room_name.clone(),
+        user_id: Some(shared.me),
+        call_id: call.call.id,
+    };
+    if let Err(e) = shared.tell_server(cev::START_VIDEO_CALL, &payload).await {
+        // The call exists; the callee's polling (or userRing on reconnect) still finds it.
+        tracing::warn!(error = %e, "startVideoCall not emitted");
+    }
+    calls::watch_unanswered(shared.clone(), ringer.clone(), call.call.clone());
+    if !extensions(shared) {
+        look_for_a_crossed_call(shared.clone(), ringer.clone(), call.call.clone());
+    }
+    Ok(call)
+}
+
+/// On a server that makes a call per start, the other side may have called at the same
+/// moment: its call is older than ours or newer, and `/ongoing` shows only the newest. The
+/// later of the two starts sees the earlier call in the history; ringing it through
+/// [`calls::ring`] settles the race there (the older call wins on both sides).
+fn look_for_a_crossed_call(shared: Arc<Shared>, ringer: Arc<Ringer>, mine: VideoCall) {
+    let task = shared.clone();
+    shared.spawn(async move {
+        let shared = task;
+        // Let a start sent at the same moment land first.
+        tokio::time::sleep(shared.config.ring_poll).await;
+        let history = match shared.api.call_history(mine.conversation_id).await {
+            Ok(h) => h,
+            Err(e) => {
+                tracing::debug!(error = %e, "crossed-call check failed");
+                return;
+            }
+        };
+        let fresh_since = mine.started_at.millis() - shared.config.ring_for.as_millis() as i64;
+        if let Some(theirs) = history.into_iter().find(|c| {
+            c.id != mine.id
+                && c.status == CallStatus::Ongoing
+                && c.started_by != shared.me
+                && c.started_at.millis() >= fresh_since
+        }) {
+            calls::ring(
+                &shared,
+                &ringer,
+                theirs.id,
+                theirs.conversation_id,
+                &theirs.room_name,
+                theirs.started_by,
+            );
+        }
+    });
+}
+
+/// Accepts a call by its room. A call the user was in (or ringing out) on this device is hung
+/// up once this one is accepted (the UI asks first): if accepting fails, the first call stays.
+pub(crate) async fn accept(
+    shared: &Arc<Shared>,
+    ringer: &Arc<Ringer>,
+    room_name: &str,
+) -> Result<VideoCallWithUrl, ClientError> {
+    let before = ringer.mine().filter(|m| m.room_name != room_name);
+    let call = shared.api.accept_call(room_name).await?;
+    remember(shared, &call.call).await;
+    ringer.answered(call.call.id);
+    if let Some(old) = before
+        && let Err(e) = hang_up(shared, ringer, old.call_id).await
+    {
+        tracing::warn!(error = %e, call = old.call_id, "the earlier call was not hung up");
+    }
+    ringer.set_mine(Some(CallNow::new(
+        &call.call,
+        Direction::Incoming,
+        Phase::InCall,
+        call.jitsi_url.clone(),
+        call.jitsi_jwt.clone(),
+    )));
+    calls::keep_mine(shared, ringer);
+    let payload = AcceptVideoCall {
+        conversation_id: call.call.conversation_id,
+        room_name: call.call.room_name.clone(),
+        user_id: Some(shared.me),
+    };
+    if let Err(e) = shared.tell_server(cev::ACCEPT_VIDEO_CALL, &payload).await {
+        tracing::warn!(error = %e, "acceptVideoCall not emitted");
+    }
+    Ok(call)
+}
+
+/// Declines a ringing call.
+pub(crate) async fn reject(
+    shared: &Arc<Shared>,
+    ringer: &Arc<Ringer>,
+    call: Id,
+) -> Result<VideoCall, ClientError> {
+    let call = shared.api.reject_call(call).await?;
+    remember(shared, &call).await;
+    ringer.answered(call.id);
+    call_action(shared, cev::REJECT_VIDEO_CALL, &call).await;
+    Ok(call)
+}
+
+/// Hangs up (the web client's way of ending: `/end`, then `hangupVideoCall`). The call is over
+/// for both sides.
+pub(crate) async fn hang_up(
+    shared: &Arc<Shared>,
+    ringer: &Arc<Ringer>,
+    call: Id,
+) -> Result<VideoCall, ClientError> {
+    let call = shared.api.end_call(call).await?;
+    remember(shared, &call).await;
+    if ringer.clear_mine(call.id) {
+        calls::keep_mine(shared, ringer);
+    }
+    call_action(shared, cev::HANGUP_VIDEO_CALL, &call).await;
+    Ok(call)
+}
+
+/// Ends a call for both sides (`/end`, then `endVideoCall` with its duration).
+pub(crate) async fn end(
+    shared: &Arc<Shared>,
+    ringer: &Arc<Ringer>,
+    call: Id,
+) -> Result<VideoCall, ClientError> {
+    let call = shared.api.end_call(call).await?;
+    remember(shared, &call).await;
+    if ringer.clear_mine(call.id) {
+        calls::keep_mine(shared, ringer);
+    }
+    let payload = EndVideoCall {
+        conversation_id: call.conversation_id,
+        user_id: Some(shared.me),
+        duration: call.duration,
+        // Part B; production ignores the extra field.
+        call_id: Some(call.id),
+    };
+    if let Err(e) = shared.tell_server(cev::END_VIDEO_CALL, &payload).await {
+        tracing::warn!(error = %e, "endVideoCall not emitted");
+    }
+    Ok(call)
+}
+
+/// Goes back into the call offered for rejoining. No `/accept` (it would write another
+/// SYSTEM message): our server's room lookup gives a participant the URL and a fresh token;
+/// production's gives neither, and the URL kept from before serves (it has no tokens).
+pub(crate) async fn rejoin(
+    shared: &Arc<Shared>,
+    ringer: &Arc<Ringer>,
+) -> Result<VideoCallWithUrl, ClientError> {
+    let Some(offer) = ringer.mine().filter(|m| m.phase == Phase::Rejoin) else {
+        return Err(ClientError::CallOver);
+    };
+    let found = shared.api.call_by_room(&offer.room_name).await?;
+    let Some(found) = found.filter(|f| f.call.status == CallStatus::Ongoing) else {
+        if ringer.clear_mine(offer.call_id) {
+            calls::keep_mine(shared, ringer);
+        }
+        return Err(ClientError::CallOver);
+    };
+    let now = CallNow {
+        jitsi_url: found.jitsi_url.unwrap_or(offer.jitsi_url.clone()),
+        jitsi_jwt: found.jitsi_jwt,
+        ..offer
+    }
+    .joined();
+    let answer = VideoCallWithUrl {
+        call: found.call,
+        jitsi_url: now.jitsi_url.clone(),
+        jitsi_jwt: now.jitsi_jwt.clone(),
+    };
+    ringer.set_mine(Some(now));
+    calls::keep_mine(shared, ringer);
+    Ok(answer)
+}
+
+async fn remember(shared: &Shared, call: &VideoCall) {
+    let put = call.clone();
+    if let Err(e) = shared
+        .cache
+        .call(move |c| c.put_calls(std::slice::from_ref(&put)))
+        .await
+    {
+        tracing::warn!(error = %e, "call not cached");
+    }
+}
+
+async fn call_action(shared: &Shared, event: &str, call: &VideoCall) {
+    let payload = CallAction {
+        conversation_id: call.conversation_id,
+        call_id: call.id,
+        user_id: Some(shared.me),
+    };
+    if let Err(e) = shared.tell_server(event, &payload).await {
+        tracing::warn!(error = %e, event, "call event not emitted");
+    }
+}
+
+/// Runs for the client's life: offers the call kept from the last run for rejoining (once the
+/// server can say it is still ONGOING), checks the user's call after every reconnect (it may
+/// have ended unheard), and answers the other side's call when both called at once.
+pub(crate) async fn watch(shared: Arc<Shared>, ringer: Arc<Ringer>) {
+    let mut kept = match shared.cache.call(|c| c.my_call()).await {
+        Ok(json) => json.and_then(|j| CallNow::from_kept(&j)),
+        Err(e) => {
+            tracing::warn!(error = %e, "the kept call could not be read");
+            None
+        }
+    };
+    let mut link = shared.socket.state();
+    let mut checked: Option<LinkState> = None;
+    loop {
+        let now = link.borrow_and_update().clone();
+        if matches!(now, LinkState::SessionExpired | LinkState::Stopped) {
+            return;
+        }
+        if matches!(now, LinkState::Online { .. }) && checked.as_ref() != Some(&now) {
+            match check(&shared, &ringer, kept.take()).await {
+                Ok(()) => checked = Some(now),
+                Err((offer, e)) => {
+                    // Try again on the next connection.
+                    tracing::debug!(error = %e, "call check failed");
+                    kept = offer;
+                }
+            }
+        }
+        tokio::select! {
+            changed = link.changed() => if changed.is_err() { return },
+            () = ringer.race_lost() => {
+                if let Some(room) = ringer.take_race()
+                    && let Err(e) = accept(&shared, &ringer, &room).await
+                {
+                    tracing::warn!(error = %e, "the other side's call could not be answered");
+                }
+            }
+        }
+    }
+}
+
+/// After a (re)connect: offers `kept` for rejoining if it is still ONGOING, and settles the
+/// user's call if it ended while the link was down.
+async fn check(
+    shared: &Arc<Shared>,
+    ringer: &Arc<Ringer>,
+    kept: Option<CallNow>,
+) -> Result<(), (Option<CallNow>, ClientError)> {
+    if let Some(offer) = kept {
+        match still_on(shared, &offer).await {
+            Ok(true) if ringer.mine().is_none() => {
+                tracing::info!(call = offer.call_id, "offering to rejoin a call");
+                ringer.set_mine(Some(CallNow {
+                    phase: Phase::Rejoin,
+                    in_call_since: None,
+                    ..offer
+                }));
+                calls::keep_mine(shared, ringer);
+            }
+            Ok(true) => {}
+            Ok(false) => {
+                // Over while the app was closed: forget it.
+                calls::keep_mine(shared, ringer);
+            }
+            Err(e) => return Err((Some(offer), e)),
+        }
+    }
+    let Some(mine) = ringer.mine().filter(|m| m.phase != Phase::Rejoin) else {
+        return Ok(());
+    };
+    match still_on(shared, &mine).await {
+        Ok(true) => Ok(()),
+        Ok(false) => {
+            ended_unheard(shared, ringer, &mine).await;
+            Ok(())
+        }
+        Err(e) => Err((None, e)),
+    }
+}
+
+/// Whether the server still has the call ONGOING.
+async fn still_on(shared: &Shared, call: &CallNow) -> Result<bool, ClientError> {
+    Ok(shared
+        .api
+        .ongoing_call(call.conversation_id)
+        .await?
+        .is_some_and(|c| c.id == call.call_id))
+}
+
+/// The user's call ended while the link was down: says how (from the call's history), and
+/// clears it.
+async fn ended_unheard(shared: &Arc<Shared>, ringer: &Arc<Ringer>, mine: &CallNow) {
+    let last = shared
+        .api
+        .call_history(mine.conversation_id)
+        .await
+        .ok()
+        .and_then(|h| h.into_iter().find(|c| c.id == mine.call_id));
+    let (change, duration) = match &last {
+        Some(c) if c.status == CallStatus::Missed => (CallChange::Missed, None),
+        Some(c) => (CallChange::Ended, c.duration),
+        None => (CallChange::Ended, None),
+    };
+    if let Some(c) = last {
+        remember(shared, &c).await;
+    }
+    tracing::info!(call = mine.call_id, "the call ended while offline");
+    calls::changed(
+        shared,
+        ringer,
+        Some(mine.call_id),
+        Some(mine.conversation_id),
+        change,
+        None,
+        duration,
+    );
+    // `changed` clears it unless that change was reported before.
+    if ringer.clear_mine(mine.call_id) {
+        calls::keep_mine(shared, ringer);
+    }
+}

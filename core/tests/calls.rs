@@ -1,0 +1,580 @@
+//! The user's call (`Event::MyCall`, `Client::current_call`) through every transition, against
+//! the real server on loopback in both modes: our server (Part B: userRing, one call per
+//! conversation, the missed-call timer) and production's protocol (`--production-compat`:
+//! call events only in the chat's room, a call per start, no timer).
+
+mod common;
+
+use common::{Running, Side, TestUser, pair, side};
+use nursecare_core::Event;
+use nursecare_core::call_state::{CallNow, Direction, Phase};
+use nursecare_core::events::{CallChange, Connection};
+use nursecare_server::Settings;
+use nursecare_wire::{CallStatus, Id, MessageType, Role};
+use std::time::Duration;
+
+/// The server's timer matches the clients' ring time (2 s in tests).
+fn settings(compat: bool) -> Settings {
+    Settings {
+        production_compat: compat,
+        missed_after: Duration::from_secs(2),
+        ..Settings::default()
+    }
+}
+
+async fn online(s: &mut Side) {
+    s.until_connection(10, Connection::Online).await;
+    s.client.synced().await;
+}
+
+struct Two {
+    dir: tempfile::TempDir,
+    server: Running,
+    n: TestUser,
+    p: TestUser,
+    conv: Id,
+    nurse: Side,
+    patient: Side,
+}
+
+/// A nurse with the chat open (on production: in its room) and a patient without.
+async fn two(settings: Settings) -> Two {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start(dir.path(), settings).await;
+    let (n, p, conv) = pair(&server.base).await;
+    let mut nurse = side(&server.base, &dir.path().join("nurse"), "n@c.test").await;
+    let mut patient = side(&server.base, &dir.path().join("patient"), "p@c.test").await;
+    online(&mut nurse).await;
+    online(&mut patient).await;
+    nurse.client.open(Some(conv));
+    nurse
+        .until(
+            10,
+            |e| matches!(e, Event::Joined { conversation_id } if *conversation_id == conv),
+        )
+        .await;
+    Two {
+        dir,
+        server,
+        n,
+        p,
+        conv,
+        nurse,
+        patient,
+    }
+}
+
+/// Waits for the user's call to be reported as `want` says; answers it.
+async fn until_mine(
+    s: &mut Side,
+    secs: u64,
+    mut want: impl FnMut(&Option<CallNow>) -> bool,
+) -> Option<CallNow> {
+    match s
+        .until(secs, |e| matches!(e, Event::MyCall { call } if want(call)))
+        .await
+    {
+        Event::MyCall { call } => call,
+        _ => unreachable!(),
+    }
+}
+
+fn phase(p: Phase) -> impl FnMut(&Option<CallNow>) -> bool {
+    move |c| c.as_ref().is_some_and(|c| c.phase == p)
+}
+
+fn over(c: &Option<CallNow>) -> bool {
+    c.is_none()
+}
+
+/// How a call is on the server.
+async fn status(u: &TestUser, conv: Id, call: Id) -> CallStatus {
+    let history = u.api.call_history(conv).await.unwrap();
+    history.iter().find(|c| c.id == call).unwrap().status
+}
+
+/// The SYSTEM texts of a conversation, oldest first.
+async fn system_texts(u: &TestUser, conv: Id) -> Vec<String> {
+    let mut page = u.api.messages(conv, 100, 0).await.unwrap();
+    page.reverse();
+    page.into_iter()
+        .filter(|m| m.kind == MessageType::System)
+        .map(|m| m.content)
+        .collect()
+}
+
+async fn answered(compat: bool, caller_hangs_up: bool) {
+    let Two {
+        n,
+        p,
+        conv,
+        mut nurse,
+        mut patient,
+        dir: _dir,
+        server: _server,
+    } = two(settings(compat)).await;
+    let call = nurse.client.start_call(conv).await.unwrap();
+    let ringing = until_mine(&mut nurse, 5, phase(Phase::RingingOut))
+        .await
+        .unwrap();
+    assert_eq!(
+        (ringing.call_id, ringing.direction, ringing.in_call_since),
+        (call.call.id, Direction::Outgoing, None)
+    );
+    patient
+        .until(10, |e| matches!(e, Event::IncomingCall { .. }))
+        .await;
+    assert_eq!(
+        patient.client.current_call(),
+        None,
+        "ringing is not a call yet"
+    );
+    patient
+        .client
+        .accept_call(&call.call.room_name)
+        .await
+        .unwrap();
+    let theirs = until_mine(&mut patient, 5, phase(Phase::InCall))
+        .await
+        .unwrap();
+    assert_eq!(
+        (theirs.call_id, theirs.direction),
+        (call.call.id, Direction::Incoming)
+    );
+    assert!(theirs.in_call_since.is_some());
+    // The caller hears the answer (production: in the chat's room, where the nurse is).
+    let mine = until_mine(&mut nurse, 10, phase(Phase::InCall))
+        .await
+        .unwrap();
+    assert_eq!(mine.call_id, call.call.id);
+    assert!(mine.in_call_since.is_some());
+
+    let (hanging, other, other_id) = if caller_hangs_up {
+        (&mut nurse, &mut patient, p.id)
+    } else {
+        (&mut patient, &mut nurse, n.id)
+    };
+    let _ = other_id;
+    hanging.client.hang_up(call.call.id).await.unwrap();
+    assert_eq!(hanging.client.current_call(), None);
+    until_mine(hanging, 5, over).await;
+    if compat && caller_hangs_up {
+        // Production tells a hang-up only in the chat's room, where the patient is not: the
+        // patient's call ends with the next check (here: none comes; the server has it ENDED).
+        assert_eq!(status(&n, conv, call.call.id).await, CallStatus::Ended);
+    } else {
+        other
+            .until(10, |e| {
+                matches!(e, Event::Call { change: CallChange::HungUp, call_id: Some(id), .. } if *id == call.call.id)
+            })
+            .await;
+        assert_eq!(until_mine(other, 5, |_| true).await, None);
+        assert_eq!(other.client.current_call(), None);
+    }
+    assert_eq!(status(&n, conv, call.call.id).await, CallStatus::Ended);
+    nurse.client.shutdown().await;
+    patient.client.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_answered_call_goes_in_call_and_ends_for_both_when_the_callee_hangs_up() {
+    answered(false, false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_answered_call_ends_for_both_when_the_caller_hangs_up() {
+    answered(false, true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_answered_call_against_production_compat() {
+    answered(true, false).await;
+    answered(true, true).await;
+}
+
+async fn rejected(compat: bool) {
+    let Two {
+        n,
+        conv,
+        mut nurse,
+        mut patient,
+        dir: _dir,
+        server: _server,
+        ..
+    } = two(settings(compat)).await;
+    let call = nurse.client.start_call(conv).await.unwrap();
+    until_mine(&mut nurse, 5, phase(Phase::RingingOut)).await;
+    patient
+        .until(10, |e| matches!(e, Event::IncomingCall { .. }))
+        .await;
+    patient.client.reject_call(call.call.id).await.unwrap();
+    nurse
+        .until(10, |e| {
+            matches!(e, Event::Call { change: CallChange::Rejected, call_id: Some(id), .. } if *id == call.call.id)
+        })
+        .await;
+    assert_eq!(until_mine(&mut nurse, 5, |_| true).await, None);
+    assert_eq!(nurse.client.current_call(), None);
+    assert_eq!(patient.client.current_call(), None);
+    assert_eq!(status(&n, conv, call.call.id).await, CallStatus::Missed);
+    nurse.client.shutdown().await;
+    patient.client.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_rejected_call_ends_the_callers_call() {
+    rejected(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_rejected_call_against_production_compat() {
+    rejected(true).await;
+}
+
+async fn unanswered(compat: bool) {
+    let Two {
+        n,
+        conv,
+        mut nurse,
+        mut patient,
+        dir: _dir,
+        server: _server,
+        ..
+    } = two(settings(compat)).await;
+    let call = nurse.client.start_call(conv).await.unwrap();
+    until_mine(&mut nurse, 5, phase(Phase::RingingOut)).await;
+    patient
+        .until(10, |e| matches!(e, Event::IncomingCall { .. }))
+        .await;
+    // Nobody answers: our server's timer, or (production) the caller's core after the ring
+    // time, marks it missed; the caller's call is over and the callee stops ringing.
+    nurse
+        .until(15, |e| {
+            matches!(e, Event::Call { change: CallChange::Missed, call_id: Some(id), .. } if *id == call.call.id)
+        })
+        .await;
+    assert_eq!(until_mine(&mut nurse, 5, |_| true).await, None);
+    patient
+        .until(15, |e| {
+            matches!(e, Event::Call { change: CallChange::Missed | CallChange::StoppedRinging, call_id: Some(id), .. } if *id == call.call.id)
+        })
+        .await;
+    assert_eq!(status(&n, conv, call.call.id).await, CallStatus::Missed);
+    assert!(
+        system_texts(&n, conv)
+            .await
+            .contains(&"VIDEO_CALL_MISSED".to_owned())
+    );
+    nurse.client.shutdown().await;
+    patient.client.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn nobody_answers_and_the_call_is_missed_by_the_servers_timer() {
+    unanswered(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn nobody_answers_and_the_callers_core_marks_it_missed_against_production_compat() {
+    unanswered(true).await;
+}
+
+async fn both_hang_up(compat: bool) {
+    let Two {
+        n,
+        conv,
+        mut nurse,
+        mut patient,
+        dir: _dir,
+        server: _server,
+        ..
+    } = two(settings(compat)).await;
+    let call = nurse.client.start_call(conv).await.unwrap();
+    patient
+        .until(10, |e| matches!(e, Event::IncomingCall { .. }))
+        .await;
+    patient
+        .client
+        .accept_call(&call.call.room_name)
+        .await
+        .unwrap();
+    until_mine(&mut nurse, 10, phase(Phase::InCall)).await;
+    let id = call.call.id;
+    let (a, b) = tokio::join!(nurse.client.hang_up(id), patient.client.hang_up(id));
+    assert_eq!(a.unwrap().status, CallStatus::Ended);
+    assert_eq!(b.unwrap().status, CallStatus::Ended);
+    until_mine(&mut nurse, 5, over).await;
+    until_mine(&mut patient, 5, over).await;
+    assert_eq!(nurse.client.current_call(), None);
+    assert_eq!(patient.client.current_call(), None);
+    assert_eq!(status(&n, conv, id).await, CallStatus::Ended);
+    let ended = system_texts(&n, conv)
+        .await
+        .into_iter()
+        .filter(|t| t.starts_with("VIDEO_CALL_ENDED:"))
+        .count();
+    // Our server ends a call once; production writes an ending for every `/end`.
+    assert_eq!(ended, if compat { 2 } else { 1 });
+    nurse.client.shutdown().await;
+    patient.client.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn both_hanging_up_at_once_end_the_call_once() {
+    both_hang_up(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn both_hanging_up_at_once_against_production_compat() {
+    both_hang_up(true).await;
+}
+
+async fn crossed(compat: bool) {
+    let Two {
+        n,
+        conv,
+        mut nurse,
+        mut patient,
+        dir: _dir,
+        server: _server,
+        ..
+    } = two(settings(compat)).await;
+    let (a, b) = tokio::join!(
+        nurse.client.start_call(conv),
+        patient.client.start_call(conv)
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    // Both end up in one call, in the room of the older one.
+    let nurse_in = until_mine(&mut nurse, 15, phase(Phase::InCall))
+        .await
+        .unwrap();
+    let patient_in = until_mine(&mut patient, 15, phase(Phase::InCall))
+        .await
+        .unwrap();
+    assert_eq!(nurse_in.call_id, patient_in.call_id);
+    assert_eq!(nurse_in.room_name, patient_in.room_name);
+    let winner = a.call.id.min(b.call.id);
+    assert_eq!(nurse_in.call_id, winner);
+    let history = n.api.call_history(conv).await.unwrap();
+    let ongoing: Vec<_> = history
+        .iter()
+        .filter(|c| c.status == CallStatus::Ongoing)
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(ongoing, vec![winner], "one call left: {history:?}");
+    if !compat {
+        assert_eq!(history.len(), 1, "our server made one call: {history:?}");
+    }
+    nurse.client.hang_up(winner).await.unwrap();
+    nurse.client.shutdown().await;
+    patient.client.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_starts_racing_end_in_one_call() {
+    crossed(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_starts_racing_end_in_one_call_against_production_compat() {
+    crossed(true).await;
+}
+
+async fn second_incoming(compat: bool) {
+    let Two {
+        n,
+        p,
+        conv,
+        mut nurse,
+        mut patient,
+        dir,
+        server,
+    } = two(settings(compat)).await;
+    let _ = p;
+    let call = patient.client.start_call(conv).await.unwrap();
+    nurse
+        .until(10, |e| matches!(e, Event::IncomingCall { .. }))
+        .await;
+    nurse
+        .client
+        .accept_call(&call.call.room_name)
+        .await
+        .unwrap();
+    until_mine(&mut nurse, 5, phase(Phase::InCall)).await;
+
+    // A second patient calls the nurse during the call.
+    let other = common::signed_in(
+        &nursecare_core::api::ApiClient::new(&server.base, common::fast()).unwrap(),
+        "p2@c.test",
+        Role::Patient,
+    )
+    .await;
+    let conv2 = other.0.create_conversation(n.id, None).await.unwrap().id;
+    // Production tells nobody of a new conversation: the nurse's list learns it by a sync
+    // (on every connect; here at once), and only then polls it for calls.
+    nurse.client.sync().await.unwrap();
+    let mut second = side(&server.base, &dir.path().join("p2"), "p2@c.test").await;
+    online(&mut second).await;
+    let call2 = second.client.start_call(conv2).await.unwrap();
+    let rang = nurse
+        .until(10, |e| matches!(e, Event::IncomingCall { .. }))
+        .await;
+    assert!(
+        matches!(rang, Event::IncomingCall { call_id, .. } if call_id == call2.call.id),
+        "{rang:?}"
+    );
+    // Still in the first call until the nurse accepts the second (the app asks first).
+    assert_eq!(
+        nurse.client.current_call().map(|c| c.call_id),
+        Some(call.call.id)
+    );
+    nurse
+        .client
+        .accept_call(&call2.call.room_name)
+        .await
+        .unwrap();
+    let now = until_mine(&mut nurse, 5, |c| {
+        c.as_ref().is_some_and(|c| c.call_id == call2.call.id)
+    })
+    .await
+    .unwrap();
+    assert_eq!(now.phase, Phase::InCall);
+    assert_eq!(status(&n, conv, call.call.id).await, CallStatus::Ended);
+    assert_eq!(status(&n, conv2, call2.call.id).await, CallStatus::Ongoing);
+    if !compat {
+        // With userRing the first caller hears it.
+        patient
+            .until(10, |e| {
+                matches!(e, Event::Call { change: CallChange::HungUp, call_id: Some(id), .. } if *id == call.call.id)
+            })
+            .await;
+        assert_eq!(until_mine(&mut patient, 5, |_| true).await, None);
+    }
+    until_mine(&mut second, 10, phase(Phase::InCall)).await;
+    nurse.client.shutdown().await;
+    patient.client.shutdown().await;
+    second.client.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn accepting_a_second_call_hangs_up_the_first() {
+    second_incoming(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn accepting_a_second_call_against_production_compat() {
+    second_incoming(true).await;
+}
+
+async fn restart_during_a_call(compat: bool) {
+    let jitsi = nursecare_server::jitsi::Jitsi::self_hosted(
+        "https://meet.clinic.test",
+        "clinic-app",
+        "clinic-jitsi-app-secret-0123456789abcdef",
+    )
+    .unwrap();
+    let Two {
+        n,
+        conv,
+        mut nurse,
+        mut patient,
+        dir,
+        server,
+        ..
+    } = two(Settings {
+        jitsi: std::sync::Arc::new(jitsi),
+        ..settings(compat)
+    })
+    .await;
+    let call = nurse.client.start_call(conv).await.unwrap();
+    patient
+        .until(10, |e| matches!(e, Event::IncomingCall { .. }))
+        .await;
+    patient
+        .client
+        .accept_call(&call.call.room_name)
+        .await
+        .unwrap();
+    let before = until_mine(&mut nurse, 10, phase(Phase::InCall))
+        .await
+        .unwrap();
+    assert!(before.jitsi_jwt.is_some(), "the server signs tokens here");
+    let texts = system_texts(&n, conv).await;
+
+    // The app stops (a crash, a restart) during the call, and starts again.
+    nurse.client.shutdown().await;
+    let mut nurse = side(&server.base, &dir.path().join("nurse"), "n@c.test").await;
+    let offer = until_mine(&mut nurse, 10, phase(Phase::Rejoin))
+        .await
+        .unwrap();
+    assert_eq!(offer.call_id, call.call.id);
+    assert_eq!(offer.jitsi_jwt, None, "no token kept on disk");
+    assert_eq!(offer.in_call_since, None, "offered, not joined");
+    let snapshot = nurse.client.snapshot().await.unwrap();
+    assert_eq!(snapshot.call.map(|c| c.phase), Some(Phase::Rejoin));
+    let back = nurse.client.rejoin_call().await.unwrap();
+    assert_eq!(back.call.id, call.call.id);
+    let now = until_mine(&mut nurse, 5, phase(Phase::InCall))
+        .await
+        .unwrap();
+    assert_eq!(now.direction, Direction::Outgoing);
+    if compat {
+        // Production's room lookup has no URL: the one kept from before serves.
+        assert_eq!(now.jitsi_url, before.jitsi_url);
+        assert_eq!(now.jitsi_jwt, None);
+    } else {
+        assert_eq!(now.jitsi_url, before.jitsi_url);
+        assert!(now.jitsi_jwt.is_some(), "a fresh token for the rejoin");
+    }
+    assert_eq!(
+        system_texts(&n, conv).await,
+        texts,
+        "a rejoin writes nothing"
+    );
+
+    // Over while this side is stopped: the next start offers nothing and forgets it.
+    nurse.client.shutdown().await;
+    patient.client.hang_up(call.call.id).await.unwrap();
+    let mut nurse = side(&server.base, &dir.path().join("nurse"), "n@c.test").await;
+    // The check after connecting forgets the kept call (and says so), offering nothing.
+    let told = until_mine(&mut nurse, 10, |_| true).await;
+    assert_eq!(told, None);
+    assert_eq!(nurse.client.current_call(), None);
+    assert!(matches!(
+        nurse.client.rejoin_call().await,
+        Err(nursecare_core::ClientError::CallOver)
+    ));
+    nurse.client.shutdown().await;
+    patient.client.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_restart_during_a_call_offers_rejoin_and_never_joins_by_itself() {
+    restart_during_a_call(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_restart_during_a_call_against_production_compat() {
+    restart_during_a_call(true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_second_call_from_the_same_device_is_refused_while_in_one() {
+    let Two {
+        conv,
+        mut nurse,
+        patient,
+        dir: _dir,
+        server: _server,
+        ..
+    } = two(settings(false)).await;
+    let call = nurse.client.start_call(conv).await.unwrap();
+    until_mine(&mut nurse, 5, phase(Phase::RingingOut)).await;
+    assert!(matches!(
+        nurse.client.start_call(conv).await,
+        Err(nursecare_core::ClientError::InCall)
+    ));
+    nurse.client.hang_up(call.call.id).await.unwrap();
+    patient.client.shutdown().await;
+    nurse.client.shutdown().await;
+}
