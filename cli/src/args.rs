@@ -126,6 +126,19 @@ pub enum CallCommand {
         #[arg(long, value_name = "SECS")]
         hold: Option<u64>,
     },
+    /// Print incoming calls until Ctrl-C; or answer the first one.
+    Watch {
+        /// Accept the first call and stay on it until it ends (by any route) or --hold runs
+        /// out (then hang up); then print the final call.
+        #[arg(long, conflicts_with = "reject")]
+        accept: bool,
+        /// Decline the first call, print it, and exit.
+        #[arg(long)]
+        reject: bool,
+        /// With --accept: hang up after SECS on the call.
+        #[arg(long, value_name = "SECS", requires = "accept")]
+        hold: Option<u64>,
+    },
     /// Accept a call by its room name.
     Accept { room_name: String },
     /// Decline a call.

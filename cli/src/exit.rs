@@ -104,9 +104,10 @@ impl From<ClientError> for Failure {
             ClientError::Offline | ClientError::ConversationUnchecked(_) => {
                 Self::new(UNREACHABLE, e.to_string())
             }
-            ClientError::NotFound(_) | ClientError::UnknownConversation(_) => {
-                Self::new(REFUSED, e.to_string())
-            }
+            ClientError::NotFound(_)
+            | ClientError::UnknownConversation(_)
+            | ClientError::InCall
+            | ClientError::CallOver => Self::new(REFUSED, e.to_string()),
             ClientError::Empty | ClientError::TooLong { .. } => Self::new(USAGE, e.to_string()),
         }
     }

@@ -137,7 +137,7 @@ async fn final_call(client: &Client, conversation: Id, id: Id) -> Result<VideoCa
 
 /// Resolves at Ctrl-C from now on: tokio installs its handler when `ctrl_c()` is first
 /// polled, so it is polled once here. Never resolves where no handler can be installed.
-async fn catch_ctrl_c() -> Pin<Box<dyn Future<Output = ()>>> {
+pub(crate) async fn catch_ctrl_c() -> Pin<Box<dyn Future<Output = ()>>> {
     let mut ctrl_c = Box::pin(tokio::signal::ctrl_c());
     match std::future::poll_fn(|cx| Poll::Ready(ctrl_c.as_mut().poll(cx))).await {
         Poll::Pending => Box::pin(async move {

@@ -6,6 +6,7 @@
 //! [`exit`] (the table is in README).
 
 mod args;
+mod call_watch;
 mod exit;
 mod hold;
 mod output;
@@ -213,6 +214,26 @@ async fn online(
             }
             .await
         }
+        Command::Call {
+            command:
+                CallCommand::Watch {
+                    accept,
+                    reject,
+                    hold,
+                },
+        } => {
+            async {
+                ready(&client, &mut events, wait).await?;
+                let answer = match (accept, reject) {
+                    (true, _) => call_watch::Answer::Accept,
+                    (_, true) => call_watch::Answer::Reject,
+                    _ => call_watch::Answer::None,
+                };
+                let hold = hold.map(Duration::from_secs);
+                call_watch::run(&client, &mut events, answer, hold, as_json).await
+            }
+            .await
+        }
         other => {
             async {
                 ready(&client, &mut events, wait).await?;
@@ -351,6 +372,7 @@ async fn call(client: &Client, command: CallCommand, as_json: bool) -> Result<()
         CallCommand::History { conversation_id } => {
             output::calls(&client.call_history(conversation_id).await?, as_json)
         }
+        CallCommand::Watch { .. } => unreachable!("handled with the event stream"),
     }
     Ok(())
 }

@@ -75,6 +75,7 @@ export function snapshot(over: Partial<Snapshot> = {}): Snapshot {
     typing: [],
     presence: [],
     ringing: [],
+    call: null,
     open: null,
     ...over,
   };

@@ -223,6 +223,7 @@ function sendSnapshot() {
         { userId: ben.id, online: false, lastSeen: new Date(Date.now() - 42 * 60_000).toISOString() },
       ],
       ringing: [],
+      call: null,
       open: params.has("open") ? 10 : null,
     },
   });

@@ -376,3 +376,26 @@ describe("thread rows", () => {
     expect(rows.map((r) => r.kind === "message" && r.firstOfGroup)).toEqual([true, false, true, true]);
   });
 });
+
+describe("the user's call", () => {
+  const call = {
+    callId: 4,
+    conversationId: 10,
+    roomName: "nursecare-10-00000000000000aa",
+    direction: "outgoing" as const,
+    phase: "rejoin" as const,
+    jitsiUrl: "https://meet.clinic.test/nursecare-10-00000000000000aa",
+    jitsiJwt: null,
+    startedAt: at(0),
+    inCallSince: null,
+  };
+
+  it("comes with the snapshot and follows myCall events until it is over", () => {
+    let s = run(initialState, snap({ call }));
+    expect(s.myCall?.phase).toBe("rejoin");
+    s = run(s, core({ event: "myCall", call: { ...call, phase: "inCall", inCallSince: at(1) } }));
+    expect(s.myCall?.phase).toBe("inCall");
+    s = run(s, core({ event: "myCall", call: null }));
+    expect(s.myCall).toBeNull();
+  });
+});

@@ -347,6 +347,7 @@ export function applySnapshot(state: State, snap: Snapshot): State {
     presence,
     ringing: snap.ringing,
     calls: [],
+    myCall: snap.call,
     open: snap.open,
     unreadAtOpen: snap.open === null ? {} : { [snap.open]: unread[snap.open] ?? 0 },
     // Threads are loaded again from the cache: nothing from before the snapshot is kept.
@@ -400,6 +401,8 @@ export function applyCoreEvent(state: State, ev: Event): State {
       const ringing = state.ringing.filter((r) => r.callId !== ev.callId);
       return { ...state, calls, ringing };
     }
+    case "myCall":
+      return { ...state, myCall: ev.call };
     case "cacheRebuilt":
       return addNotice(state, CACHE_REBUILT_TEXT);
     case "error":

@@ -1,5 +1,6 @@
 // The store's shape: everything the UI shows, fed by the shell's event stream (snapshot,
 // core events, session) and by command results. Nothing else holds server state.
+import type { CallNow } from "../bindings/CallNow";
 import type { ConnectionNow } from "../bindings/ConnectionNow";
 import type { ConversationSummary } from "../bindings/ConversationSummary";
 import type { Event } from "../bindings/Event";
@@ -67,6 +68,8 @@ export type State = {
   presence: Record<number, Presence>;
   ringing: RingingNow[];
   calls: CallEvent[];
+  /** The user's call on this device (ringing out, in call, or offered for rejoining). */
+  myCall: CallNow | null;
   /** The chat on screen. */
   open: number | null;
   /** Unread count of each chat when it was last opened (for the marker). */
@@ -100,6 +103,7 @@ export const initialState: State = {
   presence: {},
   ringing: [],
   calls: [],
+  myCall: null,
   open: null,
   unreadAtOpen: {},
   threads: {},
