@@ -23,6 +23,12 @@ const COMMANDS: &[&str] = &[
     "stop_typing",
     "search",
     "open_link",
+    "start_call",
+    "accept_call",
+    "reject_call",
+    "hang_up",
+    "rejoin_call",
+    "call_history",
     "get_settings",
     "save_settings",
 ];

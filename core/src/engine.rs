@@ -226,13 +226,14 @@ async fn on_event(engine: &Engine, shown: &mut typing::Shown, ev: ServerEvent) {
                 if let Some(call) = call
                     && ringer.answered(call)
                 {
+                    // `by` the user: dealt with, not missed (a ring that ran out has none).
                     calls::changed(
                         shared,
                         ringer,
                         Some(call),
                         a.conversation_id,
                         CallChange::StoppedRinging,
-                        None,
+                        Some(shared.me),
                         None,
                     );
                 }

@@ -39,7 +39,8 @@ pub enum CallChange {
     Ended,
     /// Nobody answered.
     Missed,
-    /// An incoming call stopped ringing here (answered elsewhere, or too old).
+    /// An incoming call stopped ringing here: answered on another device (`by` the user), or
+    /// rang out unanswered (`by` none).
     StoppedRinging,
 }
 

@@ -3,6 +3,7 @@
 //! the bridge carries the core's events to the window.
 
 pub mod bridge;
+pub mod call_alerts;
 pub mod commands;
 pub mod counts;
 pub mod logging;
@@ -79,6 +80,21 @@ pub fn run(options: Options) {
                 setup_notifier.clear();
                 stopped.set(0);
             }));
+            let missed_to = handle.clone();
+            handle
+                .state::<Arc<Notifier>>()
+                .on_missed(Box::new(move |missed| {
+                    tray::show_missed(&missed_to, missed.len());
+                    let app = missed_to.clone();
+                    tauri::async_runtime::spawn(async move {
+                        app.state::<Arc<AppState>>()
+                            .bridge
+                            .tell(ui_types::AppEvent::MissedCalls {
+                                conversations: missed,
+                            })
+                            .await;
+                    });
+                }));
             windows::watch_main(&handle);
             if let Some(w) = windows::main_window(&handle) {
                 webview::lean(&w);
@@ -141,8 +157,12 @@ async fn add_tray(app: AppHandle, counts: counts::Counts) {
     let _ = app.run_on_main_thread(move || match tray::build(&handle) {
         Ok(tray) => {
             handle.manage(tray);
-            // A count that came before the tray existed.
+            // A count (and missed calls) that came before the tray existed.
             tray::show_count(&handle, counts.current());
+            tray::show_missed(
+                &handle,
+                handle.state::<Arc<Notifier>>().missed_calls().len(),
+            );
             handle
                 .state::<windows::CloseToTray>()
                 .0

@@ -1,12 +1,14 @@
 //! Exists because a nurse leaves the window hidden all shift: new messages raise a native
 //! notification that shows no patient's words unless asked to, opens the chat when clicked,
-//! and is withdrawn once the chat is read (here or elsewhere). The calls issue adds incoming
-//! call notifications here.
+//! and is withdrawn once the chat is read (here or elsewhere). Incoming calls ring here too
+//! (critical, with Accept and Decline, withdrawn once the call is dealt with anywhere), and a
+//! missed call leaves a notice until its chat is opened (what shows when: `call_alerts`).
 //!
-//! Linux speaks the XDG notification service over D-Bus itself (Notify with a `default`
-//! action, CloseNotification, the ActionInvoked and NotificationClosed signals). With no
+//! Linux speaks the XDG notification service over D-Bus itself (Notify with actions,
+//! CloseNotification, the ActionInvoked and NotificationClosed signals). With no
 //! notification server the app works as before and the window shows everything.
 
+use crate::call_alerts::{Alert, CallAlerts};
 use crate::ui_types::AppEvent;
 use nursecare_core::cache::ConversationSummary;
 use nursecare_core::events::Event;
@@ -37,6 +39,8 @@ pub enum Job {
         /// The conversation.
         conversation: Id,
     },
+    /// A call rings, stops ringing, was missed, or its miss was seen.
+    Call(Alert),
 }
 
 /// What the notifier knows of each conversation.
@@ -60,8 +64,14 @@ pub struct Notifier {
     rows: Mutex<HashMap<Id, Row>>,
     /// Conversations with a notification up.
     up: Mutex<std::collections::HashSet<Id>>,
+    calls: Mutex<CallAlerts>,
+    /// Told the chats with a missed call whenever they change (the tray, the window).
+    on_missed: Mutex<Option<MissedListener>>,
     jobs: mpsc::UnboundedSender<Job>,
 }
+
+/// Who hears of the chats with a missed call.
+pub type MissedListener = Box<dyn Fn(Vec<Id>) + Send + Sync>;
 
 /// Whether a message is worth a notification: never the user's own, never a muted
 /// conversation, never the chat open in a focused window, never a call notice (calls have
@@ -111,6 +121,8 @@ impl Notifier {
                 open: Mutex::default(),
                 rows: Mutex::default(),
                 up: Mutex::default(),
+                calls: Mutex::default(),
+                on_missed: Mutex::default(),
                 jobs,
             },
             rx,
@@ -122,9 +134,48 @@ impl Notifier {
         *self.privacy.lock().expect("privacy lock") = privacy;
     }
 
-    /// The chat on screen.
+    /// The chat on screen (its missed call is seen).
     pub fn set_open(&self, conversation: Option<Id>) {
         *self.open.lock().expect("open lock") = conversation;
+        let alerts = self.calls.lock().expect("calls lock").opened(conversation);
+        self.send_call_alerts(alerts);
+    }
+
+    /// Who hears of the chats with a missed call (told now, and on every change).
+    pub fn on_missed(&self, listener: MissedListener) {
+        listener(self.missed_calls());
+        *self.on_missed.lock().expect("listener lock") = Some(listener);
+    }
+
+    /// The chats with a missed call not yet seen.
+    pub fn missed_calls(&self) -> Vec<Id> {
+        self.calls.lock().expect("calls lock").missed()
+    }
+
+    fn send_call_alerts(&self, alerts: Vec<Alert>) {
+        let mut missed_changed = false;
+        for alert in alerts {
+            missed_changed |= matches!(alert, Alert::Missed { .. } | Alert::SeenMissed { .. });
+            let _ = self.jobs.send(Job::Call(alert));
+        }
+        if missed_changed
+            && let Some(listener) = self.on_missed.lock().expect("listener lock").as_ref()
+        {
+            listener(self.missed_calls());
+        }
+    }
+
+    /// A caller's name as the privacy setting allows (none at `Nothing`).
+    fn caller_name(&self, conversation: Id) -> Option<String> {
+        if *self.privacy.lock().expect("privacy lock") == NotificationPrivacy::Nothing {
+            return None;
+        }
+        let rows = self.rows.lock().expect("rows lock");
+        Some(
+            rows.get(&conversation)
+                .and_then(|r| r.name.clone())
+                .unwrap_or_else(|| "Someone".into()),
+        )
     }
 
     /// The account stopped: its notifications go (no patient's name stays on screen for the
@@ -136,10 +187,22 @@ impl Notifier {
         }
         self.rows.lock().expect("rows lock").clear();
         *self.open.lock().expect("open lock") = None;
+        let alerts = self.calls.lock().expect("calls lock").clear();
+        self.send_call_alerts(alerts);
     }
 
     /// A core event: keeps names and mutes, raises and withdraws notifications.
     pub fn on_event(&self, event: &Event, me: Option<Id>, focused: bool) {
+        let alerts = self.calls.lock().expect("calls lock").on_event(
+            event,
+            me,
+            focused,
+            |conversation, _caller| {
+                // A conversation has two participants: its other one calls.
+                self.caller_name(conversation)
+            },
+        );
+        self.send_call_alerts(alerts);
         match event {
             Event::ConversationList { conversations } => {
                 let mut rows = self.rows.lock().expect("rows lock");
@@ -278,6 +341,46 @@ pub async fn run(app: AppHandle, jobs: mpsc::UnboundedReceiver<Job>) {
     }
 }
 
+/// What a ring notification's button asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// Accept: the same flow as the window's Accept.
+    Accept {
+        /// The call's room.
+        room: String,
+    },
+    /// Decline.
+    Reject {
+        /// The call.
+        call: Id,
+    },
+}
+
+/// Answers a call from its notification, as the window's buttons do; a failure (the call
+/// was over meanwhile) is told in the window.
+fn answer_from_notification(app: &AppHandle, answer: Answer) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        use tauri::Manager;
+        let state = app.state::<std::sync::Arc<crate::state::AppState>>();
+        let Ok(client) = state.client() else { return };
+        let failed = match &answer {
+            Answer::Accept { room } => client.accept_call(room).await.err(),
+            Answer::Reject { call } => client.reject_call(*call).await.err(),
+        };
+        if let Some(e) = failed {
+            tracing::warn!(error = %e, ?answer, "answering from the notification failed");
+            let message = nursecare_core::ErrorReport::of(&e).message;
+            state
+                .bridge
+                .tell(AppEvent::Core {
+                    event: Event::Error { message },
+                })
+                .await;
+        }
+    });
+}
+
 /// Brings the window up on a conversation (a notification was clicked).
 fn open_from_notification(app: &AppHandle, conversation: Id) {
     crate::windows::show_main(app);
@@ -297,7 +400,7 @@ fn open_from_notification(app: &AppHandle, conversation: Id) {
 #[cfg(target_os = "linux")]
 mod xdg {
     //! The XDG notification service (org.freedesktop.Notifications) on the session bus.
-    use super::{Job, open_from_notification};
+    use super::{Alert, Answer, Job, answer_from_notification, open_from_notification};
     use futures_util::StreamExt;
     use nursecare_wire::Id;
     use std::collections::HashMap;
@@ -395,6 +498,7 @@ mod xdg {
         let mut said_absent = false;
         // Conversation → its notification's id.
         let mut by_conversation: HashMap<Id, u32> = HashMap::new();
+        let mut calls = Shown::default();
         loop {
             tokio::select! {
                 job = jobs.recv() => {
@@ -413,7 +517,7 @@ mod xdg {
                     }
                     let Some(l) = link.as_ref() else { continue };
                     let speaker = Speaker { proxy: &l.proxy, markup: l.markup, actions: l.actions };
-                    if let Err(e) = apply(speaker, job, &mut by_conversation).await {
+                    if let Err(e) = apply(speaker, job, &mut by_conversation, &mut calls).await {
                         tracing::warn!(error = %e, "notification server failed; reconnecting at the next one");
                         link = None;
                     }
@@ -422,20 +526,41 @@ mod xdg {
                     Some(Signal::Invoked(id, key)) => {
                         let conversation = by_conversation
                             .iter()
+                            .chain(calls.missed.iter())
                             .find(|(_, n)| **n == id)
                             .map(|(c, _)| *c);
-                        if let Some(conversation) = conversation
+                        let ring = calls.ringing.iter().find(|(_, (n, _))| *n == id);
+                        if let Some((call, (_, room))) = ring {
+                            match key.as_str() {
+                                "accept" => answer_from_notification(&app, Answer::Accept { room: room.clone() }),
+                                "reject" => answer_from_notification(&app, Answer::Reject { call: *call }),
+                                // A click on the bubble: the window, with its banner.
+                                _ => crate::windows::show_main(&app),
+                            }
+                        } else if let Some(conversation) = conversation
                             && key == "default"
                         {
                             open_from_notification(&app, conversation);
                         }
                     }
-                    Some(Signal::Closed(id)) => by_conversation.retain(|_, n| *n != id),
+                    Some(Signal::Closed(id)) => {
+                        by_conversation.retain(|_, n| *n != id);
+                        calls.missed.retain(|_, n| *n != id);
+                        calls.ringing.retain(|_, (n, _)| *n != id);
+                    }
                     // The server went away: connect again at the next notification.
                     None => link = None,
                 },
             }
         }
+    }
+
+    /// The call notifications up: ringing calls (call → id, room) and missed-call notices
+    /// (conversation → id).
+    #[derive(Default)]
+    struct Shown {
+        ringing: HashMap<Id, (u32, String)>,
+        missed: HashMap<Id, u32>,
     }
 
     /// How to speak to the server (a [`Link`] without its signal stream, which is not `Sync`).
@@ -449,8 +574,10 @@ mod xdg {
         link: Speaker<'_>,
         job: Job,
         by_conversation: &mut HashMap<Id, u32>,
+        calls: &mut Shown,
     ) -> zbus::Result<()> {
         match job {
+            Job::Call(alert) => apply_call(link, alert, calls).await?,
             Job::Show {
                 conversation,
                 summary,
@@ -483,6 +610,90 @@ mod xdg {
             }
             Job::Withdraw { conversation } => {
                 if let Some(id) = by_conversation.remove(&conversation) {
+                    link.proxy.close_notification(id).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A call's notification: a ring that must not be missed (critical: it stays until
+    /// answered, and shows over full-screen windows), or a missed-call notice.
+    async fn apply_call(link: Speaker<'_>, alert: Alert, calls: &mut Shown) -> zbus::Result<()> {
+        match alert {
+            Alert::Ring {
+                call, room, caller, ..
+            } => {
+                let summary = caller.unwrap_or_else(|| "NurseCare".into());
+                let body = if link.markup {
+                    escape("Incoming video call")
+                } else {
+                    "Incoming video call".into()
+                };
+                let mut hints = HashMap::new();
+                hints.insert("category", Value::from("call.incoming"));
+                hints.insert("urgency", Value::U8(2));
+                hints.insert("resident", Value::Bool(true));
+                let acts: &[&str] = if link.actions {
+                    &["accept", "Accept", "reject", "Decline", "default", "Open"]
+                } else {
+                    &[]
+                };
+                let id = link
+                    .proxy
+                    .notify(
+                        "NurseCare",
+                        0,
+                        "nursecare-desktop",
+                        &summary,
+                        &body,
+                        acts,
+                        hints,
+                        0,
+                    )
+                    .await?;
+                calls.ringing.insert(call, (id, room));
+            }
+            Alert::StopRinging { call } => {
+                if let Some((id, _)) = calls.ringing.remove(&call) {
+                    link.proxy.close_notification(id).await?;
+                }
+            }
+            Alert::Missed {
+                conversation,
+                caller,
+            } => {
+                let body = match caller {
+                    Some(name) => format!("Missed call from {name}"),
+                    None => "Missed video call".into(),
+                };
+                let body = if link.markup { escape(&body) } else { body };
+                let replaces = calls.missed.get(&conversation).copied().unwrap_or(0);
+                let mut hints = HashMap::new();
+                hints.insert("category", Value::from("call.unanswered"));
+                hints.insert("urgency", Value::U8(1));
+                let acts: &[&str] = if link.actions {
+                    &["default", "Open"]
+                } else {
+                    &[]
+                };
+                let id = link
+                    .proxy
+                    .notify(
+                        "NurseCare",
+                        replaces,
+                        "nursecare-desktop",
+                        "Missed call",
+                        &body,
+                        acts,
+                        hints,
+                        -1,
+                    )
+                    .await?;
+                calls.missed.insert(conversation, id);
+            }
+            Alert::SeenMissed { conversation } => {
+                if let Some(id) = calls.missed.remove(&conversation) {
                     link.proxy.close_notification(id).await?;
                 }
             }

@@ -1,5 +1,6 @@
 //! Exists because Linux trays show neither tooltips nor titles and send no clicks: the unread
-//! count is drawn into the icon itself, and the menu carries Open, the unread line and Quit.
+//! count is drawn into the icon itself (and a mark while a call is missed), and the menu carries
+//! Open, the unread and missed-call lines and Quit.
 
 use crate::windows;
 use tauri::image::Image;
@@ -17,19 +18,24 @@ const BASE_PNG: &[u8] = include_bytes!("../../icons/32x32.png");
 pub struct Tray {
     icon: TrayIcon,
     unread_line: MenuItem<Wry>,
+    missed_line: MenuItem<Wry>,
     base: (Vec<u8>, u32, u32),
+    /// (unread, chats with a missed call) as drawn.
+    shown: std::sync::Mutex<(u64, usize)>,
 }
 
 /// Makes the tray icon and its menu.
 pub fn build(app: &AppHandle) -> tauri::Result<Tray> {
     let open = MenuItem::with_id(app, "open", "Open NurseCare", true, None::<&str>)?;
     let unread_line = MenuItem::with_id(app, "unread", unread_text(0), false, None::<&str>)?;
+    let missed_line = MenuItem::with_id(app, "missed", missed_text(0), false, None::<&str>)?;
     let quit = MenuItem::with_id(app, "quit", "Quit NurseCare", true, Some("CmdOrCtrl+Q"))?;
     let menu = Menu::with_items(
         app,
         &[
             &open,
             &unread_line,
+            &missed_line,
             &PredefinedMenuItem::separator(app)?,
             &quit,
         ],
@@ -50,7 +56,9 @@ pub fn build(app: &AppHandle) -> tauri::Result<Tray> {
     Ok(Tray {
         icon,
         unread_line,
+        missed_line,
         base,
+        shown: std::sync::Mutex::default(),
     })
 }
 
@@ -59,12 +67,68 @@ pub fn show_count(app: &AppHandle, unread: u64) {
     let Some(tray) = app.try_state::<Tray>() else {
         return;
     };
+    let missed = {
+        let mut shown = tray.shown.lock().expect("tray lock");
+        shown.0 = unread;
+        shown.1
+    };
+    redraw(&tray, unread, missed);
+    let _ = tray.unread_line.set_text(unread_text(unread));
+}
+
+/// Shows how many chats have a missed call (a mark on the icon, a menu line).
+pub fn show_missed(app: &AppHandle, missed: usize) {
+    let Some(tray) = app.try_state::<Tray>() else {
+        return;
+    };
+    let unread = {
+        let mut shown = tray.shown.lock().expect("tray lock");
+        shown.1 = missed;
+        shown.0
+    };
+    redraw(&tray, unread, missed);
+    let _ = tray.missed_line.set_text(missed_text(missed));
+}
+
+fn redraw(tray: &Tray, unread: u64, missed: usize) {
     let (mut rgba, w, h) = tray.base.clone();
     draw_count(&mut rgba, w, h, unread);
+    if missed > 0 {
+        draw_missed(&mut rgba, w, h);
+    }
     if let Err(e) = tray.icon.set_icon(Some(Image::new_owned(rgba, w, h))) {
         tracing::debug!(error = %e, "tray icon not updated");
     }
-    let _ = tray.unread_line.set_text(unread_text(unread));
+}
+
+/// The menu's missed-call line.
+pub fn missed_text(chats: usize) -> String {
+    match chats {
+        0 => "No missed calls".into(),
+        1 => "Missed call (open its chat)".into(),
+        n => format!("Missed calls in {n} chats"),
+    }
+}
+
+/// The missed-call mark's amber.
+pub const MISSED: [u8; 4] = [0xf5, 0x9e, 0x0b, 0xff];
+
+/// Draws an amber disc at the icon's top-left: a call was missed.
+pub fn draw_missed(rgba: &mut [u8], w: u32, h: u32) {
+    if w < 16 || h < 16 || rgba.len() < (w * h * 4) as usize {
+        return;
+    }
+    let r = (w.min(h) as f32) * 0.2;
+    let (cx, cy) = (r + 0.5, r + 0.5);
+    for y in 0..h {
+        for x in 0..w {
+            let (dx, dy) = (x as f32 + 0.5 - cx, y as f32 + 0.5 - cy);
+            if dx * dx + dy * dy <= r * r {
+                let i = ((y * w + x) * 4) as usize;
+                rgba[i..i + 4].copy_from_slice(&MISSED);
+            }
+        }
+    }
 }
 
 /// The menu's unread line.
@@ -236,6 +300,18 @@ mod tests {
         draw_count(&mut nine, 32, 32, 9);
         let ink_nine = nine.chunks(4).filter(|p| *p == INK).count();
         assert!(ink > ink_nine, "9+ has more ink than 9");
+    }
+
+    #[test]
+    fn a_missed_call_marks_the_top_left_and_leaves_the_count_alone() {
+        let mut icon = blank();
+        draw_count(&mut icon, 32, 32, 3);
+        let counted = icon.clone();
+        draw_missed(&mut icon, 32, 32);
+        assert_eq!(at(&icon, 3, 3), MISSED);
+        assert_eq!(at(&icon, 31 - 3, 31 - 3), at(&counted, 31 - 3, 31 - 3));
+        assert_eq!(missed_text(0), "No missed calls");
+        assert_eq!(missed_text(2), "Missed calls in 2 chats");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use nursecare_core::search::SearchHit;
 use nursecare_core::settings::Settings;
 use nursecare_desktop::commands::catalogue;
 use nursecare_desktop::ui_types::{AppEvent, SessionInfo};
-use nursecare_wire::VideoCallWithUrl;
+use nursecare_wire::{VideoCall, VideoCallWithUrl};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use ts_rs::TS;
@@ -27,6 +27,7 @@ fn generate(dir: &Path) {
     ConversationSummary::export_all(&cfg).unwrap();
     OutboxItem::export_all(&cfg).unwrap();
     VideoCallWithUrl::export_all(&cfg).unwrap();
+    VideoCall::export_all(&cfg).unwrap();
     AppEvent::export_all(&cfg).unwrap();
     SessionInfo::export_all(&cfg).unwrap();
     std::fs::write(dir.join("commands.ts"), catalogue::typescript(&cfg)).unwrap();

@@ -1,12 +1,15 @@
 import { useEffect } from "react";
 import { ConnectionBanner } from "./components/ConnectionBanner";
+import { CallBar } from "./components/CallBar";
+import { IncomingCallBanner } from "./components/IncomingCallBanner";
 import { Notices } from "./components/Notices";
+import { Ringtone } from "./components/Ringtone";
 import { Conversations } from "./screens/Conversations";
 import { Settings } from "./screens/Settings";
 import { SignIn } from "./screens/SignIn";
 import { Thread } from "./screens/Thread";
 import * as actions from "./store/actions";
-import { selectOpenSummary } from "./store/selectors";
+import { conversationName, selectOpenSummary } from "./store/selectors";
 import { useStore } from "./store/store";
 
 /** Start-up, sign-in, or the main layout: list on the left, chat (or settings) on the right. */
@@ -83,6 +86,7 @@ function MainLayout() {
         onRetryNow={actions.reconnectNow}
       />
       <Notices notices={notices} onDismiss={actions.dismissNotice} />
+      <Calls />
       <div className="columns">
         <Conversations />
         <main className="pane">
@@ -98,5 +102,33 @@ function MainLayout() {
         </main>
       </div>
     </div>
+  );
+}
+
+/** The user's call and the calls ringing here, above the columns; the ring plays while any
+ * call rings. */
+function Calls() {
+  const myCall = useStore((s) => s.myCall);
+  const ringing = useStore((s) => s.ringing);
+  const conversations = useStore((s) => s.conversations);
+  const nameOf = (conversationId: number) => conversationName(conversations.find((c) => c.id === conversationId));
+  const inCall = myCall !== null && myCall.phase !== "rejoin";
+  return (
+    <>
+      <Ringtone ringing={ringing.length > 0} />
+      {myCall ? (
+        <CallBar call={myCall} name={nameOf(myCall.conversationId)} onHangUp={actions.hangUp} onRejoin={actions.rejoinCall} />
+      ) : null}
+      {ringing.map((r) => (
+        <IncomingCallBanner
+          key={r.callId}
+          ring={r}
+          name={nameOf(r.conversationId)}
+          inCall={inCall}
+          onAccept={actions.acceptCall}
+          onReject={actions.rejectCall}
+        />
+      ))}
+    </>
   );
 }

@@ -88,8 +88,9 @@ export function unreadLabel(count: number): string {
 }
 
 /** The accessible name of a conversation row: starts with the other person's name. */
-export function conversationRowLabel(name: string, unread: number, muted: boolean, online: boolean): string {
+export function conversationRowLabel(name: string, unread: number, muted: boolean, online: boolean, missedCall = false): string {
   const parts = [name];
+  if (missedCall) parts.push("missed call");
   if (unread > 0) parts.push(unreadLabel(unread));
   if (online) parts.push("online");
   if (muted) parts.push("muted");
@@ -226,3 +227,42 @@ export function presenceText(presence: { online: boolean; lastSeen: string | nul
   if (days === 1) return `Last seen yesterday at ${formatTime(presence.lastSeen)}`;
   return `Last seen ${shortDateFormat.format(seen)}`;
 }
+
+// ---------- calls ----------
+
+/** A call's length as a clock: "0:07", "12:05", "1:02:03". */
+export function callClock(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, "0");
+  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
+}
+
+/** The user's call in one line: what the call bar says. */
+export function callStatusText(phase: "ringingOut" | "inCall" | "rejoin", name: string, seconds: number | null): string {
+  switch (phase) {
+    case "ringingOut":
+      return `Calling ${name}…`;
+    case "inCall":
+      return seconds === null ? `In call with ${name}` : `In call with ${name} · ${callClock(seconds)}`;
+    case "rejoin":
+      return `Your call with ${name} is still going`;
+  }
+}
+
+/** One call of a chat's history, in words. */
+export function callHistoryText(outgoing: boolean, status: "ONGOING" | "ENDED" | "MISSED", duration: number | null): string {
+  const dir = outgoing ? "Outgoing call" : "Incoming call";
+  switch (status) {
+    case "ONGOING":
+      return `${dir} · ongoing`;
+    case "MISSED":
+      return outgoing ? `${dir} · not answered` : `${dir} · missed`;
+    case "ENDED":
+      return duration === null ? `${dir} · ended` : `${dir} · ${callClock(duration)}`;
+  }
+}
+
+/** Embedded meet.jit.si ends a meeting after five minutes: said wherever it is the domain. */
+export const PUBLIC_JITSI_LIMIT = "Calls on the public meet.jit.si end after 5 minutes when embedded; a clinic's own Jitsi (or JaaS) has no such limit.";

@@ -3,14 +3,15 @@
 //! UI's generated TypeScript (`ui/src/bindings/commands.ts`, written by the bindings test), so
 //! a command changed here without the UI following fails `tsc`, not a nurse's click.
 
-use super::{Answer, conversations, messages, session, settings};
+use super::{Answer, calls, conversations, messages, session, settings};
 use crate::notifications::Notifier;
 use crate::state::AppState;
 use crate::ui_types::{AppEvent, SessionInfo};
 use nursecare_core::cache::{ConversationSummary, OutboxItem};
+use nursecare_core::call_state::CallNow;
 use nursecare_core::search::SearchHit;
 use nursecare_core::settings::Settings;
-use nursecare_wire::{Id, Message};
+use nursecare_wire::{Id, Message, VideoCall};
 use std::sync::Arc;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
@@ -60,6 +61,8 @@ ipc_types_via_ts!(
     Vec<Message>,
     Vec<ConversationSummary>,
     Vec<SearchHit>,
+    Option<CallNow>,
+    Vec<VideoCall>,
 );
 
 impl IpcType for Channel<AppEvent> {
@@ -130,7 +133,7 @@ macro_rules! catalogue {
 
 // kind module::command [what Tauri injects] (what the window sends) -> what it answers;
 catalogue! {
-    async session::attach [state: State<'_, Arc<AppState>>] (events: Channel<AppEvent>) -> SessionInfo;
+    async session::attach [state: State<'_, Arc<AppState>>, notifier: State<'_, Arc<Notifier>>] (events: Channel<AppEvent>) -> SessionInfo;
     async session::sign_in [state: State<'_, Arc<AppState>>] (server: String, email: String, password: String) -> SessionInfo;
     async session::sign_out [state: State<'_, Arc<AppState>>] (forget_cache: bool) -> SessionInfo;
     sync session::reconnect_now [state: State<'_, Arc<AppState>>] () -> ();
@@ -150,6 +153,12 @@ catalogue! {
     async messages::stop_typing [state: State<'_, Arc<AppState>>] (conversation_id: Id) -> ();
     async messages::search [state: State<'_, Arc<AppState>>] (query: String, limit: u32) -> Vec<SearchHit>;
     sync messages::open_link [app: AppHandle] (url: String) -> ();
+    async calls::start_call [state: State<'_, Arc<AppState>>] (conversation_id: Id) -> Option<CallNow>;
+    async calls::accept_call [state: State<'_, Arc<AppState>>] (room_name: String) -> Option<CallNow>;
+    async calls::reject_call [state: State<'_, Arc<AppState>>] (call_id: Id) -> ();
+    async calls::hang_up [state: State<'_, Arc<AppState>>] (call_id: Id) -> ();
+    async calls::rejoin_call [state: State<'_, Arc<AppState>>] () -> Option<CallNow>;
+    async calls::call_history [state: State<'_, Arc<AppState>>] (conversation_id: Id) -> Vec<VideoCall>;
     sync settings::get_settings [state: State<'_, Arc<AppState>>] () -> Settings;
     sync settings::save_settings [app: AppHandle, state: State<'_, Arc<AppState>>, notifier: State<'_, Arc<Notifier>>] (settings: Settings) -> Settings;
 }
@@ -286,6 +295,7 @@ mod tests {
                 "conversations" => include_str!("conversations.rs"),
                 "messages" => include_str!("messages.rs"),
                 "settings" => include_str!("settings.rs"),
+                "calls" => include_str!("calls.rs"),
                 other => panic!("unknown module {other}"),
             };
             assert_eq!(

@@ -1,6 +1,7 @@
 //! The commands the window may call, one file per domain, each a thin call into the core.
 //! Every command answers a value or an [`ErrorReport`] (a kind the UI words itself).
 
+pub mod calls;
 pub mod catalogue;
 pub mod conversations;
 pub mod messages;

@@ -22,7 +22,11 @@ events: Array<Event>, } | { "type": "session",
 /**
  * Who is signed in now.
  */
-session: SessionInfo, } | { "type": "openConversation", 
+session: SessionInfo, } | { "type": "missedCalls", 
+/**
+ * Their ids.
+ */
+conversations: Array<number>, } | { "type": "openConversation", 
 /**
  * Which.
  */

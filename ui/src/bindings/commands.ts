@@ -1,12 +1,14 @@
 // Generated from src-tauri/src/commands/catalogue.rs by src-tauri/tests/bindings.rs. Do not edit.
 import type { Channel } from "@tauri-apps/api/core";
 import type { AppEvent } from "./AppEvent";
+import type { CallNow } from "./CallNow";
 import type { ConversationSummary } from "./ConversationSummary";
 import type { Message } from "./Message";
 import type { OutboxItem } from "./OutboxItem";
 import type { SearchHit } from "./SearchHit";
 import type { SessionInfo } from "./SessionInfo";
 import type { Settings } from "./Settings";
+import type { VideoCall } from "./VideoCall";
 
 /** Every command the window may call: its arguments and its answer. */
 export type Commands = {
@@ -30,6 +32,12 @@ export type Commands = {
   stop_typing: { args: { conversationId: number }; answer: null };
   search: { args: { query: string; limit: number }; answer: Array<SearchHit> };
   open_link: { args: { url: string }; answer: null };
+  start_call: { args: { conversationId: number }; answer: CallNow | null };
+  accept_call: { args: { roomName: string }; answer: CallNow | null };
+  reject_call: { args: { callId: number }; answer: null };
+  hang_up: { args: { callId: number }; answer: null };
+  rejoin_call: { args: Record<string, never>; answer: CallNow | null };
+  call_history: { args: { conversationId: number }; answer: Array<VideoCall> };
   get_settings: { args: Record<string, never>; answer: Settings };
   save_settings: { args: { settings: Settings }; answer: Settings };
 };

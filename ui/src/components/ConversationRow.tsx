@@ -10,13 +10,15 @@ type Props = {
   /** A draft typed in this window, newer than the row's. */
   draft: string | undefined;
   online: boolean;
+  /** A call from this chat was missed and the chat not opened since. */
+  missedCall: boolean;
   selected: boolean;
   onSelect: (id: number) => void;
 };
 
 /** One conversation in the list: who, role, preview, time, unread, online, muted. Memoised:
  * a live burst changes one row, not the others. */
-export const ConversationRow = memo(function ConversationRow({ summary, me, draft, online, selected, onSelect }: Props) {
+export const ConversationRow = memo(function ConversationRow({ summary, me, draft, online, missedCall, selected, onSelect }: Props) {
   const name = displayName(summary.other);
   const shown = draft === undefined ? summary : { ...summary, draft };
   const preview = conversationPreview(shown, me);
@@ -26,7 +28,7 @@ export const ConversationRow = memo(function ConversationRow({ summary, me, draf
       <button
         type="button"
         className={selected ? "conversation-row selected" : "conversation-row"}
-        aria-label={conversationRowLabel(name, summary.unread, summary.muted, online)}
+        aria-label={conversationRowLabel(name, summary.unread, summary.muted, online, missedCall)}
         aria-describedby={describedBy}
         aria-current={selected ? "true" : undefined}
         data-conversation-id={summary.id}
@@ -37,6 +39,11 @@ export const ConversationRow = memo(function ConversationRow({ summary, me, draf
           <span className="conversation-top">
             <span className="conversation-name">{name}</span>
             {summary.other ? <span className={`role-badge ${summary.other.role.toLowerCase()}`}>{roleLabel(summary.other.role)}</span> : null}
+            {missedCall ? (
+              <span className="missed-call-mark" title="Missed call">
+                Missed call
+              </span>
+            ) : null}
             {summary.muted ? (
               <span className="muted-mark" title="Muted">
                 <span aria-hidden="true">🔕</span>

@@ -11,6 +11,7 @@ export function Conversations() {
   const open = useStore((s) => s.open);
   const presence = useStore((s) => s.presence);
   const drafts = useStore((s) => s.drafts);
+  const missed = useStore((s) => s.missedCalls);
   const hasSnapshot = useStore((s) => s.hasSnapshot);
   const firstPaintSent = useStore((s) => s.firstPaintSent);
   const query = useStore((s) => s.search.query);
@@ -59,6 +60,7 @@ export function Conversations() {
                 me={me}
                 draft={c.id === open ? "" : drafts[c.id]}
                 online={c.other ? (presence[c.other.id]?.online ?? false) : false}
+                missedCall={missed.includes(c.id)}
                 selected={c.id === open}
                 onSelect={actions.selectConversation}
               />

@@ -1,6 +1,7 @@
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { Avatar } from "../components/Avatar";
+import { CallHistory } from "../components/CallHistory";
 import { Composer } from "../components/Composer";
 import { DaySeparator } from "../components/DaySeparator";
 import { MessageBubble } from "../components/MessageBubble";
@@ -31,6 +32,16 @@ export function Thread({ summary }: { summary: ConversationSummary }) {
   const draft = useStore((s) => s.drafts[id]);
   const composerError = useStore((s) => s.composerErrors[id]);
   const thread = useStore((s) => s.threads[id]);
+  const callHere = useStore((s) => s.myCall);
+  const historyOpen = useStore((s) => s.historyOpen === id);
+  const calls = useStore((s) => s.callHistory[id]);
+  const callEvents = useStore((s) => s.calls.length);
+  const me = useStore((s) => s.me);
+
+  // An open history follows the calls as they change.
+  useEffect(() => {
+    if (historyOpen) void actions.loadCallHistory(id);
+  }, [historyOpen, id, callEvents, callHere]);
 
   useEffect(() => {
     if (!thread) void actions.loadLatest(id);
@@ -54,6 +65,23 @@ export function Thread({ summary }: { summary: ConversationSummary }) {
         </div>
         <button
           type="button"
+          className="primary-button call-button"
+          disabled={callHere !== null}
+          title={callHere !== null ? "You are in a call" : `Start a video call with ${name}`}
+          onClick={() => actions.startCall(id)}
+        >
+          Call
+        </button>
+        <button
+          type="button"
+          className="secondary-button"
+          aria-expanded={historyOpen}
+          onClick={() => actions.showCallHistory(historyOpen ? null : id)}
+        >
+          Calls
+        </button>
+        <button
+          type="button"
           className="secondary-button"
           onClick={() => actions.setMuted(id, !summary.muted)}
           title={summary.muted ? "Notifications are off for this chat" : "Turn off notifications for this chat"}
@@ -61,6 +89,7 @@ export function Thread({ summary }: { summary: ConversationSummary }) {
           {summary.muted ? "Unmute" : "Mute"}
         </button>
       </header>
+      {historyOpen ? <CallHistory calls={calls} me={me} onClose={() => actions.showCallHistory(null)} /> : null}
       <MessageList conversationId={id} otherName={name} />
       <div className="typing-slot">{typingName ? <TypingDots name={typingName} /> : null}</div>
       <Composer key={id} conversationId={id} initialText={draft ?? summary.draft ?? ""} error={composerError} />

@@ -343,3 +343,43 @@ export async function saveSettings(settings: Settings): Promise<string | null> {
 export function quit(): void {
   quietly(ipc.quit());
 }
+
+// ---------- calls ----------
+
+/** Calls the other side of a chat (one click from its header). */
+export function startCall(conversationId: number): void {
+  quietly(ipc.startCall(conversationId));
+}
+
+/** Answers a ringing call (a call the user is in is hung up: the banner asked first). */
+export function acceptCall(roomName: string): void {
+  quietly(ipc.acceptCall(roomName));
+}
+
+export function rejectCall(callId: number): void {
+  quietly(ipc.rejectCall(callId));
+}
+
+export function hangUp(callId: number): void {
+  quietly(ipc.hangUp(callId));
+}
+
+export function rejoinCall(): void {
+  quietly(ipc.rejoinCall());
+}
+
+/** Loads a chat's calls (newest first) into the store. */
+export async function loadCallHistory(conversationId: number): Promise<void> {
+  try {
+    const calls = await ipc.callHistory(conversationId);
+    dispatch({ type: "callHistoryLoaded", conversationId, calls });
+  } catch (e) {
+    dispatch({ type: "notice", text: errorText(report(e)) });
+  }
+}
+
+/** Shows (or hides, with null) a chat's call history. */
+export function showCallHistory(conversationId: number | null): void {
+  dispatch({ type: "callHistoryOpen", conversationId });
+  if (conversationId !== null) void loadCallHistory(conversationId);
+}

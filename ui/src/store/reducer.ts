@@ -1,6 +1,7 @@
 // Pure state transitions: the shell's AppEvents (snapshot, core events, session) and the
 // results of commands the actions ran. No I/O here.
 import type { ConversationSummary } from "../bindings/ConversationSummary";
+import type { VideoCall } from "../bindings/VideoCall";
 import type { Event } from "../bindings/Event";
 import type { Message } from "../bindings/Message";
 import type { OutboxItem } from "../bindings/OutboxItem";
@@ -42,7 +43,9 @@ export type Action =
   | { type: "settingsOpen"; open: boolean }
   | { type: "settingsLoaded"; settings: Settings }
   | { type: "conversationsLoaded"; conversations: ConversationSummary[] }
-  | { type: "firstPaintSent" };
+  | { type: "firstPaintSent" }
+  | { type: "callHistoryLoaded"; conversationId: number; calls: VideoCall[] }
+  | { type: "callHistoryOpen"; conversationId: number | null };
 
 export function reduce(state: State, action: Action): State {
   switch (action.type) {
@@ -173,6 +176,10 @@ export function reduce(state: State, action: Action): State {
       return setConversations(state, action.conversations);
     case "firstPaintSent":
       return { ...state, firstPaintSent: true };
+    case "callHistoryLoaded":
+      return { ...state, callHistory: { ...state.callHistory, [action.conversationId]: action.calls } };
+    case "callHistoryOpen":
+      return { ...state, historyOpen: action.conversationId };
   }
 }
 
@@ -319,6 +326,8 @@ export function applyAppEvent(state: State, event: AppEvent): State {
       return withSession(state, event.session);
     case "openConversation":
       return { ...select(state, event.conversationId), search: emptySearch, settingsOpen: false };
+    case "missedCalls":
+      return { ...state, missedCalls: event.conversations };
   }
 }
 

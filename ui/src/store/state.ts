@@ -9,6 +9,7 @@ import type { OutboxItem } from "../bindings/OutboxItem";
 import type { RingingNow } from "../bindings/RingingNow";
 import type { SearchHit } from "../bindings/SearchHit";
 import type { Settings } from "../bindings/Settings";
+import type { VideoCall } from "../bindings/VideoCall";
 import type { SessionInfo } from "../shell";
 
 /** One loaded chat. `messages` is sorted by createdAt, then id; ids are unique. */
@@ -70,6 +71,12 @@ export type State = {
   calls: CallEvent[];
   /** The user's call on this device (ringing out, in call, or offered for rejoining). */
   myCall: CallNow | null;
+  /** Chats with a missed call not yet opened (the shell keeps them). */
+  missedCalls: number[];
+  /** Each chat's calls, newest first, as last loaded. */
+  callHistory: Record<number, VideoCall[]>;
+  /** The chat whose call history is shown. */
+  historyOpen: number | null;
   /** The chat on screen. */
   open: number | null;
   /** Unread count of each chat when it was last opened (for the marker). */
@@ -104,6 +111,9 @@ export const initialState: State = {
   ringing: [],
   calls: [],
   myCall: null,
+  missedCalls: [],
+  callHistory: {},
+  historyOpen: null,
   open: null,
   unreadAtOpen: {},
   threads: {},
