@@ -25,6 +25,7 @@ declare -A probe=(
   [xvfb]=/usr/bin/Xvfb
   [xauth]=/usr/bin/xauth
   [webkit2gtk-driver]=/usr/bin/WebKitWebDriver
+  [xdotool]=/usr/bin/xdotool
 )
 pkgs=()
 for p in "${!probe[@]}"; do

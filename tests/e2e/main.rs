@@ -6,6 +6,7 @@
 mod support;
 
 mod app_process;
+mod calls;
 mod driver;
 mod notify_server;
 
@@ -51,8 +52,13 @@ impl World {
     /// With `keychain`, the token and cache key in a real Secret Service (gnome-keyring on
     /// the app's session bus), as on a nurse's desktop.
     fn start_with(keychain: bool) -> Self {
+        Self::start_full(keychain, &[])
+    }
+
+    /// With the server's `flags` too (`--missed-after 3`).
+    fn start_full(keychain: bool, flags: &[&str]) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let server = Server::start(&mkdir(dir.path(), "server"), false);
+        let server = Server::start_with(&mkdir(dir.path(), "server"), false, flags);
         let runtime = mkdir(dir.path(), "xdg-runtime");
         {
             use std::os::unix::fs::PermissionsExt;

@@ -169,13 +169,18 @@ impl Notifications {
 
     /// Clicks notification `id` (the `default` action).
     pub async fn click(&self, id: u32) {
+        self.invoke(id, "default").await;
+    }
+
+    /// Presses one of notification `id`'s buttons (`accept`, `reject`).
+    pub async fn invoke(&self, id: u32, action: &str) {
         let iface = self
             .conn
             .object_server()
             .interface::<_, Server>(PATH)
             .await
             .unwrap();
-        Server::action_invoked(iface.signal_context(), id, "default")
+        Server::action_invoked(iface.signal_context(), id, action)
             .await
             .unwrap();
     }

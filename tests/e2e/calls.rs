@@ -1,0 +1,238 @@
+//! Calls end to end: the real app signed in as Amara (a nurse), Chloe (a patient) calling from
+//! `nursecare-cli`, and the desktop's ring on a notification server on the app's own D-Bus
+//! session. The meeting itself (Jitsi) is not part of these tests: they follow the call's
+//! states, its notifications and the window.
+
+use super::driver::Session;
+use super::notify_server::{self, Notifications, Shown};
+use super::support::{AMARA, Cli, DEMO_PASSWORD};
+use super::{World, app_bin, conversation_with_amara, mkdir, one_app_at_a_time, sign_in};
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::Duration;
+
+/// A CLI command left running, its JSON lines read as they come.
+struct Running {
+    child: Child,
+    lines: Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Running {
+    fn spawn(cli: &Cli, args: &[&str]) -> Self {
+        let mut child = cli.command(args).stdout(Stdio::piped()).spawn().unwrap();
+        let out = BufReader::new(child.stdout.take().unwrap());
+        let (tx, lines) = channel();
+        std::thread::spawn(move || {
+            for line in out.lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Self {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// The next JSON line, within 30 s.
+    fn next(&mut self) -> Value {
+        let line = self
+            .lines
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("no line came; printed so far: {:?}", self.seen));
+        self.seen.push(line.clone());
+        serde_json::from_str(&line).unwrap()
+    }
+
+    /// Lines until one matches; answers it.
+    fn until(&mut self, want: impl Fn(&Value) -> bool) -> Value {
+        loop {
+            let v = self.next();
+            if want(&v) {
+                return v;
+            }
+        }
+    }
+
+    /// Waits for exit 0.
+    fn finish(mut self) -> Vec<String> {
+        let status = self.child.wait().unwrap();
+        while let Ok(l) = self.lines.recv_timeout(Duration::from_secs(5)) {
+            self.seen.push(l);
+        }
+        assert!(status.success(), "{status}: {:?}", self.seen);
+        std::mem::take(&mut self.seen)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The ring notification of the `n`th notification: who calls and the buttons, never text.
+async fn ring(notifications: &Notifications, n: usize) -> Shown {
+    let shown = notifications.nth(n).await;
+    assert_eq!(shown.summary, "Chloe Martin", "{shown:?}");
+    assert_eq!(shown.body, "Incoming video call", "{shown:?}");
+    for action in ["accept", "reject", "default"] {
+        assert!(shown.actions.contains(&action.to_owned()), "{shown:?}");
+    }
+    shown
+}
+
+/// The nurse turns to another program: X focus leaves the app's window (xdotool gives it to the
+/// root window), as a window manager would. Waits until the page says it lost focus.
+async fn look_away(world: &World, s: &Session) {
+    let env = super::app_process::env_of_app(&world.app_profile());
+    let xdotool = |args: &[&str]| {
+        let mut cmd = std::process::Command::new("xdotool");
+        cmd.args(args).env("DISPLAY", &env["DISPLAY"]);
+        if let Some(auth) = env.get("XAUTHORITY") {
+            cmd.env("XAUTHORITY", auth);
+        }
+        let out = cmd
+            .output()
+            .expect("xdotool (apt install xdotool; scripts/setup.sh)");
+        assert!(out.status.success(), "xdotool {args:?}: {out:?}");
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    let root = xdotool(&["search", "--maxdepth", "0", ""]);
+    xdotool(&["windowfocus", &root]);
+    let deadline = std::time::Instant::now() + super::driver::WAIT;
+    while s
+        .script("return document.hasFocus()", serde_json::json!([]))
+        .await
+        == true
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the window kept the focus"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn change(v: &Value, change: &str) -> bool {
+    v["event"] == "call" && v["change"] == change
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_incoming_call_rings_on_the_desktop_and_its_buttons_answer_it() {
+    let _one = one_app_at_a_time().await;
+    let world = World::start();
+    let s = Session::start(world.driver.port, &app_bin()).await;
+    let notifications =
+        Notifications::serve(&notify_server::bus_of_app(&world.app_profile())).await;
+    sign_in(&s, DEMO_PASSWORD).await;
+    s.find("button", "Chloe Martin").await;
+    let patient = world.patient();
+    let conversation = conversation_with_amara(&patient).to_string();
+
+    // Chloe calls while the nurse works in another program; the app rings: the banner in the
+    // window, a notification on the desktop.
+    look_away(&world, &s).await;
+    let mut caller = Running::spawn(
+        &patient,
+        &["--json", "call", "start", &conversation, "--hold", "60"],
+    );
+    let call = caller.next();
+    let first = ring(&notifications, 1).await;
+    s.find("alertdialog", "Chloe Martin is calling").await;
+
+    // Accept on the notification: the same flow as the window's button.
+    notifications.invoke(first.id, "accept").await;
+    let accepted = caller.until(|v| change(v, "accepted"));
+    assert_eq!(accepted["callId"], call["id"]);
+    notifications.until_closed(first.id).await;
+    s.until_text("the call bar", |t| t.contains("In call with Chloe Martin"))
+        .await;
+    // Hang up from the window: over for both.
+    s.click(&s.find("button", "Hang up").await).await;
+    caller.until(|v| change(v, "hungUp"));
+    let lines = caller.finish();
+    let last: Value = serde_json::from_str(lines.last().unwrap()).unwrap();
+    assert_eq!(last["status"], "ENDED", "{lines:?}");
+
+    // Again, declined from the notification.
+    look_away(&world, &s).await;
+    let mut caller = Running::spawn(
+        &patient,
+        &["--json", "call", "start", &conversation, "--hold", "60"],
+    );
+    caller.next();
+    let second = ring(&notifications, 2).await;
+    notifications.invoke(second.id, "reject").await;
+    caller.until(|v| change(v, "rejected"));
+    let lines = caller.finish();
+    let last: Value = serde_json::from_str(lines.last().unwrap()).unwrap();
+    assert_eq!(last["status"], "MISSED", "{lines:?}");
+    notifications.until_closed(second.id).await;
+
+    // Again, answered on Amara's other device: the ring here is withdrawn, nothing missed.
+    let other_device = Cli::new(&world.server.base(), &mkdir(world.dir.path(), "amara-cli"));
+    other_device.expect(0, &["login", "--email", AMARA]);
+    look_away(&world, &s).await;
+    let mut caller = Running::spawn(
+        &patient,
+        &["--json", "call", "start", &conversation, "--hold", "60"],
+    );
+    let call = caller.next();
+    let third = ring(&notifications, 3).await;
+    let room = call["roomName"].as_str().unwrap();
+    other_device.expect(0, &["call", "accept", room]);
+    notifications.until_closed(third.id).await;
+    caller.until(|v| change(v, "accepted"));
+    other_device.expect(0, &["call", "end", &call["id"].to_string()]);
+    caller.finish();
+    assert_eq!(
+        notifications.shown().len(),
+        3,
+        "no missed-call notice for a call answered elsewhere: {:?}",
+        notifications.shown()
+    );
+    s.end().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_call_nobody_answers_leaves_a_missed_call_notice_and_mark_until_its_chat_is_opened() {
+    let _one = one_app_at_a_time().await;
+    let world = World::start_full(false, &["--missed-after", "3"]);
+    let s = Session::start(world.driver.port, &app_bin()).await;
+    let notifications =
+        Notifications::serve(&notify_server::bus_of_app(&world.app_profile())).await;
+    sign_in(&s, DEMO_PASSWORD).await;
+    s.find("button", "Chloe Martin").await;
+    let patient = world.patient();
+    let conversation = conversation_with_amara(&patient).to_string();
+
+    look_away(&world, &s).await;
+    let mut caller = Running::spawn(
+        &patient,
+        &["--json", "call", "start", &conversation, "--hold", "30"],
+    );
+    caller.next();
+    let rang = ring(&notifications, 1).await;
+    // Nobody answers: the server marks it missed after 3 s.
+    caller.until(|v| change(v, "missed"));
+    caller.finish();
+    notifications.until_closed(rang.id).await;
+    let missed = notifications.nth(2).await;
+    assert_eq!(missed.summary, "Missed call");
+    assert_eq!(missed.body, "Missed call from Chloe Martin");
+    // The list marks the chat until it is opened.
+    let row = s.find("button", "Chloe Martin, missed call").await;
+    s.click(&row).await;
+    s.find("region", "Chat with Chloe Martin").await;
+    notifications.until_closed(missed.id).await;
+    s.until_text("the mark gone", |t| !t.contains("Missed call"))
+        .await;
+    s.end().await;
+}
