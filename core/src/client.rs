@@ -459,6 +459,19 @@ impl Client {
         call_flow::rejoin(&self.shared, &self.ringer).await
     }
 
+    /// The signed-in user's name as the server gave it in a conversation (what a meeting
+    /// shows); none before the first conversation is known.
+    pub async fn my_name(&self) -> Option<String> {
+        let me = self.shared.me;
+        self.shared
+            .cache
+            .call(move |c| c.user_name(me))
+            .await
+            .ok()
+            .flatten()
+            .filter(|n| !n.trim().is_empty())
+    }
+
     /// The user's call on this device, if any.
     pub fn current_call(&self) -> Option<CallNow> {
         self.ringer.mine()

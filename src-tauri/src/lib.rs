@@ -4,6 +4,7 @@
 
 pub mod bridge;
 pub mod call_alerts;
+pub mod call_window;
 pub mod commands;
 pub mod counts;
 pub mod logging;
@@ -61,6 +62,10 @@ pub fn run(options: Options) {
         .manage(state.clone())
         .manage(notifier.clone())
         .manage(windows::CloseToTray::default())
+        .manage(call_window::CallWindow::new(options.test_embed_calls))
+        .register_uri_scheme_protocol(call_window::SCHEME, |ctx, request| {
+            call_window::serve(ctx.app_handle(), request.uri().path())
+        })
         .invoke_handler(commands::catalogue::handler())
         .setup(move |app| {
             let handle = app.handle().clone();
@@ -141,6 +146,12 @@ fn observer(app: AppHandle, notifier: Arc<Notifier>, counts: counts::Counts) -> 
         let state = app.state::<Arc<AppState>>();
         let me = state.client_if_any().map(|c| c.me());
         notifier.on_event(event, me, state.is_focused());
+        if let nursecare_core::Event::MyCall { call } = event {
+            let (app, call) = (app.clone(), call.clone());
+            tauri::async_runtime::spawn(async move {
+                call_window::follow(&app, call.as_ref()).await;
+            });
+        }
         if let nursecare_core::Event::Unread { total, .. } = event {
             counts.set(u64::from(*total));
         }

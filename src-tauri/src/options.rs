@@ -29,6 +29,10 @@ pub struct Options {
     /// Start hidden in the tray (how start-at-login launches it).
     #[arg(long)]
     pub hidden: bool,
+    /// Tests only: embed meetings in the call window even where the webview has no WebRTC,
+    /// so a loopback stand-in for Jitsi can be checked there.
+    #[arg(long, env = "NURSECARE_TEST_EMBED_CALLS", hide = true)]
+    pub test_embed_calls: bool,
 }
 
 /// Where secrets are kept.

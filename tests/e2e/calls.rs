@@ -4,6 +4,7 @@
 //! states, its notifications and the window.
 
 use super::driver::Session;
+use super::jitsi_stand_in::StandIn;
 use super::notify_server::{self, Notifications, Shown};
 use super::support::{AMARA, Cli, DEMO_PASSWORD};
 use super::{World, app_bin, conversation_with_amara, mkdir, one_app_at_a_time, sign_in};
@@ -59,9 +60,23 @@ impl Running {
         }
     }
 
-    /// Waits for exit 0.
+    /// Waits (up to 30 s) for exit 0.
     fn finish(mut self) -> Vec<String> {
-        let status = self.child.wait().unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            while let Ok(l) = self.lines.try_recv() {
+                self.seen.push(l);
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the CLI did not exit; printed: {:?}",
+                self.seen
+            );
+            std::thread::sleep(Duration::from_millis(25));
+        };
         while let Ok(l) = self.lines.recv_timeout(Duration::from_secs(5)) {
             self.seen.push(l);
         }
@@ -105,18 +120,26 @@ async fn look_away(world: &World, s: &Session) {
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
     };
     let root = xdotool(&["search", "--maxdepth", "0", ""]);
-    xdotool(&["windowfocus", &root]);
+    let root = root.lines().next().unwrap_or_default().to_owned();
     let deadline = std::time::Instant::now() + super::driver::WAIT;
-    while s
-        .script("return document.hasFocus()", serde_json::json!([]))
-        .await
-        == true
-    {
+    // Without a window manager GTK lets keyboard focus follow the pointer while X focus
+    // rests on the root: the pointer leaves the window too (the window is centred, so the
+    // screen's corner is outside it). Again until the page says it lost focus.
+    xdotool(&["mousemove", "0", "0"]);
+    loop {
+        xdotool(&["windowfocus", &root]);
+        let focused = s
+            .script("return document.hasFocus()", serde_json::json!([]))
+            .await;
+        if focused == false {
+            break;
+        }
         assert!(
             std::time::Instant::now() < deadline,
-            "the window kept the focus"
+            "the window kept the focus (X focus: {}, root {root})",
+            xdotool(&["getwindowfocus"])
         );
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
@@ -204,7 +227,7 @@ async fn an_incoming_call_rings_on_the_desktop_and_its_buttons_answer_it() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_call_nobody_answers_leaves_a_missed_call_notice_and_mark_until_its_chat_is_opened() {
     let _one = one_app_at_a_time().await;
-    let world = World::start_full(false, &["--missed-after", "3"]);
+    let world = World::start_full(false, &["--missed-after", "3"], Vec::new());
     let s = Session::start(world.driver.port, &app_bin()).await;
     let notifications =
         Notifications::serve(&notify_server::bus_of_app(&world.app_profile())).await;
@@ -234,5 +257,161 @@ async fn a_call_nobody_answers_leaves_a_missed_call_notice_and_mark_until_its_ch
     notifications.until_closed(missed.id).await;
     s.until_text("the mark gone", |t| !t.contains("Missed call"))
         .await;
+    s.end().await;
+}
+
+const JITSI_SECRET: &str = "clinic-jitsi-app-secret-0123456789abcdef";
+
+/// Amara's lines in the call's history panel.
+async fn history_shows(s: &Session, want: &str) {
+    s.click(&s.find("button", "Calls").await).await;
+    s.until_text("the call history", |t| t.contains(want)).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_call_from_the_app_embeds_the_clinics_jitsi_and_its_hang_up_ends_the_call_for_both() {
+    let _one = one_app_at_a_time().await;
+    // The meeting: a loopback stand-in for the clinic's Jitsi (see jitsi_stand_in.rs), with
+    // token auth on the server. The test switch embeds it although this webview has no WebRTC.
+    let jitsi = StandIn::start();
+    let url = jitsi.url();
+    let world = World::start_full(
+        false,
+        &[
+            "--jitsi-url",
+            &url,
+            "--jitsi-app-id",
+            "clinic-app",
+            "--jitsi-app-secret",
+            JITSI_SECRET,
+        ],
+        vec![("NURSECARE_TEST_EMBED_CALLS", "true".into())],
+    );
+    let s = Session::start(world.driver.port, &app_bin()).await;
+    sign_in(&s, DEMO_PASSWORD).await;
+    let patient = world.patient();
+    let conversation = conversation_with_amara(&patient).to_string();
+    let mut callee = Running::spawn(&patient, &["--json", "call", "watch", "--accept"]);
+    assert_eq!(callee.next()["waiting"], true);
+
+    // One click from the chat.
+    s.click(&s.find("button", "Chloe Martin").await).await;
+    s.click(&s.find("button", "Call").await).await;
+    let rang = callee.next();
+    let accepted = callee.next();
+    assert_eq!(accepted["id"], rang["incomingCall"]);
+    s.until_text("the call bar", |t| t.contains("In call with Chloe Martin"))
+        .await;
+
+    // The call window asked the IFrame API for the call's room, as Amara, with her token.
+    let asked = jitsi.asked();
+    let room = accepted["roomName"].as_str().unwrap();
+    assert_eq!(asked["roomName"], room, "{asked}");
+    assert_eq!(
+        asked["domain"],
+        url.trim_start_matches("http://"),
+        "{asked}"
+    );
+    assert_eq!(asked["displayName"], "Amara Okafor", "{asked}");
+    assert_eq!(asked["prejoin"], false, "{asked}");
+    assert_eq!(asked["hasParent"], true, "{asked}");
+    let jwt = asked["jwt"].as_str().expect("a token");
+    let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+    v.set_audience(&["clinic-app"]);
+    let claims = jsonwebtoken::decode::<Value>(
+        jwt,
+        &jsonwebtoken::DecodingKey::from_secret(JITSI_SECRET.as_bytes()),
+        &v,
+    )
+    .expect("the server's token for this room")
+    .claims;
+    assert_eq!(claims["room"], room);
+    assert_eq!(claims["context"]["user"]["name"], "Amara Okafor");
+
+    // Jitsi's own hang-up (readyToClose) ends the call for both sides.
+    jitsi.close_meeting();
+    let lines = callee.finish();
+    let last: Value = serde_json::from_str(lines.last().unwrap()).unwrap();
+    assert_eq!(last["status"], "ENDED", "{lines:?}");
+    assert!(last["duration"].as_i64().is_some(), "{lines:?}");
+    s.until_text("the call bar gone", |t| !t.contains("In call with"))
+        .await;
+    // Both histories show the call with its length.
+    let history = patient.json(&["call", "history", &conversation]);
+    assert_eq!(history[0]["id"], accepted["id"]);
+    assert_eq!(history[0]["status"], "ENDED");
+    history_shows(&s, "Outgoing call · 0:").await;
+    // A script from any other origin never loaded.
+    assert!(
+        jitsi.foreign_requests().is_empty(),
+        "{:?}",
+        jitsi.foreign_requests()
+    );
+    s.end().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_webrtc_the_meeting_opens_in_the_browser_and_the_app_still_ends_the_call() {
+    let _one = one_app_at_a_time().await;
+    // A stand-in for the browser: an `xdg-open` first on the app's PATH that writes down the
+    // URL it was given (the opener the app uses runs xdg-open).
+    let bin = tempfile::tempdir().unwrap();
+    let opened = bin.path().join("opened.txt");
+    let opener = bin.path().join("xdg-open");
+    std::fs::write(
+        &opener,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{}'\n",
+            opened.display()
+        ),
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let path = format!(
+        "{}:{}",
+        bin.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let world = World::start_full(false, &[], vec![("PATH", path.into())]);
+    let s = Session::start(world.driver.port, &app_bin()).await;
+    sign_in(&s, DEMO_PASSWORD).await;
+    s.find("button", "Chloe Martin").await;
+    let patient = world.patient();
+    let conversation = conversation_with_amara(&patient).to_string();
+
+    // Chloe calls; Amara accepts in the window.
+    let mut caller = Running::spawn(
+        &patient,
+        &["--json", "call", "start", &conversation, "--hold", "60"],
+    );
+    let call = caller.next();
+    s.click(&s.find("button", "Accept").await).await;
+    caller.until(|v| change(v, "accepted"));
+    // This webview has no RTCPeerConnection: the same meeting opens in the browser.
+    let deadline = std::time::Instant::now() + super::driver::WAIT;
+    let url = loop {
+        if let Ok(text) = std::fs::read_to_string(&opened)
+            && let Some(line) = text.lines().next()
+        {
+            break line.to_owned();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the browser was never asked to open the meeting"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(url, call["jitsiUrl"].as_str().unwrap());
+    // The app still keeps the call: Hang up in the window ends it for both.
+    s.click(&s.find("button", "Hang up").await).await;
+    caller.until(|v| change(v, "hungUp"));
+    let lines = caller.finish();
+    let last: Value = serde_json::from_str(lines.last().unwrap()).unwrap();
+    assert_eq!(last["status"], "ENDED", "{lines:?}");
+    s.click(&s.find("button", "Chloe Martin").await).await;
+    history_shows(&s, "Incoming call · 0:").await;
     s.end().await;
 }

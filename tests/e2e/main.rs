@@ -8,6 +8,7 @@ mod support;
 mod app_process;
 mod calls;
 mod driver;
+mod jitsi_stand_in;
 mod notify_server;
 
 use driver::{DriverProcess, ENTER, Session};
@@ -52,11 +53,11 @@ impl World {
     /// With `keychain`, the token and cache key in a real Secret Service (gnome-keyring on
     /// the app's session bus), as on a nurse's desktop.
     fn start_with(keychain: bool) -> Self {
-        Self::start_full(keychain, &[])
+        Self::start_full(keychain, &[], Vec::new())
     }
 
-    /// With the server's `flags` too (`--missed-after 3`).
-    fn start_full(keychain: bool, flags: &[&str]) -> Self {
+    /// With the server's `flags` too (`--missed-after 3`), and more of the app's environment.
+    fn start_full(keychain: bool, flags: &[&str], app_env: Vec<(&str, OsString)>) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let server = Server::start_with(&mkdir(dir.path(), "server"), false, flags);
         let runtime = mkdir(dir.path(), "xdg-runtime");
@@ -76,6 +77,8 @@ impl World {
             ("XDG_CONFIG_HOME", mkdir(dir.path(), "xdg-config").into()),
             ("XDG_CACHE_HOME", mkdir(dir.path(), "xdg-cache").into()),
         ];
+        let mut env = env;
+        env.extend(app_env);
         let driver = DriverProcess::start(&env, &dir.path().join("driver.log"), keychain);
         Self {
             driver,

@@ -341,6 +341,16 @@ impl Cache {
         Ok(())
     }
 
+    /// A user's name as the server last gave it (none: unknown, or the account has none).
+    pub fn user_name(&self, user: Id) -> Result<Option<String>, CacheError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT name FROM users WHERE id = ?1")?
+            .query_row([user], |r| r.get::<_, Option<String>>(0))
+            .optional()?
+            .flatten())
+    }
+
     /// The user's call on this device, as JSON ([`crate::call_state::CallNow`] without its
     /// token), or none.
     pub fn my_call(&self) -> Result<Option<String>, CacheError> {

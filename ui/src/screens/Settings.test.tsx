@@ -35,7 +35,7 @@ describe("Settings", () => {
     const { shell, user } = await openSettings();
     expect(screen.getByLabelText("Server")).toHaveValue("https://nursecare-backend-luth.onrender.com");
     expect(screen.getByLabelText("Jitsi domain")).toHaveAttribute("placeholder", "meet.jit.si");
-    expect(screen.getByText("Used for video calls")).toBeInTheDocument();
+    expect(screen.getByText(/public meet.jit.si.*end after 5 minutes/)).toBeInTheDocument();
     await user.type(screen.getByLabelText("Jitsi domain"), " meet.clinic.example ");
     await user.click(screen.getByRole("radio", { name: "Nothing" }));
     await user.click(screen.getByRole("checkbox", { name: "Start NurseCare when I log in" }));

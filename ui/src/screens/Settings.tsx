@@ -3,7 +3,7 @@ import type { NotificationPrivacy } from "../bindings/NotificationPrivacy";
 import type { Settings as SettingsData } from "../bindings/Settings";
 import * as actions from "../store/actions";
 import { useStore } from "../store/store";
-import { displayName } from "../text";
+import { displayName, PUBLIC_JITSI_LIMIT } from "../text";
 
 const PRIVACY: { value: NotificationPrivacy; label: string }[] = [
   { value: "senderAndText", label: "Sender and message text" },
@@ -98,7 +98,8 @@ export function Settings() {
             onChange={(e) => form && setForm({ ...form, jitsiDomain: e.target.value })}
           />
           <p className="field-note" id={ids.jitsiNote}>
-            Used for video calls
+            Your clinic's Jitsi, for video calls where the server names only the public meet.jit.si (a server that names its
+            own Jitsi wins). {PUBLIC_JITSI_LIMIT}
           </p>
         </div>
         <fieldset className="field radio-group">
