@@ -130,8 +130,11 @@ async fn stay(
                 duration,
                 ..
             }) if c == id => print_change(c, change, by, duration, as_json),
-            // The core says when the user's call is over, however that came about.
-            Some(Event::MyCall { call: None }) => {
+            // The core says when the user's call is over, however that came about (a `None`
+            // still queued from an earlier call, hung up by the accept, is not this one's).
+            Some(Event::MyCall { call: None })
+                if client.current_call().is_none_or(|c| c.call_id != id) =>
+            {
                 let last = final_call(client, &call).await?;
                 output::call(&last, None, as_json);
                 return Ok(exit::OK);

@@ -128,7 +128,18 @@ pub(crate) async fn accept(
     let before = ringer.mine().filter(|m| m.room_name != room_name);
     let call = shared.api.accept_call(room_name).await?;
     remember(shared, &call.call).await;
-    ringer.answered(call.call.id);
+    if ringer.answered(call.call.id) {
+        // Answered here: it stops ringing (banners, notifications) `by` the user.
+        calls::changed(
+            shared,
+            ringer,
+            Some(call.call.id),
+            Some(call.call.conversation_id),
+            CallChange::StoppedRinging,
+            Some(shared.me),
+            None,
+        );
+    }
     if let Some(old) = before
         && let Err(e) = hang_up(shared, ringer, old.call_id).await
     {

@@ -72,9 +72,8 @@ pub async fn room_pass(
 }
 
 /// `POST /video-calls/start`. Production makes a new call each time; with the extensions on,
-/// a conversation has at most one ONGOING call: a start while one is ONGOING answers that call
-/// (the other side's, when both pressed Call at once) and writes nothing, and the client
-/// joins it.
+/// a start while the other side's call is still ringing answers that call (both pressed Call
+/// at once) and writes nothing, and the client joins it.
 pub async fn start(state: &Arc<AppState>, user: Id, conversation: Id) -> ApiResult<CallRecord> {
     access::conversation(state, conversation, user).await?;
     let room = new_room_name(conversation);
@@ -87,9 +86,11 @@ pub async fn start(state: &Arc<AppState>, user: Id, conversation: Id) -> ApiResu
         tracing::info!(call = record.call.id, conversation, "call started");
         return Ok(record);
     }
+    let ringing_since =
+        Timestamp::from_millis(now.millis() - state.settings.missed_after.as_millis() as i64);
     let (record, created) = state
         .store
-        .create_call_once(conversation, &room, user, now)
+        .create_call_once(conversation, &room, user, now, ringing_since)
         .await?;
     if created {
         tracing::info!(call = record.call.id, conversation, "call started");

@@ -21,18 +21,23 @@ pub enum Alert {
         conversation: Id,
         /// Who calls, as the privacy setting allows (`None`: not shown).
         caller: Option<String>,
+        /// The user is in a call here: accepting hangs that one up (the button says so).
+        in_call: bool,
     },
     /// The call stopped ringing: its notification goes.
     StopRinging {
         /// The call.
         call: Id,
     },
-    /// Nobody answered here: "Missed call from …" until the chat is opened.
+    /// Nobody answered here: marked until the chat is opened, and with `notify` (the window
+    /// was not in view) "Missed call from …" on the desktop.
     Missed {
         /// The chat.
         conversation: Id,
         /// Who called, as the privacy setting allows.
         caller: Option<String>,
+        /// Raise a notification (the window's own banner was not seen).
+        notify: bool,
     },
     /// The chat was opened: its missed-call notice goes.
     SeenMissed {
@@ -53,6 +58,8 @@ struct Ring {
 pub struct CallAlerts {
     ringing: HashMap<Id, Ring>,
     missed: BTreeSet<Id>,
+    /// The user has a call here (any phase): accepting another hangs it up.
+    in_call: bool,
 }
 
 impl CallAlerts {
@@ -88,13 +95,20 @@ impl CallAlerts {
                     room: room_name.clone(),
                     conversation: *conversation_id,
                     caller: name,
+                    in_call: self.in_call,
                 }]
             }
             // Answered here: the user's call now.
-            Event::MyCall { call: Some(c) } => match self.ringing.remove(&c.call_id) {
-                Some(_) => vec![Alert::StopRinging { call: c.call_id }],
-                None => Vec::new(),
-            },
+            Event::MyCall { call } => {
+                self.in_call = call.is_some();
+                match call
+                    .as_ref()
+                    .and_then(|c| self.ringing.remove(&c.call_id).map(|_| c))
+                {
+                    Some(c) => vec![Alert::StopRinging { call: c.call_id }],
+                    None => Vec::new(),
+                }
+            }
             Event::Call {
                 call_id: Some(id),
                 change,
@@ -118,12 +132,11 @@ impl CallAlerts {
                     );
                 if missed {
                     self.missed.insert(ring.conversation);
-                    if !focused {
-                        alerts.push(Alert::Missed {
-                            conversation: ring.conversation,
-                            caller: ring.caller,
-                        });
-                    }
+                    alerts.push(Alert::Missed {
+                        conversation: ring.conversation,
+                        caller: ring.caller,
+                        notify: !focused,
+                    });
                 }
                 alerts
             }
@@ -198,7 +211,8 @@ mod tests {
                 call: 4,
                 room: "nursecare-7-0000000000000004".into(),
                 conversation: 7,
-                caller: Some("Pat".into())
+                caller: Some("Pat".into()),
+                in_call: false,
             }]
         );
         assert!(a.on_event(&incoming(5), Some(ME), true, name).is_empty());
@@ -250,7 +264,8 @@ mod tests {
                     Alert::StopRinging { call: 4 },
                     Alert::Missed {
                         conversation: 7,
-                        caller: Some("Pat".into())
+                        caller: Some("Pat".into()),
+                        notify: true,
                     }
                 ],
                 "{how:?}"

@@ -15,8 +15,10 @@ use std::sync::{Arc, Mutex};
 use tauri::http::{Response, StatusCode, header};
 use tauri::{AppHandle, Manager, Url, WebviewUrl, WebviewWindowBuilder};
 
-/// The call window's label (no capability grants it anything).
-pub const CALL: &str = "call";
+/// The call window's label: `call-<id>` (no capability grants it anything).
+fn label(call: Id) -> String {
+    format!("call-{call}")
+}
 /// The scheme its page is served from.
 pub const SCHEME: &str = "nursecare-call";
 /// The page, with `{{CSP}}`, `{{NONCE}}` and `{{CONFIG}}` to fill.
@@ -114,6 +116,8 @@ pub struct CallWindow {
     /// Test-only (`NURSECARE_TEST_EMBED_CALLS`): embed even without WebRTC, so a loopback
     /// stand-in for Jitsi can be checked in the real window.
     force_embed: bool,
+    /// Wakes [`run`]: the user's call changed.
+    changed: tokio::sync::Notify,
 }
 
 impl CallWindow {
@@ -122,8 +126,32 @@ impl CallWindow {
         Self {
             open: Mutex::default(),
             force_embed,
+            changed: tokio::sync::Notify::new(),
         }
     }
+}
+
+/// The user's call changed (or the account stopped): [`run`] brings the window in line.
+pub fn nudge(app: &AppHandle) {
+    app.state::<CallWindow>().changed.notify_one();
+}
+
+/// Keeps the call window in line with the user's call, one change at a time (opening takes a
+/// few awaits; changes that come meanwhile are looked at once it is done): a call that is on
+/// has its window, anything else has none.
+pub async fn run(app: AppHandle) {
+    loop {
+        app.state::<CallWindow>().changed.notified().await;
+        follow(&app).await;
+    }
+}
+
+/// The user's call as the core has it now, if it is on.
+fn call_on(app: &AppHandle) -> Option<CallNow> {
+    app.state::<Arc<AppState>>()
+        .client_if_any()
+        .and_then(|c| c.current_call())
+        .filter(|c| c.phase == Phase::InCall)
 }
 
 fn random_hex(bytes: usize) -> String {
@@ -194,10 +222,11 @@ pub fn serve(app: &AppHandle, path: &str) -> Response<Vec<u8>> {
     .unwrap_or_else(|_| Response::new(Vec::new()))
 }
 
-/// Follows the user's call: a call that is on opens its window (once), one that is over or
-/// not joined (ringing out, offered for rejoin) closes it.
-pub async fn follow(app: &AppHandle, call: Option<&CallNow>) {
-    let wanted = call.filter(|c| c.phase == Phase::InCall);
+/// A call that is on opens its window (once); one that is over or not joined (ringing out,
+/// offered for rejoin), or no account, closes it.
+async fn follow(app: &AppHandle) {
+    let wanted = call_on(app);
+    let wanted = wanted.as_ref();
     let window = app.state::<CallWindow>();
     let showing = window
         .open
@@ -245,6 +274,10 @@ async fn open(app: &AppHandle, call: &CallNow) -> anyhow::Result<()> {
         .and_then(|c| c.other)
         .map(|o| o.name.unwrap_or(o.email))
         .unwrap_or_else(|| "your contact".into());
+    // Over while the above was awaited: no window (the next nudge is already due).
+    if call_on(app).is_none_or(|now| now.call_id != call.call_id) {
+        return Ok(());
+    }
     let window = app.state::<CallWindow>();
     let secret = random_hex(16);
     let (html, csp) = render(
@@ -269,27 +302,70 @@ async fn open(app: &AppHandle, call: &CallNow) -> anyhow::Result<()> {
     });
     let page: Url = format!("{SCHEME}://localhost/").parse()?;
     let handle = app.clone();
-    let built = WebviewWindowBuilder::new(app, CALL, WebviewUrl::CustomProtocol(page))
-        .title(format!("NurseCare — call with {peer}"))
-        .inner_size(960.0, 680.0)
-        .min_inner_size(480.0, 360.0)
-        .on_navigation(move |url| allow(&handle, url))
-        .build()?;
+    let built =
+        WebviewWindowBuilder::new(app, label(call.call_id), WebviewUrl::CustomProtocol(page))
+            .title(format!("NurseCare — call with {peer}"))
+            .inner_size(960.0, 680.0)
+            .min_inner_size(480.0, 360.0)
+            .on_navigation(move |url| allow(&handle, url))
+            .build();
+    let built = match built {
+        Ok(w) => w,
+        Err(e) => {
+            window.open.lock().expect("call window lock").take();
+            return Err(e.into());
+        }
+    };
     grant_media(&built);
+    let (handle, call_id) = (app.clone(), call.call_id);
+    built.on_window_event(move |event| match event {
+        // Closing the meeting's window leaves the call: hang up, for both sides.
+        tauri::WindowEvent::CloseRequested { .. } => hang_up(&handle, call_id),
+        tauri::WindowEvent::Destroyed => {
+            let window = handle.state::<CallWindow>();
+            let mut open = window.open.lock().expect("call window lock");
+            if open.as_ref().is_some_and(|o| o.call_id == call_id) {
+                *open = None;
+            }
+        }
+        _ => {}
+    });
     tracing::info!(call = call.call_id, "call window open");
     Ok(())
+}
+
+/// Hangs up `call` if it is still the user's; a failure is told in the main window (the call
+/// may still be on for the other side).
+fn hang_up(app: &AppHandle, call_id: Id) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let state = app.state::<Arc<AppState>>();
+        let Ok(client) = state.client() else { return };
+        if client.current_call().is_none_or(|c| c.call_id != call_id) {
+            return;
+        }
+        if let Err(e) = client.hang_up(call_id).await {
+            tracing::warn!(error = %e, "hanging up from the call window failed");
+            let message = format!(
+                "The call could not be hung up: {}",
+                nursecare_core::ErrorReport::of(&e).message
+            );
+            state
+                .bridge
+                .tell(crate::ui_types::AppEvent::Core {
+                    event: nursecare_core::Event::Error { message },
+                })
+                .await;
+        }
+    });
 }
 
 /// Closes the call window, if one is open.
 pub fn close(app: &AppHandle) {
     let window = app.state::<CallWindow>();
-    if window
-        .open
-        .lock()
-        .expect("call window lock")
-        .take()
-        .is_some()
-        && let Some(w) = app.get_webview_window(CALL)
+    let closed = window.open.lock().expect("call window lock").take();
+    if let Some(o) = closed
+        && let Some(w) = app.get_webview_window(&label(o.call_id))
     {
         let _ = w.destroy();
     }
@@ -348,10 +424,21 @@ fn on_page_event(app: &AppHandle, rest: &str, detail: Option<String>) {
                 call = call_id,
                 detail = detail.as_deref().unwrap_or(""),
                 "the meeting failed"
-            )
+            );
+            // Said in the main window too: the call itself goes on (hang up to end it).
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move {
+                let message = "The video meeting did not load. Hang up and call again, or ask the clinic about its Jitsi.".to_owned();
+                app.state::<Arc<AppState>>()
+                    .bridge
+                    .tell(crate::ui_types::AppEvent::Core {
+                        event: nursecare_core::Event::Error { message },
+                    })
+                    .await;
+            });
         }
         "ontop" => {
-            if let Some(w) = app.get_webview_window(CALL) {
+            if let Some(w) = app.get_webview_window(&label(call_id)) {
                 let _ = w.set_always_on_top(detail.as_deref() == Some("1"));
             }
         }
@@ -365,18 +452,7 @@ fn on_page_event(app: &AppHandle, rest: &str, detail: Option<String>) {
             }
         }
         // Jitsi's own hang-up (readyToClose) and the window's: the call is over for both.
-        "readyToClose" | "hangup" => {
-            let app = app.clone();
-            tauri::async_runtime::spawn(async move {
-                let state = app.state::<Arc<AppState>>();
-                if let Ok(client) = state.client()
-                    && client.current_call().is_some_and(|c| c.call_id == call_id)
-                    && let Err(e) = client.hang_up(call_id).await
-                {
-                    tracing::warn!(error = %e, "hanging up from the call window failed");
-                }
-            });
-        }
+        "readyToClose" | "hangup" => hang_up(app, call_id),
         other => tracing::debug!(event = other, "unknown call-window message"),
     }
 }

@@ -81,14 +81,17 @@ pub fn run(options: Options) {
                 counts.clone(),
             ));
             let stopped = counts.clone();
+            let stopping = handle.clone();
             setup_state.on_stop(Arc::new(move || {
                 setup_notifier.clear();
                 stopped.set(0);
+                // No meeting of the last account stays on screen for the next person.
+                call_window::close(&stopping);
             }));
             let missed_to = handle.clone();
             handle
                 .state::<Arc<Notifier>>()
-                .on_missed(Box::new(move |missed| {
+                .on_missed(Arc::new(move |missed| {
                     tray::show_missed(&missed_to, missed.len());
                     let app = missed_to.clone();
                     tauri::async_runtime::spawn(async move {
@@ -111,6 +114,7 @@ pub fn run(options: Options) {
             }
             tauri::async_runtime::spawn(add_tray(handle.clone(), counts.clone()));
             tauri::async_runtime::spawn(notifications::run(handle.clone(), jobs));
+            tauri::async_runtime::spawn(call_window::run(handle.clone()));
             let resume = setup_state.clone();
             tauri::async_runtime::spawn(async move { resume.resume().await });
             #[cfg(target_os = "linux")]
@@ -146,11 +150,8 @@ fn observer(app: AppHandle, notifier: Arc<Notifier>, counts: counts::Counts) -> 
         let state = app.state::<Arc<AppState>>();
         let me = state.client_if_any().map(|c| c.me());
         notifier.on_event(event, me, state.is_focused());
-        if let nursecare_core::Event::MyCall { call } = event {
-            let (app, call) = (app.clone(), call.clone());
-            tauri::async_runtime::spawn(async move {
-                call_window::follow(&app, call.as_ref()).await;
-            });
+        if let nursecare_core::Event::MyCall { .. } = event {
+            call_window::nudge(&app);
         }
         if let nursecare_core::Event::Unread { total, .. } = event {
             counts.set(u64::from(*total));

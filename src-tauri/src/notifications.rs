@@ -71,7 +71,7 @@ pub struct Notifier {
 }
 
 /// Who hears of the chats with a missed call.
-pub type MissedListener = Box<dyn Fn(Vec<Id>) + Send + Sync>;
+pub type MissedListener = std::sync::Arc<dyn Fn(Vec<Id>) + Send + Sync>;
 
 /// Whether a message is worth a notification: never the user's own, never a muted
 /// conversation, never the chat open in a focused window, never a call notice (calls have
@@ -158,9 +158,10 @@ impl Notifier {
             missed_changed |= matches!(alert, Alert::Missed { .. } | Alert::SeenMissed { .. });
             let _ = self.jobs.send(Job::Call(alert));
         }
-        if missed_changed
-            && let Some(listener) = self.on_missed.lock().expect("listener lock").as_ref()
-        {
+        // Called without the lock held: the listener updates the tray, which may wait for the
+        // main thread, which may be here too (opening a chat).
+        let listener = self.on_missed.lock().expect("listener lock").clone();
+        if missed_changed && let Some(listener) = listener {
             listener(self.missed_calls());
         }
     }
@@ -622,7 +623,11 @@ mod xdg {
     async fn apply_call(link: Speaker<'_>, alert: Alert, calls: &mut Shown) -> zbus::Result<()> {
         match alert {
             Alert::Ring {
-                call, room, caller, ..
+                call,
+                room,
+                caller,
+                in_call,
+                ..
             } => {
                 let summary = caller.unwrap_or_else(|| "NurseCare".into());
                 let body = if link.markup {
@@ -634,10 +639,15 @@ mod xdg {
                 hints.insert("category", Value::from("call.incoming"));
                 hints.insert("urgency", Value::U8(2));
                 hints.insert("resident", Value::Bool(true));
-                let acts: &[&str] = if link.actions {
-                    &["accept", "Accept", "reject", "Decline", "default", "Open"]
+                let accept = if in_call {
+                    "Hang up and accept"
                 } else {
-                    &[]
+                    "Accept"
+                };
+                let acts: Vec<&str> = if link.actions {
+                    vec!["accept", accept, "reject", "Decline", "default", "Open"]
+                } else {
+                    Vec::new()
                 };
                 let id = link
                     .proxy
@@ -647,7 +657,7 @@ mod xdg {
                         "nursecare-desktop",
                         &summary,
                         &body,
-                        acts,
+                        &acts,
                         hints,
                         0,
                     )
@@ -662,7 +672,11 @@ mod xdg {
             Alert::Missed {
                 conversation,
                 caller,
+                notify,
             } => {
+                if !notify {
+                    return Ok(());
+                }
                 let body = match caller {
                     Some(name) => format!("Missed call from {name}"),
                     None => "Missed video call".into(),

@@ -175,8 +175,10 @@ async fn an_incoming_call_rings_on_the_desktop_and_its_buttons_answer_it() {
     let accepted = caller.until(|v| change(v, "accepted"));
     assert_eq!(accepted["callId"], call["id"]);
     notifications.until_closed(first.id).await;
-    s.until_text("the call bar", |t| t.contains("In call with Chloe Martin"))
-        .await;
+    s.until_text("the call bar, and the banner gone", |t| {
+        t.contains("In call with Chloe Martin") && !t.contains("is calling")
+    })
+    .await;
     // Hang up from the window: over for both.
     s.click(&s.find("button", "Hang up").await).await;
     caller.until(|v| change(v, "hungUp"));

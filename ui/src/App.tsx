@@ -112,7 +112,8 @@ function Calls() {
   const ringing = useStore((s) => s.ringing);
   const conversations = useStore((s) => s.conversations);
   const nameOf = (conversationId: number) => conversationName(conversations.find((c) => c.id === conversationId));
-  const inCall = myCall !== null && myCall.phase !== "rejoin";
+  // Accepting hangs up whatever call the user has here, a rejoin offer included: ask first.
+  const inCall = myCall !== null;
   return (
     <>
       <Ringtone ringing={ringing.length > 0} />

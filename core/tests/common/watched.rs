@@ -141,9 +141,10 @@ impl Store for Watched {
         room_name: &str,
         started_by: Id,
         at: Timestamp,
+        ringing_since: Timestamp,
     ) -> StoreResult<(CallRecord, bool)> {
         self.inner
-            .create_call_once(conversation, room_name, started_by, at)
+            .create_call_once(conversation, room_name, started_by, at, ringing_since)
             .await
     }
     async fn call(&self, id: Id) -> StoreResult<Option<CallRecord>> {

@@ -70,9 +70,10 @@ pub async fn end(
 }
 
 /// The call with its conversation, or 200 with an empty body for an unknown room (as
-/// production answers a handler that returns nothing). With the extensions on, a participant
-/// of an ONGOING call also gets its `jitsiUrl` and a fresh token: what a rejoin needs, without
-/// a second `/accept` (which would write another SYSTEM message).
+/// production answers a handler that returns nothing). With the extensions on, the caller of
+/// an ONGOING call, and its callee once it was answered, also get its `jitsiUrl` and a fresh
+/// token: what a rejoin needs, without a second `/accept` (which would write another SYSTEM
+/// message). A callee who has not answered gets neither: answering is `/accept`.
 pub async fn by_room(
     State(state): State<Arc<AppState>>,
     me: AuthUser,
@@ -88,13 +89,14 @@ pub async fn by_room(
         .conversation_with_participants(conversation_id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("Conversation {conversation_id} not found")))?;
-    let (jitsi_url, jitsi_jwt) = if state.extensions() && record.call.status == CallStatus::Ongoing
-    {
-        let (url, token) = calls::room_pass(&state, &room_name, me.id()).await?;
-        (Some(url), token)
-    } else {
-        (None, None)
-    };
+    let admitted = record.call.started_by == me.id() || record.answered_at.is_some();
+    let (jitsi_url, jitsi_jwt) =
+        if state.extensions() && record.call.status == CallStatus::Ongoing && admitted {
+            let (url, token) = calls::room_pass(&state, &room_name, me.id()).await?;
+            (Some(url), token)
+        } else {
+            (None, None)
+        };
     Ok(Json(VideoCallWithConversation {
         call: record.call,
         conversation,

@@ -251,14 +251,16 @@ pub trait Store: Send + Sync + 'static {
         started_by: Id,
         at: Timestamp,
     ) -> StoreResult<CallRecord>;
-    /// As [`Store::create_call`], unless the conversation has an ONGOING call: then that
-    /// one, and `false` (nothing written). One transaction, so two starts racing make one call.
+    /// As [`Store::create_call`], unless the other participant's call is still ringing in the
+    /// conversation (ONGOING, unanswered, started at or after `ringing_since`): then that one,
+    /// and `false` (nothing written). One transaction, so two starts racing make one call.
     async fn create_call_once(
         &self,
         conversation: Id,
         room_name: &str,
         started_by: Id,
         at: Timestamp,
+        ringing_since: Timestamp,
     ) -> StoreResult<(CallRecord, bool)>;
     /// A call by id.
     async fn call(&self, id: Id) -> StoreResult<Option<CallRecord>>;

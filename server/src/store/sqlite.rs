@@ -676,15 +676,24 @@ impl Store for SqliteStore {
         room_name: &str,
         started_by: Id,
         at: Timestamp,
+        ringing_since: Timestamp,
     ) -> StoreResult<(CallRecord, bool)> {
         let room_name = room_name.to_owned();
         self.write(move |tx| {
-            if let Some(ongoing) = call_by(
+            // Only a call still ringing from the other side: an answered call left ONGOING
+            // (nobody ended it) is not one to join.
+            let ringing = call_by(
                 tx,
                 "conversation_id = ?1 AND status = 'ONGOING' ORDER BY started_at DESC, id DESC LIMIT 1",
                 &conversation,
-            )? {
-                return Ok((ongoing, false));
+            )?
+            .filter(|c| {
+                c.answered_at.is_none()
+                    && c.call.started_by != started_by
+                    && c.call.started_at.millis() >= ringing_since.millis()
+            });
+            if let Some(ringing) = ringing {
+                return Ok((ringing, false));
             }
             tx.prepare_cached(
                 "INSERT INTO video_calls (conversation_id, room_name, started_by, started_at, status, created_at, updated_at) \

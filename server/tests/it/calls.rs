@@ -564,4 +564,24 @@ async fn two_starts_racing_in_one_conversation_make_one_call() {
     assert_eq!(r.status, StatusCode::OK);
     let next = s.start_call(&patient.token, conv).await;
     assert_ne!(next["id"], a["id"]);
+    // Answered and never ended (both closed their windows): not a call to join again, and
+    // not the caller's own ringing either.
+    let r = s
+        .post(
+            "/video-calls/accept",
+            &nurse.token,
+            json!({"roomName": next["roomName"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let again = s.start_call(&nurse.token, conv).await;
+    assert_ne!(
+        again["id"], next["id"],
+        "a stale answered call is not joined"
+    );
+    let own = s.start_call(&nurse.token, conv).await;
+    assert_ne!(
+        own["id"], again["id"],
+        "one's own ringing call is not answered"
+    );
 }

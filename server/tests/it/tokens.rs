@@ -141,6 +141,26 @@ async fn jaas_tokens_verify_with_the_public_half_and_carry_kid_room_and_moderato
 #[tokio::test]
 async fn a_participant_of_an_ongoing_call_gets_a_fresh_token_to_rejoin_and_nobody_else_does() {
     let s = TestServer::start_with(self_hosted()).await;
+    // Ringing: the caller may look its room up (a rejoin), the callee gets no way in but
+    // `/accept`.
+    {
+        let caller = s.user("n0@c.test", nursecare_wire::Role::Nurse).await;
+        let callee = s.user("p0@c.test", nursecare_wire::Role::Patient).await;
+        let conv = s.conversation(&caller, &callee).await;
+        let ringing = s.start_call(&caller.token, conv).await;
+        let path = format!(
+            "/video-calls/room/{}",
+            ringing["roomName"].as_str().unwrap()
+        );
+        let seen = s.get(&path, &callee.token).await.json();
+        assert_eq!(seen["status"], "ONGOING");
+        assert!(
+            seen.get("jitsiJwt").is_none() && seen.get("jitsiUrl").is_none(),
+            "{seen}"
+        );
+        let own = s.get(&path, &caller.token).await.json();
+        assert!(own.get("jitsiJwt").is_some(), "{own}");
+    }
     let (nurse, patient, started, _) = started_and_accepted(&s).await;
     let room = started["roomName"].as_str().unwrap();
     let path = format!("/video-calls/room/{room}");

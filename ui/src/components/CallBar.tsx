@@ -1,6 +1,6 @@
-import { useEffect, useState } from "react";
 import type { CallNow } from "../bindings/CallNow";
 import { callStatusText } from "../text";
+import { useSecondsSince } from "../hooks/useSecondsSince";
 
 type Props = {
   call: CallNow;
@@ -8,17 +8,6 @@ type Props = {
   onHangUp: (callId: number) => void;
   onRejoin: () => void;
 };
-
-/** Seconds since `since` (an ISO time), ticking every second; null without a time. */
-function useSecondsSince(since: string | null): number | null {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (since === null) return;
-    const t = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(t);
-  }, [since]);
-  return since === null ? null : Math.max(0, (now - Date.parse(since)) / 1000);
-}
 
 /** The user's call, above everything: calling, in call (with its live length), or still
  * going after a restart (rejoin or end). */

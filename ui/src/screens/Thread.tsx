@@ -1,6 +1,7 @@
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { Avatar } from "../components/Avatar";
+import { CallClock } from "../components/CallClock";
 import { CallHistory } from "../components/CallHistory";
 import { Composer } from "../components/Composer";
 import { DaySeparator } from "../components/DaySeparator";
@@ -63,6 +64,9 @@ export function Thread({ summary }: { summary: ConversationSummary }) {
             ) : null}
           </p>
         </div>
+        {callHere && callHere.conversationId === id && callHere.phase === "inCall" && callHere.inCallSince ? (
+          <CallClock since={callHere.inCallSince} />
+        ) : null}
         <button
           type="button"
           className="primary-button call-button"

@@ -399,3 +399,29 @@ describe("the user's call", () => {
     expect(s.myCall).toBeNull();
   });
 });
+
+describe("a call answered here", () => {
+  it("stops ringing when it becomes the user's call", () => {
+    const ring = { event: "incomingCall" as const, callId: 7, conversationId: 10, roomName: "r7", callerId: 2 };
+    let s = run(initialState, snap(), core(ring), core({ ...ring, callId: 8, roomName: "r8" }));
+    expect(s.ringing.map((r) => r.callId)).toEqual([7, 8]);
+    s = run(
+      s,
+      core({
+        event: "myCall",
+        call: {
+          callId: 7,
+          conversationId: 10,
+          roomName: "r7",
+          direction: "incoming",
+          phase: "inCall",
+          jitsiUrl: "https://meet.clinic.test/r7",
+          jitsiJwt: null,
+          startedAt: at(0),
+          inCallSince: at(1),
+        },
+      }),
+    );
+    expect(s.ringing.map((r) => r.callId)).toEqual([8]);
+  });
+});

@@ -410,8 +410,12 @@ export function applyCoreEvent(state: State, ev: Event): State {
       const ringing = state.ringing.filter((r) => r.callId !== ev.callId);
       return { ...state, calls, ringing };
     }
-    case "myCall":
-      return { ...state, myCall: ev.call };
+    case "myCall": {
+      // A call answered here stops ringing here.
+      const answered = ev.call?.callId;
+      const ringing = answered === undefined ? state.ringing : state.ringing.filter((r) => r.callId !== answered);
+      return { ...state, myCall: ev.call, ringing };
+    }
     case "cacheRebuilt":
       return addNotice(state, CACHE_REBUILT_TEXT);
     case "error":
