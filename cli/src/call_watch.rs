@@ -129,7 +129,9 @@ async fn stay(
                 by,
                 duration,
                 ..
-            }) if c == id => print_change(c, change, by, duration, as_json),
+            }) if c == id && change != nursecare_core::events::CallChange::StoppedRinging => {
+                print_change(c, change, by, duration, as_json)
+            }
             // The core says when the user's call is over, however that came about (a `None`
             // still queued from an earlier call, hung up by the accept, is not this one's).
             Some(Event::MyCall { call: None })

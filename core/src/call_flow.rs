@@ -352,13 +352,14 @@ async fn check(
     }
 }
 
-/// Whether the server still has the call ONGOING.
+/// Whether the server still has the call ONGOING (looked up by its room: a conversation may
+/// hold another ONGOING call, and `/ongoing` answers only the newest).
 async fn still_on(shared: &Shared, call: &CallNow) -> Result<bool, ClientError> {
     Ok(shared
         .api
-        .ongoing_call(call.conversation_id)
+        .call_by_room(&call.room_name)
         .await?
-        .is_some_and(|c| c.id == call.call_id))
+        .is_some_and(|c| c.call.id == call.call_id && c.call.status == CallStatus::Ongoing))
 }
 
 /// The user's call ended while the link was down: says how (from the call's history), and

@@ -159,6 +159,7 @@ impl CallAlerts {
 
     /// The account stopped: every ring and notice goes.
     pub fn clear(&mut self) -> Vec<Alert> {
+        self.in_call = false;
         let mut alerts: Vec<Alert> = self
             .ringing
             .drain()

@@ -15,10 +15,15 @@ use std::sync::{Arc, Mutex};
 use tauri::http::{Response, StatusCode, header};
 use tauri::{AppHandle, Manager, Url, WebviewUrl, WebviewWindowBuilder};
 
-/// The call window's label: `call-<id>` (no capability grants it anything).
-fn label(call: Id) -> String {
-    format!("call-{call}")
+/// The call window's label: `call-<call>-<n>`, `n` counting the windows opened in this run
+/// (the same call may open again after a rejoin, while the last one's destruction is still
+/// under way). No capability grants these labels anything.
+fn label(call: Id, n: u64) -> String {
+    format!("call-{call}-{n}")
 }
+
+/// Counts the call windows opened in this run.
+static OPENED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 /// The scheme its page is served from.
 pub const SCHEME: &str = "nursecare-call";
 /// The page, with `{{CSP}}`, `{{NONCE}}` and `{{CONFIG}}` to fill.
@@ -100,6 +105,8 @@ pub fn meeting_url(server_url: &str, domain_setting: Option<&str>) -> String {
 /// The open call window's page and what it may do.
 struct Open {
     call_id: Id,
+    /// Its window's label.
+    label: String,
     secret: String,
     meeting: Meeting,
     html: String,
@@ -292,8 +299,13 @@ async fn open(app: &AppHandle, call: &CallNow) -> anyhow::Result<()> {
         Some(jwt) => format!("{jitsi_url}?jwt={jwt}"),
         None => jitsi_url.clone(),
     };
+    let label = label(
+        call.call_id,
+        OPENED.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+    );
     *window.open.lock().expect("call window lock") = Some(Open {
         call_id: call.call_id,
+        label: label.clone(),
         secret,
         meeting,
         html,
@@ -302,13 +314,12 @@ async fn open(app: &AppHandle, call: &CallNow) -> anyhow::Result<()> {
     });
     let page: Url = format!("{SCHEME}://localhost/").parse()?;
     let handle = app.clone();
-    let built =
-        WebviewWindowBuilder::new(app, label(call.call_id), WebviewUrl::CustomProtocol(page))
-            .title(format!("NurseCare — call with {peer}"))
-            .inner_size(960.0, 680.0)
-            .min_inner_size(480.0, 360.0)
-            .on_navigation(move |url| allow(&handle, url))
-            .build();
+    let built = WebviewWindowBuilder::new(app, &label, WebviewUrl::CustomProtocol(page))
+        .title(format!("NurseCare — call with {peer}"))
+        .inner_size(960.0, 680.0)
+        .min_inner_size(480.0, 360.0)
+        .on_navigation(move |url| allow(&handle, url))
+        .build();
     let built = match built {
         Ok(w) => w,
         Err(e) => {
@@ -317,19 +328,23 @@ async fn open(app: &AppHandle, call: &CallNow) -> anyhow::Result<()> {
         }
     };
     grant_media(&built);
-    let (handle, call_id) = (app.clone(), call.call_id);
+    let (handle, call_id, mine) = (app.clone(), call.call_id, label.clone());
     built.on_window_event(move |event| match event {
         // Closing the meeting's window leaves the call: hang up, for both sides.
         tauri::WindowEvent::CloseRequested { .. } => hang_up(&handle, call_id),
         tauri::WindowEvent::Destroyed => {
             let window = handle.state::<CallWindow>();
             let mut open = window.open.lock().expect("call window lock");
-            if open.as_ref().is_some_and(|o| o.call_id == call_id) {
+            if open.as_ref().is_some_and(|o| o.label == mine) {
                 *open = None;
             }
         }
         _ => {}
     });
+    // Signed out (or the call ended) while the window was being made: it goes at once.
+    if call_on(app).is_none_or(|now| now.call_id != call.call_id) {
+        close(app);
+    }
     tracing::info!(call = call.call_id, "call window open");
     Ok(())
 }
@@ -360,14 +375,14 @@ fn hang_up(app: &AppHandle, call_id: Id) {
     });
 }
 
-/// Closes the call window, if one is open.
+/// Closes every call window (one being made too).
 pub fn close(app: &AppHandle) {
     let window = app.state::<CallWindow>();
-    let closed = window.open.lock().expect("call window lock").take();
-    if let Some(o) = closed
-        && let Some(w) = app.get_webview_window(&label(o.call_id))
-    {
-        let _ = w.destroy();
+    window.open.lock().expect("call window lock").take();
+    for (label, w) in app.webview_windows() {
+        if label.starts_with("call-") {
+            let _ = w.destroy();
+        }
     }
 }
 
@@ -403,7 +418,7 @@ fn allow(app: &AppHandle, url: &Url) -> bool {
 /// What the page told: `<secret>/<name>`.
 fn on_page_event(app: &AppHandle, rest: &str, detail: Option<String>) {
     let window = app.state::<CallWindow>();
-    let (call_id, browser_url) = {
+    let (call_id, browser_url, label) = {
         let open = window.open.lock().expect("call window lock");
         let Some(o) = open.as_ref() else { return };
         let Some(name) = rest.strip_prefix(&format!("{}/", o.secret)) else {
@@ -413,7 +428,7 @@ fn on_page_event(app: &AppHandle, rest: &str, detail: Option<String>) {
         if name.contains('/') {
             return;
         }
-        (o.call_id, o.browser_url.clone())
+        (o.call_id, o.browser_url.clone(), o.label.clone())
     };
     let name = rest.rsplit('/').next().unwrap_or_default().to_owned();
     match name.as_str() {
@@ -438,7 +453,7 @@ fn on_page_event(app: &AppHandle, rest: &str, detail: Option<String>) {
             });
         }
         "ontop" => {
-            if let Some(w) = app.get_webview_window(&label(call_id)) {
+            if let Some(w) = app.get_webview_window(&label) {
                 let _ = w.set_always_on_top(detail.as_deref() == Some("1"));
             }
         }

@@ -52,6 +52,8 @@ pub fn run(options: Options) {
         .plugin(
             tauri_plugin_window_state::Builder::default()
                 .with_state_flags(StateFlags::all() - StateFlags::VISIBLE)
+                // Every call's window (`call-<id>-<n>`) shares one remembered size and place.
+                .map_label(|l| if l.starts_with("call-") { "call" } else { l })
                 .build(),
         )
         .plugin(tauri_plugin_autostart::init(

@@ -194,15 +194,20 @@ impl Notifier {
 
     /// A core event: keeps names and mutes, raises and withdraws notifications.
     pub fn on_event(&self, event: &Event, me: Option<Id>, focused: bool) {
-        let alerts = self.calls.lock().expect("calls lock").on_event(
-            event,
-            me,
-            focused,
-            |conversation, _caller| {
+        let open = *self.open.lock().expect("open lock");
+        let alerts = {
+            let mut calls = self.calls.lock().expect("calls lock");
+            let mut alerts = calls.on_event(event, me, focused, |conversation, _caller| {
                 // A conversation has two participants: its other one calls.
                 self.caller_name(conversation)
-            },
-        );
+            });
+            // A call missed in the chat on screen, in a focused window, was seen there.
+            let here = |a: &Alert| matches!(a, Alert::Missed { conversation, .. } if Some(*conversation) == open);
+            if focused && alerts.iter().any(here) {
+                alerts.extend(calls.opened(open));
+            }
+            alerts
+        };
         self.send_call_alerts(alerts);
         match event {
             Event::ConversationList { conversations } => {
@@ -895,6 +900,40 @@ mod tests {
         assert_eq!(jobs.try_recv(), Ok(Job::Withdraw { conversation: 7 }));
         n.clear();
         assert!(jobs.try_recv().is_err(), "once");
+    }
+
+    #[test]
+    fn a_call_missed_in_the_chat_on_screen_leaves_no_mark() {
+        let (n, mut jobs) = Notifier::new(NotificationPrivacy::SenderOnly);
+        let incoming = |call| Event::IncomingCall {
+            call_id: call,
+            conversation_id: 7,
+            room_name: "r".into(),
+            caller_id: 2,
+        };
+        let missed = |call| Event::Call {
+            call_id: Some(call),
+            conversation_id: Some(7),
+            change: nursecare_core::events::CallChange::Missed,
+            by: None,
+            duration: None,
+        };
+        n.set_open(Some(7));
+        n.on_event(&incoming(4), Some(1), true);
+        n.on_event(&missed(4), Some(1), true);
+        assert!(n.missed_calls().is_empty(), "seen in the chat on screen");
+        // Elsewhere (another chat open), it is marked until that chat opens.
+        n.set_open(Some(8));
+        n.on_event(&incoming(5), Some(1), true);
+        n.on_event(&missed(5), Some(1), true);
+        assert_eq!(n.missed_calls(), vec![7]);
+        while jobs.try_recv().is_ok() {}
+        n.set_open(Some(7));
+        assert!(n.missed_calls().is_empty());
+        assert!(matches!(
+            jobs.try_recv(),
+            Ok(Job::Call(Alert::SeenMissed { conversation: 7 }))
+        ));
     }
 
     #[test]
