@@ -5,11 +5,7 @@
 mod support;
 
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
-use std::sync::mpsc::{Receiver, channel};
-use std::time::{Duration, Instant};
-use support::{AMARA, CHLOE, Cli, Server};
+use support::{AMARA, CHLOE, Cli, Running, Server};
 
 struct Clinic {
     _dir: tempfile::TempDir,
@@ -41,29 +37,10 @@ impl Clinic {
     }
 
     /// Chloe runs `call watch` with `args`, and it is waiting.
-    fn watch(&self, args: &[&str]) -> Watching {
+    fn watch(&self, args: &[&str]) -> Running {
         let mut all = vec!["--json", "call", "watch"];
         all.extend_from_slice(args);
-        let mut child = self
-            .chloe
-            .command(&all)
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let out = BufReader::new(child.stdout.take().unwrap());
-        let (tx, lines) = channel();
-        std::thread::spawn(move || {
-            for line in out.lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut w = Watching {
-            child,
-            lines,
-            seen: Vec::new(),
-        };
+        let mut w = Running::spawn(&self.chloe, &all);
         assert_eq!(w.next()["waiting"], true);
         w
     }
@@ -77,46 +54,6 @@ impl Clinic {
         let all = self.amara.json(&["call", "history", &self.conversation]);
         let call = all.as_array().unwrap().iter().find(|c| &c["id"] == id);
         call.unwrap()["status"].as_str().unwrap().to_owned()
-    }
-}
-
-struct Watching {
-    child: Child,
-    lines: Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl Watching {
-    fn next(&mut self) -> Value {
-        let line = self
-            .lines
-            .recv_timeout(Duration::from_secs(20))
-            .unwrap_or_else(|_| panic!("no line came; printed so far: {:?}", self.seen));
-        self.seen.push(line.clone());
-        serde_json::from_str(&line).unwrap()
-    }
-
-    /// Waits for exit; answers the code and the lines after those read.
-    fn finish(mut self, within: Duration) -> (Option<i32>, Vec<Value>) {
-        let deadline = Instant::now() + within;
-        let status = loop {
-            if let Some(s) = self.child.try_wait().unwrap() {
-                break s;
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!(
-                    "call watch did not exit in {within:?}; printed: {:?}",
-                    self.seen
-                );
-            }
-            std::thread::sleep(Duration::from_millis(25));
-        };
-        let mut rest = Vec::new();
-        while let Ok(l) = self.lines.recv_timeout(Duration::from_secs(5)) {
-            rest.push(serde_json::from_str(&l).unwrap());
-        }
-        (status.code(), rest)
     }
 }
 
@@ -138,8 +75,11 @@ fn accepted_and_ended_by_the_caller(compat: bool) {
     // The caller hangs up (with the CLI, from another process): the watch ends with the call.
     let id = call["id"].to_string();
     clinic.amara.expect(0, &["call", "end", &id]);
-    let (code, rest) = watch.finish(Duration::from_secs(20));
-    assert_eq!(code, Some(0), "{rest:?}");
+    let rest: Vec<Value> = watch
+        .finish()
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     let last = rest.last().unwrap();
     assert_eq!(
         (&last["id"], &last["status"]),
@@ -162,8 +102,11 @@ fn accept_with_hold_against_production_compat() {
     let call = clinic.call();
     assert_eq!(watch.next()["incomingCall"], call["id"]);
     assert_eq!(watch.next()["id"], call["id"]);
-    let (code, rest) = watch.finish(Duration::from_secs(20));
-    assert_eq!(code, Some(0), "{rest:?}");
+    let rest: Vec<Value> = watch
+        .finish()
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     let last = rest.last().unwrap();
     assert_eq!(last["status"], "ENDED", "{rest:?}");
     assert_eq!(clinic.server.requests("PATCH", "/video-calls/{id}/end"), 1);
@@ -176,8 +119,11 @@ fn accept_with_hold_hangs_up_when_the_time_is_up() {
     let call = clinic.call();
     assert_eq!(watch.next()["incomingCall"], call["id"]);
     assert_eq!(watch.next()["id"], call["id"]);
-    let (code, rest) = watch.finish(Duration::from_secs(20));
-    assert_eq!(code, Some(0), "{rest:?}");
+    let rest: Vec<Value> = watch
+        .finish()
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(rest.last().unwrap()["status"], "ENDED", "{rest:?}");
     assert_eq!(clinic.status(&call["id"]), "ENDED");
     assert_eq!(clinic.server.requests("PATCH", "/video-calls/{id}/end"), 1);
@@ -188,8 +134,11 @@ fn rejected(compat: bool) {
     let mut watch = clinic.watch(&["--reject"]);
     let call = clinic.call();
     assert_eq!(watch.next()["incomingCall"], call["id"]);
-    let (code, rest) = watch.finish(Duration::from_secs(20));
-    assert_eq!(code, Some(0), "{rest:?}");
+    let rest: Vec<Value> = watch
+        .finish()
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(rest.last().unwrap()["status"], "MISSED", "{rest:?}");
     assert_eq!(clinic.status(&call["id"]), "MISSED");
 }

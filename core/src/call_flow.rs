@@ -184,17 +184,13 @@ pub(crate) async fn hang_up(
     ringer: &Arc<Ringer>,
     call: Id,
 ) -> Result<VideoCall, ClientError> {
-    let call = shared.api.end_call(call).await?;
-    remember(shared, &call).await;
-    if ringer.clear_mine(call.id) {
-        calls::keep_mine(shared, ringer);
-    }
+    let call = end_on_server(shared, ringer, call).await?;
     call_action(shared, cev::HANGUP_VIDEO_CALL, &call).await;
     Ok(call)
 }
 
-/// Ends a call for both sides (`/end`, then `endVideoCall` with its duration).
-pub(crate) async fn end(
+/// `/end`, and the call is no longer the user's; the socket event is the caller's to send.
+async fn end_on_server(
     shared: &Arc<Shared>,
     ringer: &Arc<Ringer>,
     call: Id,
@@ -204,6 +200,16 @@ pub(crate) async fn end(
     if ringer.clear_mine(call.id) {
         calls::keep_mine(shared, ringer);
     }
+    Ok(call)
+}
+
+/// Ends a call for both sides (`/end`, then `endVideoCall` with its duration).
+pub(crate) async fn end(
+    shared: &Arc<Shared>,
+    ringer: &Arc<Ringer>,
+    call: Id,
+) -> Result<VideoCall, ClientError> {
+    let call = end_on_server(shared, ringer, call).await?;
     let payload = EndVideoCall {
         conversation_id: call.conversation_id,
         user_id: Some(shared.me),

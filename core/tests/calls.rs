@@ -10,7 +10,7 @@ use nursecare_core::Event;
 use nursecare_core::call_state::{CallNow, Direction, Phase};
 use nursecare_core::events::{CallChange, Connection};
 use nursecare_server::Settings;
-use nursecare_wire::{CallStatus, Id, MessageType, Role};
+use nursecare_wire::{CallStatus, Id, MessageType, Role, VideoCallWithUrl};
 use std::time::Duration;
 
 /// The server's timer matches the clients' ring time (2 s in tests).
@@ -85,6 +85,19 @@ fn phase(p: Phase) -> impl FnMut(&Option<CallNow>) -> bool {
 
 fn over(c: &Option<CallNow>) -> bool {
     c.is_none()
+}
+
+/// `caller` calls in `conv`: answers the call once it rings out there and rings at `callee`.
+async fn rung(caller: &mut Side, callee: &mut Side, conv: Id) -> VideoCallWithUrl {
+    let call = caller.client.start_call(conv).await.unwrap();
+    until_mine(caller, 5, phase(Phase::RingingOut)).await;
+    callee
+        .until(
+            10,
+            |e| matches!(e, Event::IncomingCall { call_id, .. } if *call_id == call.call.id),
+        )
+        .await;
+    call
 }
 
 /// How a call is on the server.
@@ -202,11 +215,7 @@ async fn rejected(compat: bool) {
         server: _server,
         ..
     } = two(settings(compat)).await;
-    let call = nurse.client.start_call(conv).await.unwrap();
-    until_mine(&mut nurse, 5, phase(Phase::RingingOut)).await;
-    patient
-        .until(10, |e| matches!(e, Event::IncomingCall { .. }))
-        .await;
+    let call = rung(&mut nurse, &mut patient, conv).await;
     patient.client.reject_call(call.call.id).await.unwrap();
     nurse
         .until(10, |e| {
@@ -241,11 +250,7 @@ async fn unanswered(compat: bool) {
         server: _server,
         ..
     } = two(settings(compat)).await;
-    let call = nurse.client.start_call(conv).await.unwrap();
-    until_mine(&mut nurse, 5, phase(Phase::RingingOut)).await;
-    patient
-        .until(10, |e| matches!(e, Event::IncomingCall { .. }))
-        .await;
+    let call = rung(&mut nurse, &mut patient, conv).await;
     // Nobody answers: our server's timer, or (production) the caller's core after the ring
     // time, marks it missed; the caller's call is over and the callee stops ringing.
     nurse
@@ -289,10 +294,7 @@ async fn both_hang_up(compat: bool) {
         server: _server,
         ..
     } = two(settings(compat)).await;
-    let call = nurse.client.start_call(conv).await.unwrap();
-    patient
-        .until(10, |e| matches!(e, Event::IncomingCall { .. }))
-        .await;
+    let call = rung(&mut nurse, &mut patient, conv).await;
     patient
         .client
         .accept_call(&call.call.room_name)
@@ -391,10 +393,7 @@ async fn second_incoming(compat: bool) {
         server,
     } = two(settings(compat)).await;
     let _ = p;
-    let call = patient.client.start_call(conv).await.unwrap();
-    nurse
-        .until(10, |e| matches!(e, Event::IncomingCall { .. }))
-        .await;
+    let call = rung(&mut patient, &mut nurse, conv).await;
     nurse
         .client
         .accept_call(&call.call.room_name)
@@ -486,10 +485,7 @@ async fn restart_during_a_call(compat: bool) {
         ..settings(compat)
     })
     .await;
-    let call = nurse.client.start_call(conv).await.unwrap();
-    patient
-        .until(10, |e| matches!(e, Event::IncomingCall { .. }))
-        .await;
+    let call = rung(&mut nurse, &mut patient, conv).await;
     patient
         .client
         .accept_call(&call.call.room_name)

@@ -121,6 +121,14 @@ impl Bridge {
         Self::resend(&mut inner, client).await
     }
 
+    /// A sentence for the user in the window's notices (as a core `error` event).
+    pub async fn tell_error(&self, message: String) {
+        self.tell(AppEvent::Core {
+            event: Event::Error { message },
+        })
+        .await;
+    }
+
     /// Sends something of the shell's own (session changes, open requests).
     pub async fn tell(&self, event: AppEvent) {
         let inner = self.inner.lock().await;

@@ -365,12 +365,7 @@ fn hang_up(app: &AppHandle, call_id: Id) {
                 "The call could not be hung up: {}",
                 nursecare_core::ErrorReport::of(&e).message
             );
-            state
-                .bridge
-                .tell(crate::ui_types::AppEvent::Core {
-                    event: nursecare_core::Event::Error { message },
-                })
-                .await;
+            state.bridge.tell_error(message).await;
         }
     });
 }
@@ -443,12 +438,10 @@ fn on_page_event(app: &AppHandle, rest: &str, detail: Option<String>) {
             // Said in the main window too: the call itself goes on (hang up to end it).
             let app = app.clone();
             tauri::async_runtime::spawn(async move {
-                let message = "The video meeting did not load. Hang up and call again, or ask the clinic about its Jitsi.".to_owned();
+                let message = "The video meeting did not load. Hang up and call again, or ask the clinic about its Jitsi.";
                 app.state::<Arc<AppState>>()
                     .bridge
-                    .tell(crate::ui_types::AppEvent::Core {
-                        event: nursecare_core::Event::Error { message },
-                    })
+                    .tell_error(message.to_owned())
                     .await;
             });
         }

@@ -377,12 +377,7 @@ fn answer_from_notification(app: &AppHandle, answer: Answer) {
         if let Some(e) = failed {
             tracing::warn!(error = %e, ?answer, "answering from the notification failed");
             let message = nursecare_core::ErrorReport::of(&e).message;
-            state
-                .bridge
-                .tell(AppEvent::Core {
-                    event: Event::Error { message },
-                })
-                .await;
+            state.bridge.tell_error(message).await;
         }
     });
 }
@@ -576,6 +571,52 @@ mod xdg {
         actions: bool,
     }
 
+    /// One notification as we raise them.
+    struct Note<'a> {
+        replaces: u32,
+        summary: &'a str,
+        body: &'a str,
+        category: &'a str,
+        /// 0 low, 1 normal, 2 critical.
+        urgency: u8,
+        /// (key, label) pairs; dropped where the server shows no buttons.
+        actions: &'a [&'a str],
+        /// Stays until answered (a ring).
+        resident: bool,
+        /// Milliseconds; -1 the server's choice, 0 never.
+        expire: i32,
+    }
+
+    impl Speaker<'_> {
+        /// Shows `note` (the body escaped where the server reads markup); answers its id.
+        async fn show(&self, note: Note<'_>) -> zbus::Result<u32> {
+            let body = if self.markup {
+                escape(note.body)
+            } else {
+                note.body.to_owned()
+            };
+            let mut hints = HashMap::new();
+            hints.insert("category", Value::from(note.category));
+            hints.insert("urgency", Value::U8(note.urgency));
+            if note.resident {
+                hints.insert("resident", Value::Bool(true));
+            }
+            let actions: &[&str] = if self.actions { note.actions } else { &[] };
+            self.proxy
+                .notify(
+                    "NurseCare",
+                    note.replaces,
+                    "nursecare-desktop",
+                    note.summary,
+                    &body,
+                    actions,
+                    hints,
+                    note.expire,
+                )
+                .await
+        }
+    }
+
     async fn apply(
         link: Speaker<'_>,
         job: Job,
@@ -589,28 +630,17 @@ mod xdg {
                 summary,
                 body,
             } => {
-                let replaces = by_conversation.get(&conversation).copied().unwrap_or(0);
-                let body = if link.markup { escape(&body) } else { body };
-                let mut hints = HashMap::new();
-                hints.insert("category", Value::from("im.received"));
-                hints.insert("urgency", Value::U8(1));
-                let acts: &[&str] = if link.actions {
-                    &["default", "Open"]
-                } else {
-                    &[]
-                };
                 let id = link
-                    .proxy
-                    .notify(
-                        "NurseCare",
-                        replaces,
-                        "nursecare-desktop",
-                        &summary,
-                        &body,
-                        acts,
-                        hints,
-                        -1,
-                    )
+                    .show(Note {
+                        replaces: by_conversation.get(&conversation).copied().unwrap_or(0),
+                        summary: &summary,
+                        body: &body,
+                        category: "im.received",
+                        urgency: 1,
+                        actions: &["default", "Open"],
+                        resident: false,
+                        expire: -1,
+                    })
                     .await?;
                 by_conversation.insert(conversation, id);
             }
@@ -635,37 +665,22 @@ mod xdg {
                 ..
             } => {
                 let summary = caller.unwrap_or_else(|| "NurseCare".into());
-                let body = if link.markup {
-                    escape("Incoming video call")
-                } else {
-                    "Incoming video call".into()
-                };
-                let mut hints = HashMap::new();
-                hints.insert("category", Value::from("call.incoming"));
-                hints.insert("urgency", Value::U8(2));
-                hints.insert("resident", Value::Bool(true));
                 let accept = if in_call {
                     "Hang up and accept"
                 } else {
                     "Accept"
                 };
-                let acts: Vec<&str> = if link.actions {
-                    vec!["accept", accept, "reject", "Decline", "default", "Open"]
-                } else {
-                    Vec::new()
-                };
                 let id = link
-                    .proxy
-                    .notify(
-                        "NurseCare",
-                        0,
-                        "nursecare-desktop",
-                        &summary,
-                        &body,
-                        &acts,
-                        hints,
-                        0,
-                    )
+                    .show(Note {
+                        replaces: 0,
+                        summary: &summary,
+                        body: "Incoming video call",
+                        category: "call.incoming",
+                        urgency: 2,
+                        actions: &["accept", accept, "reject", "Decline", "default", "Open"],
+                        resident: true,
+                        expire: 0,
+                    })
                     .await?;
                 calls.ringing.insert(call, (id, room));
             }
@@ -686,28 +701,17 @@ mod xdg {
                     Some(name) => format!("Missed call from {name}"),
                     None => "Missed video call".into(),
                 };
-                let body = if link.markup { escape(&body) } else { body };
-                let replaces = calls.missed.get(&conversation).copied().unwrap_or(0);
-                let mut hints = HashMap::new();
-                hints.insert("category", Value::from("call.unanswered"));
-                hints.insert("urgency", Value::U8(1));
-                let acts: &[&str] = if link.actions {
-                    &["default", "Open"]
-                } else {
-                    &[]
-                };
                 let id = link
-                    .proxy
-                    .notify(
-                        "NurseCare",
-                        replaces,
-                        "nursecare-desktop",
-                        "Missed call",
-                        &body,
-                        acts,
-                        hints,
-                        -1,
-                    )
+                    .show(Note {
+                        replaces: calls.missed.get(&conversation).copied().unwrap_or(0),
+                        summary: "Missed call",
+                        body: &body,
+                        category: "call.unanswered",
+                        urgency: 1,
+                        actions: &["default", "Open"],
+                        resident: false,
+                        expire: -1,
+                    })
                     .await?;
                 calls.missed.insert(conversation, id);
             }

@@ -6,91 +6,10 @@
 use super::driver::Session;
 use super::jitsi_stand_in::StandIn;
 use super::notify_server::{self, Notifications, Shown};
-use super::support::{AMARA, Cli, DEMO_PASSWORD};
+use super::support::{AMARA, Cli, DEMO_PASSWORD, Running};
 use super::{World, app_bin, conversation_with_amara, mkdir, one_app_at_a_time, sign_in};
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
-use std::sync::mpsc::{Receiver, channel};
 use std::time::Duration;
-
-/// A CLI command left running, its JSON lines read as they come.
-struct Running {
-    child: Child,
-    lines: Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl Running {
-    fn spawn(cli: &Cli, args: &[&str]) -> Self {
-        let mut child = cli.command(args).stdout(Stdio::piped()).spawn().unwrap();
-        let out = BufReader::new(child.stdout.take().unwrap());
-        let (tx, lines) = channel();
-        std::thread::spawn(move || {
-            for line in out.lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Self {
-            child,
-            lines,
-            seen: Vec::new(),
-        }
-    }
-
-    /// The next JSON line, within 30 s.
-    fn next(&mut self) -> Value {
-        let line = self
-            .lines
-            .recv_timeout(Duration::from_secs(30))
-            .unwrap_or_else(|_| panic!("no line came; printed so far: {:?}", self.seen));
-        self.seen.push(line.clone());
-        serde_json::from_str(&line).unwrap()
-    }
-
-    /// Lines until one matches; answers it.
-    fn until(&mut self, want: impl Fn(&Value) -> bool) -> Value {
-        loop {
-            let v = self.next();
-            if want(&v) {
-                return v;
-            }
-        }
-    }
-
-    /// Waits (up to 30 s) for exit 0.
-    fn finish(mut self) -> Vec<String> {
-        let deadline = std::time::Instant::now() + Duration::from_secs(30);
-        let status = loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                break status;
-            }
-            while let Ok(l) = self.lines.try_recv() {
-                self.seen.push(l);
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the CLI did not exit; printed: {:?}",
-                self.seen
-            );
-            std::thread::sleep(Duration::from_millis(25));
-        };
-        while let Ok(l) = self.lines.recv_timeout(Duration::from_secs(5)) {
-            self.seen.push(l);
-        }
-        assert!(status.success(), "{status}: {:?}", self.seen);
-        std::mem::take(&mut self.seen)
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// The ring notification of the `n`th notification: who calls and the buttons, never text.
 async fn ring(notifications: &Notifications, n: usize) -> Shown {

@@ -2,6 +2,7 @@
 //! --workspace`), as child processes. Shared with the desktop app's end-to-end tests.
 #![allow(dead_code)]
 
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
@@ -187,5 +188,83 @@ impl Cli {
         let mut all = vec!["--json"];
         all.extend_from_slice(args);
         serde_json::from_str(&self.expect(0, &all)).unwrap()
+    }
+}
+
+/// A CLI command left running, its JSON lines read as they come.
+pub struct Running {
+    child: Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Running {
+    pub fn spawn(cli: &Cli, args: &[&str]) -> Self {
+        let mut child = cli.command(args).stdout(Stdio::piped()).spawn().unwrap();
+        let out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufRead::lines(out).map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Self {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// The next JSON line, within 30 s.
+    pub fn next(&mut self) -> Value {
+        let line = self
+            .lines
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("no line came; printed so far: {:?}", self.seen));
+        self.seen.push(line.clone());
+        serde_json::from_str(&line).unwrap()
+    }
+
+    /// Lines until one matches; answers it.
+    pub fn until(&mut self, want: impl Fn(&Value) -> bool) -> Value {
+        loop {
+            let v = self.next();
+            if want(&v) {
+                return v;
+            }
+        }
+    }
+
+    /// Waits (up to 30 s) for exit 0.
+    pub fn finish(mut self) -> Vec<String> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            while let Ok(l) = self.lines.try_recv() {
+                self.seen.push(l);
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the CLI did not exit; printed: {:?}",
+                self.seen
+            );
+            std::thread::sleep(Duration::from_millis(25));
+        };
+        while let Ok(l) = self.lines.recv_timeout(Duration::from_secs(5)) {
+            self.seen.push(l);
+        }
+        assert!(status.success(), "{status}: {:?}", self.seen);
+        std::mem::take(&mut self.seen)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
