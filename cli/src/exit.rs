@@ -101,9 +101,10 @@ impl From<ClientError> for Failure {
             ClientError::Api(a) => a.into(),
             ClientError::Profile(p) => p.into(),
             ClientError::Cache(c) => Self::new(cache(&c), c.to_string()),
-            ClientError::Offline | ClientError::ConversationUnchecked(_) => {
-                Self::new(UNREACHABLE, e.to_string())
-            }
+            // The call is left here and ended on the server by a later run that connects.
+            ClientError::Offline
+            | ClientError::ConversationUnchecked(_)
+            | ClientError::HangUpPending => Self::new(UNREACHABLE, e.to_string()),
             ClientError::NotFound(_)
             | ClientError::UnknownConversation(_)
             | ClientError::InCall

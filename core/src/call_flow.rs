@@ -1,8 +1,8 @@
 //! The call flows of the contract, each in its order (REST first, then the socket event that
 //! tells the other side), moving the user's call ([`crate::call_state`]) along: start, accept,
 //! reject, hang up, rejoin; and [`watch`], which offers a call kept from the last run for
-//! rejoining, checks the user's call after every reconnect, and settles two calls started at
-//! once on a server that makes one per start.
+//! rejoining, checks the user's call after every reconnect (ending one the user left while
+//! offline), and settles two calls started at once on a server that makes one per start.
 
 use crate::call_state::{CallNow, Direction, Phase};
 use crate::calls::{self, Ringer};
@@ -31,11 +31,14 @@ pub(crate) async fn start(
     conversation: Id,
 ) -> Result<VideoCallWithUrl, ClientError> {
     if let Some(mine) = ringer.mine() {
-        if mine.phase != Phase::Rejoin {
-            return Err(ClientError::InCall);
-        }
-        if mine.conversation_id == conversation {
-            return rejoin(shared, ringer).await;
+        match mine.phase {
+            // Left offline: the server hears of it first (or this start fails as well).
+            Phase::HangingUp => finish_hanging_up(shared, ringer, &mine).await?,
+            Phase::Rejoin if mine.conversation_id == conversation => {
+                return rejoin(shared, ringer).await;
+            }
+            Phase::Rejoin => {}
+            Phase::RingingOut | Phase::InCall => return Err(ClientError::InCall),
         }
     }
     if !extensions(shared)
@@ -190,17 +193,52 @@ pub(crate) async fn hang_up(
 }
 
 /// `/end`, and the call is no longer the user's; the socket event is the caller's to send.
+/// When the server cannot be reached, the user's call is left all the same
+/// ([`Phase::HangingUp`]: the window closes, the server is told on the next connection) and
+/// the answer is [`ClientError::HangUpPending`]; a refusal leaves everything as it was.
 async fn end_on_server(
     shared: &Arc<Shared>,
     ringer: &Arc<Ringer>,
     call: Id,
 ) -> Result<VideoCall, ClientError> {
-    let call = shared.api.end_call(call).await?;
-    remember(shared, &call).await;
-    if ringer.clear_mine(call.id) {
+    let ended = match shared.api.end_call(call).await {
+        Ok(ended) => ended,
+        Err(e) if e.is_network() && ringer.hanging_up(call) => {
+            tracing::info!(
+                call,
+                "hung up offline: the server is told on the next connection"
+            );
+            calls::keep_mine(shared, ringer);
+            return Err(ClientError::HangUpPending);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    remember(shared, &ended).await;
+    if ringer.clear_mine(ended.id) {
         calls::keep_mine(shared, ringer);
     }
-    Ok(call)
+    Ok(ended)
+}
+
+/// Tells the server about a call the user left while it could not be reached. Still
+/// unreachable: [`ClientError::HangUpPending`] (tried again on the next connection). Refused
+/// (over already, or not the user's to end): there is nothing left to tell, and it is let go.
+async fn finish_hanging_up(
+    shared: &Arc<Shared>,
+    ringer: &Arc<Ringer>,
+    left: &CallNow,
+) -> Result<(), ClientError> {
+    match hang_up(shared, ringer, left.call_id).await {
+        Ok(_) => Ok(()),
+        Err(ClientError::HangUpPending) => Err(ClientError::HangUpPending),
+        Err(e) => {
+            tracing::warn!(error = %e, call = left.call_id, "a call left offline was not ended by the server; let go");
+            if ringer.clear_mine(left.call_id) {
+                calls::keep_mine(shared, ringer);
+            }
+            Ok(())
+        }
+    }
 }
 
 /// Ends a call for both sides (`/end`, then `endVideoCall` with its duration).
@@ -280,7 +318,8 @@ async fn call_action(shared: &Shared, event: &str, call: &VideoCall) {
 
 /// Runs for the client's life: offers the call kept from the last run for rejoining (once the
 /// server can say it is still ONGOING), checks the user's call after every reconnect (it may
-/// have ended unheard), and answers the other side's call when both called at once.
+/// have ended unheard) and, without userRing, every `ring_poll` while it is on; and answers
+/// the other side's call when both called at once.
 pub(crate) async fn watch(shared: Arc<Shared>, ringer: Arc<Ringer>) {
     let mut kept = match shared.cache.call(|c| c.my_call()).await {
         Ok(json) => json.and_then(|j| CallNow::from_kept(&j)),
@@ -289,6 +328,14 @@ pub(crate) async fn watch(shared: Arc<Shared>, ringer: Arc<Ringer>) {
             None
         }
     };
+    // A call left offline in the last run shows as hanging up from the start; the check
+    // below tells the server.
+    if let Some(left) = kept.take_if(|k| k.phase == Phase::HangingUp) {
+        if ringer.mine().is_none() {
+            ringer.set_mine(Some(left));
+        }
+        calls::keep_mine(&shared, &ringer);
+    }
     let mut link = shared.socket.state();
     let mut checked: Option<LinkState> = None;
     loop {
@@ -296,7 +343,8 @@ pub(crate) async fn watch(shared: Arc<Shared>, ringer: Arc<Ringer>) {
         if matches!(now, LinkState::SessionExpired | LinkState::Stopped) {
             return;
         }
-        if matches!(now, LinkState::Online { .. }) && checked.as_ref() != Some(&now) {
+        let online = matches!(now, LinkState::Online { .. });
+        if online && checked.as_ref() != Some(&now) {
             match check(&shared, &ringer, kept.take()).await {
                 Ok(()) => checked = Some(now),
                 Err((offer, e)) => {
@@ -306,8 +354,12 @@ pub(crate) async fn watch(shared: Arc<Shared>, ringer: Arc<Ringer>) {
                 }
             }
         }
+        let follow_by_polling = online && shared.features().is_some_and(|f| !f.user_ring);
         tokio::select! {
             changed = link.changed() => if changed.is_err() { return },
+            () = tokio::time::sleep(shared.config.ring_poll), if follow_by_polling => {
+                recheck_mine(&shared, &ringer).await;
+            }
             () = ringer.race_lost() => {
                 if let Some(room) = ringer.take_race()
                     && let Err(e) = accept(&shared, &ringer, &room).await
@@ -316,6 +368,26 @@ pub(crate) async fn watch(shared: Arc<Shared>, ringer: Arc<Ringer>) {
                 }
             }
         }
+    }
+}
+
+/// Without userRing (production), the end of a call is told only in its chat's room, which
+/// is joined only while that chat is open (joining marks messages read): the user's call is
+/// looked up every `ring_poll` instead, and an end found is told like one heard.
+async fn recheck_mine(shared: &Arc<Shared>, ringer: &Arc<Ringer>) {
+    let Some(mine) = ringer
+        .mine()
+        .filter(|m| matches!(m.phase, Phase::RingingOut | Phase::InCall))
+    else {
+        return;
+    };
+    match still_on(shared, &mine).await {
+        // Still the user's call after the await (not hung up here meanwhile).
+        Ok(false) if ringer.mine().is_some_and(|m| m.call_id == mine.call_id) => {
+            ended_unheard(shared, ringer, &mine).await;
+        }
+        Ok(_) => {}
+        Err(e) => tracing::debug!(error = %e, "call recheck failed"),
     }
 }
 
@@ -348,6 +420,11 @@ async fn check(
     let Some(mine) = ringer.mine().filter(|m| m.phase != Phase::Rejoin) else {
         return Ok(());
     };
+    if mine.phase == Phase::HangingUp {
+        return finish_hanging_up(shared, ringer, &mine)
+            .await
+            .map_err(|e| (None, e));
+    }
     match still_on(shared, &mine).await {
         Ok(true) => Ok(()),
         Ok(false) => {
@@ -368,8 +445,8 @@ async fn still_on(shared: &Shared, call: &CallNow) -> Result<bool, ClientError> 
         .is_some_and(|c| c.call.id == call.call_id && c.call.status == CallStatus::Ongoing))
 }
 
-/// The user's call ended while the link was down: says how (from the call's history), and
-/// clears it.
+/// The user's call ended unheard (while the link was down, or outside the chat's room on
+/// production): says how (from the call's history), and clears it.
 async fn ended_unheard(shared: &Arc<Shared>, ringer: &Arc<Ringer>, mine: &CallNow) {
     let last = shared
         .api
@@ -385,7 +462,7 @@ async fn ended_unheard(shared: &Arc<Shared>, ringer: &Arc<Ringer>, mine: &CallNo
     if let Some(c) = last {
         remember(shared, &c).await;
     }
-    tracing::info!(call = mine.call_id, "the call ended while offline");
+    tracing::info!(call = mine.call_id, "the call ended unheard");
     calls::changed(
         shared,
         ringer,

@@ -32,6 +32,9 @@ pub enum Phase {
     /// Still ONGOING on the server, but this device left it (it restarted): offered, not
     /// joined.
     Rejoin,
+    /// The user hung up while the server could not be reached: the call is left here, and
+    /// the server is told (`/end`) on the next connection, a restart in between included.
+    HangingUp,
 }
 
 /// The user's call on this device.
@@ -95,6 +98,13 @@ impl CallNow {
         let mut kept = self.clone();
         kept.jitsi_jwt = None;
         serde_json::to_string(&kept).expect("a CallNow serializes")
+    }
+
+    /// Left here, the server not told yet.
+    pub fn hanging_up(mut self) -> Self {
+        self.phase = Phase::HangingUp;
+        self.in_call_since = None;
+        self
     }
 
     /// What [`CallNow::to_kept`] wrote; `None` for anything else (an older or damaged row).

@@ -211,6 +211,22 @@ impl Ringer {
         false
     }
 
+    /// Leaves the user's call here before the server has heard ([`Phase::HangingUp`]);
+    /// answers whether `call` is the user's.
+    pub fn hanging_up(&self, call: Id) -> bool {
+        let mut board = self.board();
+        match board.mine.take() {
+            Some(mine) if mine.call_id == call => {
+                board.mine = Some(mine.hanging_up());
+                true
+            }
+            other => {
+                board.mine = other;
+                false
+            }
+        }
+    }
+
     /// Moves the user's call on by a change heard from the server (the other side answered,
     /// declined, hung up, or nobody answered); answers whether it moved. A change names its
     /// call, or only its conversation (production's broadcasts name no call).

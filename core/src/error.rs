@@ -46,6 +46,12 @@ pub enum ClientError {
     /// No call to rejoin: it ended meanwhile, or there was none.
     #[error("that call is over")]
     CallOver,
+    /// The user left the call but the server could not be reached to end it: it is told on
+    /// the next connection (the call shows as hanging up until then).
+    #[error(
+        "you left the call; the server could not be reached and will be told it ended once the connection is back"
+    )]
+    HangUpPending,
     /// Nothing of that id here.
     #[error("{0}")]
     NotFound(String),
@@ -124,6 +130,8 @@ pub enum ErrorKind {
     InCall,
     /// The call is over (nothing to rejoin).
     CallOver,
+    /// Left the call; the server is told when the connection is back.
+    HangUpPending,
     /// Nothing of that id here.
     NotFoundHere,
     /// Another NurseCare program has this account's cache open.
@@ -218,6 +226,9 @@ impl ErrorKind {
             Self::NotFoundHere => "Not found.".into(),
             Self::InCall => "You are in a call already: hang it up first.".into(),
             Self::CallOver => "That call is over.".into(),
+            Self::HangUpPending => {
+                "You left the call. The server cannot be reached; it will be told the call ended once the connection is back.".into()
+            }
             Self::CacheInUse => {
                 "This account is open in another NurseCare program (is the app running?).".into()
             }
@@ -331,6 +342,7 @@ impl From<&ClientError> for ErrorKind {
             ClientError::NotFound(_) => Self::NotFoundHere,
             ClientError::InCall => Self::InCall,
             ClientError::CallOver => Self::CallOver,
+            ClientError::HangUpPending => Self::HangUpPending,
         }
     }
 }

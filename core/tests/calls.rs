@@ -173,8 +173,13 @@ async fn answered(compat: bool, caller_hangs_up: bool) {
     until_mine(hanging, 5, over).await;
     if compat && caller_hangs_up {
         // Production tells a hang-up only in the chat's room, where the patient is not: the
-        // patient's call ends with the next check (here: none comes; the server has it ENDED).
-        assert_eq!(status(&n, conv, call.call.id).await, CallStatus::Ended);
+        // patient's core finds the call over by looking it up (with how it ended).
+        other
+            .until(10, |e| {
+                matches!(e, Event::Call { change: CallChange::Ended, call_id: Some(id), .. } if *id == call.call.id)
+            })
+            .await;
+        assert_eq!(until_mine(other, 5, |_| true).await, None);
     } else {
         other
             .until(10, |e| {
@@ -573,4 +578,80 @@ async fn a_second_call_from_the_same_device_is_refused_while_in_one() {
     nurse.client.hang_up(call.call.id).await.unwrap();
     patient.client.shutdown().await;
     nurse.client.shutdown().await;
+}
+
+/// The user hangs up while the server is down: the call is left here at once (the window
+/// goes; "hanging up" shows) and the server hears of it on the next connection — after a
+/// restart of the app too, when `restart`.
+async fn hang_up_offline(compat: bool, restart: bool) {
+    let Two {
+        n,
+        conv,
+        mut nurse,
+        mut patient,
+        dir,
+        mut server,
+        ..
+    } = two(settings(compat)).await;
+    let call = rung(&mut nurse, &mut patient, conv).await;
+    let id = call.call.id;
+    patient
+        .client
+        .accept_call(&call.call.room_name)
+        .await
+        .unwrap();
+    until_mine(&mut nurse, 10, phase(Phase::InCall)).await;
+    until_mine(&mut patient, 10, phase(Phase::InCall)).await;
+
+    let (db, port) = (server.db.clone(), server.port);
+    server.stop().await;
+    nurse.until_connection(10, Connection::Offline).await;
+    assert!(matches!(
+        nurse.client.hang_up(id).await,
+        Err(nursecare_core::ClientError::HangUpPending)
+    ));
+    let left = until_mine(&mut nurse, 5, phase(Phase::HangingUp))
+        .await
+        .unwrap();
+    assert_eq!((left.call_id, left.in_call_since), (id, None));
+    assert_eq!(
+        nurse.client.current_call().map(|c| c.phase),
+        Some(Phase::HangingUp)
+    );
+    // Nothing else is started meanwhile.
+    assert!(nurse.client.start_call(conv).await.is_err());
+    assert_eq!(
+        nurse.client.current_call().map(|c| c.phase),
+        Some(Phase::HangingUp)
+    );
+
+    if restart {
+        nurse.client.shutdown().await;
+        let base = format!("http://127.0.0.1:{port}");
+        nurse = side(&base, &dir.path().join("nurse"), "n@c.test").await;
+        let shown = until_mine(&mut nurse, 10, |_| true).await;
+        assert_eq!(
+            shown.map(|c| (c.call_id, c.phase)),
+            Some((id, Phase::HangingUp)),
+            "the kept call shows as hanging up before any connection"
+        );
+    }
+    let _server = Running::start_on(db, port, settings(compat)).await;
+    until_mine(&mut nurse, 20, over).await;
+    assert_eq!(nurse.client.current_call(), None);
+    assert_eq!(status(&n, conv, id).await, CallStatus::Ended);
+    // The other side's call ends too (told by the socket event, or found over on reconnect).
+    until_mine(&mut patient, 20, over).await;
+    nurse.client.shutdown().await;
+    patient.client.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn hanging_up_offline_ends_the_call_on_the_next_connection() {
+    hang_up_offline(false, false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn hanging_up_offline_then_restarting_ends_it_against_production_compat() {
+    hang_up_offline(true, true).await;
 }

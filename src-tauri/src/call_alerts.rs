@@ -4,6 +4,7 @@
 //! mark on the tray and the chat's row until that chat is opened. Pure bookkeeping: the
 //! notifier shows what it decides.
 
+use nursecare_core::call_state::Phase;
 use nursecare_core::events::{CallChange, Event};
 use nursecare_wire::Id;
 use std::collections::{BTreeSet, HashMap};
@@ -100,7 +101,8 @@ impl CallAlerts {
             }
             // Answered here: the user's call now.
             Event::MyCall { call } => {
-                self.in_call = call.is_some();
+                // A call left offline is over for the user: accepting needs no hang-up.
+                self.in_call = call.as_ref().is_some_and(|c| c.phase != Phase::HangingUp);
                 match call
                     .as_ref()
                     .and_then(|c| self.ringing.remove(&c.call_id).map(|_| c))
@@ -281,18 +283,41 @@ mod tests {
         }
     }
 
+    fn my_call(call: Id, phase: &str) -> Event {
+        let call = serde_json::from_value(serde_json::json!({
+            "callId": call, "conversationId": 7, "roomName": "r", "direction": "incoming",
+            "phase": phase, "jitsiUrl": "https://meet.jit.si/r", "jitsiJwt": null,
+            "startedAt": "2026-11-25T10:00:00.000Z", "inCallSince": null
+        }))
+        .unwrap();
+        Event::MyCall { call: Some(call) }
+    }
+
+    fn in_call_when_rung(a: &mut CallAlerts, call: Id) -> bool {
+        match a
+            .on_event(&incoming(call), Some(ME), false, name)
+            .as_slice()
+        {
+            [Alert::Ring { in_call, .. }] => *in_call,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_ring_during_a_call_says_accepting_hangs_it_up_unless_it_was_left_offline() {
+        let mut a = CallAlerts::default();
+        a.on_event(&my_call(3, "inCall"), Some(ME), false, name);
+        assert!(in_call_when_rung(&mut a, 4));
+        a.on_event(&my_call(3, "hangingUp"), Some(ME), false, name);
+        assert!(!in_call_when_rung(&mut a, 5));
+    }
+
     #[test]
     fn answering_here_withdraws_the_ring() {
         let mut a = CallAlerts::default();
         a.on_event(&incoming(4), Some(ME), false, name);
-        let mine: nursecare_core::call_state::CallNow = serde_json::from_value(serde_json::json!({
-            "callId": 4, "conversationId": 7, "roomName": "r", "direction": "incoming",
-            "phase": "inCall", "jitsiUrl": "https://meet.jit.si/r", "jitsiJwt": null,
-            "startedAt": "2026-11-25T10:00:00.000Z", "inCallSince": "2026-11-25T10:00:05.000Z"
-        }))
-        .unwrap();
         assert_eq!(
-            a.on_event(&Event::MyCall { call: Some(mine) }, Some(ME), false, name),
+            a.on_event(&my_call(4, "inCall"), Some(ME), false, name),
             vec![Alert::StopRinging { call: 4 }]
         );
         assert!(a.missed().is_empty());

@@ -359,7 +359,10 @@ fn hang_up(app: &AppHandle, call_id: Id) {
         if client.current_call().is_none_or(|c| c.call_id != call_id) {
             return;
         }
-        if let Err(e) = client.hang_up(call_id).await {
+        // Offline: left here, told to the server later (the call bar says so).
+        if let Err(e) = client.hang_up(call_id).await
+            && !matches!(e, nursecare_core::ClientError::HangUpPending)
+        {
             tracing::warn!(error = %e, "hanging up from the call window failed");
             let message = format!(
                 "The call could not be hung up: {}",

@@ -112,8 +112,9 @@ function Calls() {
   const ringing = useStore((s) => s.ringing);
   const conversations = useStore((s) => s.conversations);
   const nameOf = (conversationId: number) => conversationName(conversations.find((c) => c.id === conversationId));
-  // Accepting hangs up whatever call the user has here, a rejoin offer included: ask first.
-  const inCall = myCall !== null;
+  // Accepting hangs up whatever call the user has here, a rejoin offer included: ask first
+  // (a call already left offline needs no question).
+  const inCall = myCall !== null && myCall.phase !== "hangingUp";
   return (
     <>
       <Ringtone ringing={ringing.length > 0} />

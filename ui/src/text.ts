@@ -4,6 +4,7 @@ import type { ConversationSummary } from "./bindings/ConversationSummary";
 import type { Connection } from "./bindings/Connection";
 import type { ErrorReport } from "./bindings/ErrorReport";
 import type { Message } from "./bindings/Message";
+import type { Phase } from "./bindings/Phase";
 import type { Role } from "./bindings/Role";
 
 // ---------- SYSTEM messages (call notices) ----------
@@ -240,7 +241,7 @@ export function callClock(seconds: number): string {
 }
 
 /** The user's call in one line: what the call bar says. */
-export function callStatusText(phase: "ringingOut" | "inCall" | "rejoin", name: string, seconds: number | null): string {
+export function callStatusText(phase: Phase, name: string, seconds: number | null): string {
   switch (phase) {
     case "ringingOut":
       return `Calling ${name}…`;
@@ -248,6 +249,8 @@ export function callStatusText(phase: "ringingOut" | "inCall" | "rejoin", name: 
       return seconds === null ? `In call with ${name}` : `In call with ${name} · ${callClock(seconds)}`;
     case "rejoin":
       return `Your call with ${name} is still going`;
+    case "hangingUp":
+      return `You left the call with ${name} · offline: it ends for ${name} once you are back online`;
   }
 }
 

@@ -4,6 +4,7 @@
 
 use super::{Answer, report};
 use crate::state::AppState;
+use nursecare_core::ClientError;
 use nursecare_core::call_state::CallNow;
 use nursecare_wire::{Id, VideoCall};
 use std::sync::Arc;
@@ -38,11 +39,14 @@ pub async fn reject_call(state: State<'_, Arc<AppState>>, call_id: Id) -> Answer
     Ok(())
 }
 
-/// Hangs up: the call is over for both sides.
+/// Hangs up: the call is over for both sides. Offline, the call is left here all the same and
+/// the server told later: the call bar says so (`hangingUp`), which is no error.
 #[tauri::command]
 pub async fn hang_up(state: State<'_, Arc<AppState>>, call_id: Id) -> Answer<()> {
-    state.client()?.hang_up(call_id).await.map_err(report)?;
-    Ok(())
+    match state.client()?.hang_up(call_id).await {
+        Ok(_) | Err(ClientError::HangUpPending) => Ok(()),
+        Err(e) => Err(report(e)),
+    }
 }
 
 /// Goes back into the call offered after a restart.

@@ -3,4 +3,4 @@
 /**
  * Where the user's call is.
  */
-export type Phase = "ringingOut" | "inCall" | "rejoin";
+export type Phase = "ringingOut" | "inCall" | "rejoin" | "hangingUp";

@@ -9,8 +9,9 @@ type Props = {
   onRejoin: () => void;
 };
 
-/** The user's call, above everything: calling, in call (with its live length), or still
- * going after a restart (rejoin or end). */
+/** The user's call, above everything: calling, in call (with its live length), still going
+ * after a restart (rejoin or end), or left offline (nothing to press: the app tells the server
+ * once it can). */
 export function CallBar({ call, name, onHangUp, onRejoin }: Props) {
   const seconds = useSecondsSince(call.phase === "inCall" ? call.inCallSince : null);
   return (
@@ -21,9 +22,11 @@ export function CallBar({ call, name, onHangUp, onRejoin }: Props) {
           Rejoin
         </button>
       ) : null}
-      <button type="button" className="danger-button" onClick={() => onHangUp(call.callId)}>
-        {call.phase === "ringingOut" ? "Cancel" : call.phase === "rejoin" ? "End call" : "Hang up"}
-      </button>
+      {call.phase === "hangingUp" ? null : (
+        <button type="button" className="danger-button" onClick={() => onHangUp(call.callId)}>
+          {call.phase === "ringingOut" ? "Cancel" : call.phase === "rejoin" ? "End call" : "Hang up"}
+        </button>
+      )}
     </div>
   );
 }

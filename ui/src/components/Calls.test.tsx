@@ -47,6 +47,14 @@ describe("CallBar", () => {
     await userEvent.setup().click(screen.getByRole("button", { name: "End call" }));
     expect(hangUp).toHaveBeenCalledWith(4);
   });
+
+  it("says a call left offline ends for the other side once back online, with nothing to press", () => {
+    render(<CallBar call={call({ phase: "hangingUp" })} name="Jane Doe" onHangUp={() => {}} onRejoin={() => {}} />);
+    expect(screen.getByRole("status")).toHaveTextContent(
+      "You left the call with Jane Doe · offline: it ends for Jane Doe once you are back online",
+    );
+    expect(screen.queryByRole("button")).toBeNull();
+  });
 });
 
 describe("IncomingCallBanner", () => {
