@@ -88,6 +88,7 @@ pub async fn start(state: &Arc<AppState>, user: Id, conversation: Id) -> ApiResu
     }
     let ringing_since =
         Timestamp::from_millis(now.millis() - state.settings.missed_after.as_millis() as i64);
+    supersede(state, user, conversation, ringing_since, now).await?;
     let (record, created) = state
         .store
         .create_call_once(conversation, &room, user, now, ringing_since)
@@ -103,6 +104,76 @@ pub async fn start(state: &Arc<AppState>, user: Id, conversation: Id) -> ApiResu
         );
     }
     Ok(record)
+}
+
+/// With the extensions on, a start first ends whatever is still ONGOING in the conversation
+/// and is not the other side's call still ringing (which the start answers instead): an
+/// answered call nobody ended (say both windows were closed) or the starter's own earlier
+/// ring. The conversation then has one live call and every device follows it: ENDED with its
+/// duration when it was answered, MISSED when not, both sides told, its SYSTEM message before
+/// the new call's.
+async fn supersede(
+    state: &AppState,
+    user: Id,
+    conversation: Id,
+    ringing_since: Timestamp,
+    at: Timestamp,
+) -> ApiResult<()> {
+    for old in state.store.calls_of(conversation).await? {
+        if old.status != CallStatus::Ongoing {
+            continue;
+        }
+        let Some(record) = state.store.call(old.id).await? else {
+            continue;
+        };
+        let answered = record.answered_at.is_some();
+        let theirs_ringing = !answered
+            && old.started_by != user
+            && old.started_at.millis() >= ringing_since.millis();
+        if theirs_ringing {
+            continue;
+        }
+        let ending = if answered {
+            CallChange {
+                guard: CallGuard::Ongoing,
+                status: Some(CallStatus::Ended),
+                set_ended_at: true,
+                set_duration: true,
+                set_answered: false,
+                system: (SystemSender::Starter, SystemText::EndedWithDuration),
+                at,
+            }
+        } else {
+            CallChange {
+                guard: CallGuard::OngoingUnanswered,
+                status: Some(CallStatus::Missed),
+                set_ended_at: false,
+                set_duration: false,
+                set_answered: false,
+                system: (SystemSender::Starter, SystemText::Fixed(VIDEO_CALL_MISSED)),
+                at,
+            }
+        };
+        let Some(changed) = state
+            .store
+            .change_call(old.id, ending)
+            .await?
+            .filter(|c| c.applied)
+        else {
+            continue;
+        };
+        tracing::info!(call = old.id, answered, "call superseded by a newer start");
+        let Some(members) = state.store.members(conversation).await? else {
+            continue;
+        };
+        if answered {
+            let duration = changed.record.call.duration;
+            routing::call_ended(state, &members, old.id, user, duration).await;
+        } else {
+            routing::call_missed(state, &members, old.id).await;
+        }
+    }
+    Ok(())
 }
 
 /// `POST /video-calls/accept`. Production accepts any call, in any state, by anyone in the

@@ -585,3 +585,70 @@ async fn two_starts_racing_in_one_conversation_make_one_call() {
         "one's own ringing call is not answered"
     );
 }
+
+/// Part B: a start ends what is still ONGOING in the conversation and is not the other side's
+/// ringing call — an answered call nobody ended (ENDED, with its duration) or the starter's
+/// own earlier ring (MISSED) — and tells both sides, so every device drops it; the SYSTEM
+/// notice of its end comes before the new call's.
+#[tokio::test]
+async fn a_start_ends_a_stale_call_in_the_conversation_and_tells_both() {
+    let s = TestServer::start().await;
+    let (nurse, patient, conv) = s.pair().await;
+    let nurse_sock = s.registered(&nurse).await;
+    let patient_sock = s.registered(&patient).await;
+    let stale = s.start_call(&nurse.token, conv).await;
+    let r = accept(&s, &patient.token, &stale).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+
+    // Both closed their windows without hanging up; later the patient calls.
+    let next = s.start_call(&patient.token, conv).await;
+    assert_ne!(next["id"], stale["id"]);
+    let history = s
+        .get(
+            &format!("/video-calls/conversation/{conv}/history"),
+            &nurse.token,
+        )
+        .await
+        .json();
+    let old = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == stale["id"])
+        .unwrap();
+    assert_eq!(old["status"], "ENDED");
+    assert!(old["duration"].is_i64(), "{old}");
+    for sock in [&nurse_sock, &patient_sock] {
+        let ended = sock.expect("videoCallEnded").await;
+        assert_eq!(ended.data()["callId"], stale["id"]);
+        assert_eq!(ended.data()["conversationId"], conv);
+        assert_eq!(ended.data()["userId"], patient.id);
+    }
+    let texts = system_texts(&s, &nurse.token, conv).await;
+    let n = texts.len();
+    assert!(texts[n - 2].starts_with("VIDEO_CALL_ENDED"), "{texts:?}");
+    assert_eq!(texts[n - 1], "VIDEO_CALL_STARTED");
+    let ongoing = s
+        .get(
+            &format!("/video-calls/conversation/{conv}/ongoing"),
+            &nurse.token,
+        )
+        .await
+        .json();
+    assert_eq!(ongoing["id"], next["id"], "one live call");
+
+    // The patient calls again while their own call still rings: the earlier ring is missed.
+    let again = s.start_call(&patient.token, conv).await;
+    assert_ne!(again["id"], next["id"]);
+    for sock in [&nurse_sock, &patient_sock] {
+        let missed = sock.expect("videoCallMissed").await;
+        assert_eq!(
+            missed.data(),
+            &json!({"callId": next["id"], "conversationId": conv})
+        );
+    }
+    // The nurse's start now answers the patient's ringing call: nothing is ended.
+    let joined = s.start_call(&nurse.token, conv).await;
+    assert_eq!(joined["id"], again["id"]);
+    nurse_sock.quiet("videoCallMissed").await;
+}
