@@ -4,7 +4,9 @@
 //!
 //! Without userRing, [`poll`] asks `/ongoing` for every conversation, every
 //! `ClientConfig::ring_poll` (backing off to a minute while the server fails), and rings for a
-//! call started by someone else less than `ring_for` ago. Calls ring once, stop ringing when
+//! call started by someone else less than `ring_for` ago; every quarter of `ring_for` it takes
+//! the conversations from the server's list rather than the cache (a conversation started
+//! after the last sync). Calls ring once, stop ringing when
 //! answered, declined, ended or missed (here or elsewhere), and stop by themselves after
 //! `ring_for`. As a caller on production, nobody marks an unanswered call missed (it stays
 //! ONGOING forever there), so [`watch_unanswered`] does it after `ring_for` — unless the call
@@ -272,9 +274,14 @@ pub(crate) fn keep_mine(shared: &Shared, ringer: &Arc<Ringer>) {
     });
 }
 
-/// Polls `/ongoing` while the server lacks userRing; also expires long ringing.
+/// Polls `/ongoing` while the server lacks userRing; also expires long ringing. Every
+/// quarter of the ring time it asks the server for the conversation list too: a call in a
+/// conversation started after the last sync (someone new wrote and called at once) rings
+/// then, at most a quarter of its ring late, and the new conversation is synced.
 pub(crate) async fn poll(shared: Arc<Shared>, ringer: Arc<Ringer>) {
     let base = shared.config.ring_poll;
+    let list_every = (shared.config.ring_for.as_millis() / 4 / base.as_millis().max(1)).max(1);
+    let mut polls: u128 = 0;
     let mut delay = base;
     loop {
         tokio::time::sleep(delay).await;
@@ -292,7 +299,9 @@ pub(crate) async fn poll(shared: Arc<Shared>, ringer: Arc<Ringer>) {
             delay = base;
             continue;
         }
-        delay = match poll_once(&shared, &ringer).await {
+        let ask_list = polls.is_multiple_of(list_every);
+        polls += 1;
+        delay = match poll_once(&shared, &ringer, ask_list).await {
             Ok(()) => base,
             Err(e) => {
                 tracing::debug!(error = %e, "call poll failed");
@@ -302,8 +311,32 @@ pub(crate) async fn poll(shared: Arc<Shared>, ringer: Arc<Ringer>) {
     }
 }
 
-async fn poll_once(shared: &Shared, ringer: &Ringer) -> Result<(), ClientError> {
-    let conversations = shared.cache.call(|c| c.conversation_ids()).await?;
+async fn poll_once(
+    shared: &Arc<Shared>,
+    ringer: &Ringer,
+    ask_list: bool,
+) -> Result<(), ClientError> {
+    let cached = shared.cache.call(|c| c.conversation_ids()).await?;
+    let conversations = if ask_list {
+        let listed: Vec<Id> = shared
+            .api
+            .conversations()
+            .await?
+            .iter()
+            .map(|c| c.id)
+            .collect();
+        if listed.iter().any(|id| !cached.contains(id)) {
+            let task = shared.clone();
+            shared.spawn(async move {
+                if let Err(e) = crate::sync::full(&task).await {
+                    tracing::debug!(error = %e, "sync for a new conversation failed");
+                }
+            });
+        }
+        listed
+    } else {
+        cached
+    };
     let now = Timestamp::now().millis();
     for conversation in conversations {
         let Some(call) = shared.api.ongoing_call(conversation).await? else {

@@ -655,3 +655,35 @@ async fn hanging_up_offline_ends_the_call_on_the_next_connection() {
 async fn hanging_up_offline_then_restarting_ends_it_against_production_compat() {
     hang_up_offline(true, true).await;
 }
+
+/// Production: someone new starts a conversation and calls at once (no message, no userRing,
+/// the callee not in its room). The ring poll asks the server for the list often enough that
+/// the call still rings within its ring time, and the conversation is synced.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_call_in_a_conversation_newer_than_the_last_sync_rings_against_production_compat() {
+    let Two {
+        n,
+        mut nurse,
+        patient,
+        dir: _dir,
+        server,
+        ..
+    } = two(settings(true)).await;
+    let api = nursecare_core::api::ApiClient::new(&server.base, common::fast()).unwrap();
+    let (newcomer, _, _) = common::signed_in(&api, "new@c.test", Role::Patient).await;
+    let conv = newcomer.create_conversation(n.id, None).await.unwrap().id;
+    let call = newcomer.start_call(conv).await.unwrap();
+    nurse
+        .until(2, |e| {
+            matches!(e, Event::IncomingCall { call_id, conversation_id, .. }
+                if *call_id == call.call.id && *conversation_id == conv)
+        })
+        .await;
+    nurse
+        .until(5, |e| {
+            matches!(e, Event::ConversationList { conversations } if conversations.iter().any(|c| c.id == conv))
+        })
+        .await;
+    nurse.client.shutdown().await;
+    patient.client.shutdown().await;
+}
