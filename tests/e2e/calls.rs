@@ -62,7 +62,61 @@ async fn look_away(world: &World, s: &Session) {
     }
 }
 
-fn change(v: &Value, change: &str) -> bool {
+/// A stand-in for the user's browser (no browser runs in these tests): an `xdg-open` first on
+/// the app's PATH that writes down the URL it was given (the opener the app uses runs
+/// xdg-open).
+pub(super) struct StandInBrowser {
+    bin: tempfile::TempDir,
+}
+
+impl StandInBrowser {
+    pub(super) fn new() -> Self {
+        let bin = tempfile::tempdir().unwrap();
+        let opener = bin.path().join("xdg-open");
+        let opened = bin.path().join("opened.txt");
+        std::fs::write(
+            &opener,
+            format!(
+                "#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{}'\n",
+                opened.display()
+            ),
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
+        Self { bin }
+    }
+
+    /// The app's PATH: the stand-in first.
+    pub(super) fn path(&self) -> std::ffi::OsString {
+        format!(
+            "{}:{}",
+            self.bin.path().display(),
+            std::env::var("PATH").unwrap_or_default()
+        )
+        .into()
+    }
+
+    /// The first URL the app opened.
+    pub(super) async fn first_url(&self) -> String {
+        let opened = self.bin.path().join("opened.txt");
+        let deadline = std::time::Instant::now() + super::driver::WAIT;
+        loop {
+            if let Ok(text) = std::fs::read_to_string(&opened)
+                && let Some(line) = text.lines().next()
+            {
+                return line.to_owned();
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the browser was never asked to open the meeting"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+pub(super) fn change(v: &Value, change: &str) -> bool {
     v["event"] == "call" && v["change"] == change
 }
 
@@ -274,29 +328,8 @@ async fn a_call_from_the_app_embeds_the_clinics_jitsi_and_its_hang_up_ends_the_c
 #[tokio::test(flavor = "multi_thread")]
 async fn without_webrtc_the_meeting_opens_in_the_browser_and_the_app_still_ends_the_call() {
     let _one = one_app_at_a_time().await;
-    // A stand-in for the browser: an `xdg-open` first on the app's PATH that writes down the
-    // URL it was given (the opener the app uses runs xdg-open).
-    let bin = tempfile::tempdir().unwrap();
-    let opened = bin.path().join("opened.txt");
-    let opener = bin.path().join("xdg-open");
-    std::fs::write(
-        &opener,
-        format!(
-            "#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{}'\n",
-            opened.display()
-        ),
-    )
-    .unwrap();
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    let path = format!(
-        "{}:{}",
-        bin.path().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let world = World::start_full(false, &[], vec![("PATH", path.into())]);
+    let browser = StandInBrowser::new();
+    let world = World::start_full(false, &[], vec![("PATH", browser.path())]);
     let s = Session::start(world.driver.port, &app_bin()).await;
     sign_in(&s, DEMO_PASSWORD).await;
     s.find("button", "Chloe Martin").await;
@@ -312,19 +345,7 @@ async fn without_webrtc_the_meeting_opens_in_the_browser_and_the_app_still_ends_
     s.click(&s.find("button", "Accept").await).await;
     caller.until(|v| change(v, "accepted"));
     // This webview has no RTCPeerConnection: the same meeting opens in the browser.
-    let deadline = std::time::Instant::now() + super::driver::WAIT;
-    let url = loop {
-        if let Ok(text) = std::fs::read_to_string(&opened)
-            && let Some(line) = text.lines().next()
-        {
-            break line.to_owned();
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the browser was never asked to open the meeting"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let url = browser.first_url().await;
     assert_eq!(url, call["jitsiUrl"].as_str().unwrap());
     // The app still keeps the call: Hang up in the window ends it for both.
     s.click(&s.find("button", "Hang up").await).await;

@@ -195,6 +195,24 @@ impl Session {
         answer["value"].clone()
     }
 
+    /// The windows WebDriver can drive (its handles), the current one first.
+    pub async fn windows(&self) -> Vec<String> {
+        let all = self
+            .call(reqwest::Method::GET, "/window/handles", None)
+            .await;
+        serde_json::from_value(all).unwrap_or_default()
+    }
+
+    /// Drives `handle`'s window from now on.
+    pub async fn switch_to(&self, handle: &str) {
+        self.call(
+            reqwest::Method::POST,
+            "/window",
+            Some(json!({"handle": handle})),
+        )
+        .await;
+    }
+
     /// Runs a script in the window; answers its value.
     pub async fn script(&self, script: &str, args: Value) -> Value {
         self.call(
@@ -296,10 +314,8 @@ impl Session {
         .await;
     }
 
-    /// A PNG of the window.
-    pub async fn screenshot(&self) -> Vec<u8> {
-        use base64::Engine;
-        // The picture is of the last painted frame: let two frames paint what the DOM holds.
+    /// Waits until the window has painted what the DOM holds now (two animation frames).
+    pub async fn painted(&self) {
         self.call(
             reqwest::Method::POST,
             "/execute/async",
@@ -307,10 +323,6 @@ impl Session {
                 requestAnimationFrame(() => requestAnimationFrame(() => done(null)));", "args": []})),
         )
         .await;
-        let v = self.call(reqwest::Method::GET, "/screenshot", None).await;
-        base64::engine::general_purpose::STANDARD
-            .decode(v.as_str().expect("screenshot data"))
-            .expect("screenshot base64")
     }
 
     /// Ends the session (the app quits).

@@ -456,6 +456,33 @@ async fn typing_read_ticks_offline_search_and_sending_and_a_second_launch() {
     s.end().await;
 }
 
+/// The app's main window as X shows it, into `to` (ImageMagick's `import`). WebKitWebDriver's
+/// own screenshot stopped answering under Xvfb here (it hangs while the page keeps painting).
+async fn picture(world: &World, s: &Session, to: &Path) {
+    s.painted().await;
+    x_picture(world, r"^NurseCare( \([0-9]+\))?$", to);
+}
+
+/// The window whose title matches `title`, raised first (no window manager stacks windows
+/// here), into `to`.
+fn x_picture(world: &World, title: &str, to: &Path) {
+    let env = app_process::env_of_app(&world.app_profile());
+    let x = |program: &str, args: &[&str]| {
+        let mut cmd = std::process::Command::new(program);
+        cmd.args(args).env("DISPLAY", &env["DISPLAY"]);
+        if let Some(auth) = env.get("XAUTHORITY") {
+            cmd.env("XAUTHORITY", auth);
+        }
+        let out = cmd.output().unwrap_or_else(|e| panic!("{program}: {e}"));
+        assert!(out.status.success(), "{program} {args:?}: {out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let found = x("xdotool", &["search", "--onlyvisible", "--name", title]);
+    let window = found.lines().next().expect("the window");
+    x("xdotool", &["windowraise", window]);
+    x("import", &["-window", window, &to.to_string_lossy()]);
+}
+
 /// The README's screenshots, from the real app: `bash scripts/screenshots.sh` (not in CI).
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "writes docs/screenshots; run by scripts/screenshots.sh"]
@@ -463,10 +490,12 @@ async fn screenshots_of_the_main_screens() {
     let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots");
     std::fs::create_dir_all(&out).unwrap();
     let _one = one_app_at_a_time().await;
-    let world = World::start();
+    // The call pictures need no browser: the meeting's page goes to a stand-in.
+    let browser = calls::StandInBrowser::new();
+    let world = World::start_full(false, &[], vec![("PATH", browser.path())]);
     let s = Session::start(world.driver.port, &app_bin()).await;
     s.find("heading", "Sign in to NurseCare").await;
-    std::fs::write(out.join("sign-in.png"), s.screenshot().await).unwrap();
+    picture(&world, &s, &out.join("sign-in.png")).await;
     sign_in(&s, DEMO_PASSWORD).await;
     let row = s.find("button", "Chloe Martin").await;
     s.click(&row).await;
@@ -483,11 +512,66 @@ async fn screenshots_of_the_main_screens() {
     );
     s.until_text("the new message", |t| t.contains("see you at 10:30"))
         .await;
-    std::fs::write(out.join("thread.png"), s.screenshot().await).unwrap();
+    picture(&world, &s, &out.join("thread.png")).await;
+
+    // Chloe calls: the banner over the chat; accepted, the call bar and the chat's calls.
+    let mut caller = support::Running::spawn(
+        &patient,
+        &[
+            "--json",
+            "call",
+            "start",
+            &conversation.to_string(),
+            "--hold",
+            "60",
+        ],
+    );
+    caller.next();
+    s.find("alertdialog", "Chloe Martin is calling").await;
+    picture(&world, &s, &out.join("incoming-call.png")).await;
+    s.click(&s.find("button", "Accept").await).await;
+    caller.until(|v| calls::change(v, "accepted"));
+    browser.first_url().await;
+    // The call window: its page (WebDriver drives it too) once it says where the meeting is.
+    let main = s.windows().await;
+    let mut in_call_window = false;
+    for handle in main.iter() {
+        s.switch_to(handle).await;
+        if s.page_text().await.contains("Call with Chloe Martin") {
+            in_call_window = true;
+            break;
+        }
+    }
+    assert!(in_call_window, "no call window among {main:?}");
+    s.until_text("the call window's browser line", |t| {
+        t.contains("Open the meeting in the browser again")
+    })
+    .await;
+    s.painted().await;
+    x_picture(
+        &world,
+        "^NurseCare — call with",
+        &out.join("call-window.png"),
+    );
+    for handle in main.iter() {
+        s.switch_to(handle).await;
+        if s.page_text().await.contains("Messages") {
+            break;
+        }
+    }
+    s.click(&s.find("button", "Calls").await).await;
+    s.until_text("the call bar and the chat's calls", |t| {
+        t.contains("In call with Chloe Martin") && t.contains("Incoming call")
+    })
+    .await;
+    picture(&world, &s, &out.join("in-call.png")).await;
+    s.click(&s.find("button", "Hang up").await).await;
+    caller.until(|v| calls::change(v, "hungUp"));
+    caller.finish();
     let search = s.find("searchbox", "Search messages").await;
     s.type_into(&search, "dose").await;
     s.find("list", "Search results").await;
-    std::fs::write(out.join("search.png"), s.screenshot().await).unwrap();
+    picture(&world, &s, &out.join("search.png")).await;
     s.end().await;
 }
 
