@@ -8,7 +8,8 @@ bash scripts/setup.sh
 command -v import >/dev/null 2>&1 || {
   SUDO=""
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get install -y -qq --no-install-recommends imagemagick
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends imagemagick
 }
 export PATH="$HOME/.cargo/bin:$PATH"
 cargo test --locked -p nursecare-desktop --test e2e screenshots -- --ignored

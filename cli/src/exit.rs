@@ -108,7 +108,8 @@ impl From<ClientError> for Failure {
             ClientError::NotFound(_)
             | ClientError::UnknownConversation(_)
             | ClientError::InCall
-            | ClientError::CallOver => Self::new(REFUSED, e.to_string()),
+            | ClientError::CallOver
+            | ClientError::CallGoingOn => Self::new(REFUSED, e.to_string()),
             ClientError::Empty | ClientError::TooLong { .. } => Self::new(USAGE, e.to_string()),
         }
     }

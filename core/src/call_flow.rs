@@ -33,7 +33,10 @@ pub(crate) async fn start(
     if let Some(mine) = ringer.mine() {
         match mine.phase {
             // Left offline: the server hears of it first (or this start fails as well).
-            Phase::HangingUp => finish_hanging_up(shared, ringer, &mine).await?,
+            Phase::HangingUp => match finish_hanging_up(shared, ringer, &mine).await {
+                Err(ClientError::HangUpPending) => return Err(ClientError::Offline),
+                other => other?,
+            },
             Phase::Rejoin if mine.conversation_id == conversation => {
                 return rejoin(shared, ringer).await;
             }
@@ -50,7 +53,15 @@ pub(crate) async fn start(
         tracing::info!(call = theirs.id, "calling while called: answering theirs");
         return accept(shared, ringer, &theirs.room_name).await;
     }
-    let call = shared.api.start_call(conversation).await?;
+    let call = match shared.api.start_call(conversation).await {
+        Ok(call) => call,
+        // Our server: an answered call is still ONGOING here (another device's, or one nobody
+        // ended). It is offered for rejoining (or ending), never ended by a start.
+        Err(crate::api::ApiError::Rejected { status: 409, .. }) if extensions(shared) => {
+            return Err(offer_the_call_going_on(shared, ringer, conversation).await);
+        }
+        Err(e) => return Err(e.into()),
+    };
     if call.call.started_by != shared.me {
         tracing::info!(
             call = call.call.id,
@@ -83,6 +94,45 @@ pub(crate) async fn start(
         look_for_a_crossed_call(shared.clone(), ringer.clone(), call.call.clone());
     }
     Ok(call)
+}
+
+/// A start found an answered call still ONGOING in the conversation: it becomes the user's
+/// call as a rejoin offer (the call bar's *Rejoin* and *End call*); answers why the start
+/// did not happen.
+async fn offer_the_call_going_on(
+    shared: &Arc<Shared>,
+    ringer: &Arc<Ringer>,
+    conversation: Id,
+) -> ClientError {
+    let call = match shared.api.ongoing_call(conversation).await {
+        Ok(Some(call)) => call,
+        // Over meanwhile: pressing Call again starts one.
+        Ok(None) => return ClientError::CallOver,
+        Err(e) => return e.into(),
+    };
+    let url = match shared.api.call_by_room(&call.room_name).await {
+        Ok(found) => found.and_then(|f| f.jitsi_url).unwrap_or_default(),
+        Err(e) => return e.into(),
+    };
+    let direction = if call.started_by == shared.me {
+        Direction::Outgoing
+    } else {
+        Direction::Incoming
+    };
+    tracing::info!(
+        call = call.id,
+        "a call is still going in this conversation: offered"
+    );
+    remember(shared, &call).await;
+    ringer.set_mine(Some(CallNow::new(
+        &call,
+        direction,
+        Phase::Rejoin,
+        url,
+        None,
+    )));
+    calls::keep_mine(shared, ringer);
+    ClientError::CallGoingOn
 }
 
 /// On a server that makes a call per start, the other side may have called at the same
@@ -187,6 +237,16 @@ pub(crate) async fn hang_up(
     ringer: &Arc<Ringer>,
     call: Id,
 ) -> Result<VideoCall, ClientError> {
+    let _one_ending = ringer.ending().await;
+    hang_up_now(shared, ringer, call).await
+}
+
+/// [`hang_up`], the ending lock held.
+async fn hang_up_now(
+    shared: &Arc<Shared>,
+    ringer: &Arc<Ringer>,
+    call: Id,
+) -> Result<VideoCall, ClientError> {
     let call = end_on_server(shared, ringer, call).await?;
     call_action(shared, cev::HANGUP_VIDEO_CALL, &call).await;
     Ok(call)
@@ -220,25 +280,58 @@ async fn end_on_server(
     Ok(ended)
 }
 
-/// Tells the server about a call the user left while it could not be reached. Still
-/// unreachable: [`ClientError::HangUpPending`] (tried again on the next connection). Refused
-/// (over already, or not the user's to end): there is nothing left to tell, and it is let go.
+/// Tells the server about a call the user left while it could not be reached. The call is
+/// looked up first: the other side has often ended it meanwhile (it is then let go, with how
+/// it ended), and production's `/end` is not idempotent (a second one rewrites the duration
+/// and adds a second notice; a first one may have landed before its answer was lost). Still
+/// unreachable, or the server failing: [`ClientError::HangUpPending`], tried again later.
+/// Refused (not found, not the user's to end): nothing is left to tell, and it is let go.
 async fn finish_hanging_up(
     shared: &Arc<Shared>,
     ringer: &Arc<Ringer>,
     left: &CallNow,
 ) -> Result<(), ClientError> {
-    match hang_up(shared, ringer, left.call_id).await {
-        Ok(_) => Ok(()),
-        Err(ClientError::HangUpPending) => Err(ClientError::HangUpPending),
-        Err(e) => {
-            tracing::warn!(error = %e, call = left.call_id, "a call left offline was not ended by the server; let go");
+    let _one_ending = ringer.ending().await;
+    // Another path may have finished it while this one waited.
+    if ringer
+        .mine()
+        .is_none_or(|m| m.call_id != left.call_id || m.phase != Phase::HangingUp)
+    {
+        return Ok(());
+    }
+    let ended = match still_on(shared, left).await {
+        Ok(false) => {
+            ended_unheard(shared, ringer, left).await;
+            return Ok(());
+        }
+        Ok(true) => hang_up_now(shared, ringer, left.call_id).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    match ended {
+        Ok(()) => Ok(()),
+        Err(e) if refused(&e) => {
+            tracing::warn!(error = %e, call = left.call_id, "the server refused to end a call left offline; let go");
             if ringer.clear_mine(left.call_id) {
                 calls::keep_mine(shared, ringer);
             }
             Ok(())
         }
+        Err(e) => {
+            tracing::debug!(error = %e, call = left.call_id, "a call left offline is still to be ended");
+            Err(ClientError::HangUpPending)
+        }
     }
+}
+
+/// The server will not do it (asking again will not help).
+fn refused(e: &ClientError) -> bool {
+    use crate::api::ApiError;
+    matches!(
+        e,
+        ClientError::Api(
+            ApiError::NotFound(_) | ApiError::Forbidden(_) | ApiError::Rejected { .. }
+        )
+    )
 }
 
 /// Ends a call for both sides (`/end`, then `endVideoCall` with its duration).
@@ -247,6 +340,7 @@ pub(crate) async fn end(
     ringer: &Arc<Ringer>,
     call: Id,
 ) -> Result<VideoCall, ClientError> {
+    let _one_ending = ringer.ending().await;
     let call = end_on_server(shared, ringer, call).await?;
     let payload = EndVideoCall {
         conversation_id: call.conversation_id,
@@ -318,8 +412,8 @@ async fn call_action(shared: &Shared, event: &str, call: &VideoCall) {
 
 /// Runs for the client's life: offers the call kept from the last run for rejoining (once the
 /// server can say it is still ONGOING), checks the user's call after every reconnect (it may
-/// have ended unheard) and, without userRing, every `ring_poll` while it is on; and answers
-/// the other side's call when both called at once.
+/// have ended unheard) and every `ring_poll` ([`follow_up`]); and answers the other side's
+/// call when both called at once.
 pub(crate) async fn watch(shared: Arc<Shared>, ringer: Arc<Ringer>) {
     let mut kept = match shared.cache.call(|c| c.my_call()).await {
         Ok(json) => json.and_then(|j| CallNow::from_kept(&j)),
@@ -354,11 +448,10 @@ pub(crate) async fn watch(shared: Arc<Shared>, ringer: Arc<Ringer>) {
                 }
             }
         }
-        let follow_by_polling = online && shared.features().is_some_and(|f| !f.user_ring);
         tokio::select! {
             changed = link.changed() => if changed.is_err() { return },
-            () = tokio::time::sleep(shared.config.ring_poll), if follow_by_polling => {
-                recheck_mine(&shared, &ringer).await;
+            () = tokio::time::sleep(shared.config.ring_poll), if online => {
+                follow_up(&shared, &ringer).await;
             }
             () = ringer.race_lost() => {
                 if let Some(room) = ringer.take_race()
@@ -371,19 +464,32 @@ pub(crate) async fn watch(shared: Arc<Shared>, ringer: Arc<Ringer>) {
     }
 }
 
-/// Without userRing (production), the end of a call is told only in its chat's room, which
-/// is joined only while that chat is open (joining marks messages read): the user's call is
-/// looked up every `ring_poll` instead, and an end found is told like one heard.
-async fn recheck_mine(shared: &Arc<Shared>, ringer: &Arc<Ringer>) {
-    let Some(mine) = ringer
-        .mine()
-        .filter(|m| matches!(m.phase, Phase::RingingOut | Phase::InCall))
-    else {
+/// Every `ring_poll` while online: a call left offline is ended on the server (its first
+/// `/end` may have timed out with the link still up); and without userRing (production),
+/// whose call events reach only the chat's room, joined only while that chat is open (joining
+/// marks messages read), the user's call is looked up and an end found is told like one
+/// heard.
+async fn follow_up(shared: &Arc<Shared>, ringer: &Arc<Ringer>) {
+    let Some(mine) = ringer.mine() else { return };
+    if mine.phase == Phase::HangingUp {
+        // Failures keep it pending for the next round.
+        let _ = finish_hanging_up(shared, ringer, &mine).await;
+        return;
+    }
+    let polling = shared.features().is_some_and(|f| !f.user_ring);
+    if !polling || !matches!(mine.phase, Phase::RingingOut | Phase::InCall) {
+        return;
+    }
+    // A hang-up under way here settles it itself.
+    let Ok(_one_ending) = ringer.try_ending() else {
         return;
     };
     match still_on(shared, &mine).await {
-        // Still the user's call after the await (not hung up here meanwhile).
-        Ok(false) if ringer.mine().is_some_and(|m| m.call_id == mine.call_id) => {
+        Ok(false)
+            if ringer.mine().is_some_and(|m| {
+                m.call_id == mine.call_id && matches!(m.phase, Phase::RingingOut | Phase::InCall)
+            }) =>
+        {
             ended_unheard(shared, ringer, &mine).await;
         }
         Ok(_) => {}

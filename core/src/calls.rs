@@ -131,11 +131,24 @@ pub(crate) struct Ringer {
     board: Mutex<Board>,
     /// Wakes `call_flow::watch` when a race was lost.
     race: tokio::sync::Notify,
+    /// Held while the user's call is being ended or checked for its end: one at a time, as
+    /// production's `/end` is not idempotent.
+    ending: tokio::sync::Mutex<()>,
 }
 
 impl Ringer {
     fn board(&self) -> std::sync::MutexGuard<'_, Board> {
         self.board.lock().expect("calls lock")
+    }
+
+    /// Waits for the ending lock (see `ending`).
+    pub async fn ending(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.ending.lock().await
+    }
+
+    /// The ending lock, unless something holds it.
+    pub fn try_ending(&self) -> Result<tokio::sync::MutexGuard<'_, ()>, tokio::sync::TryLockError> {
+        self.ending.try_lock()
     }
 
     /// The call was dealt with here (or on another device); answers whether it was ringing.
@@ -317,25 +330,30 @@ async fn poll_once(
     ask_list: bool,
 ) -> Result<(), ClientError> {
     let cached = shared.cache.call(|c| c.conversation_ids()).await?;
-    let conversations = if ask_list {
-        let listed: Vec<Id> = shared
-            .api
-            .conversations()
-            .await?
-            .iter()
-            .map(|c| c.id)
-            .collect();
-        if listed.iter().any(|id| !cached.contains(id)) {
-            let task = shared.clone();
-            shared.spawn(async move {
-                if let Err(e) = crate::sync::full(&task).await {
-                    tracing::debug!(error = %e, "sync for a new conversation failed");
-                }
-            });
+    let listed = if ask_list {
+        match shared.api.conversations().await {
+            Ok(list) => Some(list.iter().map(|c| c.id).collect::<Vec<Id>>()),
+            // The list is heavy (a page of messages each): its failure costs this round
+            // nothing of the known conversations.
+            Err(e) => {
+                tracing::debug!(error = %e, "conversation list for calls failed");
+                None
+            }
         }
-        listed
     } else {
-        cached
+        None
+    };
+    let conversations = match listed {
+        Some(listed) if listed.iter().any(|id| !cached.contains(id)) => {
+            // Synced before it rings, so the ring can name the caller; a failed sync is
+            // tried again at the next list.
+            if let Err(e) = crate::sync::full(shared).await {
+                tracing::debug!(error = %e, "sync for a new conversation failed");
+            }
+            listed
+        }
+        Some(listed) => listed,
+        None => cached,
     };
     let now = Timestamp::now().millis();
     for conversation in conversations {

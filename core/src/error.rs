@@ -46,6 +46,10 @@ pub enum ClientError {
     /// No call to rejoin: it ended meanwhile, or there was none.
     #[error("that call is over")]
     CallOver,
+    /// A call answered earlier is still going in that conversation (on another device, or
+    /// never ended): offered for rejoining or ending instead of a new one.
+    #[error("a call in this conversation is still going: rejoin it or end it")]
+    CallGoingOn,
     /// The user left the call but the server could not be reached to end it: it is told on
     /// the next connection (the call shows as hanging up until then).
     #[error(
@@ -132,6 +136,8 @@ pub enum ErrorKind {
     CallOver,
     /// Left the call; the server is told when the connection is back.
     HangUpPending,
+    /// A call is still going in that conversation (offered for rejoining).
+    CallGoingOn,
     /// Nothing of that id here.
     NotFoundHere,
     /// Another NurseCare program has this account's cache open.
@@ -226,6 +232,9 @@ impl ErrorKind {
             Self::NotFoundHere => "Not found.".into(),
             Self::InCall => "You are in a call already: hang it up first.".into(),
             Self::CallOver => "That call is over.".into(),
+            Self::CallGoingOn => {
+                "A call in this chat is still going: rejoin it or end it.".into()
+            }
             Self::HangUpPending => {
                 "You left the call. The server cannot be reached; it will be told the call ended once the connection is back.".into()
             }
@@ -343,6 +352,7 @@ impl From<&ClientError> for ErrorKind {
             ClientError::InCall => Self::InCall,
             ClientError::CallOver => Self::CallOver,
             ClientError::HangUpPending => Self::HangUpPending,
+            ClientError::CallGoingOn => Self::CallGoingOn,
         }
     }
 }

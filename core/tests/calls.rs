@@ -582,8 +582,10 @@ async fn a_second_call_from_the_same_device_is_refused_while_in_one() {
 
 /// The user hangs up while the server is down: the call is left here at once (the window
 /// goes; "hanging up" shows) and the server hears of it on the next connection — after a
-/// restart of the app too, when `restart`.
-async fn hang_up_offline(compat: bool, restart: bool) {
+/// restart of the app too, when `restart`. With `other_first`, the other side hangs up while
+/// this app is stopped: the call is let go as it ended, never ended twice (production's
+/// `/end` would write a second notice and a new duration).
+async fn hang_up_offline(compat: bool, restart: bool, other_first: bool) {
     let Two {
         n,
         conv,
@@ -619,14 +621,25 @@ async fn hang_up_offline(compat: bool, restart: bool) {
         Some(Phase::HangingUp)
     );
     // Nothing else is started meanwhile.
-    assert!(nurse.client.start_call(conv).await.is_err());
+    assert!(matches!(
+        nurse.client.start_call(conv).await,
+        Err(nursecare_core::ClientError::Offline)
+    ));
     assert_eq!(
         nurse.client.current_call().map(|c| c.phase),
         Some(Phase::HangingUp)
     );
 
+    let mut server = None;
+    let mut ended_by_the_other = None;
     if restart {
         nurse.client.shutdown().await;
+        if other_first {
+            server = Some(Running::start_on(db.clone(), port, settings(compat)).await);
+            patient.until_connection(20, Connection::Online).await;
+            let ended = patient.client.hang_up(id).await.unwrap();
+            ended_by_the_other = Some(ended.duration);
+        }
         let base = format!("http://127.0.0.1:{port}");
         nurse = side(&base, &dir.path().join("nurse"), "n@c.test").await;
         let shown = until_mine(&mut nurse, 10, |_| true).await;
@@ -636,10 +649,24 @@ async fn hang_up_offline(compat: bool, restart: bool) {
             "the kept call shows as hanging up before any connection"
         );
     }
-    let _server = Running::start_on(db, port, settings(compat)).await;
+    let _server = match server {
+        Some(s) => s,
+        None => Running::start_on(db, port, settings(compat)).await,
+    };
     until_mine(&mut nurse, 20, over).await;
     assert_eq!(nurse.client.current_call(), None);
     assert_eq!(status(&n, conv, id).await, CallStatus::Ended);
+    let ends = system_texts(&n, conv)
+        .await
+        .into_iter()
+        .filter(|t| t.starts_with("VIDEO_CALL_ENDED"))
+        .count();
+    assert_eq!(ends, 1, "ended once");
+    if let Some(duration) = ended_by_the_other {
+        let history = n.api.call_history(conv).await.unwrap();
+        let now = history.iter().find(|c| c.id == id).unwrap();
+        assert_eq!(now.duration, duration, "the other side's ending stands");
+    }
     // The other side's call ends too (told by the socket event, or found over on reconnect).
     until_mine(&mut patient, 20, over).await;
     nurse.client.shutdown().await;
@@ -648,17 +675,73 @@ async fn hang_up_offline(compat: bool, restart: bool) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn hanging_up_offline_ends_the_call_on_the_next_connection() {
-    hang_up_offline(false, false).await;
+    hang_up_offline(false, false, false).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn hanging_up_offline_then_restarting_ends_it_against_production_compat() {
-    hang_up_offline(true, true).await;
+    hang_up_offline(true, true, false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_call_left_offline_that_the_other_side_ended_is_not_ended_twice_against_production_compat()
+ {
+    hang_up_offline(true, true, true).await;
+}
+
+/// Our server refuses a start beside an answered call still ONGOING (here: the nurse's other
+/// device is in it): the start offers that call for rejoining instead, and rejoining works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_start_beside_a_call_going_on_offers_it_for_rejoining() {
+    let Two {
+        n,
+        conv,
+        mut nurse,
+        mut patient,
+        dir,
+        server,
+        ..
+    } = two(settings(false)).await;
+    let call = rung(&mut nurse, &mut patient, conv).await;
+    patient
+        .client
+        .accept_call(&call.call.room_name)
+        .await
+        .unwrap();
+    until_mine(&mut nurse, 10, phase(Phase::InCall)).await;
+    let texts = system_texts(&n, conv).await;
+
+    let mut other_device = side(&server.base, &dir.path().join("nurse-2"), "n@c.test").await;
+    online(&mut other_device).await;
+    assert!(matches!(
+        other_device.client.start_call(conv).await,
+        Err(nursecare_core::ClientError::CallGoingOn)
+    ));
+    let offer = until_mine(&mut other_device, 5, phase(Phase::Rejoin))
+        .await
+        .unwrap();
+    assert_eq!(
+        (offer.call_id, offer.direction),
+        (call.call.id, Direction::Outgoing)
+    );
+    assert_eq!(status(&n, conv, call.call.id).await, CallStatus::Ongoing);
+    assert_eq!(system_texts(&n, conv).await, texts, "nothing written");
+    assert_eq!(
+        nurse.client.current_call().map(|c| c.phase),
+        Some(Phase::InCall)
+    );
+    let back = other_device.client.rejoin_call().await.unwrap();
+    assert_eq!(back.call.id, call.call.id);
+    assert!(back.jitsi_url.contains(&call.call.room_name));
+    until_mine(&mut other_device, 5, phase(Phase::InCall)).await;
+    other_device.client.shutdown().await;
+    nurse.client.shutdown().await;
+    patient.client.shutdown().await;
 }
 
 /// Production: someone new starts a conversation and calls at once (no message, no userRing,
 /// the callee not in its room). The ring poll asks the server for the list often enough that
-/// the call still rings within its ring time, and the conversation is synced.
+/// the call still rings within its ring time, the conversation synced before it rings.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_call_in_a_conversation_newer_than_the_last_sync_rings_against_production_compat() {
     let Two {
@@ -673,15 +756,16 @@ async fn a_call_in_a_conversation_newer_than_the_last_sync_rings_against_product
     let (newcomer, _, _) = common::signed_in(&api, "new@c.test", Role::Patient).await;
     let conv = newcomer.create_conversation(n.id, None).await.unwrap().id;
     let call = newcomer.start_call(conv).await.unwrap();
+    // Synced first, so the ring can name the caller; then it rings, within its ring time.
+    nurse
+        .until(2, |e| {
+            matches!(e, Event::ConversationList { conversations } if conversations.iter().any(|c| c.id == conv))
+        })
+        .await;
     nurse
         .until(2, |e| {
             matches!(e, Event::IncomingCall { call_id, conversation_id, .. }
                 if *call_id == call.call.id && *conversation_id == conv)
-        })
-        .await;
-    nurse
-        .until(5, |e| {
-            matches!(e, Event::ConversationList { conversations } if conversations.iter().any(|c| c.id == conv))
         })
         .await;
     nurse.client.shutdown().await;

@@ -73,7 +73,8 @@ pub async fn room_pass(
 
 /// `POST /video-calls/start`. Production makes a new call each time; with the extensions on,
 /// a start while the other side's call is still ringing answers that call (both pressed Call
-/// at once) and writes nothing, and the client joins it.
+/// at once) and writes nothing, and the client joins it; see [`before_start`] for the calls
+/// already there.
 pub async fn start(state: &Arc<AppState>, user: Id, conversation: Id) -> ApiResult<CallRecord> {
     access::conversation(state, conversation, user).await?;
     let room = new_room_name(conversation);
@@ -88,7 +89,7 @@ pub async fn start(state: &Arc<AppState>, user: Id, conversation: Id) -> ApiResu
     }
     let ringing_since =
         Timestamp::from_millis(now.millis() - state.settings.missed_after.as_millis() as i64);
-    supersede(state, user, conversation, ringing_since, now).await?;
+    before_start(state, user, conversation, ringing_since, now).await?;
     let (record, created) = state
         .store
         .create_call_once(conversation, &room, user, now, ringing_since)
@@ -106,71 +107,60 @@ pub async fn start(state: &Arc<AppState>, user: Id, conversation: Id) -> ApiResu
     Ok(record)
 }
 
-/// With the extensions on, a start first ends whatever is still ONGOING in the conversation
-/// and is not the other side's call still ringing (which the start answers instead): an
-/// answered call nobody ended (say both windows were closed) or the starter's own earlier
-/// ring. The conversation then has one live call and every device follows it: ENDED with its
-/// duration when it was answered, MISSED when not, both sides told, its SYSTEM message before
-/// the new call's.
-async fn supersede(
+/// With the extensions on, before a start. An answered call still ONGOING in the conversation
+/// may have people in it (on another device) or be one nobody ended: the server cannot tell,
+/// so the start is refused (409, nothing written) and the client offers to rejoin or end it;
+/// a start never ends a call someone may be in. A call that was never answered and is not
+/// the other side's still ringing (the starter's own earlier ring, or one the missed-call
+/// timer has not reached yet) is replaced: it turns MISSED and both sides hear it. The other
+/// side's ringing call is left for the start to answer.
+async fn before_start(
     state: &AppState,
     user: Id,
     conversation: Id,
     ringing_since: Timestamp,
     at: Timestamp,
 ) -> ApiResult<()> {
-    for old in state.store.calls_of(conversation).await? {
-        if old.status != CallStatus::Ongoing {
+    let mut unanswered = Vec::new();
+    for call in state.store.calls_of(conversation).await? {
+        if call.status != CallStatus::Ongoing {
             continue;
         }
-        let Some(record) = state.store.call(old.id).await? else {
+        let Some(record) = state.store.call(call.id).await? else {
             continue;
         };
-        let answered = record.answered_at.is_some();
-        let theirs_ringing = !answered
-            && old.started_by != user
-            && old.started_at.millis() >= ringing_since.millis();
-        if theirs_ringing {
-            continue;
+        if record.answered_at.is_some() {
+            return Err(ApiError::Conflict(format!(
+                "Video call {} is still ONGOING in this conversation: rejoin it or end it first",
+                call.id
+            )));
         }
-        let ending = if answered {
-            CallChange {
-                guard: CallGuard::Ongoing,
-                status: Some(CallStatus::Ended),
-                set_ended_at: true,
-                set_duration: true,
-                set_answered: false,
-                system: (SystemSender::Starter, SystemText::EndedWithDuration),
-                at,
-            }
-        } else {
-            CallChange {
-                guard: CallGuard::OngoingUnanswered,
-                status: Some(CallStatus::Missed),
-                set_ended_at: false,
-                set_duration: false,
-                set_answered: false,
-                system: (SystemSender::Starter, SystemText::Fixed(VIDEO_CALL_MISSED)),
-                at,
-            }
+        let theirs_ringing =
+            call.started_by != user && call.started_at.millis() >= ringing_since.millis();
+        if !theirs_ringing {
+            unanswered.push(call.id);
+        }
+    }
+    for call in unanswered {
+        let missed = CallChange {
+            guard: CallGuard::OngoingUnanswered,
+            status: Some(CallStatus::Missed),
+            set_ended_at: false,
+            set_duration: false,
+            set_answered: false,
+            system: (SystemSender::Starter, SystemText::Fixed(VIDEO_CALL_MISSED)),
+            at,
         };
-        let Some(changed) = state
+        if state
             .store
-            .change_call(old.id, ending)
+            .change_call(call, missed)
             .await?
-            .filter(|c| c.applied)
-        else {
-            continue;
-        };
-        tracing::info!(call = old.id, answered, "call superseded by a newer start");
-        let Some(members) = state.store.members(conversation).await? else {
-            continue;
-        };
-        if answered {
-            let duration = changed.record.call.duration;
-            routing::call_ended(state, &members, old.id, user, duration).await;
-        } else {
-            routing::call_missed(state, &members, old.id).await;
+            .is_some_and(|c| c.applied)
+        {
+            tracing::info!(call, "an unanswered call replaced by a newer start");
+            if let Some(members) = state.store.members(conversation).await? {
+                routing::call_missed(state, &members, call).await;
+            }
         }
     }
     Ok(())

@@ -59,7 +59,8 @@ struct Ring {
 pub struct CallAlerts {
     ringing: HashMap<Id, Ring>,
     missed: BTreeSet<Id>,
-    /// The user has a call here (any phase): accepting another hangs it up.
+    /// The user has a call here (ringing out, in it, or offered for rejoining; not one left
+    /// offline): accepting another hangs it up.
     in_call: bool,
 }
 

@@ -195,7 +195,7 @@ impl Session {
         answer["value"].clone()
     }
 
-    /// The windows WebDriver can drive (its handles), the current one first.
+    /// The windows WebDriver can drive (its handles), in no set order.
     pub async fn windows(&self) -> Vec<String> {
         let all = self
             .call(reqwest::Method::GET, "/window/handles", None)

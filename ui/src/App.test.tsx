@@ -241,4 +241,26 @@ describe("the main window", () => {
     );
     expect(styled).toEqual([]);
   });
+
+  it("lets Call be pressed while a call left offline waits for the server, not during a call", async () => {
+    const left = {
+      callId: 4,
+      conversationId: 10,
+      roomName: "nursecare-10-00000000000000aa",
+      direction: "outgoing" as const,
+      phase: "hangingUp" as const,
+      jitsiUrl: "https://meet.clinic.test/nursecare-10-00000000000000aa",
+      jitsiJwt: null,
+      startedAt: at(1),
+      inCallSince: null,
+    };
+    const shell = await signedIn({ start_call: null }, snapshot({ call: left }));
+    const user = await openJane(shell);
+    const call = screen.getByRole("button", { name: "Call" });
+    expect(call).toBeEnabled();
+    await user.click(call);
+    expect(shell.callsOf("start_call")).toHaveLength(1);
+    await shell.emit({ type: "core", event: { event: "myCall", call: { ...left, phase: "inCall", inCallSince: at(2) } } });
+    await waitFor(() => expect(screen.getByRole("button", { name: "Call" })).toBeDisabled());
+  });
 });

@@ -250,7 +250,7 @@ export function callStatusText(phase: Phase, name: string, seconds: number | nul
     case "rejoin":
       return `Your call with ${name} is still going`;
     case "hangingUp":
-      return `You left the call with ${name} · offline: it ends for ${name} once you are back online`;
+      return `You left the call with ${name} · it ends for ${name} as soon as the server can be reached`;
   }
 }
 

@@ -6,7 +6,7 @@
 //! conversation room, so a call rings wherever the callee is signed in.
 
 use nursecare_wire::events::server as ev;
-use nursecare_wire::socket::{MessagesRead, RefreshMessages, VideoCallEnded, VideoCallMissed};
+use nursecare_wire::socket::{MessagesRead, RefreshMessages, VideoCallMissed};
 use nursecare_wire::{Id, Timestamp};
 use serde::Serialize;
 
@@ -63,29 +63,6 @@ pub async fn call_missed(state: &AppState, members: &ConversationMembers, call: 
         conversation_id: members.id,
     };
     emit_to(state, rooms.clone(), ev::VIDEO_CALL_MISSED, &missed).await;
-    let refresh = RefreshMessages {
-        conversation_id: members.id,
-    };
-    emit_to(state, rooms, ev::REFRESH_MESSAGES, &refresh).await;
-}
-
-/// `videoCallEnded` naming its call, and `refreshMessages`, to the participants: a call the
-/// server ended by itself (Part B: superseded by a newer start), `by` whose start it was.
-pub async fn call_ended(
-    state: &AppState,
-    members: &ConversationMembers,
-    call: Id,
-    by: Id,
-    duration: Option<i64>,
-) {
-    let rooms = member_rooms(members);
-    let ended = VideoCallEnded {
-        user_id: by,
-        duration,
-        conversation_id: Some(members.id),
-        call_id: Some(call),
-    };
-    emit_to(state, rooms.clone(), ev::VIDEO_CALL_ENDED, &ended).await;
     let refresh = RefreshMessages {
         conversation_id: members.id,
     };

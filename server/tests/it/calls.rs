@@ -574,11 +574,17 @@ async fn two_starts_racing_in_one_conversation_make_one_call() {
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED);
-    let again = s.start_call(&nurse.token, conv).await;
-    assert_ne!(
-        again["id"], next["id"],
-        "a stale answered call is not joined"
+    let r = s
+        .post("/video-calls/start", &nurse.token, body.clone())
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::CONFLICT,
+        "an answered call still ONGOING is neither joined nor ended by a start"
     );
+    s.call_verb(&nurse.token, &next["id"], "end").await;
+    let again = s.start_call(&nurse.token, conv).await;
+    assert_ne!(again["id"], next["id"]);
     let own = s.start_call(&nurse.token, conv).await;
     assert_ne!(
         own["id"], again["id"],
@@ -586,69 +592,68 @@ async fn two_starts_racing_in_one_conversation_make_one_call() {
     );
 }
 
-/// Part B: a start ends what is still ONGOING in the conversation and is not the other side's
-/// ringing call — an answered call nobody ended (ENDED, with its duration) or the starter's
-/// own earlier ring (MISSED) — and tells both sides, so every device drops it; the SYSTEM
-/// notice of its end comes before the new call's.
+/// Part B: a start beside an answered call still ONGOING (people may be in it on another
+/// device, or nobody ended it) is refused with 409 and writes nothing; the starter's own
+/// earlier ring is replaced (MISSED, both sides told); the other side's ringing call is
+/// answered, and nothing is ended.
 #[tokio::test]
-async fn a_start_ends_a_stale_call_in_the_conversation_and_tells_both() {
+async fn a_start_beside_an_answered_call_is_refused_and_an_earlier_ring_is_replaced() {
     let s = TestServer::start().await;
     let (nurse, patient, conv) = s.pair().await;
     let nurse_sock = s.registered(&nurse).await;
     let patient_sock = s.registered(&patient).await;
-    let stale = s.start_call(&nurse.token, conv).await;
-    let r = accept(&s, &patient.token, &stale).await;
+    let answered = s.start_call(&nurse.token, conv).await;
+    let r = accept(&s, &patient.token, &answered).await;
     assert_eq!(r.status, StatusCode::CREATED);
-
-    // Both closed their windows without hanging up; later the patient calls.
-    let next = s.start_call(&patient.token, conv).await;
-    assert_ne!(next["id"], stale["id"]);
-    let history = s
-        .get(
-            &format!("/video-calls/conversation/{conv}/history"),
-            &nurse.token,
-        )
-        .await
-        .json();
-    let old = history
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == stale["id"])
-        .unwrap();
-    assert_eq!(old["status"], "ENDED");
-    assert!(old["duration"].is_i64(), "{old}");
-    for sock in [&nurse_sock, &patient_sock] {
-        let ended = sock.expect("videoCallEnded").await;
-        assert_eq!(ended.data()["callId"], stale["id"]);
-        assert_eq!(ended.data()["conversationId"], conv);
-        assert_eq!(ended.data()["userId"], patient.id);
-    }
     let texts = system_texts(&s, &nurse.token, conv).await;
-    let n = texts.len();
-    assert!(texts[n - 2].starts_with("VIDEO_CALL_ENDED"), "{texts:?}");
-    assert_eq!(texts[n - 1], "VIDEO_CALL_STARTED");
-    let ongoing = s
-        .get(
-            &format!("/video-calls/conversation/{conv}/ongoing"),
-            &nurse.token,
-        )
-        .await
-        .json();
-    assert_eq!(ongoing["id"], next["id"], "one live call");
 
-    // The patient calls again while their own call still rings: the earlier ring is missed.
-    let again = s.start_call(&patient.token, conv).await;
-    assert_ne!(again["id"], next["id"]);
+    let r = s
+        .post(
+            "/video-calls/start",
+            &patient.token,
+            json!({"conversationId": conv}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(system_texts(&s, &nurse.token, conv).await, texts);
+    let status_of = |id: &Value| {
+        let (s, token) = (&s, nurse.token.clone());
+        let id = id.clone();
+        async move {
+            let history = s
+                .get(&format!("/video-calls/conversation/{conv}/history"), &token)
+                .await
+                .json();
+            history
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["id"] == id)
+                .unwrap()["status"]
+                .clone()
+        }
+    };
+    assert_eq!(status_of(&answered["id"]).await, "ONGOING");
+    nurse_sock.quiet("videoCallEnded").await;
+
+    // Ended, the next start makes a call; the patient calls again while it still rings:
+    // the earlier ring is missed, both hear it.
+    s.call_verb(&nurse.token, &answered["id"], "end").await;
+    let first = s.start_call(&patient.token, conv).await;
+    let second = s.start_call(&patient.token, conv).await;
+    assert_ne!(second["id"], first["id"]);
     for sock in [&nurse_sock, &patient_sock] {
         let missed = sock.expect("videoCallMissed").await;
         assert_eq!(
             missed.data(),
-            &json!({"callId": next["id"], "conversationId": conv})
+            &json!({"callId": first["id"], "conversationId": conv})
         );
     }
-    // The nurse's start now answers the patient's ringing call: nothing is ended.
+    assert_eq!(status_of(&first["id"]).await, "MISSED");
+    assert_eq!(status_of(&second["id"]).await, "ONGOING");
+    // The nurse's start answers the patient's ringing call: nothing is ended.
     let joined = s.start_call(&nurse.token, conv).await;
-    assert_eq!(joined["id"], again["id"]);
+    assert_eq!(joined["id"], second["id"]);
+    assert_eq!(status_of(&second["id"]).await, "ONGOING");
     nurse_sock.quiet("videoCallMissed").await;
 }

@@ -48,10 +48,10 @@ describe("CallBar", () => {
     expect(hangUp).toHaveBeenCalledWith(4);
   });
 
-  it("says a call left offline ends for the other side once back online, with nothing to press", () => {
+  it("says a call left offline ends for the other side once the server is reached, with nothing to press", () => {
     render(<CallBar call={call({ phase: "hangingUp" })} name="Jane Doe" onHangUp={() => {}} onRejoin={() => {}} />);
     expect(screen.getByRole("status")).toHaveTextContent(
-      "You left the call with Jane Doe · offline: it ends for Jane Doe once you are back online",
+      "You left the call with Jane Doe · it ends for Jane Doe as soon as the server can be reached",
     );
     expect(screen.queryByRole("button")).toBeNull();
   });

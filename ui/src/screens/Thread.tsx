@@ -34,6 +34,8 @@ export function Thread({ summary }: { summary: ConversationSummary }) {
   const composerError = useStore((s) => s.composerErrors[id]);
   const thread = useStore((s) => s.threads[id]);
   const callHere = useStore((s) => s.myCall);
+  // A call left offline is over for the user: Call tells the server of it first.
+  const inACall = callHere !== null && callHere.phase !== "hangingUp";
   const historyOpen = useStore((s) => s.historyOpen === id);
   const calls = useStore((s) => s.callHistory[id]);
   const callEvents = useStore((s) => s.calls.length);
@@ -70,8 +72,8 @@ export function Thread({ summary }: { summary: ConversationSummary }) {
         <button
           type="button"
           className="primary-button call-button"
-          disabled={callHere !== null}
-          title={callHere !== null ? "You are in a call" : `Start a video call with ${name}`}
+          disabled={inACall}
+          title={inACall ? "You are in a call" : `Start a video call with ${name}`}
           onClick={() => actions.startCall(id)}
         >
           Call
