@@ -108,8 +108,12 @@ impl From<ClientError> for Failure {
             ClientError::NotFound(_)
             | ClientError::UnknownConversation(_)
             | ClientError::InCall
-            | ClientError::CallOver
-            | ClientError::CallGoingOn => Self::new(REFUSED, e.to_string()),
+            | ClientError::CallOver => Self::new(REFUSED, e.to_string()),
+            // The CLI has no rejoin: say how to end it.
+            ClientError::CallGoingOn(id) => Self::new(
+                REFUSED,
+                format!("{e}; to end it: nursecare-cli call end {id}"),
+            ),
             ClientError::Empty | ClientError::TooLong { .. } => Self::new(USAGE, e.to_string()),
         }
     }

@@ -91,6 +91,17 @@ fn a_shift_on_the_command_line() {
     let accepted = chloe.json(&["call", "accept", &room]);
     assert_eq!(accepted["id"], call["id"]);
     let call_id = call["id"].as_i64().unwrap().to_string();
+    // A start beside it from another device (it knows nothing of the call) is refused, and
+    // says how to end the call going on.
+    let tablet = Cli::new(&server.base(), &dir.path().join("chloe-tablet"));
+    tablet.expect(0, &["login", "--email", CHLOE]);
+    let beside = tablet.run(&["call", "start", &id]);
+    assert_eq!(beside.status.code(), Some(7));
+    let said = String::from_utf8_lossy(&beside.stderr);
+    assert!(
+        said.contains(&format!("nursecare-cli call end {call_id}")),
+        "{said}"
+    );
     let ended = amara.json(&["call", "end", &call_id]);
     assert_eq!(ended["status"], "ENDED");
     let calls = chloe.json(&["call", "history", &id]);

@@ -33,10 +33,7 @@ pub(crate) async fn start(
     if let Some(mine) = ringer.mine() {
         match mine.phase {
             // Left offline: the server hears of it first (or this start fails as well).
-            Phase::HangingUp => match finish_hanging_up(shared, ringer, &mine).await {
-                Err(ClientError::HangUpPending) => return Err(ClientError::Offline),
-                other => other?,
-            },
+            Phase::HangingUp => finish_hanging_up(shared, ringer, &mine).await?,
             Phase::Rejoin if mine.conversation_id == conversation => {
                 return rejoin(shared, ringer).await;
             }
@@ -55,10 +52,15 @@ pub(crate) async fn start(
     }
     let call = match shared.api.start_call(conversation).await {
         Ok(call) => call,
-        // Our server: an answered call is still ONGOING here (another device's, or one nobody
-        // ended). It is offered for rejoining (or ending), never ended by a start.
-        Err(crate::api::ApiError::Rejected { status: 409, .. }) if extensions(shared) => {
-            return Err(offer_the_call_going_on(shared, ringer, conversation).await);
+        // Our server (production never answers 409 here): an answered call is still ONGOING
+        // in the conversation (another device's, or one nobody ended). It is offered for
+        // rejoining (or ending), never ended by a start.
+        Err(crate::api::ApiError::Rejected { status: 409, .. }) => {
+            match offer_the_call_going_on(shared, ringer, conversation).await {
+                Some(why) => return Err(why),
+                // Over meanwhile: one start more.
+                None => shared.api.start_call(conversation).await?,
+            }
         }
         Err(e) => return Err(e.into()),
     };
@@ -97,42 +99,37 @@ pub(crate) async fn start(
 }
 
 /// A start found an answered call still ONGOING in the conversation: it becomes the user's
-/// call as a rejoin offer (the call bar's *Rejoin* and *End call*); answers why the start
-/// did not happen.
+/// call as a rejoin offer (the call bar's *Rejoin* and *End call*) unless the user has a call
+/// here by now; answers why the start did not happen, or `None` when that call is over.
 async fn offer_the_call_going_on(
     shared: &Arc<Shared>,
     ringer: &Arc<Ringer>,
     conversation: Id,
-) -> ClientError {
+) -> Option<ClientError> {
     let call = match shared.api.ongoing_call(conversation).await {
         Ok(Some(call)) => call,
-        // Over meanwhile: pressing Call again starts one.
-        Ok(None) => return ClientError::CallOver,
-        Err(e) => return e.into(),
+        Ok(None) => return None,
+        Err(e) => return Some(e.into()),
     };
     let url = match shared.api.call_by_room(&call.room_name).await {
         Ok(found) => found.and_then(|f| f.jitsi_url).unwrap_or_default(),
-        Err(e) => return e.into(),
+        Err(e) => return Some(e.into()),
     };
     let direction = if call.started_by == shared.me {
         Direction::Outgoing
     } else {
         Direction::Incoming
     };
-    tracing::info!(
-        call = call.id,
-        "a call is still going in this conversation: offered"
-    );
     remember(shared, &call).await;
-    ringer.set_mine(Some(CallNow::new(
-        &call,
-        direction,
-        Phase::Rejoin,
-        url,
-        None,
-    )));
-    calls::keep_mine(shared, ringer);
-    ClientError::CallGoingOn
+    let offer = CallNow::new(&call, direction, Phase::Rejoin, url, None);
+    if ringer.offer(offer) {
+        tracing::info!(
+            call = call.id,
+            "a call is still going in this conversation: offered"
+        );
+        calls::keep_mine(shared, ringer);
+    }
+    Some(ClientError::CallGoingOn(call.id))
 }
 
 /// On a server that makes a call per start, the other side may have called at the same
@@ -178,6 +175,13 @@ pub(crate) async fn accept(
     ringer: &Arc<Ringer>,
     room_name: &str,
 ) -> Result<VideoCallWithUrl, ClientError> {
+    // A call left offline is told first: accepting must not lose it.
+    if let Some(left) = ringer
+        .mine()
+        .filter(|m| m.room_name != room_name && m.phase == Phase::HangingUp)
+    {
+        finish_hanging_up(shared, ringer, &left).await?;
+    }
     let before = ringer.mine().filter(|m| m.room_name != room_name);
     let call = shared.api.accept_call(room_name).await?;
     remember(shared, &call.call).await;
@@ -237,8 +241,27 @@ pub(crate) async fn hang_up(
     ringer: &Arc<Ringer>,
     call: Id,
 ) -> Result<VideoCall, ClientError> {
+    let was_mine = ringer.mine().is_some_and(|m| m.call_id == call);
     let _one_ending = ringer.ending().await;
+    still_to_end(ringer, call, was_mine)?;
     hang_up_now(shared, ringer, call).await
+}
+
+/// After the wait for the ending lock: a call that was the user's when the wait began and was
+/// settled meanwhile by another path is not ended again (production's `/end` is not
+/// idempotent): over → [`ClientError::CallOver`]; left offline, its end to be told →
+/// [`ClientError::HangUpPending`].
+fn still_to_end(ringer: &Ringer, call: Id, was_mine: bool) -> Result<(), ClientError> {
+    if !was_mine {
+        return Ok(());
+    }
+    match ringer.mine() {
+        Some(m) if m.call_id == call && m.phase == Phase::HangingUp => {
+            Err(ClientError::HangUpPending)
+        }
+        Some(m) if m.call_id == call => Ok(()),
+        _ => Err(ClientError::CallOver),
+    }
 }
 
 /// [`hang_up`], the ending lock held.
@@ -284,8 +307,9 @@ async fn end_on_server(
 /// looked up first: the other side has often ended it meanwhile (it is then let go, with how
 /// it ended), and production's `/end` is not idempotent (a second one rewrites the duration
 /// and adds a second notice; a first one may have landed before its answer was lost). Still
-/// unreachable, or the server failing: [`ClientError::HangUpPending`], tried again later.
-/// Refused (not found, not the user's to end): nothing is left to tell, and it is let go.
+/// unreachable, or the server failing: that error, and it stays to be told (the next round of
+/// [`follow_up`], the next connection). Refused (not found, not the user's to end): nothing is
+/// left to tell, and it is let go.
 async fn finish_hanging_up(
     shared: &Arc<Shared>,
     ringer: &Arc<Ringer>,
@@ -301,7 +325,8 @@ async fn finish_hanging_up(
     }
     let ended = match still_on(shared, left).await {
         Ok(false) => {
-            ended_unheard(shared, ringer, left).await;
+            let how = how_it_ended(shared, left).await;
+            settle_unheard(shared, ringer, left, how).await;
             return Ok(());
         }
         Ok(true) => hang_up_now(shared, ringer, left.call_id).await.map(|_| ()),
@@ -316,9 +341,10 @@ async fn finish_hanging_up(
             }
             Ok(())
         }
+        Err(ClientError::HangUpPending) => Err(ClientError::Offline),
         Err(e) => {
             tracing::debug!(error = %e, call = left.call_id, "a call left offline is still to be ended");
-            Err(ClientError::HangUpPending)
+            Err(e)
         }
     }
 }
@@ -340,7 +366,9 @@ pub(crate) async fn end(
     ringer: &Arc<Ringer>,
     call: Id,
 ) -> Result<VideoCall, ClientError> {
+    let was_mine = ringer.mine().is_some_and(|m| m.call_id == call);
     let _one_ending = ringer.ending().await;
+    still_to_end(ringer, call, was_mine)?;
     let call = end_on_server(shared, ringer, call).await?;
     let payload = EndVideoCall {
         conversation_id: call.conversation_id,
@@ -480,20 +508,27 @@ async fn follow_up(shared: &Arc<Shared>, ringer: &Arc<Ringer>) {
     if !polling || !matches!(mine.phase, Phase::RingingOut | Phase::InCall) {
         return;
     }
-    // A hang-up under way here settles it itself.
+    match still_on(shared, &mine).await {
+        Ok(false) => found_over(shared, ringer, &mine).await,
+        Ok(true) => {}
+        Err(e) => tracing::debug!(error = %e, "call recheck failed"),
+    }
+}
+
+/// The user's call (ringing out or in it) was found over on the server: says how and clears
+/// it — unless, by the time the history has answered, something else is ending it here or it
+/// is no longer that call, on. The ending lock is not held across the lookups, so a Hang up
+/// never waits behind them.
+async fn found_over(shared: &Arc<Shared>, ringer: &Arc<Ringer>, mine: &CallNow) {
+    let how = how_it_ended(shared, mine).await;
     let Ok(_one_ending) = ringer.try_ending() else {
         return;
     };
-    match still_on(shared, &mine).await {
-        Ok(false)
-            if ringer.mine().is_some_and(|m| {
-                m.call_id == mine.call_id && matches!(m.phase, Phase::RingingOut | Phase::InCall)
-            }) =>
-        {
-            ended_unheard(shared, ringer, &mine).await;
-        }
-        Ok(_) => {}
-        Err(e) => tracing::debug!(error = %e, "call recheck failed"),
+    let same = ringer.mine().is_some_and(|m| {
+        m.call_id == mine.call_id && matches!(m.phase, Phase::RingingOut | Phase::InCall)
+    });
+    if same {
+        settle_unheard(shared, ringer, mine, how).await;
     }
 }
 
@@ -534,7 +569,7 @@ async fn check(
     match still_on(shared, &mine).await {
         Ok(true) => Ok(()),
         Ok(false) => {
-            ended_unheard(shared, ringer, &mine).await;
+            found_over(shared, ringer, &mine).await;
             Ok(())
         }
         Err(e) => Err((None, e)),
@@ -551,9 +586,12 @@ async fn still_on(shared: &Shared, call: &CallNow) -> Result<bool, ClientError> 
         .is_some_and(|c| c.call.id == call.call_id && c.call.status == CallStatus::Ongoing))
 }
 
-/// The user's call ended unheard (while the link was down, or outside the chat's room on
-/// production): says how (from the call's history), and clears it.
-async fn ended_unheard(shared: &Arc<Shared>, ringer: &Arc<Ringer>, mine: &CallNow) {
+/// How the user's call ended, from its conversation's history (when that answers): the
+/// change to tell, its duration, and the call to cache.
+async fn how_it_ended(
+    shared: &Shared,
+    mine: &CallNow,
+) -> (CallChange, Option<i64>, Option<VideoCall>) {
     let last = shared
         .api
         .call_history(mine.conversation_id)
@@ -565,6 +603,17 @@ async fn ended_unheard(shared: &Arc<Shared>, ringer: &Arc<Ringer>, mine: &CallNo
         Some(c) => (CallChange::Ended, c.duration),
         None => (CallChange::Ended, None),
     };
+    (change, duration, last)
+}
+
+/// The user's call ended unheard (while the link was down, outside the chat's room on
+/// production, or while it was left offline): tells how, and clears it.
+async fn settle_unheard(
+    shared: &Arc<Shared>,
+    ringer: &Arc<Ringer>,
+    mine: &CallNow,
+    (change, duration, last): (CallChange, Option<i64>, Option<VideoCall>),
+) {
     if let Some(c) = last {
         remember(shared, &c).await;
     }

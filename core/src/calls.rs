@@ -216,6 +216,21 @@ impl Ringer {
         self.board().mine = mine;
     }
 
+    /// Makes `offer` (a call to rejoin) the user's call unless the user has a call here that
+    /// is not itself an offer; answers whether it did.
+    pub fn offer(&self, offer: CallNow) -> bool {
+        let mut board = self.board();
+        if board
+            .mine
+            .as_ref()
+            .is_some_and(|m| m.phase != Phase::Rejoin)
+        {
+            return false;
+        }
+        board.mine = Some(offer);
+        true
+    }
+
     /// Clears the user's call if it is `call`; answers whether it was.
     pub fn clear_mine(&self, call: Id) -> bool {
         let mut board = self.board();
@@ -332,7 +347,7 @@ async fn poll_once(
     let cached = shared.cache.call(|c| c.conversation_ids()).await?;
     let listed = if ask_list {
         match shared.api.conversations().await {
-            Ok(list) => Some(list.iter().map(|c| c.id).collect::<Vec<Id>>()),
+            Ok(list) => Some(list),
             // The list is heavy (a page of messages each): its failure costs this round
             // nothing of the known conversations.
             Err(e) => {
@@ -343,16 +358,26 @@ async fn poll_once(
     } else {
         None
     };
-    let conversations = match listed {
-        Some(listed) if listed.iter().any(|id| !cached.contains(id)) => {
-            // Synced before it rings, so the ring can name the caller; a failed sync is
-            // tried again at the next list.
-            if let Err(e) = crate::sync::full(shared).await {
-                tracing::debug!(error = %e, "sync for a new conversation failed");
+    let conversations: Vec<Id> = match listed {
+        Some(list) => {
+            let ids: Vec<Id> = list.iter().map(|c| c.id).collect();
+            if ids.iter().any(|id| !cached.contains(id)) {
+                // Cached before it rings (so the ring can name the caller) and shown; their
+                // messages are caught up by a sync of their own.
+                shared
+                    .cache
+                    .call(move |c| c.put_conversations(&list))
+                    .await?;
+                crate::announce::list(shared).await;
+                let task = shared.clone();
+                shared.spawn(async move {
+                    if let Err(e) = crate::sync::full(&task).await {
+                        tracing::debug!(error = %e, "sync for a new conversation failed");
+                    }
+                });
             }
-            listed
+            ids
         }
-        Some(listed) => listed,
         None => cached,
     };
     let now = Timestamp::now().millis();

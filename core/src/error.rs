@@ -48,8 +48,8 @@ pub enum ClientError {
     CallOver,
     /// A call answered earlier is still going in that conversation (on another device, or
     /// never ended): offered for rejoining or ending instead of a new one.
-    #[error("a call in this conversation is still going: rejoin it or end it")]
-    CallGoingOn,
+    #[error("a call in this conversation is still going (call {0}): rejoin it or end it")]
+    CallGoingOn(nursecare_wire::Id),
     /// The user left the call but the server could not be reached to end it: it is told on
     /// the next connection (the call shows as hanging up until then).
     #[error(
@@ -137,7 +137,11 @@ pub enum ErrorKind {
     /// Left the call; the server is told when the connection is back.
     HangUpPending,
     /// A call is still going in that conversation (offered for rejoining).
-    CallGoingOn,
+    #[serde(rename_all = "camelCase")]
+    CallGoingOn {
+        /// Which.
+        call_id: nursecare_wire::Id,
+    },
     /// Nothing of that id here.
     NotFoundHere,
     /// Another NurseCare program has this account's cache open.
@@ -232,7 +236,7 @@ impl ErrorKind {
             Self::NotFoundHere => "Not found.".into(),
             Self::InCall => "You are in a call already: hang it up first.".into(),
             Self::CallOver => "That call is over.".into(),
-            Self::CallGoingOn => {
+            Self::CallGoingOn { .. } => {
                 "A call in this chat is still going: rejoin it or end it.".into()
             }
             Self::HangUpPending => {
@@ -352,7 +356,7 @@ impl From<&ClientError> for ErrorKind {
             ClientError::InCall => Self::InCall,
             ClientError::CallOver => Self::CallOver,
             ClientError::HangUpPending => Self::HangUpPending,
-            ClientError::CallGoingOn => Self::CallGoingOn,
+            ClientError::CallGoingOn(id) => Self::CallGoingOn { call_id: *id },
         }
     }
 }

@@ -359,9 +359,13 @@ fn hang_up(app: &AppHandle, call_id: Id) {
         if client.current_call().is_none_or(|c| c.call_id != call_id) {
             return;
         }
-        // Offline: left here, told to the server later (the call bar says so).
+        // Offline: left here, told to the server later (the call bar says so); or over
+        // meanwhile.
         if let Err(e) = client.hang_up(call_id).await
-            && !matches!(e, nursecare_core::ClientError::HangUpPending)
+            && !matches!(
+                e,
+                nursecare_core::ClientError::HangUpPending | nursecare_core::ClientError::CallOver
+            )
         {
             tracing::warn!(error = %e, "hanging up from the call window failed");
             let message = format!(

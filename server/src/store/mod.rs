@@ -253,7 +253,9 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<CallRecord>;
     /// As [`Store::create_call`], unless the other participant's call is still ringing in the
     /// conversation (ONGOING, unanswered, started at or after `ringing_since`): then that one,
-    /// and `false` (nothing written). One transaction, so two starts racing make one call.
+    /// and `false` (nothing written); [`StoreError::Conflict`] (nothing written) while an
+    /// answered call is ONGOING there. One transaction, so two starts racing make one call
+    /// and an answer landing meanwhile is seen.
     async fn create_call_once(
         &self,
         conversation: Id,

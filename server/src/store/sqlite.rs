@@ -680,6 +680,17 @@ impl Store for SqliteStore {
     ) -> StoreResult<(CallRecord, bool)> {
         let room_name = room_name.to_owned();
         self.write(move |tx| {
+            // An answered call still ONGOING may have people in it: no second call beside it.
+            if let Some(answered) = call_by(
+                tx,
+                "conversation_id = ?1 AND status = 'ONGOING' AND answered_at IS NOT NULL ORDER BY id DESC LIMIT 1",
+                &conversation,
+            )? {
+                return Err(StoreError::Conflict(format!(
+                    "Video call {} is still ONGOING in this conversation: rejoin it or end it first",
+                    answered.call.id
+                )));
+            }
             // Only a call still ringing from the other side: an answered call left ONGOING
             // (nobody ended it) is not one to join.
             let ringing = call_by(

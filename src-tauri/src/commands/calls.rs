@@ -40,11 +40,12 @@ pub async fn reject_call(state: State<'_, Arc<AppState>>, call_id: Id) -> Answer
 }
 
 /// Hangs up: the call is over for both sides. Offline, the call is left here all the same and
-/// the server told later: the call bar says so (`hangingUp`), which is no error.
+/// the server told later: the call bar says so (`hangingUp`), which is no error; nor is a call
+/// found over meanwhile.
 #[tauri::command]
 pub async fn hang_up(state: State<'_, Arc<AppState>>, call_id: Id) -> Answer<()> {
     match state.client()?.hang_up(call_id).await {
-        Ok(_) | Err(ClientError::HangUpPending) => Ok(()),
+        Ok(_) | Err(ClientError::HangUpPending | ClientError::CallOver) => Ok(()),
         Err(e) => Err(report(e)),
     }
 }

@@ -35,4 +35,8 @@ conversationId: number, } | { "kind": "conversationUnchecked",
 /**
  * Which.
  */
-conversationId: number, } | { "kind": "inCall" } | { "kind": "callOver" } | { "kind": "hangUpPending" } | { "kind": "callGoingOn" } | { "kind": "notFoundHere" } | { "kind": "cacheInUse" } | { "kind": "cacheUnreadable" } | { "kind": "cacheTooNew" } | { "kind": "cacheFailed" } | { "kind": "keychainUnavailable" } | { "kind": "keychainLocked" } | { "kind": "secretsFileFailed" } | { "kind": "noDataDirectory" } | { "kind": "badToken" } | { "kind": "notSignedIn" } | { "kind": "insecureServer" } | { "kind": "settingsFailed" });
+conversationId: number, } | { "kind": "inCall" } | { "kind": "callOver" } | { "kind": "hangUpPending" } | { "kind": "callGoingOn", 
+/**
+ * Which.
+ */
+callId: number, } | { "kind": "notFoundHere" } | { "kind": "cacheInUse" } | { "kind": "cacheUnreadable" } | { "kind": "cacheTooNew" } | { "kind": "cacheFailed" } | { "kind": "keychainUnavailable" } | { "kind": "keychainLocked" } | { "kind": "secretsFileFailed" } | { "kind": "noDataDirectory" } | { "kind": "badToken" } | { "kind": "notSignedIn" } | { "kind": "insecureServer" } | { "kind": "settingsFailed" });
