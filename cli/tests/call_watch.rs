@@ -5,37 +5,9 @@
 mod support;
 
 use serde_json::Value;
-use support::{AMARA, CHLOE, Cli, Running, Server};
-
-struct Clinic {
-    _dir: tempfile::TempDir,
-    server: Server,
-    amara: Cli,
-    chloe: Cli,
-    conversation: String,
-}
+use support::{Clinic, Running};
 
 impl Clinic {
-    fn start(compat: bool) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let server = Server::start_with(dir.path(), compat, &[]);
-        let amara = Cli::new(&server.base(), &dir.path().join("amara"));
-        let chloe = Cli::new(&server.base(), &dir.path().join("chloe"));
-        amara.expect(0, &["login", "--email", AMARA]);
-        chloe.expect(0, &["login", "--email", CHLOE]);
-        let conversation = amara.json(&["open", "3"])["id"]
-            .as_i64()
-            .unwrap()
-            .to_string();
-        Self {
-            _dir: dir,
-            server,
-            amara,
-            chloe,
-            conversation,
-        }
-    }
-
     /// Chloe runs `call watch` with `args`, and it is waiting.
     fn watch(&self, args: &[&str]) -> Running {
         let mut all = vec!["--json", "call", "watch"];
@@ -58,7 +30,7 @@ impl Clinic {
 }
 
 fn accepted_and_ended_by_the_caller(compat: bool) {
-    let clinic = Clinic::start(compat);
+    let clinic = Clinic::start(compat, &[]);
     let mut watch = clinic.watch(&["--accept"]);
     let call = clinic.call();
     let incoming = watch.next();
@@ -75,11 +47,7 @@ fn accepted_and_ended_by_the_caller(compat: bool) {
     // The caller hangs up (with the CLI, from another process): the watch ends with the call.
     let id = call["id"].to_string();
     clinic.amara.expect(0, &["call", "end", &id]);
-    let rest: Vec<Value> = watch
-        .finish()
-        .iter()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let rest = watch.finish_json();
     let last = rest.last().unwrap();
     assert_eq!(
         (&last["id"], &last["status"]),
@@ -97,16 +65,12 @@ fn accept_stays_on_the_call_until_the_caller_ends_it() {
 fn accept_with_hold_against_production_compat() {
     // Production tells an ending only in the chat's room, which the watcher is not in: on
     // production the watcher holds the call for SECS and hangs up itself.
-    let clinic = Clinic::start(true);
+    let clinic = Clinic::start(true, &[]);
     let mut watch = clinic.watch(&["--accept", "--hold", "3"]);
     let call = clinic.call();
     assert_eq!(watch.next()["incomingCall"], call["id"]);
     assert_eq!(watch.next()["id"], call["id"]);
-    let rest: Vec<Value> = watch
-        .finish()
-        .iter()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let rest = watch.finish_json();
     let last = rest.last().unwrap();
     assert_eq!(last["status"], "ENDED", "{rest:?}");
     assert_eq!(clinic.server.requests("PATCH", "/video-calls/{id}/end"), 1);
@@ -114,31 +78,23 @@ fn accept_with_hold_against_production_compat() {
 
 #[test]
 fn accept_with_hold_hangs_up_when_the_time_is_up() {
-    let clinic = Clinic::start(false);
+    let clinic = Clinic::start(false, &[]);
     let mut watch = clinic.watch(&["--accept", "--hold", "2"]);
     let call = clinic.call();
     assert_eq!(watch.next()["incomingCall"], call["id"]);
     assert_eq!(watch.next()["id"], call["id"]);
-    let rest: Vec<Value> = watch
-        .finish()
-        .iter()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let rest = watch.finish_json();
     assert_eq!(rest.last().unwrap()["status"], "ENDED", "{rest:?}");
     assert_eq!(clinic.status(&call["id"]), "ENDED");
     assert_eq!(clinic.server.requests("PATCH", "/video-calls/{id}/end"), 1);
 }
 
 fn rejected(compat: bool) {
-    let clinic = Clinic::start(compat);
+    let clinic = Clinic::start(compat, &[]);
     let mut watch = clinic.watch(&["--reject"]);
     let call = clinic.call();
     assert_eq!(watch.next()["incomingCall"], call["id"]);
-    let rest: Vec<Value> = watch
-        .finish()
-        .iter()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let rest = watch.finish_json();
     assert_eq!(rest.last().unwrap()["status"], "MISSED", "{rest:?}");
     assert_eq!(clinic.status(&call["id"]), "MISSED");
 }

@@ -9,40 +9,12 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
-use support::{AMARA, CHLOE, Cli, DEMO_PASSWORD, Server};
+use support::{CHLOE, Clinic, DEMO_PASSWORD};
 
 const END: &str = "/video-calls/{id}/end";
 
 /// A server, Amara and Chloe signed in, and their conversation's id.
-struct Clinic {
-    _dir: tempfile::TempDir,
-    server: Server,
-    amara: Cli,
-    chloe: Cli,
-    conversation: String,
-}
-
 impl Clinic {
-    fn start(compat: bool, flags: &[&str]) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let server = Server::start_with(dir.path(), compat, flags);
-        let amara = Cli::new(&server.base(), &dir.path().join("amara"));
-        let chloe = Cli::new(&server.base(), &dir.path().join("chloe"));
-        amara.expect(0, &["login", "--email", AMARA]);
-        chloe.expect(0, &["login", "--email", CHLOE]);
-        let conversation = amara.json(&["open", "3"])["id"]
-            .as_i64()
-            .unwrap()
-            .to_string();
-        Self {
-            _dir: dir,
-            server,
-            amara,
-            chloe,
-            conversation,
-        }
-    }
-
     /// Amara runs `call start <conv> --hold SECS` (JSON lines unless `human`).
     fn hold(&self, secs: u64, human: bool, env: &[(&str, &str)]) -> Holding {
         let secs = secs.to_string();

@@ -87,10 +87,8 @@ pub(crate) async fn start(
         user_id: Some(shared.me),
         call_id: call.call.id,
     };
-    if let Err(e) = shared.tell_server(cev::START_VIDEO_CALL, &payload).await {
-        // The call exists; the callee's polling (or userRing on reconnect) still finds it.
-        tracing::warn!(error = %e, "startVideoCall not emitted");
-    }
+    // Not told, the call still exists: the callee's polling (or userRing on reconnect) finds it.
+    tell(shared, cev::START_VIDEO_CALL, &payload).await;
     calls::watch_unanswered(shared.clone(), ringer.clone(), call.call.clone());
     if !extensions(shared) {
         look_for_a_crossed_call(shared.clone(), ringer.clone(), call.call.clone());
@@ -215,9 +213,7 @@ pub(crate) async fn accept(
         room_name: call.call.room_name.clone(),
         user_id: Some(shared.me),
     };
-    if let Err(e) = shared.tell_server(cev::ACCEPT_VIDEO_CALL, &payload).await {
-        tracing::warn!(error = %e, "acceptVideoCall not emitted");
-    }
+    tell(shared, cev::ACCEPT_VIDEO_CALL, &payload).await;
     Ok(call)
 }
 
@@ -377,9 +373,7 @@ pub(crate) async fn end(
         // Part B; production ignores the extra field.
         call_id: Some(call.id),
     };
-    if let Err(e) = shared.tell_server(cev::END_VIDEO_CALL, &payload).await {
-        tracing::warn!(error = %e, "endVideoCall not emitted");
-    }
+    tell(shared, cev::END_VIDEO_CALL, &payload).await;
     Ok(call)
 }
 
@@ -433,7 +427,13 @@ async fn call_action(shared: &Shared, event: &str, call: &VideoCall) {
         call_id: call.id,
         user_id: Some(shared.me),
     };
-    if let Err(e) = shared.tell_server(event, &payload).await {
+    tell(shared, event, &payload).await;
+}
+
+/// Emits a call's socket event after its REST step; the step stands if the event is lost (the
+/// other side finds the change by polling or on reconnect), so a failure is only logged.
+async fn tell<T: serde::Serialize>(shared: &Shared, event: &str, payload: &T) {
+    if let Err(e) = shared.tell_server(event, payload).await {
         tracing::warn!(error = %e, event, "call event not emitted");
     }
 }

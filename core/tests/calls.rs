@@ -100,6 +100,31 @@ async fn rung(caller: &mut Side, callee: &mut Side, conv: Id) -> VideoCallWithUr
     call
 }
 
+/// The nurse calls the patient, who answers: the call, and the nurse's call once in it.
+async fn answered_call(
+    nurse: &mut Side,
+    patient: &mut Side,
+    conv: Id,
+) -> (VideoCallWithUrl, CallNow) {
+    let call = rung(nurse, patient, conv).await;
+    patient
+        .client
+        .accept_call(&call.call.room_name)
+        .await
+        .unwrap();
+    let mine = until_mine(nurse, 10, phase(Phase::InCall)).await.unwrap();
+    (call, mine)
+}
+
+/// How many times the conversation's notices say a call ended.
+async fn ended_notices(u: &TestUser, conv: Id) -> usize {
+    system_texts(u, conv)
+        .await
+        .into_iter()
+        .filter(|t| t.starts_with("VIDEO_CALL_ENDED"))
+        .count()
+}
+
 /// How a call is on the server.
 async fn status(u: &TestUser, conv: Id, call: Id) -> CallStatus {
     let history = u.api.call_history(conv).await.unwrap();
@@ -299,13 +324,7 @@ async fn both_hang_up(compat: bool) {
         server: _server,
         ..
     } = two(settings(compat)).await;
-    let call = rung(&mut nurse, &mut patient, conv).await;
-    patient
-        .client
-        .accept_call(&call.call.room_name)
-        .await
-        .unwrap();
-    until_mine(&mut nurse, 10, phase(Phase::InCall)).await;
+    let (call, _) = answered_call(&mut nurse, &mut patient, conv).await;
     let id = call.call.id;
     let (a, b) = tokio::join!(nurse.client.hang_up(id), patient.client.hang_up(id));
     assert_eq!(a.unwrap().status, CallStatus::Ended);
@@ -315,11 +334,7 @@ async fn both_hang_up(compat: bool) {
     assert_eq!(nurse.client.current_call(), None);
     assert_eq!(patient.client.current_call(), None);
     assert_eq!(status(&n, conv, id).await, CallStatus::Ended);
-    let ended = system_texts(&n, conv)
-        .await
-        .into_iter()
-        .filter(|t| t.starts_with("VIDEO_CALL_ENDED:"))
-        .count();
+    let ended = ended_notices(&n, conv).await;
     // Our server ends a call once; production writes an ending for every `/end`.
     assert_eq!(ended, if compat { 2 } else { 1 });
     nurse.client.shutdown().await;
@@ -490,15 +505,7 @@ async fn restart_during_a_call(compat: bool) {
         ..settings(compat)
     })
     .await;
-    let call = rung(&mut nurse, &mut patient, conv).await;
-    patient
-        .client
-        .accept_call(&call.call.room_name)
-        .await
-        .unwrap();
-    let before = until_mine(&mut nurse, 10, phase(Phase::InCall))
-        .await
-        .unwrap();
+    let (call, before) = answered_call(&mut nurse, &mut patient, conv).await;
     assert!(before.jitsi_jwt.is_some(), "the server signs tokens here");
     let texts = system_texts(&n, conv).await;
 
@@ -595,14 +602,8 @@ async fn hang_up_offline(compat: bool, restart: bool, other_first: bool) {
         mut server,
         ..
     } = two(settings(compat)).await;
-    let call = rung(&mut nurse, &mut patient, conv).await;
+    let (call, _) = answered_call(&mut nurse, &mut patient, conv).await;
     let id = call.call.id;
-    patient
-        .client
-        .accept_call(&call.call.room_name)
-        .await
-        .unwrap();
-    until_mine(&mut nurse, 10, phase(Phase::InCall)).await;
     until_mine(&mut patient, 10, phase(Phase::InCall)).await;
 
     let (db, port) = (server.db.clone(), server.port);
@@ -656,12 +657,7 @@ async fn hang_up_offline(compat: bool, restart: bool, other_first: bool) {
     until_mine(&mut nurse, 20, over).await;
     assert_eq!(nurse.client.current_call(), None);
     assert_eq!(status(&n, conv, id).await, CallStatus::Ended);
-    let ends = system_texts(&n, conv)
-        .await
-        .into_iter()
-        .filter(|t| t.starts_with("VIDEO_CALL_ENDED"))
-        .count();
-    assert_eq!(ends, 1, "ended once");
+    assert_eq!(ended_notices(&n, conv).await, 1, "ended once");
     if let Some(duration) = ended_by_the_other {
         let history = n.api.call_history(conv).await.unwrap();
         let now = history.iter().find(|c| c.id == id).unwrap();
@@ -702,13 +698,7 @@ async fn a_start_beside_a_call_going_on_offers_it_for_rejoining() {
         server,
         ..
     } = two(settings(false)).await;
-    let call = rung(&mut nurse, &mut patient, conv).await;
-    patient
-        .client
-        .accept_call(&call.call.room_name)
-        .await
-        .unwrap();
-    until_mine(&mut nurse, 10, phase(Phase::InCall)).await;
+    let (call, _) = answered_call(&mut nurse, &mut patient, conv).await;
     let texts = system_texts(&n, conv).await;
 
     let mut other_device = side(&server.base, &dir.path().join("nurse-2"), "n@c.test").await;

@@ -142,25 +142,8 @@ async fn before_start(
         }
     }
     for call in unanswered {
-        let missed = CallChange {
-            guard: CallGuard::OngoingUnanswered,
-            status: Some(CallStatus::Missed),
-            set_ended_at: false,
-            set_duration: false,
-            set_answered: false,
-            system: (SystemSender::Starter, SystemText::Fixed(VIDEO_CALL_MISSED)),
-            at,
-        };
-        if state
-            .store
-            .change_call(call, missed)
-            .await?
-            .is_some_and(|c| c.applied)
-        {
+        if miss(state, call, at).await? {
             tracing::info!(call, "an unanswered call replaced by a newer start");
-            if let Some(members) = state.store.members(conversation).await? {
-                routing::call_missed(state, &members, call).await;
-            }
         }
     }
     Ok(())
@@ -308,30 +291,40 @@ pub fn schedule_missed(state: Arc<AppState>, call: Id, delay: Duration) {
 }
 
 async fn mark_missed(state: &AppState, call: Id) -> anyhow::Result<()> {
-    let changed = state
-        .store
-        .change_call(
-            call,
-            CallChange {
-                guard: CallGuard::OngoingUnanswered,
-                status: Some(CallStatus::Missed),
-                set_ended_at: false,
-                set_duration: false,
-                set_answered: false,
-                system: (SystemSender::Starter, SystemText::Fixed(VIDEO_CALL_MISSED)),
-                at: Timestamp::now(),
-            },
-        )
-        .await?;
-    let Some(changed) = changed.filter(|c| c.applied) else {
-        return Ok(());
-    };
-    let conversation = changed.record.call.conversation_id;
-    tracing::info!(call, conversation, "call missed: nobody answered");
-    if let Some(members) = state.store.members(conversation).await? {
-        routing::call_missed(state, &members, call).await;
+    if miss(state, call, Timestamp::now()).await? {
+        tracing::info!(call, "call missed: nobody answered");
     }
     Ok(())
+}
+
+/// Turns an unanswered ONGOING call MISSED and tells the participants; answers whether it did
+/// (an answer or an ending may have come first).
+async fn miss(state: &AppState, call: Id, at: Timestamp) -> ApiResult<bool> {
+    let missed = CallChange {
+        guard: CallGuard::OngoingUnanswered,
+        status: Some(CallStatus::Missed),
+        set_ended_at: false,
+        set_duration: false,
+        set_answered: false,
+        system: (SystemSender::Starter, SystemText::Fixed(VIDEO_CALL_MISSED)),
+        at,
+    };
+    let Some(changed) = state
+        .store
+        .change_call(call, missed)
+        .await?
+        .filter(|c| c.applied)
+    else {
+        return Ok(false);
+    };
+    if let Some(members) = state
+        .store
+        .members(changed.record.call.conversation_id)
+        .await?
+    {
+        routing::call_missed(state, &members, call).await;
+    }
+    Ok(true)
 }
 
 /// At start: unanswered calls older than `missed_after` turn MISSED now; younger ones get

@@ -5,9 +5,11 @@
 
 use super::driver::Session;
 use super::jitsi_stand_in::StandIn;
-use super::notify_server::{self, Notifications, Shown};
+use super::notify_server::{Notifications, Shown};
 use super::support::{AMARA, Cli, DEMO_PASSWORD, Running};
-use super::{World, app_bin, conversation_with_amara, mkdir, one_app_at_a_time, sign_in};
+use super::{
+    World, amara_at_work, app_bin, conversation_with_amara, mkdir, one_app_at_a_time, sign_in,
+};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -124,13 +126,7 @@ pub(super) fn change(v: &Value, change: &str) -> bool {
 async fn an_incoming_call_rings_on_the_desktop_and_its_buttons_answer_it() {
     let _one = one_app_at_a_time().await;
     let world = World::start();
-    let s = Session::start(world.driver.port, &app_bin()).await;
-    let notifications =
-        Notifications::serve(&notify_server::bus_of_app(&world.app_profile())).await;
-    sign_in(&s, DEMO_PASSWORD).await;
-    s.find("button", "Chloe Martin").await;
-    let patient = world.patient();
-    let conversation = conversation_with_amara(&patient).to_string();
+    let (s, notifications, patient, conversation) = amara_at_work(&world).await;
 
     // Chloe calls while the nurse works in another program; the app rings: the banner in the
     // window, a notification on the desktop.
@@ -155,8 +151,8 @@ async fn an_incoming_call_rings_on_the_desktop_and_its_buttons_answer_it() {
     // Hang up from the window: over for both.
     s.click(&s.find("button", "Hang up").await).await;
     caller.until(|v| change(v, "hungUp"));
-    let lines = caller.finish();
-    let last: Value = serde_json::from_str(lines.last().unwrap()).unwrap();
+    let lines = caller.finish_json();
+    let last = lines.last().unwrap();
     assert_eq!(last["status"], "ENDED", "{lines:?}");
 
     // Again, declined from the notification.
@@ -169,8 +165,8 @@ async fn an_incoming_call_rings_on_the_desktop_and_its_buttons_answer_it() {
     let second = ring(&notifications, 2).await;
     notifications.invoke(second.id, "reject").await;
     caller.until(|v| change(v, "rejected"));
-    let lines = caller.finish();
-    let last: Value = serde_json::from_str(lines.last().unwrap()).unwrap();
+    let lines = caller.finish_json();
+    let last = lines.last().unwrap();
     assert_eq!(last["status"], "MISSED", "{lines:?}");
     notifications.until_closed(second.id).await;
 
@@ -203,13 +199,7 @@ async fn an_incoming_call_rings_on_the_desktop_and_its_buttons_answer_it() {
 async fn a_call_nobody_answers_leaves_a_missed_call_notice_and_mark_until_its_chat_is_opened() {
     let _one = one_app_at_a_time().await;
     let world = World::start_full(false, &["--missed-after", "3"], Vec::new());
-    let s = Session::start(world.driver.port, &app_bin()).await;
-    let notifications =
-        Notifications::serve(&notify_server::bus_of_app(&world.app_profile())).await;
-    sign_in(&s, DEMO_PASSWORD).await;
-    s.find("button", "Chloe Martin").await;
-    let patient = world.patient();
-    let conversation = conversation_with_amara(&patient).to_string();
+    let (s, notifications, patient, conversation) = amara_at_work(&world).await;
 
     look_away(&world, &s).await;
     let mut caller = Running::spawn(
@@ -305,8 +295,8 @@ async fn a_call_from_the_app_embeds_the_clinics_jitsi_and_its_hang_up_ends_the_c
 
     // Jitsi's own hang-up (readyToClose) ends the call for both sides.
     jitsi.close_meeting();
-    let lines = callee.finish();
-    let last: Value = serde_json::from_str(lines.last().unwrap()).unwrap();
+    let lines = callee.finish_json();
+    let last = lines.last().unwrap();
     assert_eq!(last["status"], "ENDED", "{lines:?}");
     assert!(last["duration"].as_i64().is_some(), "{lines:?}");
     s.until_text("the call bar gone", |t| !t.contains("In call with"))
@@ -350,8 +340,8 @@ async fn without_webrtc_the_meeting_opens_in_the_browser_and_the_app_still_ends_
     // The app still keeps the call: Hang up in the window ends it for both.
     s.click(&s.find("button", "Hang up").await).await;
     caller.until(|v| change(v, "hungUp"));
-    let lines = caller.finish();
-    let last: Value = serde_json::from_str(lines.last().unwrap()).unwrap();
+    let lines = caller.finish_json();
+    let last = lines.last().unwrap();
     assert_eq!(last["status"], "ENDED", "{lines:?}");
     s.click(&s.find("button", "Chloe Martin").await).await;
     history_shows(&s, "Incoming call · 0:").await;

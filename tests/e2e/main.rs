@@ -289,6 +289,19 @@ async fn until_ticks(s: &Session, text: &str, want: &str) {
     }
 }
 
+/// Amara signed in to the app with her list shown, a notification server on the app's session
+/// bus (WebKitWebDriver gives it one of its own); Chloe's CLI and their conversation.
+async fn amara_at_work(world: &World) -> (Session, Notifications, Cli, String) {
+    let s = Session::start(world.driver.port, &app_bin()).await;
+    let notifications =
+        Notifications::serve(&notify_server::bus_of_app(&world.app_profile())).await;
+    sign_in(&s, DEMO_PASSWORD).await;
+    s.find("button", "Chloe Martin").await;
+    let patient = world.patient();
+    let conversation = conversation_with_amara(&patient).to_string();
+    (s, notifications, patient, conversation)
+}
+
 /// Waits until the list's preview of the conversation shows `text` (the message arrived).
 async fn list_shows(s: &Session, text: &str) {
     s.until_text("the list's preview", |t| t.contains(text))
@@ -299,14 +312,7 @@ async fn list_shows(s: &Session, text: &str) {
 async fn new_messages_notify_without_patient_words_and_a_click_opens_the_chat() {
     let _one = one_app_at_a_time().await;
     let world = World::start();
-    let s = Session::start(world.driver.port, &app_bin()).await;
-    // On the app's session bus (WebKitWebDriver gives it one of its own).
-    let notifications =
-        Notifications::serve(&notify_server::bus_of_app(&world.app_profile())).await;
-    sign_in(&s, DEMO_PASSWORD).await;
-    s.find("button", "Chloe Martin").await;
-    let patient = world.patient();
-    let conversation = conversation_with_amara(&patient).to_string();
+    let (s, notifications, patient, conversation) = amara_at_work(&world).await;
 
     // Default privacy: the sender's name, never the text.
     patient.expect(0, &["send", &conversation, "My wound is bleeding again"]);

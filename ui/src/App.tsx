@@ -9,7 +9,7 @@ import { Settings } from "./screens/Settings";
 import { SignIn } from "./screens/SignIn";
 import { Thread } from "./screens/Thread";
 import * as actions from "./store/actions";
-import { conversationName, selectOpenSummary } from "./store/selectors";
+import { conversationName, selectInACall, selectOpenSummary } from "./store/selectors";
 import { useStore } from "./store/store";
 
 /** Start-up, sign-in, or the main layout: list on the left, chat (or settings) on the right. */
@@ -114,7 +114,7 @@ function Calls() {
   const nameOf = (conversationId: number) => conversationName(conversations.find((c) => c.id === conversationId));
   // Accepting hangs up whatever call the user has here, a rejoin offer included: ask first
   // (a call already left offline needs no question).
-  const inCall = myCall !== null && myCall.phase !== "hangingUp";
+  const inCall = useStore(selectInACall);
   return (
     <>
       <Ringtone ringing={ringing.length > 0} />

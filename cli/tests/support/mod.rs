@@ -260,11 +260,52 @@ impl Running {
         assert!(status.success(), "{status}: {:?}", self.seen);
         std::mem::take(&mut self.seen)
     }
+
+    /// [`Running::finish`], every line read as JSON.
+    pub fn finish_json(self) -> Vec<Value> {
+        self.finish()
+            .iter()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
 }
 
 impl Drop for Running {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// A demo server with Amara (a nurse) and Chloe (a patient) signed in on CLI profiles of
+/// their own, and their conversation: the setting of the call tests.
+pub struct Clinic {
+    pub _dir: tempfile::TempDir,
+    pub server: Server,
+    pub amara: Cli,
+    pub chloe: Cli,
+    pub conversation: String,
+}
+
+impl Clinic {
+    /// With the server's `flags`; `compat` for production's protocol.
+    pub fn start(compat: bool, flags: &[&str]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let server = Server::start_with(dir.path(), compat, flags);
+        let amara = Cli::new(&server.base(), &dir.path().join("amara"));
+        let chloe = Cli::new(&server.base(), &dir.path().join("chloe"));
+        amara.expect(0, &["login", "--email", AMARA]);
+        chloe.expect(0, &["login", "--email", CHLOE]);
+        let conversation = amara.json(&["open", "3"])["id"]
+            .as_i64()
+            .unwrap()
+            .to_string();
+        Self {
+            _dir: dir,
+            server,
+            amara,
+            chloe,
+            conversation,
+        }
     }
 }

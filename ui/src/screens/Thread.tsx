@@ -12,7 +12,7 @@ import { TypingDots } from "../components/TypingDots";
 import { UnreadMarker } from "../components/UnreadMarker";
 import type { ConversationSummary } from "../bindings/ConversationSummary";
 import * as actions from "../store/actions";
-import { buildRows, conversationName, outboxFor, type Row } from "../store/selectors";
+import { buildRows, conversationName, outboxFor, selectInACall, type Row } from "../store/selectors";
 import { useStore } from "../store/store";
 import type { Message } from "../bindings/Message";
 import { messageSummary, presenceText, roleLabel } from "../text";
@@ -35,7 +35,7 @@ export function Thread({ summary }: { summary: ConversationSummary }) {
   const thread = useStore((s) => s.threads[id]);
   const callHere = useStore((s) => s.myCall);
   // A call left offline is over for the user: Call tells the server of it first.
-  const inACall = callHere !== null && callHere.phase !== "hangingUp";
+  const inACall = useStore(selectInACall);
   const historyOpen = useStore((s) => s.historyOpen === id);
   const calls = useStore((s) => s.callHistory[id]);
   const callEvents = useStore((s) => s.calls.length);

@@ -11,6 +11,10 @@ export const selectOpenSummary = (s: State): ConversationSummary | undefined =>
 
 export const selectThread = (id: number | null) => (s: State) => (id === null ? undefined : s.threads[id]);
 
+/** Whether the user has a call here that another would hang up (a call left offline, waiting
+ * only to be told to the server, does not count). */
+export const selectInACall = (s: State): boolean => s.myCall !== null && s.myCall.phase !== "hangingUp";
+
 /** The name shown for a conversation: its other participant. */
 export function conversationName(summary: ConversationSummary | undefined): string {
   return displayName(summary?.other ?? null);
