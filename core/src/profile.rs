@@ -31,8 +31,7 @@ pub struct Profile {
 }
 
 impl Profile {
-    /// The profile in `dir`, or the platform's data directory
-    /// (`~/.local/share/nursecare` on Linux).
+    /// The profile in `dir`, or [`Profile::default_dir`].
     pub fn new(
         server: &str,
         dir: Option<PathBuf>,
@@ -40,21 +39,23 @@ impl Profile {
     ) -> Result<Self, ProfileError> {
         let dir = match dir {
             Some(d) => d,
-            None => directories::ProjectDirs::from("care", "NurseCare", "nursecare")
-                .ok_or(ProfileError::NoDataDir)?
-                .data_dir()
-                .to_path_buf(),
+            None => Self::default_dir().ok_or(ProfileError::NoDataDir)?,
         };
-        let name = std::fs::canonicalize(&dir)
-            .unwrap_or_else(|_| dir.clone())
-            .display()
-            .to_string();
+        let name = name_of(&dir);
         Ok(Self {
             store: SecretStore::new(kind, &dir),
             dir,
             name,
             server: server.trim_end_matches('/').to_owned(),
         })
+    }
+
+    /// Where the profile lives unless one is named: `~/.local/share/nursecare` on Linux,
+    /// `%LOCALAPPDATA%\NurseCare\nursecare\data` on Windows (not the roaming folder: a cache
+    /// of every message has no place in a profile copied at each sign-in to a domain).
+    pub fn default_dir() -> Option<PathBuf> {
+        directories::ProjectDirs::from("care", "NurseCare", "nursecare")
+            .map(|d| d.data_local_dir().to_path_buf())
     }
 
     /// The profile's directory.
@@ -140,16 +141,156 @@ impl Profile {
 
     /// Deletes the account's cache and its key (on logout, when asked).
     pub async fn remove_cache(&self, session: &Session) -> Result<(), ProfileError> {
-        let path = self.cache_path(session);
-        if let Some(dir) = path.parent()
-            && dir.exists()
-        {
-            // Never under a program that has it open (the app): it would go on writing to a
-            // deleted file while a new one is made.
-            let _owner = Cache::own(&path)?;
-            std::fs::remove_dir_all(dir).map_err(CacheError::Io)?;
-        }
+        // Never under a program that has it open (the app): it would go on writing to a
+        // deleted file while a new one is made.
+        Cache::remove(&self.cache_path(session))?;
         self.store.delete(&self.key_name(session)).await?;
         Ok(())
+    }
+}
+
+/// The profile's name in the secret store: one folder, one name, whatever form its path is
+/// given in (relative, through a symlink or a short 8.3 name, `C:\x` or `\\?\C:\x`) and
+/// whether it exists yet. The nearest existing ancestor is resolved and the rest appended, so
+/// a folder named before it is made keeps its name once it exists; Windows' verbatim prefix,
+/// which `canonicalize` adds there, is dropped where the plain form means the same folder.
+fn name_of(dir: &Path) -> String {
+    let absolute = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let mut rest = Vec::new();
+    let mut base = absolute.as_path();
+    let resolved = loop {
+        if let Ok(real) = std::fs::canonicalize(base) {
+            break real;
+        }
+        match (base.parent(), base.file_name()) {
+            (Some(parent), Some(last)) => {
+                rest.push(last.to_owned());
+                base = parent;
+            }
+            _ => break base.to_path_buf(),
+        }
+    };
+    let mut path = plain(resolved);
+    for part in rest.into_iter().rev() {
+        path.push(part);
+    }
+    path.display().to_string()
+}
+
+/// `\\?\C:\x` as `C:\x` and `\\?\UNC\host\share` as `\\host\share` (Windows); other
+/// paths as they are.
+fn plain(path: PathBuf) -> PathBuf {
+    use std::path::{Component, Prefix};
+    let Some(Component::Prefix(prefix)) = path.components().next() else {
+        return path;
+    };
+    let head = match prefix.kind() {
+        Prefix::VerbatimDisk(drive) => format!("{}:", char::from(drive)),
+        Prefix::VerbatimUNC(host, share) => {
+            format!(r"\\{}\{}", host.to_string_lossy(), share.to_string_lossy())
+        }
+        _ => return path,
+    };
+    let mut out = PathBuf::from(head);
+    out.push(std::path::MAIN_SEPARATOR_STR);
+    out.extend(
+        path.components()
+            .skip(1)
+            .filter(|c| *c != Component::RootDir),
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile(dir: &Path) -> String {
+        Profile::new("http://s", Some(dir.to_path_buf()), SecretStoreKind::File)
+            .unwrap()
+            .name
+    }
+
+    #[test]
+    fn a_folder_keeps_its_name_once_it_exists() {
+        let top = tempfile::tempdir().unwrap();
+        // Spaces and letters beyond ASCII, as in C:\Users\Zoë Ng\…
+        let dir = top.path().join("Zoë Ng").join("NurseCare data");
+        let before = profile(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        assert_eq!(profile(&dir), before);
+        assert!(Path::new(&before).is_absolute(), "{before}");
+    }
+
+    #[test]
+    fn relative_and_absolute_forms_name_one_profile() {
+        let top = tempfile::tempdir().unwrap();
+        let dir = top.path().join("ward");
+        std::fs::create_dir_all(&dir).unwrap();
+        assert_eq!(profile(&dir.join("..").join("ward")), profile(&dir));
+        let cwd = std::env::current_dir().unwrap();
+        // (Under Wine the temporary folder is on C: and the working one on Z:.)
+        if cwd.components().next() == dir.components().next() {
+            assert_eq!(profile(&pathdiff(&dir, &cwd)), profile(&dir));
+        }
+    }
+
+    /// `to` relative to `from` (both absolute, same drive).
+    fn pathdiff(to: &Path, from: &Path) -> PathBuf {
+        let (to, from) = (
+            std::fs::canonicalize(to).unwrap(),
+            std::fs::canonicalize(from).unwrap(),
+        );
+        let common = to
+            .components()
+            .zip(from.components())
+            .take_while(|(a, b)| a == b)
+            .count();
+        let mut out = PathBuf::new();
+        for _ in from.components().skip(common) {
+            out.push("..");
+        }
+        out.extend(to.components().skip(common));
+        out
+    }
+
+    #[cfg(windows)]
+    #[test]
+    fn drive_letter_and_verbatim_forms_name_one_profile() {
+        let top = tempfile::tempdir().unwrap();
+        let dir = plain(std::fs::canonicalize(top.path()).unwrap()).join("Zoë Ng");
+        let verbatim = PathBuf::from(format!(r"\\?\{}", dir.display()));
+        let before = profile(&dir);
+        assert!(!before.starts_with(r"\\?\"), "{before}");
+        assert_eq!(profile(&verbatim), before, "before the folder exists");
+        std::fs::create_dir_all(&dir).unwrap();
+        assert_eq!(profile(&dir), before, "after");
+        assert_eq!(profile(&verbatim), before);
+    }
+
+    /// Windows: the default profile is the user's local application data, found the way
+    /// Windows says (Wine's prefix under the test), not from `HOME`.
+    #[cfg(windows)]
+    #[test]
+    fn the_default_profile_is_in_local_app_data() {
+        let local = PathBuf::from(std::env::var_os("LOCALAPPDATA").expect("LOCALAPPDATA"));
+        let dir = Profile::default_dir().unwrap();
+        assert!(
+            dir.starts_with(&local),
+            "{} in {}",
+            dir.display(),
+            local.display()
+        );
+        assert!(
+            dir.ends_with(r"NurseCare\nursecare\data"),
+            "{}",
+            dir.display()
+        );
+    }
+
+    #[test]
+    fn plain_paths_stay_as_they_are() {
+        let p = std::env::temp_dir().join("x");
+        assert_eq!(plain(p.clone()), p);
     }
 }

@@ -1,17 +1,19 @@
-//! The keychain store against a real Secret Service: a private D-Bus session bus and
-//! gnome-keyring, started by this test (its own binary, so changing the environment is safe),
-//! with their own HOME and XDG dirs. First, with no bus at all, the store must refuse rather
-//! than fall back to plain text.
+//! The keychain store against the platform's real one. Linux: a private D-Bus session bus and
+//! gnome-keyring's Secret Service, started by this test (its own binary, so changing the
+//! environment is safe), with their own HOME and XDG dirs; first, with no bus at all, the store
+//! must refuse rather than fall back to plain text. Windows: the Credential Manager (Wine's,
+//! when the suite runs under Wine), with a profile in a folder named like `C:\Users\Zoë Ng\…`
+//! reached by its drive-letter and its `\\?\` forms.
 
 mod common;
 
 use nursecare_core::secrets::{SecretError, SecretName, SecretStore, SecretStoreKind};
-use std::io::Write;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-struct Killed(Vec<Child>);
+#[cfg(target_os = "linux")]
+struct Killed(Vec<std::process::Child>);
 
+#[cfg(target_os = "linux")]
 impl Drop for Killed {
     fn drop(&mut self) {
         for c in &mut self.0 {
@@ -30,6 +32,7 @@ fn name(what: &'static str, account: &str) -> SecretName {
     }
 }
 
+#[cfg(target_os = "linux")]
 #[tokio::test]
 async fn real_secret_service_and_no_silent_fallback() {
     let dir = tempfile::tempdir().unwrap();
@@ -64,6 +67,8 @@ async fn real_secret_service_and_no_silent_fallback() {
     assert!(!dir.path().join("secrets.json").exists());
 
     // 2. A real Secret Service.
+    use std::io::Write;
+    use std::process::{Command, Stdio};
     let daemon = Command::new("dbus-daemon")
         .args([
             "--session",
@@ -95,13 +100,45 @@ async fn real_secret_service_and_no_silent_fallback() {
     }
     procs.0.push(keyring);
 
+    round_trip(&store, true).await;
+    assert!(
+        !dir.path().join("secrets.json").exists(),
+        "nothing went to a file"
+    );
+    // 3. A whole client on the keychain.
+    whole_client(dir.path(), &dir.path().join("profile"), None).await;
+}
+
+/// Windows' Credential Manager, through a profile whose folder has a space and a letter beyond
+/// ASCII, named once by its drive-letter form and once by its verbatim (`\\?\`) form.
+#[cfg(windows)]
+#[tokio::test]
+async fn credential_manager_keeps_the_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SecretStore::new(SecretStoreKind::Keychain, dir.path());
+    round_trip(&store, false).await;
+    let profile = std::fs::canonicalize(dir.path())
+        .unwrap()
+        .display()
+        .to_string();
+    let plain = std::path::PathBuf::from(profile.trim_start_matches(r"\\?\"))
+        .join("Users")
+        .join("Zoë Ng")
+        .join("NurseCare");
+    let verbatim = std::path::PathBuf::from(format!(r"\\?\{}", plain.display()));
+    whole_client(dir.path(), &plain, Some(&verbatim)).await;
+}
+
+/// Set, read, per account, replace, delete twice.
+async fn round_trip(store: &SecretStore, wait_for_service: bool) {
     let token = name("token", "n@c.test");
     let mut stored = Err(SecretError::KeychainTimeout);
     for _ in 0..50 {
         stored = store.set(&token, "the-access-token").await;
-        if stored.is_ok() {
+        if stored.is_ok() || !wait_for_service {
             break;
         }
+        // The keyring daemon is still starting.
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     stored.expect("the keyring came up");
@@ -123,19 +160,21 @@ async fn real_secret_service_and_no_silent_fallback() {
     store.delete(&token).await.unwrap();
     assert_eq!(store.get(&token).await.unwrap(), None);
     store.delete(&token).await.unwrap();
-    assert!(
-        !dir.path().join("secrets.json").exists(),
-        "nothing went to a file"
-    );
+}
 
-    // 3. A whole client on the keychain: the token and the cache key live there, the cache
-    //    file is encrypted, and nothing secret lands in the profile directory.
-    let server = common::Running::start(dir.path(), nursecare_server::Settings::default()).await;
+/// A whole client on the keychain in `profile_dir`: the token and the cache key live there,
+/// the cache file is encrypted, and nothing secret lands in the profile directory. `again`,
+/// another form of the same folder's path, finds the same session afterwards.
+async fn whole_client(
+    work: &std::path::Path,
+    profile_dir: &std::path::Path,
+    other_form: Option<&std::path::Path>,
+) {
+    let server = common::Running::start(work, nursecare_server::Settings::default()).await;
     let (_n, _p, conv) = common::pair(&server.base).await;
-    let profile_dir = dir.path().join("profile");
     let profile = nursecare_core::Profile::new(
         &server.base,
-        Some(profile_dir.clone()),
+        Some(profile_dir.to_path_buf()),
         SecretStoreKind::Keychain,
     )
     .unwrap();
@@ -179,4 +218,14 @@ async fn real_secret_service_and_no_silent_fallback() {
         !profile_dir.join("secrets.json").exists(),
         "nothing went to a file"
     );
+    if let Some(other) = other_form {
+        let same = nursecare_core::Profile::new(
+            &server.base,
+            Some(other.to_path_buf()),
+            SecretStoreKind::Keychain,
+        )
+        .unwrap();
+        let found = same.sessions().current().await.unwrap();
+        assert_eq!(found.map(|s| s.user_id), Some(session.user_id));
+    }
 }

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use serde_json::Value;
+use std::env::consts::EXE_SUFFIX;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
@@ -20,7 +21,7 @@ pub fn cli_bin() -> PathBuf {
             .parent()
             .and_then(Path::parent)
             .unwrap()
-            .join("nursecare-cli"),
+            .join(format!("nursecare-cli{EXE_SUFFIX}")),
     };
     assert!(
         p.exists(),
@@ -31,7 +32,7 @@ pub fn cli_bin() -> PathBuf {
 }
 
 pub fn server_bin() -> PathBuf {
-    let p = cli_bin().with_file_name("nursecare-server");
+    let p = cli_bin().with_file_name(format!("nursecare-server{EXE_SUFFIX}"));
     assert!(
         p.exists(),
         "{} missing: run `cargo build -p nursecare-server` (cargo test --workspace builds it)",

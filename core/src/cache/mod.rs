@@ -243,6 +243,33 @@ impl Cache {
         }
     }
 
+    /// Deletes the cache at `path` and everything in its folder, unless another program has
+    /// it open ([`CacheError::InUse`]). The lock is held while the rest goes and let go before
+    /// the folder does: Windows cannot delete a file that is open, so the folder would stay.
+    pub fn remove(path: &Path) -> Result<(), CacheError> {
+        let Some(dir) = path.parent().filter(|d| d.exists()) else {
+            return Ok(());
+        };
+        let owner = Self::own(path)?;
+        let lock = path.with_extension("lock");
+        for entry in std::fs::read_dir(dir)? {
+            let entry = entry?;
+            if entry.path() == lock {
+                continue;
+            }
+            if entry.file_type()?.is_dir() {
+                std::fs::remove_dir_all(entry.path())?;
+            } else {
+                std::fs::remove_file(entry.path())?;
+            }
+        }
+        drop(owner);
+        match std::fs::remove_dir_all(dir) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+            _ => Ok(()),
+        }
+    }
+
     /// Stores conversations as the server sent them (participants, users, their messages,
     /// unread counts), in one transaction. Answers the message ids that were new.
     pub fn put_conversations(

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Builds NurseCare for Windows on this Linux machine and tests it there under Wine:
+#   bash scripts/windows.sh test      the core's and the CLI's test suites, built for
+#                                     x86_64-pc-windows-gnu and run by Wine (debug build)
+#   bash scripts/windows.sh package   release builds of the app and the CLI, the NSIS and MSI
+#                                     installers, each tried under Wine
+#   bash scripts/windows.sh           both
+# Everything comes from Debian's packages: Rust 1.96 with the standard library's source
+# (build-std: rustup cannot add targets here), mingw-w64, Wine 8.0, NSIS and wixl. Output under
+# target/windows/. Run by .ci/run after the Linux leg.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+target=x86_64-pc-windows-gnu
+export CARGO_TARGET_DIR="$root/target/windows"
+
+install_packages() {
+  declare -A probe=(
+    [rustc-web]=/usr/bin/rustc
+    [cargo-web]=/usr/bin/cargo
+    [rust-web-src]=/usr/lib/rustlib/src/rust/library/std/Cargo.toml
+    [gcc-mingw-w64-x86-64]=/usr/bin/x86_64-w64-mingw32-gcc
+    [g++-mingw-w64-x86-64]=/usr/bin/x86_64-w64-mingw32-g++
+    [wine]=/usr/bin/wine
+    [wine64]=/usr/lib/wine/wine64
+    [nsis]=/usr/bin/makensis
+    [wixl]=/usr/bin/wixl
+    [msitools]=/usr/bin/msiinfo
+  )
+  local pkgs=() p
+  for p in "${!probe[@]}"; do
+    [ -e "${probe[$p]}" ] || pkgs+=("$p")
+  done
+  if ((${#pkgs[@]})); then
+    echo "windows: installing ${pkgs[*]}"
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${pkgs[@]}"
+  fi
+}
+
+# Debian's toolchain, not rustup's (which has no Windows std here); build-std needs the
+# nightly switch on a stable compiler. The C parts (SQLCipher, OpenSSL) and the resources
+# (icons, manifest) go through mingw.
+toolchain() {
+  export PATH="/usr/bin:$PATH" RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1
+  export CC_x86_64_pc_windows_gnu=x86_64-w64-mingw32-gcc
+  export CXX_x86_64_pc_windows_gnu=x86_64-w64-mingw32-g++
+  export AR_x86_64_pc_windows_gnu=x86_64-w64-mingw32-ar
+  export RC_x86_64_pc_windows_gnu=x86_64-w64-mingw32-windres
+  export CARGO_INCREMENTAL=0
+}
+
+cargo_win() {
+  /usr/bin/cargo "$@" -Zbuild-std --target "$target" --locked
+}
+
+# A throwaway Wine prefix with the ProcessPrng stub (tests/windows/bcryptprimitives.c says why).
+wine_prefix() {
+  export WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+  export WINEPREFIX="$CARGO_TARGET_DIR/wine-prefix"
+  rm -rf "$WINEPREFIX"
+  local dll="$CARGO_TARGET_DIR/bcryptprimitives.dll"
+  mkdir -p "$CARGO_TARGET_DIR"
+  x86_64-w64-mingw32-gcc -shared -O2 -o "$dll" \
+    tests/windows/bcryptprimitives.c tests/windows/bcryptprimitives.def -ladvapi32
+  wineboot -i >/dev/null 2>&1 || true
+  cp "$dll" "$WINEPREFIX/drive_c/windows/system32/"
+}
+
+run_tests() {
+  local start=$(date +%s)
+  # The server binary too: the CLI's tests run it as a child process.
+  cargo_win build -p nursecare-server --bin nursecare-server
+  cargo_win test --no-run -p nursecare-core -p nursecare-cli
+  echo "windows: test build took $(($(date +%s) - start)) s"
+  wine_prefix
+  start=$(date +%s)
+  CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine \
+    cargo_win test -p nursecare-core -p nursecare-cli --lib --bins --tests --no-fail-fast
+  echo "windows: tests under Wine took $(($(date +%s) - start)) s"
+  wineserver -k 2>/dev/null || true
+}
+
+install_packages
+toolchain
+case "${1:-all}" in
+  test) run_tests ;;
+  all) run_tests ;;
+  *) echo "usage: $0 [test|package]" >&2; exit 2 ;;
+esac
