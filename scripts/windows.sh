@@ -56,15 +56,22 @@ cargo_win() {
   /usr/bin/cargo "$@" -Zbuild-std --target "$target" --locked
 }
 
-# A throwaway Wine prefix with the ProcessPrng stub (tests/windows/bcryptprimitives.c says why).
-wine_prefix() {
-  export WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
-  export WINEPREFIX="$CARGO_TARGET_DIR/wine-prefix"
-  rm -rf "$WINEPREFIX"
+# The ProcessPrng stub for Wine (tests/windows/bcryptprimitives.c says why); its path.
+stub_dll() {
   local dll="$CARGO_TARGET_DIR/bcryptprimitives.dll"
   mkdir -p "$CARGO_TARGET_DIR"
   x86_64-w64-mingw32-gcc -shared -O2 -o "$dll" \
     tests/windows/bcryptprimitives.c tests/windows/bcryptprimitives.def -ladvapi32
+  echo "$dll"
+}
+
+# A throwaway Wine prefix with the stub.
+wine_prefix() {
+  export WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+  export WINEPREFIX="$CARGO_TARGET_DIR/wine-prefix"
+  rm -rf "$WINEPREFIX"
+  local dll
+  dll=$(stub_dll)
   wineboot -i >/dev/null 2>&1 || true
   cp "$dll" "$WINEPREFIX/drive_c/windows/system32/"
 }
@@ -83,10 +90,50 @@ run_tests() {
   wineserver -k 2>/dev/null || true
 }
 
+# What the installed app must do under Wine, which has no WebView2 runtime: say so (stderr,
+# the log; the message box returns at once without a display) and exit 4, not crash.
+check_installed_app() {
+  local exe=$1 rc=0 err
+  err=$(mktemp)
+  env -u DISPLAY -u WAYLAND_DISPLAY wine "$exe" </dev/null >/dev/null 2>"$err" || rc=$?
+  if [ "$rc" -ne 4 ] || ! grep -q "lacks the Microsoft Edge WebView2 Runtime" "$err"; then
+    echo "windows: the installed app exited $rc without the WebView2 message:" >&2
+    cat "$err" >&2
+    return 1
+  fi
+  echo "windows: the installed app says WebView2 is missing and exits 4"
+}
+export -f check_installed_app
+
+package() {
+  local profile=release-windows start=$(date +%s)
+  # The window's UI is compiled into the app.
+  [ -f ui/dist/index.html ] || { npm ci --prefix ui --no-audit --no-fund --loglevel=error && npm run --prefix ui build --silent; }
+  cargo_win build --profile "$profile" -p nursecare-desktop -p nursecare-cli \
+    --features nursecare-desktop/custom-protocol
+  echo "windows: release build took $(($(date +%s) - start)) s"
+  local built="$CARGO_TARGET_DIR/$target/$profile" stage="$CARGO_TARGET_DIR/stage"
+  rm -rf "$stage" && mkdir -p "$stage"
+  cp "$built/nursecare-desktop.exe" "$built/nursecare-cli.exe" "$stage/"
+  # The gnu build links WebView2's loader as a DLL, which must sit beside the app (Windows
+  # will not start it otherwise); tauri-build copies it only when its build script ran after
+  # webview2-com-sys's, so take it from that crate's output.
+  local loader
+  loader=$(ls "$built"/build/webview2-com-sys-*/out/x64/WebView2Loader.dll 2>/dev/null | head -1)
+  [ -n "$loader" ] || { echo "windows: WebView2Loader.dll not found" >&2; exit 1; }
+  cp "$loader" "$stage/"
+  ls -l "$stage"
+  bash scripts/windows-installers.sh "$stage" "$CARGO_TARGET_DIR/installers"
+  start=$(date +%s)
+  WINE_EXTRA_DLLS="$(stub_dll)" bash scripts/windows-try-installers.sh "$CARGO_TARGET_DIR/installers" check_installed_app
+  echo "windows: installers tried under Wine in $(($(date +%s) - start)) s"
+}
+
 install_packages
 toolchain
 case "${1:-all}" in
   test) run_tests ;;
-  all) run_tests ;;
+  package) package ;;
+  all) run_tests && package ;;
   *) echo "usage: $0 [test|package]" >&2; exit 2 ;;
 esac

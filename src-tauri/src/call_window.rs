@@ -303,6 +303,7 @@ async fn open(app: &AppHandle, call: &CallNow) -> anyhow::Result<()> {
         call.call_id,
         OPENED.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
     );
+    let origin = meeting.origin.clone();
     *window.open.lock().expect("call window lock") = Some(Open {
         call_id: call.call_id,
         label: label.clone(),
@@ -327,7 +328,7 @@ async fn open(app: &AppHandle, call: &CallNow) -> anyhow::Result<()> {
             return Err(e.into());
         }
     };
-    grant_media(&built);
+    grant_media(&built, &origin);
     let (handle, call_id, mine) = (app.clone(), call.call_id, label.clone());
     built.on_window_event(move |event| match event {
         // Closing the meeting's window leaves the call: hang up, for both sides.
@@ -472,9 +473,37 @@ fn on_page_event(app: &AppHandle, rest: &str, detail: Option<String>) {
     }
 }
 
-/// Camera and microphone for the call window (Linux: WebKitGTK asks per request, and does not
-/// say which origin asks; this window shows only its meeting). Other windows keep denying.
-fn grant_media(window: &tauri::WebviewWindow) {
+/// A device a page in the call window asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Device {
+    /// The camera.
+    Camera,
+    /// The microphone.
+    Microphone,
+    /// Anything else (screen, location, notifications, clipboard, …).
+    Other,
+}
+
+/// Whether the call window lets the page at `asking` (a URL or an origin) use `device`: camera
+/// and microphone for the meeting's origin, nothing else for anyone (not the window's own
+/// page, not another frame a meeting page might open).
+pub fn grants(meeting_origin: &str, asking: &str, device: Device) -> bool {
+    device != Device::Other
+        && Url::parse(asking).is_ok_and(|u| u.origin().ascii_serialization() == meeting_origin)
+}
+
+/// Camera and microphone for the call window. Linux: WebKitGTK asks per request and does not
+/// say which origin asks (this window shows only its meeting). Windows: WebView2 says which
+/// origin asks, and [`grants`] decides. Other windows keep denying.
+fn grant_media(window: &tauri::WebviewWindow, meeting_origin: &str) {
+    #[cfg(windows)]
+    {
+        let origin = meeting_origin.to_owned();
+        let done = window.with_webview(move |webview| media_on_windows(webview, origin));
+        if let Err(e) = done {
+            tracing::debug!(error = %e, "media permission not set up");
+        }
+    }
     #[cfg(target_os = "linux")]
     {
         let done = window.with_webview(|webview| {
@@ -495,13 +524,106 @@ fn grant_media(window: &tauri::WebviewWindow) {
             tracing::debug!(error = %e, "media permission not set up");
         }
     }
-    #[cfg(not(target_os = "linux"))]
+    #[cfg(not(any(target_os = "linux", windows)))]
     let _ = window;
+    #[cfg(not(windows))]
+    let _ = meeting_origin;
+}
+
+/// Windows: answers WebView2's permission requests in the call window by [`grants`], and
+/// keeps no answer in the profile (the next meeting asks again).
+#[cfg(windows)]
+fn media_on_windows(webview: tauri::webview::PlatformWebview, origin: String) {
+    use webview2_com::Microsoft::Web::WebView2::Win32::{
+        COREWEBVIEW2_PERMISSION_KIND, COREWEBVIEW2_PERMISSION_KIND_CAMERA,
+        COREWEBVIEW2_PERMISSION_KIND_MICROPHONE, COREWEBVIEW2_PERMISSION_STATE_ALLOW,
+        COREWEBVIEW2_PERMISSION_STATE_DENY, ICoreWebView2PermissionRequestedEventArgs3,
+    };
+    use webview2_com::{PermissionRequestedEventHandler, take_pwstr};
+    use windows::core::{Interface, PWSTR};
+    // SAFETY: WebView2's COM calls on the window's own webview, on the main thread where
+    // `with_webview` runs this; the strings are freed by take_pwstr.
+    unsafe {
+        let Ok(core) = webview.controller().CoreWebView2() else {
+            return;
+        };
+        let handler = PermissionRequestedEventHandler::create(Box::new(move |_, args| {
+            let Some(args) = args else { return Ok(()) };
+            let mut kind = COREWEBVIEW2_PERMISSION_KIND::default();
+            args.PermissionKind(&mut kind)?;
+            let mut uri = PWSTR::null();
+            args.Uri(&mut uri)?;
+            let asking = take_pwstr(uri);
+            let device = if kind == COREWEBVIEW2_PERMISSION_KIND_CAMERA {
+                Device::Camera
+            } else if kind == COREWEBVIEW2_PERMISSION_KIND_MICROPHONE {
+                Device::Microphone
+            } else {
+                Device::Other
+            };
+            let allowed = grants(&origin, &asking, device);
+            if !allowed {
+                tracing::info!(?device, "the call window denied a permission");
+            }
+            args.SetState(if allowed {
+                COREWEBVIEW2_PERMISSION_STATE_ALLOW
+            } else {
+                COREWEBVIEW2_PERMISSION_STATE_DENY
+            })?;
+            if let Ok(args) = args.cast::<ICoreWebView2PermissionRequestedEventArgs3>() {
+                let _ = args.SetSavesInProfile(false);
+            }
+            Ok(())
+        }));
+        let mut token = 0i64;
+        if let Err(e) = core.add_PermissionRequested(&handler, &mut token) {
+            tracing::debug!(error = %e, "media permission not set up");
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_meeting_gets_the_camera_and_microphone() {
+        let meeting = "https://meet.clinic.example";
+        for device in [Device::Camera, Device::Microphone] {
+            assert!(grants(meeting, "https://meet.clinic.example/", device));
+            assert!(grants(
+                meeting,
+                "https://meet.clinic.example/ward-7?x=1",
+                device
+            ));
+            assert!(grants(meeting, "https://meet.clinic.example", device));
+            assert!(!grants(meeting, "https://evil.example/", device));
+            assert!(
+                !grants(meeting, "http://meet.clinic.example/", device),
+                "not over http"
+            );
+            assert!(!grants(
+                meeting,
+                "https://meet.clinic.example:8443/",
+                device
+            ));
+            assert!(!grants(
+                meeting,
+                "https://meet.clinic.example.evil.example/",
+                device
+            ));
+            assert!(
+                !grants(meeting, "http://nursecare-call.localhost/", device),
+                "the window's own page"
+            );
+            assert!(!grants(meeting, "", device));
+        }
+        assert!(!grants(
+            meeting,
+            "https://meet.clinic.example/",
+            Device::Other
+        ));
+    }
 
     #[test]
     fn a_meeting_url_gives_its_origin_room_and_script() {

@@ -1,5 +1,5 @@
 //! NurseCare Desktop's shell: wiring only. Each OS concern is a module of its own (tray,
-//! notifications, windows, os, wake, logging); the commands are thin calls into nursecare-core;
+//! notifications, windows, os, wake, logging, webview_runtime); the commands are thin calls into nursecare-core;
 //! the bridge carries the core's events to the window.
 
 pub mod bridge;
@@ -17,6 +17,7 @@ pub mod ui_types;
 #[cfg(target_os = "linux")]
 pub mod wake;
 pub mod webview;
+pub mod webview_runtime;
 pub mod windows;
 
 use notifications::Notifier;
@@ -29,8 +30,14 @@ use tauri_plugin_window_state::StateFlags;
 
 /// Runs the app until it quits.
 pub fn run(options: Options) {
-    let _log = logging::init(&options.log);
+    let log = logging::init(&options.log);
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "starting");
+    if !webview_runtime::ready() {
+        drop(log);
+        std::process::exit(webview_runtime::EXIT_MISSING);
+    }
+    #[cfg(windows)]
+    notifications::toasts::register_app_id();
     let state = Arc::new(AppState::new(options.clone()));
     let privacy = state
         .profile(None)

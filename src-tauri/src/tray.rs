@@ -1,11 +1,12 @@
 //! Exists because Linux trays show neither tooltips nor titles and send no clicks: the unread
 //! count is drawn into the icon itself (and a mark while a call is missed), and the menu carries
-//! Open, the unread and missed-call lines and Quit.
+//! Open, the unread and missed-call lines and Quit. Windows trays also show the tooltip with
+//! the count and send clicks (a left click opens the window).
 
 use crate::windows;
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
-use tauri::tray::{TrayIcon, TrayIconBuilder};
+use tauri::tray::{MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Manager, Wry};
 
 /// The tray's id.
@@ -46,7 +47,18 @@ pub fn build(app: &AppHandle) -> tauri::Result<Tray> {
         .icon(Image::new_owned(base.0.clone(), base.1, base.2))
         .tooltip("NurseCare")
         .menu(&menu)
-        .show_menu_on_left_click(true)
+        // Windows trays send clicks: a left click opens the window, the right one the menu.
+        .show_menu_on_left_click(!cfg!(windows))
+        .on_tray_icon_event(|tray, event| {
+            if let TrayIconEvent::Click {
+                button: MouseButton::Left,
+                button_state: MouseButtonState::Up,
+                ..
+            } = event
+            {
+                windows::show_main(tray.app_handle());
+            }
+        })
         .on_menu_event(|app, event| match event.id().as_ref() {
             "open" => windows::show_main(app),
             "quit" => crate::quit(app),
@@ -99,6 +111,17 @@ fn redraw(tray: &Tray, unread: u64, missed: usize) {
     if let Err(e) = tray.icon.set_icon(Some(Image::new_owned(rgba, w, h))) {
         tracing::debug!(error = %e, "tray icon not updated");
     }
+    let _ = tray.icon.set_tooltip(Some(tooltip(unread, missed)));
+}
+
+/// The icon's tooltip (Windows shows it; at most 127 characters there).
+pub fn tooltip(unread: u64, missed: usize) -> String {
+    let mut text = format!("NurseCare\n{}", unread_text(unread));
+    if missed > 0 {
+        text.push('\n');
+        text.push_str(&missed_text(missed));
+    }
+    text
 }
 
 /// The menu's missed-call line.
@@ -162,11 +185,32 @@ pub const INK: [u8; 4] = [0xff, 0xff, 0xff, 0xff];
 
 /// Draws a red disc with the count (1–9, or "9+") at the icon's bottom-right; 0 draws nothing.
 pub fn draw_count(rgba: &mut [u8], w: u32, h: u32, count: u64) {
+    let r = (w.min(h) as f32) * 0.34;
+    draw_disc(
+        rgba,
+        w,
+        h,
+        count,
+        (w as f32 - r - 0.5, h as f32 - r - 0.5),
+        r,
+    );
+}
+
+/// The taskbar button's overlay (Windows): the count alone in a 32×32 red disc; none at 0.
+pub fn overlay(unread: u64) -> Option<Image<'static>> {
+    if unread == 0 {
+        return None;
+    }
+    let mut rgba = vec![0u8; 32 * 32 * 4];
+    draw_disc(&mut rgba, 32, 32, unread, (16.0, 16.0), 15.5);
+    Some(Image::new_owned(rgba, 32, 32))
+}
+
+/// A red disc at (cx, cy) of radius r with the count in it.
+fn draw_disc(rgba: &mut [u8], w: u32, h: u32, count: u64, (cx, cy): (f32, f32), r: f32) {
     if count == 0 || w < 16 || h < 16 || rgba.len() < (w * h * 4) as usize {
         return;
     }
-    let r = (w.min(h) as f32) * 0.34;
-    let (cx, cy) = (w as f32 - r - 0.5, h as f32 - r - 0.5);
     let mut put = |x: u32, y: u32, c: [u8; 4]| {
         if x < w && y < h {
             let i = ((y * w + x) * 4) as usize;
@@ -312,6 +356,28 @@ mod tests {
         assert_eq!(at(&icon, 31 - 3, 31 - 3), at(&counted, 31 - 3, 31 - 3));
         assert_eq!(missed_text(0), "No missed calls");
         assert_eq!(missed_text(2), "Missed calls in 2 chats");
+    }
+
+    #[test]
+    fn the_taskbar_overlay_is_the_count_alone() {
+        assert!(overlay(0).is_none());
+        let three = overlay(3).unwrap();
+        assert_eq!((three.width(), three.height()), (32, 32));
+        let rgba = three.rgba();
+        assert_eq!(at(rgba, 16, 1), BADGE, "the disc fills the icon");
+        assert_eq!(at(rgba, 0, 0), [0; 4], "its corners stay clear");
+        assert!(rgba.chunks(4).any(|p| p == INK));
+        assert_ne!(overlay(8).unwrap().rgba(), rgba);
+    }
+
+    #[test]
+    fn the_tooltip_says_the_counts_in_words() {
+        assert_eq!(tooltip(0, 0), "NurseCare\nNo unread messages");
+        assert_eq!(
+            tooltip(12, 2),
+            "NurseCare\n12 unread messages\nMissed calls in 2 chats"
+        );
+        assert!(tooltip(u64::MAX, usize::MAX).encode_utf16().count() <= 127);
     }
 
     #[test]

@@ -47,6 +47,9 @@ pub fn show_count(app: &AppHandle, unread: u64) {
             // Linux: only Unity-style launchers show it; an error just means none is there.
             let _ = w.set_badge_count(badge);
         }
+        // Windows: the count over the taskbar button.
+        #[cfg(windows)]
+        let _ = w.set_overlay_icon(crate::tray::overlay(unread));
     }
 }
 

@@ -4,9 +4,15 @@
 //! (critical, with Accept and Decline, withdrawn once the call is dealt with anywhere), and a
 //! missed call leaves a notice until its chat is opened (what shows when: `call_alerts`).
 //!
-//! Linux speaks the XDG notification service over D-Bus itself (Notify with actions,
-//! CloseNotification, the ActionInvoked and NotificationClosed signals). With no
-//! notification server the app works as before and the window shows everything.
+//! What each notification says and what its buttons do is decided once, in `cards`; Linux
+//! speaks the XDG notification service over D-Bus itself (`xdg`), Windows shows toasts
+//! (`toasts`). With no notification service the app works as before and the window shows
+//! everything.
+
+pub mod cards;
+pub mod toasts;
+#[cfg(target_os = "linux")]
+mod xdg;
 
 use crate::call_alerts::{Alert, CallAlerts};
 use crate::ui_types::AppEvent;
@@ -334,16 +340,28 @@ fn row_of(c: &ConversationSummary, before: Option<&Row>) -> Row {
 }
 
 /// Shows the jobs on the desktop until the queue closes; a click shows the window on that
-/// conversation.
+/// conversation, a ring's buttons answer the call.
 pub async fn run(app: AppHandle, jobs: mpsc::UnboundedReceiver<Job>) {
     #[cfg(target_os = "linux")]
     xdg::run(app, jobs).await;
-    #[cfg(not(target_os = "linux"))]
+    #[cfg(windows)]
+    toasts::run(app, jobs).await;
+    #[cfg(not(any(target_os = "linux", windows)))]
     {
         let _ = app;
         let mut jobs = jobs;
         while jobs.recv().await.is_some() {}
         tracing::info!("native notifications are not built for this platform yet");
+    }
+}
+
+/// Does what a press on a notification asks.
+#[cfg_attr(not(any(target_os = "linux", windows)), allow(dead_code))]
+fn react(app: &AppHandle, reaction: cards::Reaction) {
+    match reaction {
+        cards::Reaction::OpenChat(conversation) => open_from_notification(app, conversation),
+        cards::Reaction::ShowWindow => crate::windows::show_main(app),
+        cards::Reaction::Answer(answer) => answer_from_notification(app, answer),
     }
 }
 
@@ -396,341 +414,6 @@ fn open_from_notification(app: &AppHandle, conversation: Id) {
             })
             .await;
     });
-}
-
-#[cfg(target_os = "linux")]
-mod xdg {
-    //! The XDG notification service (org.freedesktop.Notifications) on the session bus.
-    use super::{Alert, Answer, Job, answer_from_notification, open_from_notification};
-    use futures_util::StreamExt;
-    use nursecare_wire::Id;
-    use std::collections::HashMap;
-    use tauri::AppHandle;
-    use tokio::sync::mpsc;
-    use zbus::zvariant::Value;
-
-    #[zbus::proxy(
-        interface = "org.freedesktop.Notifications",
-        default_service = "org.freedesktop.Notifications",
-        default_path = "/org/freedesktop/Notifications"
-    )]
-    trait Notifications {
-        #[allow(clippy::too_many_arguments)]
-        fn notify(
-            &self,
-            app_name: &str,
-            replaces_id: u32,
-            app_icon: &str,
-            summary: &str,
-            body: &str,
-            actions: &[&str],
-            hints: HashMap<&str, Value<'_>>,
-            expire_timeout: i32,
-        ) -> zbus::Result<u32>;
-        fn close_notification(&self, id: u32) -> zbus::Result<()>;
-        fn get_capabilities(&self) -> zbus::Result<Vec<String>>;
-        #[zbus(signal)]
-        fn action_invoked(&self, id: u32, action_key: String) -> zbus::Result<()>;
-        #[zbus(signal)]
-        fn notification_closed(&self, id: u32, reason: u32) -> zbus::Result<()>;
-    }
-
-    /// Text for a server that reads the body as markup.
-    fn escape(s: &str) -> String {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-    }
-
-    /// What the server said, as one stream.
-    enum Signal {
-        Invoked(u32, String),
-        Closed(u32),
-    }
-
-    /// A connection to the notification server and its signals.
-    struct Link {
-        proxy: NotificationsProxy<'static>,
-        markup: bool,
-        actions: bool,
-        signals: futures_util::stream::BoxStream<'static, Signal>,
-    }
-
-    impl Link {
-        /// Connects; a server may come later (activated on demand, or started after the
-        /// app), so this is tried again at the next notification.
-        async fn connect() -> zbus::Result<Self> {
-            let bus = zbus::Connection::session().await?;
-            let proxy = NotificationsProxy::new(&bus).await?;
-            let caps = proxy.get_capabilities().await?;
-            let invoked = proxy
-                .receive_action_invoked()
-                .await?
-                .filter_map(|s| async move {
-                    s.args()
-                        .ok()
-                        .map(|a| Signal::Invoked(a.id, a.action_key.clone()))
-                });
-            let closed = proxy
-                .receive_notification_closed()
-                .await?
-                .filter_map(|s| async move { s.args().ok().map(|a| Signal::Closed(a.id)) });
-            let link = Self {
-                markup: caps.iter().any(|c| c == "body-markup"),
-                actions: caps.iter().any(|c| c == "actions"),
-                proxy,
-                signals: futures_util::stream::select(invoked, closed).boxed(),
-            };
-            tracing::info!(actions = link.actions, "notification server found");
-            Ok(link)
-        }
-    }
-
-    /// The next signal, or never without a link.
-    async fn next_signal(link: &mut Option<Link>) -> Option<Signal> {
-        match link {
-            Some(l) => l.signals.next().await,
-            None => std::future::pending().await,
-        }
-    }
-
-    pub(super) async fn run(app: AppHandle, mut jobs: mpsc::UnboundedReceiver<Job>) {
-        let mut link: Option<Link> = None;
-        let mut said_absent = false;
-        // Conversation → its notification's id.
-        let mut by_conversation: HashMap<Id, u32> = HashMap::new();
-        let mut calls = Shown::default();
-        loop {
-            tokio::select! {
-                job = jobs.recv() => {
-                    let Some(job) = job else { break };
-                    if link.is_none() {
-                        match Link::connect().await {
-                            Ok(l) => link = Some(l),
-                            Err(e) => {
-                                if !said_absent {
-                                    tracing::info!(error = %e, "no notification server; the window shows everything");
-                                    said_absent = true;
-                                }
-                                continue;
-                            }
-                        }
-                    }
-                    let Some(l) = link.as_ref() else { continue };
-                    let speaker = Speaker { proxy: &l.proxy, markup: l.markup, actions: l.actions };
-                    if let Err(e) = apply(speaker, job, &mut by_conversation, &mut calls).await {
-                        tracing::warn!(error = %e, "notification server failed; reconnecting at the next one");
-                        link = None;
-                    }
-                }
-                signal = next_signal(&mut link) => match signal {
-                    Some(Signal::Invoked(id, key)) => {
-                        let conversation = by_conversation
-                            .iter()
-                            .chain(calls.missed.iter())
-                            .find(|(_, n)| **n == id)
-                            .map(|(c, _)| *c);
-                        let ring = calls.ringing.iter().find(|(_, (n, _))| *n == id);
-                        if let Some((call, (_, room))) = ring {
-                            match key.as_str() {
-                                "accept" => answer_from_notification(&app, Answer::Accept { room: room.clone() }),
-                                "reject" => answer_from_notification(&app, Answer::Reject { call: *call }),
-                                // A click on the bubble: the window, with its banner.
-                                _ => crate::windows::show_main(&app),
-                            }
-                        } else if let Some(conversation) = conversation
-                            && key == "default"
-                        {
-                            open_from_notification(&app, conversation);
-                        }
-                    }
-                    Some(Signal::Closed(id)) => {
-                        by_conversation.retain(|_, n| *n != id);
-                        calls.missed.retain(|_, n| *n != id);
-                        calls.ringing.retain(|_, (n, _)| *n != id);
-                    }
-                    // The server went away: connect again at the next notification.
-                    None => link = None,
-                },
-            }
-        }
-    }
-
-    /// The call notifications up: ringing calls (call → id, room) and missed-call notices
-    /// (conversation → id).
-    #[derive(Default)]
-    struct Shown {
-        ringing: HashMap<Id, (u32, String)>,
-        missed: HashMap<Id, u32>,
-    }
-
-    /// How to speak to the server (a [`Link`] without its signal stream, which is not `Sync`).
-    struct Speaker<'a> {
-        proxy: &'a NotificationsProxy<'static>,
-        markup: bool,
-        actions: bool,
-    }
-
-    /// One notification as we raise them.
-    struct Note<'a> {
-        replaces: u32,
-        summary: &'a str,
-        body: &'a str,
-        category: &'a str,
-        /// 0 low, 1 normal, 2 critical.
-        urgency: u8,
-        /// (key, label) pairs; dropped where the server shows no buttons.
-        actions: &'a [&'a str],
-        /// Stays until answered (a ring).
-        resident: bool,
-        /// Milliseconds; -1 the server's choice, 0 never.
-        expire: i32,
-    }
-
-    impl Speaker<'_> {
-        /// Shows `note` (the body escaped where the server reads markup); answers its id.
-        async fn show(&self, note: Note<'_>) -> zbus::Result<u32> {
-            let body = if self.markup {
-                escape(note.body)
-            } else {
-                note.body.to_owned()
-            };
-            let mut hints = HashMap::new();
-            hints.insert("category", Value::from(note.category));
-            hints.insert("urgency", Value::U8(note.urgency));
-            if note.resident {
-                hints.insert("resident", Value::Bool(true));
-            }
-            let actions: &[&str] = if self.actions { note.actions } else { &[] };
-            self.proxy
-                .notify(
-                    "NurseCare",
-                    note.replaces,
-                    "nursecare-desktop",
-                    note.summary,
-                    &body,
-                    actions,
-                    hints,
-                    note.expire,
-                )
-                .await
-        }
-    }
-
-    async fn apply(
-        link: Speaker<'_>,
-        job: Job,
-        by_conversation: &mut HashMap<Id, u32>,
-        calls: &mut Shown,
-    ) -> zbus::Result<()> {
-        match job {
-            Job::Call(alert) => apply_call(link, alert, calls).await?,
-            Job::Show {
-                conversation,
-                summary,
-                body,
-            } => {
-                let id = link
-                    .show(Note {
-                        replaces: by_conversation.get(&conversation).copied().unwrap_or(0),
-                        summary: &summary,
-                        body: &body,
-                        category: "im.received",
-                        urgency: 1,
-                        actions: &["default", "Open"],
-                        resident: false,
-                        expire: -1,
-                    })
-                    .await?;
-                by_conversation.insert(conversation, id);
-            }
-            Job::Withdraw { conversation } => {
-                if let Some(id) = by_conversation.remove(&conversation) {
-                    link.proxy.close_notification(id).await?;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// A call's notification: a ring that must not be missed (critical: it stays until
-    /// answered, and shows over full-screen windows), or a missed-call notice.
-    async fn apply_call(link: Speaker<'_>, alert: Alert, calls: &mut Shown) -> zbus::Result<()> {
-        match alert {
-            Alert::Ring {
-                call,
-                room,
-                caller,
-                in_call,
-                ..
-            } => {
-                let summary = caller.unwrap_or_else(|| "NurseCare".into());
-                let accept = if in_call {
-                    "Hang up and accept"
-                } else {
-                    "Accept"
-                };
-                let id = link
-                    .show(Note {
-                        replaces: 0,
-                        summary: &summary,
-                        body: "Incoming video call",
-                        category: "call.incoming",
-                        urgency: 2,
-                        actions: &["accept", accept, "reject", "Decline", "default", "Open"],
-                        resident: true,
-                        expire: 0,
-                    })
-                    .await?;
-                calls.ringing.insert(call, (id, room));
-            }
-            Alert::StopRinging { call } => {
-                if let Some((id, _)) = calls.ringing.remove(&call) {
-                    link.proxy.close_notification(id).await?;
-                }
-            }
-            Alert::Missed {
-                conversation,
-                caller,
-                notify,
-            } => {
-                if !notify {
-                    return Ok(());
-                }
-                let body = match caller {
-                    Some(name) => format!("Missed call from {name}"),
-                    None => "Missed video call".into(),
-                };
-                let id = link
-                    .show(Note {
-                        replaces: calls.missed.get(&conversation).copied().unwrap_or(0),
-                        summary: "Missed call",
-                        body: &body,
-                        category: "call.unanswered",
-                        urgency: 1,
-                        actions: &["default", "Open"],
-                        resident: false,
-                        expire: -1,
-                    })
-                    .await?;
-                calls.missed.insert(conversation, id);
-            }
-            Alert::SeenMissed { conversation } => {
-                if let Some(id) = calls.missed.remove(&conversation) {
-                    link.proxy.close_notification(id).await?;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    #[cfg(test)]
-    mod tests {
-        #[test]
-        fn markup_is_escaped() {
-            assert_eq!(super::escape("<b>&"), "&lt;b&gt;&amp;");
-        }
-    }
 }
 
 #[cfg(test)]
