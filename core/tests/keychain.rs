@@ -10,10 +10,8 @@ mod common;
 use nursecare_core::secrets::{SecretError, SecretName, SecretStore, SecretStoreKind};
 use std::time::Duration;
 
-#[cfg(target_os = "linux")]
 struct Killed(Vec<std::process::Child>);
 
-#[cfg(target_os = "linux")]
 impl Drop for Killed {
     fn drop(&mut self) {
         for c in &mut self.0 {
@@ -32,8 +30,11 @@ fn name(what: &'static str, account: &str) -> SecretName {
     }
 }
 
-#[cfg(target_os = "linux")]
 #[tokio::test]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "the Secret Service is Linux's (Windows has its own test below)"
+)]
 async fn real_secret_service_and_no_silent_fallback() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path().join("home");
@@ -48,7 +49,7 @@ async fn real_secret_service_and_no_silent_fallback() {
     }
     let bus = dir.path().join("bus");
     let address = format!("unix:path={}", bus.display());
-    // SAFETY: this test binary runs this one test; nothing else reads the environment meanwhile.
+    // SAFETY: the only test of this binary that runs here; nothing else reads the environment.
     unsafe {
         std::env::set_var("HOME", &home);
         std::env::set_var("XDG_DATA_HOME", home.join(".local/share"));
@@ -111,8 +112,8 @@ async fn real_secret_service_and_no_silent_fallback() {
 
 /// Windows' Credential Manager, through a profile whose folder has a space and a letter beyond
 /// ASCII, named once by its drive-letter form and once by its verbatim (`\\?\`) form.
-#[cfg(windows)]
 #[tokio::test]
+#[cfg_attr(not(windows), ignore = "Windows' Credential Manager")]
 async fn credential_manager_keeps_the_secrets() {
     let dir = tempfile::tempdir().unwrap();
     let store = SecretStore::new(SecretStoreKind::Keychain, dir.path());
