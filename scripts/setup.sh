@@ -9,35 +9,24 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages, each with a file that tells whether it is there.
-declare -A probe=(
-  [build-essential]=/usr/bin/gcc
-  [make]=/usr/bin/make
-  [perl]=/usr/bin/perl
-  [nodejs]=/usr/bin/node
-  [npm]=/usr/bin/npm
-  [dbus]=/usr/bin/dbus-daemon
-  [gnome-keyring]=/usr/bin/gnome-keyring-daemon
-  [pkg-config]=/usr/bin/pkg-config
-  [libwebkit2gtk-4.1-dev]=/usr/lib/x86_64-linux-gnu/pkgconfig/webkit2gtk-4.1.pc
-  [libxdo-dev]=/usr/include/xdo.h
-  [libayatana-appindicator3-dev]=/usr/lib/x86_64-linux-gnu/pkgconfig/ayatana-appindicator3-0.1.pc
-  [librsvg2-dev]=/usr/lib/x86_64-linux-gnu/pkgconfig/librsvg-2.0.pc
-  [xvfb]=/usr/bin/Xvfb
-  [xauth]=/usr/bin/xauth
-  [webkit2gtk-driver]=/usr/bin/WebKitWebDriver
-  [xdotool]=/usr/bin/xdotool
-)
-pkgs=()
-for p in "${!probe[@]}"; do
-  [ -e "${probe[$p]}" ] || pkgs+=("$p")
-done
-if ((${#pkgs[@]})); then
-  echo "setup: installing ${pkgs[*]}"
-  SUDO=""
-  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${pkgs[@]}"
-fi
+source scripts/lib.sh
+install_missing \
+  build-essential=/usr/bin/gcc \
+  make=/usr/bin/make \
+  perl=/usr/bin/perl \
+  nodejs=/usr/bin/node \
+  npm=/usr/bin/npm \
+  dbus=/usr/bin/dbus-daemon \
+  gnome-keyring=/usr/bin/gnome-keyring-daemon \
+  pkg-config=/usr/bin/pkg-config \
+  libwebkit2gtk-4.1-dev=/usr/lib/x86_64-linux-gnu/pkgconfig/webkit2gtk-4.1.pc \
+  libxdo-dev=/usr/include/xdo.h \
+  libayatana-appindicator3-dev=/usr/lib/x86_64-linux-gnu/pkgconfig/ayatana-appindicator3-0.1.pc \
+  librsvg2-dev=/usr/lib/x86_64-linux-gnu/pkgconfig/librsvg-2.0.pc \
+  xvfb=/usr/bin/Xvfb \
+  xauth=/usr/bin/xauth \
+  webkit2gtk-driver=/usr/bin/WebKitWebDriver \
+  xdotool=/usr/bin/xdotool
 command -v cargo >/dev/null 2>&1 || {
   echo "setup: cargo is missing; install Rust (rustup) first" >&2
   exit 1

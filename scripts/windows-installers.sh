@@ -18,19 +18,13 @@ for f in nursecare-desktop.exe nursecare-cli.exe; do
   [ -f "$in/$f" ] || { echo "installers: $in/$f is missing" >&2; exit 1; }
 done
 
-# The tools come from Debian (nsis, wixl, msitools); install only what is missing.
-missing=()
-[ -x /usr/bin/makensis ] || missing+=(nsis)
-[ -x /usr/bin/wixl ] || missing+=(wixl)
-[ -x /usr/bin/msibuild ] && [ -x /usr/bin/msiinfo ] || missing+=(msitools)
-if [ ${#missing[@]} -gt 0 ]; then
-  SUDO=""
-  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+# The tools come from Debian; install only what is missing.
+source scripts/lib.sh
+install_missing nsis=/usr/bin/makensis wixl=/usr/bin/wixl msitools=/usr/bin/msibuild
 
-version=${VERSION:-$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["version"])' src-tauri/tauri.conf.json)}
+version=${VERSION:-$(app_conf version)}
+# The AppUserModelID on the shortcuts: the app's identifier, which it sets on itself.
+aumid=$(app_conf identifier)
 # Windows file versions and MSI ProductVersion are numeric: 1.2.3-beta.1 -> 1.2.3.
 num=${version%%[-+]*}
 [[ $num =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || { echo "installers: version $version is not x.y.z" >&2; exit 1; }
@@ -38,7 +32,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 start=$SECONDS
-makensis -V2 -DVERSION="$version" -DVERSION_NUM="$num" -DINPUT_DIR="$in" -DOUT_DIR="$out" "$win/installer.nsi"
+makensis -V2 -DVERSION="$version" -DVERSION_NUM="$num" -DAUMID="$aumid" -DINPUT_DIR="$in" \
+  -DOUT_DIR="$out" "$win/installer.nsi"
 nsis="$out/NurseCare_${version}_x64-setup.exe"
 echo "installers: NSIS built in $((SECONDS - start)) s"
 
@@ -66,11 +61,11 @@ wixl -a x64 -D Version="$num" -D SourceDir="$(realpath --relative-to="$win" "$in
   printf 'MsiShortcutProperty\tShortcut_\tPropertyKey\tPropVariantValue\r\n'
   printf 's72\ts72\ts0\ts0\r\n'
   printf 'MsiShortcutProperty\tMsiShortcutProperty\r\n'
-  printf 'AppShortcutAumid\tAppShortcut\tSystem.AppUserModel.ID\tcare.nursecare.desktop\r\n'
+  printf 'AppShortcutAumid\tAppShortcut\tSystem.AppUserModel.ID\t%s\r\n' "$aumid"
 } >"$tmp/MsiShortcutProperty.idt"
 msibuild "$msi" -i "$tmp/MsiShortcutProperty.idt"
 # (A here-string, not a pipe: grep -q would close it early and pipefail would count that.)
-grep -q "	AppShortcut	System.AppUserModel.ID	care.nursecare.desktop" <<<"$(msiinfo export "$msi" MsiShortcutProperty)" \
+grep -q "	AppShortcut	System.AppUserModel.ID	$aumid" <<<"$(msiinfo export "$msi" MsiShortcutProperty)" \
   || { echo "installers: the MSI's shortcut has no AppUserModelID" >&2; exit 1; }
 echo "installers: MSI built in $((SECONDS - start)) s"
 

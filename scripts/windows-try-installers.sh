@@ -18,11 +18,12 @@ set -euo pipefail
 out=$(realpath "$1")
 check=${2:-${CHECK_INSTALLED:-}}
 cd "$(dirname "$0")/.."
-version=${VERSION:-$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["version"])' src-tauri/tauri.conf.json)}
+source scripts/lib.sh
+version=${VERSION:-$(app_conf version)}
 old_version=0.0.0
 nsis="$out/NurseCare_${version}_x64-setup.exe"
 msi="$out/NurseCare_${version}_x64.msi"
-aumid=care.nursecare.desktop
+aumid=$(app_conf identifier)
 
 ok() { echo "try: ok   $*"; }
 fail() { echo "try: FAIL $*" >&2; exit 1; }
@@ -167,6 +168,12 @@ ok "NSIS uninstall entry has UninstallString DisplayIcon EstimatedSize NoModify 
 ok "NSIS install.log: $(grep WebView2 "$dir/install.log" | tr -d '\r')"
 profile_kept "the NSIS upgrade"
 check_app "$dir/nursecare-desktop.exe"
+# What the app writes for its user (start at login on, its toasts' name).
+run_key='HKCU\Software\Microsoft\Windows\CurrentVersion\Run'
+app_id_key='HKCU\Software\Classes\AppUserModelId\'$aumid
+wine reg add "$run_key" /v NurseCare /d "\"$(winepath -w "$dir")\\nursecare-desktop.exe\" --hidden" /f </dev/null >/dev/null 2>&1
+wine reg add "$app_id_key" /v DisplayName /d NurseCare /f </dev/null >/dev/null 2>&1
+[ -n "$(regval "$run_key" NurseCare)" ] || fail "could not write the Run value"
 s=$SECONDS
 run "$dir/uninstall.exe" /S || fail "NSIS uninstall /S exited $?"
 echo "try: NSIS: silent uninstall took $((SECONDS - s)) s"
@@ -176,6 +183,9 @@ ok "NSIS uninstall removed $dir"
 ok "NSIS uninstall removed the shortcut"
 ! regkey_exists "$uninst" || fail "NSIS uninstall left $uninst"
 ok "NSIS uninstall removed its uninstall entry"
+[ -z "$(regval "$run_key" NurseCare)" ] || fail "NSIS uninstall left start at login in $run_key"
+! regkey_exists "$app_id_key" || fail "NSIS uninstall left $app_id_key"
+ok "NSIS uninstall removed start at login and the AppUserModelID's name"
 profile_kept "the NSIS uninstall"
 
 phase "MSI: install $old_version, then $version over it (msiexec /qn, per machine)"

@@ -11,33 +11,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+source scripts/lib.sh
 target=x86_64-pc-windows-gnu
 export CARGO_TARGET_DIR="$root/target/windows"
 
 install_packages() {
-  declare -A probe=(
-    [rustc-web]=/usr/bin/rustc
-    [cargo-web]=/usr/bin/cargo
-    [rust-web-src]=/usr/lib/rustlib/src/rust/library/std/Cargo.toml
-    [gcc-mingw-w64-x86-64]=/usr/bin/x86_64-w64-mingw32-gcc
-    [g++-mingw-w64-x86-64]=/usr/bin/x86_64-w64-mingw32-g++
-    [wine]=/usr/bin/wine
-    [wine64]=/usr/lib/wine/wine64
-    [nsis]=/usr/bin/makensis
-    [wixl]=/usr/bin/wixl
-    [msitools]=/usr/bin/msiinfo
-  )
-  local pkgs=() p
-  for p in "${!probe[@]}"; do
-    [ -e "${probe[$p]}" ] || pkgs+=("$p")
-  done
-  if ((${#pkgs[@]})); then
-    echo "windows: installing ${pkgs[*]}"
-    local sudo=""
-    [ "$(id -u)" -ne 0 ] && sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${pkgs[@]}"
-  fi
+  install_missing \
+    rustc-web=/usr/bin/rustc \
+    cargo-web=/usr/bin/cargo \
+    rust-web-src=/usr/lib/rustlib/src/rust/library/std/Cargo.toml \
+    gcc-mingw-w64-x86-64=/usr/bin/x86_64-w64-mingw32-gcc \
+    g++-mingw-w64-x86-64=/usr/bin/x86_64-w64-mingw32-g++ \
+    wine=/usr/bin/wine \
+    wine64=/usr/lib/wine/wine64 \
+    nsis=/usr/bin/makensis \
+    wixl=/usr/bin/wixl \
+    msitools=/usr/bin/msiinfo
 }
 
 # Debian's toolchain, not rustup's (which has no Windows std here); build-std needs the
@@ -84,10 +73,12 @@ run_tests() {
   echo "windows: test build took $(($(date +%s) - start)) s"
   wine_prefix
   start=$(date +%s)
+  local rc=0
   CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine \
-    cargo_win test -p nursecare-core -p nursecare-cli --lib --bins --tests --no-fail-fast
+    cargo_win test -p nursecare-core -p nursecare-cli --lib --bins --tests --no-fail-fast || rc=$?
   echo "windows: tests under Wine took $(($(date +%s) - start)) s"
   wineserver -k 2>/dev/null || true
+  return $rc
 }
 
 # What the installed app must do under Wine, which has no WebView2 runtime: say so (stderr,
@@ -107,8 +98,9 @@ export -f check_installed_app
 
 package() {
   local profile=release-windows start=$(date +%s)
-  # The window's UI is compiled into the app.
-  [ -f ui/dist/index.html ] || { npm ci --prefix ui --no-audit --no-fund --loglevel=error && npm run --prefix ui build --silent; }
+  # The window's UI is compiled into the app: this commit's, never an older build's.
+  [ -d ui/node_modules ] || npm ci --prefix ui --no-audit --no-fund --loglevel=error
+  npm run --prefix ui build --silent
   cargo_win build --profile "$profile" -p nursecare-desktop -p nursecare-cli \
     --features nursecare-desktop/custom-protocol
   echo "windows: release build took $(($(date +%s) - start)) s"
@@ -134,6 +126,10 @@ toolchain
 case "${1:-all}" in
   test) run_tests ;;
   package) package ;;
-  all) run_tests && package ;;
+  # (Not `run_tests && package`: bash ignores `set -e` inside the left side of &&.)
+  all)
+    run_tests
+    package
+    ;;
   *) echo "usage: $0 [test|package]" >&2; exit 2 ;;
 esac

@@ -155,24 +155,29 @@ impl Profile {
 /// a folder named before it is made keeps its name once it exists; Windows' verbatim prefix,
 /// which `canonicalize` adds there, is dropped where the plain form means the same folder.
 fn name_of(dir: &Path) -> String {
+    use std::path::Component;
     let absolute = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
-    let mut rest = Vec::new();
-    let mut base = absolute.as_path();
-    let resolved = loop {
-        if let Ok(real) = std::fs::canonicalize(base) {
-            break real;
-        }
-        match (base.parent(), base.file_name()) {
-            (Some(parent), Some(last)) => {
-                rest.push(last.to_owned());
-                base = parent;
+    let parts: Vec<Component> = absolute.components().collect();
+    // The longest leading part that exists, resolved by the system…
+    let (mut path, rest) = (1..=parts.len())
+        .rev()
+        .find_map(|n| {
+            let head: PathBuf = parts[..n].iter().collect();
+            std::fs::canonicalize(head)
+                .ok()
+                .map(|real| (plain(real), &parts[n..]))
+        })
+        .unwrap_or_else(|| (PathBuf::new(), &parts[..]));
+    // …and the rest by its words: a folder that does not exist is no link, so `..` in it
+    // only means its parent.
+    for part in rest {
+        match part {
+            Component::ParentDir => {
+                path.pop();
             }
-            _ => break base.to_path_buf(),
+            Component::CurDir => {}
+            other => path.push(other),
         }
-    };
-    let mut path = plain(resolved);
-    for part in rest.into_iter().rev() {
-        path.push(part);
     }
     path.display().to_string()
 }
@@ -228,6 +233,11 @@ mod tests {
         let dir = top.path().join("ward");
         std::fs::create_dir_all(&dir).unwrap();
         assert_eq!(profile(&dir.join("..").join("ward")), profile(&dir));
+        let later = top.path().join("later");
+        let through_missing = top.path().join("missing").join("..").join("later");
+        assert_eq!(profile(&through_missing), profile(&later), "before");
+        std::fs::create_dir_all(&later).unwrap();
+        assert_eq!(profile(&through_missing), profile(&later), "after");
         let cwd = std::env::current_dir().unwrap();
         // (Under Wine the temporary folder is on C: and the working one on Z:.)
         if cwd.components().next() == dir.components().next() {

@@ -229,4 +229,9 @@ async fn whole_client(
         let found = same.sessions().current().await.unwrap();
         assert_eq!(found.map(|s| s.user_id), Some(session.user_id));
     }
+    // Nothing left in a real keychain (run on a real Windows, it is the user's own).
+    profile.remove_cache(&session).await.unwrap();
+    profile.sessions().logout().await.unwrap();
+    assert!(profile.sessions().current().await.unwrap().is_none());
+    assert!(!profile.cache_path(&session).exists());
 }

@@ -328,7 +328,7 @@ async fn open(app: &AppHandle, call: &CallNow) -> anyhow::Result<()> {
             return Err(e.into());
         }
     };
-    grant_media(&built, &origin);
+    guard_media(&built, Some(&origin));
     let (handle, call_id, mine) = (app.clone(), call.call_id, label.clone());
     built.on_window_event(move |event| match event {
         // Closing the meeting's window leaves the call: hang up, for both sides.
@@ -473,7 +473,7 @@ fn on_page_event(app: &AppHandle, rest: &str, detail: Option<String>) {
     }
 }
 
-/// A device a page in the call window asks for.
+/// A device a page asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Device {
     /// The camera.
@@ -484,28 +484,38 @@ pub enum Device {
     Other,
 }
 
-/// Whether the call window lets the page at `asking` (a URL or an origin) use `device`: camera
-/// and microphone for the meeting's origin, nothing else for anyone (not the window's own
-/// page, not another frame a meeting page might open).
-pub fn grants(meeting_origin: &str, asking: &str, device: Device) -> bool {
+/// Whether a window lets the page at `asking` (a URL or an origin) use `device`: in the call
+/// window (`meeting_origin` set) camera and microphone for the meeting's origin; nothing else,
+/// for anyone (not the window's own page, not another frame a meeting page might open), and
+/// nothing at all in a window without a meeting.
+pub fn grants(meeting_origin: Option<&str>, asking: &str, device: Device) -> bool {
+    let Some(meeting) = meeting_origin else {
+        return false;
+    };
     device != Device::Other
-        && Url::parse(asking).is_ok_and(|u| u.origin().ascii_serialization() == meeting_origin)
+        && Url::parse(asking).is_ok_and(|u| {
+            let origin = u.origin();
+            origin.is_tuple() && origin.ascii_serialization() == meeting
+        })
 }
 
-/// Camera and microphone for the call window. Linux: WebKitGTK asks per request and does not
-/// say which origin asks (this window shows only its meeting). Windows: WebView2 says which
-/// origin asks, and [`grants`] decides. Other windows keep denying.
-fn grant_media(window: &tauri::WebviewWindow, meeting_origin: &str) {
+/// Who may use the camera and microphone in `window`: the meeting's origin in a call window,
+/// nobody elsewhere. Linux: WebKitGTK asks per request and does not say which origin asks (a
+/// call window shows only its meeting; other windows keep WebKitGTK's denial). Windows:
+/// WebView2 says which origin asks, and [`grants`] decides; without an answer it would ask
+/// the user and remember the answer, so every window gets the handler. It is in place before
+/// the meeting can ask: the page loads Jitsi's script, then its frame, then asks.
+pub fn guard_media(window: &tauri::WebviewWindow, meeting_origin: Option<&str>) {
     #[cfg(windows)]
     {
-        let origin = meeting_origin.to_owned();
+        let origin = meeting_origin.map(str::to_owned);
         let done = window.with_webview(move |webview| media_on_windows(webview, origin));
         if let Err(e) = done {
-            tracing::debug!(error = %e, "media permission not set up");
+            tracing::warn!(error = %e, "media permission not set up");
         }
     }
     #[cfg(target_os = "linux")]
-    {
+    if meeting_origin.is_some() {
         let done = window.with_webview(|webview| {
             use webkit2gtk::glib::prelude::Cast;
             use webkit2gtk::{PermissionRequestExt, UserMediaPermissionRequest, WebViewExt};
@@ -521,19 +531,17 @@ fn grant_media(window: &tauri::WebviewWindow, meeting_origin: &str) {
             });
         });
         if let Err(e) = done {
-            tracing::debug!(error = %e, "media permission not set up");
+            tracing::warn!(error = %e, "media permission not set up");
         }
     }
     #[cfg(not(any(target_os = "linux", windows)))]
-    let _ = window;
-    #[cfg(not(windows))]
-    let _ = meeting_origin;
+    let _ = (window, meeting_origin);
 }
 
-/// Windows: answers WebView2's permission requests in the call window by [`grants`], and
-/// keeps no answer in the profile (the next meeting asks again).
+/// Windows: answers WebView2's permission requests by [`grants`], and keeps no answer in the
+/// profile (the next meeting asks again).
 #[cfg(windows)]
-fn media_on_windows(webview: tauri::webview::PlatformWebview, origin: String) {
+fn media_on_windows(webview: tauri::webview::PlatformWebview, origin: Option<String>) {
     use webview2_com::Microsoft::Web::WebView2::Win32::{
         COREWEBVIEW2_PERMISSION_KIND, COREWEBVIEW2_PERMISSION_KIND_CAMERA,
         COREWEBVIEW2_PERMISSION_KIND_MICROPHONE, COREWEBVIEW2_PERMISSION_STATE_ALLOW,
@@ -544,8 +552,12 @@ fn media_on_windows(webview: tauri::webview::PlatformWebview, origin: String) {
     // SAFETY: WebView2's COM calls on the window's own webview, on the main thread where
     // `with_webview` runs this; the strings are freed by take_pwstr.
     unsafe {
-        let Ok(core) = webview.controller().CoreWebView2() else {
-            return;
+        let core = match webview.controller().CoreWebView2() {
+            Ok(core) => core,
+            Err(e) => {
+                tracing::warn!(error = %e, "media permission not set up");
+                return;
+            }
         };
         let handler = PermissionRequestedEventHandler::create(Box::new(move |_, args| {
             let Some(args) = args else { return Ok(()) };
@@ -561,9 +573,9 @@ fn media_on_windows(webview: tauri::webview::PlatformWebview, origin: String) {
             } else {
                 Device::Other
             };
-            let allowed = grants(&origin, &asking, device);
+            let allowed = grants(origin.as_deref(), &asking, device);
             if !allowed {
-                tracing::info!(?device, "the call window denied a permission");
+                tracing::info!(?device, "a permission was denied");
             }
             args.SetState(if allowed {
                 COREWEBVIEW2_PERMISSION_STATE_ALLOW
@@ -588,7 +600,7 @@ mod tests {
 
     #[test]
     fn only_the_meeting_gets_the_camera_and_microphone() {
-        let meeting = "https://meet.clinic.example";
+        let meeting = Some("https://meet.clinic.example");
         for device in [Device::Camera, Device::Microphone] {
             assert!(grants(meeting, "https://meet.clinic.example/", device));
             assert!(grants(
@@ -623,6 +635,14 @@ mod tests {
             "https://meet.clinic.example/",
             Device::Other
         ));
+        assert!(
+            !grants(None, "https://meet.clinic.example/", Device::Camera),
+            "the main window"
+        );
+        assert!(
+            !grants(Some("null"), "data:text/html,x", Device::Camera),
+            "an opaque origin"
+        );
     }
 
     #[test]

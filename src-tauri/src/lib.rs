@@ -115,6 +115,8 @@ pub fn run(options: Options) {
             windows::watch_main(&handle);
             if let Some(w) = windows::main_window(&handle) {
                 webview::lean(&w);
+                // No camera or microphone for the main window, and no prompt asking.
+                call_window::guard_media(&w, None);
             }
             if setup_state.options.hidden
                 && let Some(w) = windows::main_window(&handle)
@@ -142,6 +144,8 @@ pub fn run(options: Options) {
 
     app.run(move |_app, event| {
         if let RunEvent::Exit = event {
+            #[cfg(windows)]
+            notifications::toasts::clear_all();
             tauri::async_runtime::block_on(state.shutdown());
             tracing::info!("stopped");
         }

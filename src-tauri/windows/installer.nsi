@@ -15,7 +15,8 @@ ManifestDPIAware true
 !endif
 !define /ifndef VERSION_NUM "${VERSION}"
 !define NAME "NurseCare"
-!define AUMID "care.nursecare.desktop"
+; The AppUserModelID: tauri.conf.json's identifier, passed in by the script.
+!define /ifndef AUMID "care.nursecare.desktop"
 !define UNINST_KEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\${AUMID}"
 !define WEBVIEW2_GUID "{F3017226-FE2A-4295-8BDF-00C3A9A7E4C5}"
 !define WEBVIEW2_URL "https://developer.microsoft.com/microsoft-edge/webview2/"
@@ -231,10 +232,15 @@ Section "Uninstall"
   Delete "$INSTDIR\uninstall.exe"
   RMDir "$INSTDIR" ; not /r: never sweep away files someone else put there
   DeleteRegKey HKCU "${UNINST_KEY}"
+  ; What the app itself wrote for this user: start at login (it would point at nothing) and
+  ; its AppUserModelID's name for toasts.
+  DeleteRegValue HKCU "Software\Microsoft\Windows\CurrentVersion\Run" "${NAME}"
+  DeleteRegKey HKCU "Software\Classes\AppUserModelId\${AUMID}"
   ${If} $DeleteData = 1
     DetailPrint "Removing the user's NurseCare data"
     RMDir /r "$APPDATA\${NAME}"
     RMDir /r "$LOCALAPPDATA\${NAME}"
     RMDir /r "$LOCALAPPDATA\${AUMID}" ; the WebView2 user-data folder Tauri creates
+    RMDir /r "$APPDATA\${AUMID}" ; the window's remembered size and place
   ${EndIf}
 SectionEnd

@@ -244,30 +244,54 @@ impl Cache {
     }
 
     /// Deletes the cache at `path` and everything in its folder, unless another program has
-    /// it open ([`CacheError::InUse`]). The lock is held while the rest goes and let go before
-    /// the folder does: Windows cannot delete a file that is open, so the folder would stay.
+    /// it open ([`CacheError::InUse`]). The log and shared memory go before the database, so
+    /// a removal cut short never leaves an old log beside a new database. Unix removes the
+    /// folder under the lock; Windows cannot delete the open lock file, so it empties the
+    /// folder under the lock, lets it go, and then removes the folder only if nothing new
+    /// appeared in it meanwhile (another program opening the account again).
     pub fn remove(path: &Path) -> Result<(), CacheError> {
         let Some(dir) = path.parent().filter(|d| d.exists()) else {
             return Ok(());
         };
         let owner = Self::own(path)?;
-        let lock = path.with_extension("lock");
-        for entry in std::fs::read_dir(dir)? {
-            let entry = entry?;
-            if entry.path() == lock {
-                continue;
-            }
-            if entry.file_type()?.is_dir() {
-                std::fs::remove_dir_all(entry.path())?;
-            } else {
-                std::fs::remove_file(entry.path())?;
-            }
-        }
-        drop(owner);
-        match std::fs::remove_dir_all(dir) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+        let gone = |r: std::io::Result<()>| match r {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),
+        };
+        for suffix in ["-wal", "-shm", ""] {
+            let mut file = path.as_os_str().to_owned();
+            file.push(suffix);
+            gone(std::fs::remove_file(file))?;
         }
+        #[cfg(unix)]
+        {
+            gone(std::fs::remove_dir_all(dir))?;
+            drop(owner);
+        }
+        #[cfg(not(unix))]
+        {
+            let lock = path.with_extension("lock");
+            for entry in std::fs::read_dir(dir)? {
+                let entry = entry?;
+                if entry.path() == lock {
+                    continue;
+                }
+                if entry.file_type()?.is_dir() {
+                    std::fs::remove_dir_all(entry.path())?;
+                } else {
+                    std::fs::remove_file(entry.path())?;
+                }
+            }
+            drop(owner);
+            // Best effort: another program may hold it already.
+            let _ = std::fs::remove_file(&lock);
+            if let Err(e) = std::fs::remove_dir(dir)
+                && e.kind() != std::io::ErrorKind::NotFound
+            {
+                tracing::info!(error = %e, "the cache's folder was kept: it is in use again");
+            }
+        }
+        Ok(())
     }
 
     /// Stores conversations as the server sent them (participants, users, their messages,

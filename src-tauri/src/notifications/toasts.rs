@@ -14,9 +14,15 @@ pub const APP_ID: &str = "care.nursecare.desktop";
 /// Every toast's group (with the tag, what a withdrawal names).
 pub const GROUP: &str = "nursecare";
 
-/// XML-escapes text for an element or an attribute.
+/// XML-escapes text for an element or an attribute, leaving out what XML 1.0 cannot carry at
+/// all (most control characters: a name or message holding one would lose the whole toast).
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
+    s.chars()
+        .filter(|c| {
+            !matches!(c, '\u{0}'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}')
+        })
+        .collect::<String>()
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
@@ -78,7 +84,7 @@ pub fn xml(card: &Card) -> String {
 }
 
 #[cfg(windows)]
-pub use winrt::{register_app_id, run};
+pub use winrt::{clear_all, register_app_id, run};
 
 #[cfg(windows)]
 mod winrt {
@@ -113,6 +119,14 @@ mod winrt {
         }
     }
 
+    /// Takes every toast of the app away (quitting: a ring or a message left behind would
+    /// answer nothing, and may name a patient).
+    pub fn clear_all() {
+        if let Ok(history) = ToastNotificationManager::History() {
+            let _ = history.ClearWithId(&HSTRING::from(APP_ID));
+        }
+    }
+
     /// The toasts up: the notification (to hide it) and a ring's room.
     type Shown = HashMap<Slot, (ToastNotification, Option<String>)>;
 
@@ -126,9 +140,7 @@ mod winrt {
                 }
             };
         // A ring or a message left by an earlier run answers nothing now.
-        if let Ok(history) = ToastNotificationManager::History() {
-            let _ = history.ClearWithId(&HSTRING::from(APP_ID));
-        }
+        clear_all();
         let (presses, mut pressed_rx) = mpsc::unbounded_channel::<(Slot, Press)>();
         let mut shown = Shown::new();
         let mut said_failed = false;
@@ -137,11 +149,13 @@ mod winrt {
                 job = jobs.recv() => {
                     let Some(job) = job else { break };
                     let (Some(notifier), Some(step)) = (&notifier, cards::step(job)) else { continue };
-                    if let Err(e) = apply(notifier, step, &mut shown, &presses)
-                        && !said_failed
-                    {
-                        tracing::warn!(error = %e, "a toast could not be shown");
-                        said_failed = true;
+                    if let Err(e) = apply(notifier, step, &mut shown, &presses) {
+                        if said_failed {
+                            tracing::debug!(error = %e, "a toast could not be shown");
+                        } else {
+                            tracing::warn!(error = %e, "a toast could not be shown");
+                            said_failed = true;
+                        }
                     }
                 }
                 Some((slot, press)) = pressed_rx.recv() => {
@@ -266,6 +280,13 @@ mod tests {
             x,
             r#"<toast launch="message-3|default"><visual><binding template="ToastGeneric"><text>Daniel Reyes</text><text>New message</text></binding></visual></toast>"#
         );
+    }
+
+    #[test]
+    fn characters_xml_cannot_carry_are_left_out() {
+        assert_eq!(escape("a\u{1}b\u{8}c\u{1b}d\u{FFFF}"), "abcd");
+        assert_eq!(escape("line\nnext\ttab"), "line\nnext\ttab");
+        assert_eq!(escape("Zoë <&> \"'"), "Zoë &lt;&amp;&gt; &quot;&apos;");
     }
 
     #[test]

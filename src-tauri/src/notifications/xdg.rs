@@ -57,6 +57,25 @@ struct Link {
     signals: futures_util::stream::BoxStream<'static, Signal>,
 }
 
+/// How to speak to the server: a [`Link`] without its signal stream, which is not `Sync`
+/// (so a `&Link` held across an await would make the task unsendable).
+#[derive(Clone, Copy)]
+struct Speaker<'a> {
+    proxy: &'a NotificationsProxy<'static>,
+    markup: bool,
+    actions: bool,
+}
+
+impl Link {
+    fn speaker(&self) -> Speaker<'_> {
+        Speaker {
+            proxy: &self.proxy,
+            markup: self.markup,
+            actions: self.actions,
+        }
+    }
+}
+
 impl Link {
     /// Connects; a server may come later (activated on demand, or started after the app),
     /// so this is tried again at the next notification.
@@ -120,7 +139,7 @@ pub(super) async fn run(app: AppHandle, mut jobs: mpsc::UnboundedReceiver<Job>) 
                 }
                 let Some(l) = link.as_ref() else { continue };
                 let Some(step) = cards::step(job) else { continue };
-                if let Err(e) = apply(l, step, &mut shown).await {
+                if let Err(e) = apply(l.speaker(), step, &mut shown).await {
                     tracing::warn!(error = %e, "notification server failed; reconnecting at the next one");
                     link = None;
                 }
@@ -144,7 +163,7 @@ pub(super) async fn run(app: AppHandle, mut jobs: mpsc::UnboundedReceiver<Job>) 
     }
 }
 
-async fn apply(link: &Link, step: Step, shown: &mut Shown) -> zbus::Result<()> {
+async fn apply(link: Speaker<'_>, step: Step, shown: &mut Shown) -> zbus::Result<()> {
     match step {
         Step::Show(card) => {
             let replaces = shown.get(&card.slot).map_or(0, |(id, _)| *id);
@@ -163,7 +182,7 @@ async fn apply(link: &Link, step: Step, shown: &mut Shown) -> zbus::Result<()> {
 /// Shows `card` (the body escaped where the server reads markup, the buttons only where it
 /// shows them); answers its id. A ring is critical: it stays until answered and shows over
 /// full-screen windows.
-async fn show(link: &Link, replaces: u32, card: &Card) -> zbus::Result<u32> {
+async fn show(link: Speaker<'_>, replaces: u32, card: &Card) -> zbus::Result<u32> {
     let body = if link.markup {
         escape(&card.body)
     } else {
