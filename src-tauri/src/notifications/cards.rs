@@ -96,8 +96,17 @@ pub struct Card {
     /// The buttons, in order, with their labels; [`Press::Open`] is the click on the card
     /// (a button labelled so where the platform shows it as one).
     pub buttons: Vec<(Press, &'static str)>,
-    /// A ring's room (what Accept answers).
-    pub room: Option<String>,
+    /// A ring's call (what its presses need).
+    pub ring: Option<Ring>,
+}
+
+/// What a ring's presses need beyond its slot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ring {
+    /// The room Accept answers.
+    pub room: String,
+    /// The chat a click on the card opens.
+    pub conversation: Id,
 }
 
 /// What to do on the desktop for one job.
@@ -124,15 +133,15 @@ pub fn step(job: Job) -> Option<Step> {
             title: summary,
             body,
             buttons: vec![open],
-            room: None,
+            ring: None,
         }),
         Job::Withdraw { conversation } => Step::Withdraw(Slot::Message(conversation)),
         Job::Call(Alert::Ring {
             call,
             room,
+            conversation,
             caller,
             in_call,
-            ..
         }) => Step::Show(Card {
             slot: Slot::Ring(call),
             kind: Kind::Ring,
@@ -150,7 +159,7 @@ pub fn step(job: Job) -> Option<Step> {
                 (Press::Decline, "Decline"),
                 open,
             ],
-            room: Some(room),
+            ring: Some(Ring { room, conversation }),
         }),
         Job::Call(Alert::StopRinging { call }) => Step::Withdraw(Slot::Ring(call)),
         Job::Call(Alert::Missed {
@@ -170,7 +179,7 @@ pub fn step(job: Job) -> Option<Step> {
                     None => "Missed video call".into(),
                 },
                 buttons: vec![open],
-                room: None,
+                ring: None,
             })
         }
         Job::Call(Alert::SeenMissed { conversation }) => Step::Withdraw(Slot::Missed(conversation)),
@@ -180,22 +189,20 @@ pub fn step(job: Job) -> Option<Step> {
 /// What a press does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reaction {
-    /// The window, on this conversation.
+    /// The window, on this conversation (a ring's: its banner shows there too).
     OpenChat(Id),
-    /// The window as it is (a ring's body: its banner is there).
-    ShowWindow,
     /// Answer a call, as the window's buttons do.
     Answer(Answer),
 }
 
-/// What pressing `press` on the card in `slot` (a ring's `room`) does; `None` for a press the
+/// What pressing `press` on the card in `slot` (a ring's `ring`) does; `None` for a press the
 /// card did not offer.
-pub fn reaction(slot: Slot, room: Option<&str>, press: Press) -> Option<Reaction> {
+pub fn reaction(slot: Slot, ring: Option<&Ring>, press: Press) -> Option<Reaction> {
     match (slot, press) {
         (Slot::Message(c) | Slot::Missed(c), Press::Open) => Some(Reaction::OpenChat(c)),
-        (Slot::Ring(_), Press::Open) => Some(Reaction::ShowWindow),
+        (Slot::Ring(_), Press::Open) => Some(Reaction::OpenChat(ring?.conversation)),
         (Slot::Ring(_), Press::Accept) => Some(Reaction::Answer(Answer::Accept {
-            room: room?.to_owned(),
+            room: ring?.room.clone(),
         })),
         (Slot::Ring(call), Press::Decline) => Some(Reaction::Answer(Answer::Reject { call })),
         _ => None,
@@ -222,6 +229,13 @@ mod tests {
             panic!("a ring shows")
         };
         assert_eq!(card.slot, Slot::Ring(7));
+        assert_eq!(
+            card.ring,
+            Some(Ring {
+                room: "room-7".into(),
+                conversation: 3
+            })
+        );
         assert_eq!(card.kind, Kind::Ring);
         assert_eq!(card.title, "Daniel Reyes");
         assert_eq!(card.body, "Incoming video call");
@@ -241,20 +255,25 @@ mod tests {
 
     #[test]
     fn presses_run_the_windows_flows() {
-        let room = Some("room-7");
+        let ring = Ring {
+            room: "room-7".into(),
+            conversation: 3,
+        };
+        let ring = Some(&ring);
         assert_eq!(
-            reaction(Slot::Ring(7), room, Press::Accept),
+            reaction(Slot::Ring(7), ring, Press::Accept),
             Some(Reaction::Answer(Answer::Accept {
                 room: "room-7".into()
             }))
         );
         assert_eq!(
-            reaction(Slot::Ring(7), room, Press::Decline),
+            reaction(Slot::Ring(7), ring, Press::Decline),
             Some(Reaction::Answer(Answer::Reject { call: 7 }))
         );
         assert_eq!(
-            reaction(Slot::Ring(7), room, Press::Open),
-            Some(Reaction::ShowWindow)
+            reaction(Slot::Ring(7), ring, Press::Open),
+            Some(Reaction::OpenChat(3)),
+            "a click on the ring opens its chat"
         );
         assert_eq!(
             reaction(Slot::Message(3), None, Press::Open),

@@ -360,7 +360,6 @@ pub async fn run(app: AppHandle, jobs: mpsc::UnboundedReceiver<Job>) {
 fn react(app: &AppHandle, reaction: cards::Reaction) {
     match reaction {
         cards::Reaction::OpenChat(conversation) => open_from_notification(app, conversation),
-        cards::Reaction::ShowWindow => crate::windows::show_main(app),
         cards::Reaction::Answer(answer) => answer_from_notification(app, answer),
     }
 }

@@ -89,7 +89,7 @@ pub use winrt::{clear_all, register_app_id, run};
 #[cfg(windows)]
 mod winrt {
     use super::super::Job;
-    use super::super::cards::{self, Press, Slot, Step};
+    use super::super::cards::{self, Press, Ring, Slot, Step};
     use super::{APP_ID, GROUP, pressed, xml};
     use std::collections::HashMap;
     use tauri::AppHandle;
@@ -127,8 +127,8 @@ mod winrt {
         }
     }
 
-    /// The toasts up: the notification (to hide it) and a ring's room.
-    type Shown = HashMap<Slot, (ToastNotification, Option<String>)>;
+    /// The toasts up: the notification (to hide it) and a ring's call.
+    type Shown = HashMap<Slot, (ToastNotification, Option<Ring>)>;
 
     pub async fn run(app: AppHandle, mut jobs: mpsc::UnboundedReceiver<Job>) {
         let notifier =
@@ -159,8 +159,8 @@ mod winrt {
                     }
                 }
                 Some((slot, press)) = pressed_rx.recv() => {
-                    let room = shown.get(&slot).and_then(|(_, room)| room.clone());
-                    if let Some(reaction) = cards::reaction(slot, room.as_deref(), press) {
+                    let ring = shown.get(&slot).and_then(|(_, ring)| ring.as_ref());
+                    if let Some(reaction) = cards::reaction(slot, ring, press) {
                         super::super::react(&app, reaction);
                     }
                 }
@@ -202,7 +202,7 @@ mod winrt {
                     let _ = notifier.Hide(&old);
                 }
                 notifier.Show(&toast)?;
-                shown.insert(card.slot, (toast, card.room));
+                shown.insert(card.slot, (toast, card.ring));
             }
             Step::Withdraw(slot) => {
                 if let Some((toast, _)) = shown.remove(&slot) {

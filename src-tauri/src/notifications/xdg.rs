@@ -3,7 +3,7 @@
 //! ActionInvoked and NotificationClosed signals.
 
 use super::Job;
-use super::cards::{self, Card, Kind, Press, Slot, Step};
+use super::cards::{self, Card, Kind, Press, Ring, Slot, Step};
 use futures_util::StreamExt;
 use std::collections::HashMap;
 use tauri::AppHandle;
@@ -114,8 +114,8 @@ async fn next_signal(link: &mut Option<Link>) -> Option<Signal> {
     }
 }
 
-/// The notifications up: slot → (the server's id, a ring's room).
-type Shown = HashMap<Slot, (u32, Option<String>)>;
+/// The notifications up: slot → (the server's id, a ring's call).
+type Shown = HashMap<Slot, (u32, Option<Ring>)>;
 
 pub(super) async fn run(app: AppHandle, mut jobs: mpsc::UnboundedReceiver<Job>) {
     let mut link: Option<Link> = None;
@@ -146,11 +146,11 @@ pub(super) async fn run(app: AppHandle, mut jobs: mpsc::UnboundedReceiver<Job>) 
             }
             signal = next_signal(&mut link) => match signal {
                 Some(Signal::Invoked(id, key)) => {
-                    let Some((slot, (_, room))) = shown.iter().find(|(_, (n, _))| *n == id) else {
+                    let Some((slot, (_, ring))) = shown.iter().find(|(_, (n, _))| *n == id) else {
                         continue;
                     };
                     if let Some(reaction) = Press::from_key(&key)
-                        .and_then(|press| cards::reaction(*slot, room.as_deref(), press))
+                        .and_then(|press| cards::reaction(*slot, ring.as_ref(), press))
                     {
                         super::react(&app, reaction);
                     }
@@ -168,7 +168,7 @@ async fn apply(link: Speaker<'_>, step: Step, shown: &mut Shown) -> zbus::Result
         Step::Show(card) => {
             let replaces = shown.get(&card.slot).map_or(0, |(id, _)| *id);
             let id = show(link, replaces, &card).await?;
-            shown.insert(card.slot, (id, card.room));
+            shown.insert(card.slot, (id, card.ring));
         }
         Step::Withdraw(slot) => {
             if let Some((id, _)) = shown.remove(&slot) {
