@@ -138,6 +138,15 @@ check_app() { # installed exe
   fi
 }
 
+check_uninstalled() { # installer kind, program folder, shortcut, uninstall entry
+  [ ! -e "$2" ] || fail "$1 uninstall left $2: $(ls "$2")"
+  ok "$1 uninstall removed $2"
+  [ ! -e "$3" ] || fail "$1 uninstall left $3"
+  ok "$1 uninstall removed the shortcut"
+  ! regkey_exists "$4" || fail "$1 uninstall left $4"
+  ok "$1 uninstall removed its uninstall entry"
+}
+
 phase "NSIS: install $old_version, then $version over it (silent, per user)"
 uninst='HKCU\Software\Microsoft\Windows\CurrentVersion\Uninstall\'$aumid
 dir="$localappdata/Programs/NurseCare"
@@ -177,12 +186,7 @@ wine reg add "$app_id_key" /v DisplayName /d NurseCare /f </dev/null >/dev/null 
 s=$SECONDS
 run "$dir/uninstall.exe" /S || fail "NSIS uninstall /S exited $?"
 echo "try: NSIS: silent uninstall took $((SECONDS - s)) s"
-[ ! -e "$dir" ] || fail "NSIS uninstall left $dir: $(ls "$dir")"
-ok "NSIS uninstall removed $dir"
-[ ! -e "$lnk" ] || fail "NSIS uninstall left $lnk"
-ok "NSIS uninstall removed the shortcut"
-! regkey_exists "$uninst" || fail "NSIS uninstall left $uninst"
-ok "NSIS uninstall removed its uninstall entry"
+check_uninstalled NSIS "$dir" "$lnk" "$uninst"
 [ -z "$(regval "$run_key" NurseCare)" ] || fail "NSIS uninstall left start at login in $run_key"
 ! regkey_exists "$app_id_key" || fail "NSIS uninstall left $app_id_key"
 ok "NSIS uninstall removed start at login and the AppUserModelID's name"
@@ -228,11 +232,6 @@ check_app "$dir/nursecare-desktop.exe"
 s=$SECONDS
 run msiexec /x "$(winepath -w "$msi")" /qn || fail "msiexec /x exited $?"
 echo "try: MSI: silent uninstall took $((SECONDS - s)) s"
-[ ! -e "$dir" ] || fail "MSI uninstall left $dir: $(ls "$dir")"
-ok "MSI uninstall removed $dir"
-[ ! -e "$lnk" ] || fail "MSI uninstall left $lnk"
-ok "MSI uninstall removed the shortcut"
-! regkey_exists "$new_arp" || fail "MSI uninstall left $new_arp"
-ok "MSI uninstall removed its uninstall entry"
+check_uninstalled MSI "$dir" "$lnk" "$new_arp"
 profile_kept "the MSI uninstall"
 phase "all checks passed"
