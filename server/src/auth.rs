@@ -64,31 +64,31 @@ impl TokenKeys {
     }
 }
 
-/// Hashes a password with argon2id and a random salt (PHC string).
+/// Hashes a password with argon2id and a random salt (PHC string), on the blocking pool: for
+/// the operator's own paths (demo data, `--create-user`); what callers ask goes through
+/// [`crate::hashing::Gate`] with [`hash_now`].
 pub async fn hash_password(password: String) -> anyhow::Result<String> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
-    })
-    .await?
+    tokio::task::spawn_blocking(move || hash_now(&password)).await?
 }
 
-/// Checks a password against a PHC string. A malformed hash counts as a mismatch.
-pub async fn verify_password(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash)
-            .map(|h| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &h)
-                    .is_ok()
-            })
-            .unwrap_or(false)
-    })
-    .await
-    .unwrap_or(false)
+/// Hashes a password with argon2id and a random salt (PHC string); blocks.
+pub fn hash_now(password: &str) -> anyhow::Result<String> {
+    let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
+}
+
+/// Checks a password against a PHC string; blocks. A malformed hash counts as a mismatch.
+pub fn verify_now(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
 }
 
 /// The caller of a REST endpoint, from a valid `Authorization: Bearer` token.
@@ -153,8 +153,8 @@ mod tests {
     #[tokio::test]
     async fn passwords_verify() {
         let h = hash_password("correct horse".into()).await.unwrap();
-        assert!(verify_password("correct horse".into(), h.clone()).await);
-        assert!(!verify_password("wrong".into(), h).await);
-        assert!(!verify_password("x".into(), "garbage".into()).await);
+        assert!(verify_now("correct horse", &h));
+        assert!(!verify_now("wrong", &h));
+        assert!(!verify_now("x", "garbage"));
     }
 }

@@ -37,6 +37,12 @@ pub enum ApiError {
         /// Seconds until the next attempt is heard.
         retry_after_secs: u64,
     },
+    /// Too busy to check a password now (503).
+    #[error("The server is busy; try again in {retry_after_secs} s")]
+    ServiceUnavailable {
+        /// Seconds to wait.
+        retry_after_secs: u64,
+    },
     /// Anything else: logged, never shown (500).
     #[error("Internal server error")]
     Internal(#[source] anyhow::Error),
@@ -68,6 +74,7 @@ impl ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::ServiceUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -109,7 +116,9 @@ impl IntoResponse for ApiError {
         }
         let status = self.status();
         let mut response = (status, axum::Json(self.body())).into_response();
-        if let ApiError::TooManyRequests { retry_after_secs } = self {
+        if let ApiError::TooManyRequests { retry_after_secs }
+        | ApiError::ServiceUnavailable { retry_after_secs } = self
+        {
             response.headers_mut().insert(
                 header::RETRY_AFTER,
                 HeaderValue::from(retry_after_secs.max(1)),

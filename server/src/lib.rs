@@ -11,6 +11,7 @@ pub mod calls;
 pub mod cors;
 pub mod demo;
 pub mod error;
+pub mod hashing;
 pub mod jitsi;
 pub mod logging;
 pub mod login_limit;
@@ -77,11 +78,13 @@ impl Server {
             local_networks: settings.local_origins,
             origins: settings.allowed_origins.clone(),
         });
+        let hashing = hashing::Gate::new(settings.hash_turns, settings.hash_wait);
         let state = Arc::new(AppState {
             store,
             keys: auth::TokenKeys::new(jwt_secret),
             settings,
             login_limiter: Default::default(),
+            hashing,
             presence: Default::default(),
             io: io.clone(),
         });

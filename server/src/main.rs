@@ -207,6 +207,7 @@ async fn main() -> anyhow::Result<()> {
         },
         local_origins: args.demo || args.production_compat,
         allowed_origins: args.allow_origin,
+        ..Settings::default()
     };
     let registration = settings.registration;
     let jitsi_mode = settings.jitsi.mode();

@@ -30,6 +30,11 @@ pub struct Settings {
     /// Further web origins allowed by the operator (`--allow-origin`), normalized by
     /// [`crate::cors::normalize_origin`].
     pub allowed_origins: Vec<String>,
+    /// How many password hashes for callers run at once (default: what 128 MiB and the
+    /// cores allow, [`crate::hashing::Gate::turns_for`]).
+    pub hash_turns: usize,
+    /// How long a caller waits for a turn before a 503.
+    pub hash_wait: Duration,
 }
 
 /// Who may create an account with `POST /auth/register`.
@@ -51,6 +56,8 @@ impl Default for Settings {
             registration: Registration::Open,
             local_origins: false,
             allowed_origins: Vec::new(),
+            hash_turns: crate::hashing::Gate::sized_here().size(),
+            hash_wait: crate::hashing::DEFAULT_WAIT,
         }
     }
 }
@@ -65,6 +72,8 @@ pub struct AppState {
     pub settings: Settings,
     /// Failed-login table.
     pub login_limiter: LoginLimiter,
+    /// Turns for password hashing (what an anonymous caller can make costly).
+    pub hashing: crate::hashing::Gate,
     /// Who is online, by socket.
     pub presence: Presence,
     /// For emits that do not start from a socket (REST read, missed-call timer).

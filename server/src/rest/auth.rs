@@ -13,8 +13,9 @@ use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use super::extract::ApiJson;
-use crate::auth::{hash_password, verify_password};
+use crate::auth::{hash_now, verify_now};
 use crate::error::{ApiError, ApiResult};
+use crate::hashing::Busy;
 use crate::state::{AppState, Registration};
 use crate::store::NewUser;
 
@@ -59,8 +60,12 @@ pub async fn register(
             "NURSE accounts are created by the server's operator; this server registers patients only".into(),
         ));
     }
-    let password_hash = hash_password(req.password)
+    let password = req.password;
+    let password_hash = state
+        .hashing
+        .run(move || hash_now(&password))
         .await
+        .map_err(|Busy| busy(&state))?
         .map_err(ApiError::Internal)?;
     let user = state
         .store
@@ -97,9 +102,15 @@ pub async fn login(
     // Verify against a dummy hash for unknown emails so timing does not reveal accounts.
     let hash = match &user {
         Some(u) => u.password_hash.clone(),
-        None => dummy_hash().await,
+        None => dummy_hash(&state).await?,
     };
-    let ok = verify_password(req.password, hash).await && user.is_some();
+    let password = req.password;
+    let ok = state
+        .hashing
+        .run(move || verify_now(&password, &hash))
+        .await
+        .map_err(|Busy| busy(&state))?
+        && user.is_some();
     let Some(user) = user.filter(|_| ok) else {
         if let Some(lock) = state.login_limiter.failed(&req.email, addr, Instant::now()) {
             tracing::warn!(%addr, lock_secs = lock.as_secs(), "repeated failed logins; locked");
@@ -134,15 +145,28 @@ fn opaque_refresh_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-async fn dummy_hash() -> String {
+/// No turn to hash came in time: 503, try again after the wait.
+fn busy(state: &AppState) -> ApiError {
+    tracing::warn!("password hashing is at capacity; a caller was told to retry");
+    ApiError::ServiceUnavailable {
+        retry_after_secs: state.hashing.retry_after_secs(),
+    }
+}
+
+/// The hash an unknown email is checked against (so timing does not reveal accounts); made
+/// once, through the gate like any other.
+async fn dummy_hash(state: &AppState) -> ApiResult<String> {
     static HASH: OnceLock<String> = OnceLock::new();
     if let Some(h) = HASH.get() {
-        return h.clone();
+        return Ok(h.clone());
     }
-    let h = hash_password("not a real password".into())
+    let h = state
+        .hashing
+        .run(|| hash_now("not a real password"))
         .await
-        .unwrap_or_default();
-    HASH.get_or_init(|| h).clone()
+        .map_err(|Busy| busy(state))?
+        .map_err(ApiError::Internal)?;
+    Ok(HASH.get_or_init(|| h).clone())
 }
 
 fn plausible_email(email: &str) -> bool {

@@ -226,6 +226,53 @@ async fn failed_logins_hit_429_with_retry_after() {
     s.user("other@c.test", Role::Nurse).await;
 }
 
+/// Password hashing is bounded (an anonymous burst once took the server to gigabytes): with
+/// one turn and a short wait, a burst of logins with unknown emails is answered 503 with
+/// `Retry-After` for those that found no turn, never queued without end nor a 500, and a real
+/// login goes through right after.
+#[tokio::test]
+async fn a_burst_of_logins_gets_busy_answers_instead_of_an_endless_queue() {
+    let s = TestServer::start_with(nursecare_server::Settings {
+        hash_turns: 1,
+        hash_wait: std::time::Duration::from_millis(1),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(s.state.hashing.size(), 1);
+    s.user("nurse@c.test", Role::Nurse).await;
+    let burst = (0..40).map(|i| {
+        s.post_anon(
+            "/auth/login",
+            json!({"email": format!("nobody-{i}@c.test"), "password": "guess-123"}),
+        )
+    });
+    let answers = futures_util::future::join_all(burst).await;
+    let busy: Vec<_> = answers
+        .iter()
+        .filter(|r| r.status == StatusCode::SERVICE_UNAVAILABLE)
+        .collect();
+    assert!(!busy.is_empty(), "one turn cannot hash 40 at once");
+    for r in &answers {
+        assert!(
+            [StatusCode::UNAUTHORIZED, StatusCode::SERVICE_UNAVAILABLE].contains(&r.status),
+            "{} {}",
+            r.status,
+            r.text
+        );
+    }
+    for r in busy {
+        assert_eq!(r.retry_after.as_deref(), Some("1"));
+        assert_eq!(r.json()["statusCode"], 503);
+    }
+    let ok = s
+        .post_anon(
+            "/auth/login",
+            json!({"email": "nurse@c.test", "password": "secret-pw"}),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.text);
+}
+
 #[tokio::test]
 async fn expired_socket_token_disconnects() {
     let s = TestServer::start().await;
