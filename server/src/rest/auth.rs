@@ -61,11 +61,8 @@ pub async fn register(
         ));
     }
     let password = req.password;
-    let password_hash = state
-        .hashing
-        .run(move || hash_now(&password))
-        .await
-        .map_err(|Busy| busy(&state))?
+    let password_hash = hashed(&state, move || hash_now(&password))
+        .await?
         .map_err(ApiError::Internal)?;
     let user = state
         .store
@@ -105,12 +102,7 @@ pub async fn login(
         None => dummy_hash(&state).await?,
     };
     let password = req.password;
-    let ok = state
-        .hashing
-        .run(move || verify_now(&password, &hash))
-        .await
-        .map_err(|Busy| busy(&state))?
-        && user.is_some();
+    let ok = hashed(&state, move || verify_now(&password, &hash)).await? && user.is_some();
     let Some(user) = user.filter(|_| ok) else {
         if let Some(lock) = state.login_limiter.failed(&req.email, addr, Instant::now()) {
             tracing::warn!(%addr, lock_secs = lock.as_secs(), "repeated failed logins; locked");
@@ -145,12 +137,18 @@ fn opaque_refresh_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// No turn to hash came in time: 503, try again after the wait.
-fn busy(state: &AppState) -> ApiError {
-    tracing::warn!("password hashing is at capacity; a caller was told to retry");
-    ApiError::ServiceUnavailable {
-        retry_after_secs: state.hashing.retry_after_secs(),
-    }
+/// Runs password work in a turn of the server's hashing gate; no turn in time is a 503 with
+/// the wait to retry after.
+async fn hashed<T: Send + 'static>(
+    state: &AppState,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> ApiResult<T> {
+    state.hashing.run(work).await.map_err(|Busy| {
+        tracing::warn!("password hashing is at capacity; a caller was told to retry");
+        ApiError::ServiceUnavailable {
+            retry_after_secs: state.hashing.retry_after_secs(),
+        }
+    })
 }
 
 /// The hash an unknown email is checked against (so timing does not reveal accounts); made
@@ -160,11 +158,8 @@ async fn dummy_hash(state: &AppState) -> ApiResult<String> {
     if let Some(h) = HASH.get() {
         return Ok(h.clone());
     }
-    let h = state
-        .hashing
-        .run(|| hash_now("not a real password"))
-        .await
-        .map_err(|Busy| busy(state))?
+    let h = hashed(state, || hash_now("not a real password"))
+        .await?
         .map_err(ApiError::Internal)?;
     Ok(HASH.get_or_init(|| h).clone())
 }
