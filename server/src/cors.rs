@@ -8,7 +8,9 @@
 //! answered here (204). A foreign origin gets no CORS header at all, and its preflight a 403
 //! that says why. Requests without an `Origin` (the desktop app, the CLI) pass untouched.
 //!
-//! The layer wraps the whole app, Socket.io's HTTP long-polling included.
+//! The layer wraps the whole app, Socket.io included. A browser does not preflight a WebSocket
+//! upgrade, and CORS would not stop a page reading its frames anyway, so a Socket.io request
+//! (upgrade or long-poll) from a foreign origin is refused here with 403, in every mode.
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -25,6 +27,8 @@ const METHODS: &str = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
 const HEADERS: &str = "Authorization, Content-Type";
 /// How long a browser may cache a preflight, in seconds.
 const MAX_AGE: &str = "600";
+/// Socket.io's path prefix (its long-polls and WebSocket upgrades).
+const SOCKET_IO: &str = "/socket.io";
 
 /// Which origins may call from a browser.
 #[derive(Debug, Clone, Default)]
@@ -124,6 +128,16 @@ pub async fn layer(State(policy): State<Arc<Policy>>, req: Request, next: Next) 
         && req
             .headers()
             .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    if !allowed && req.uri().path().starts_with(SOCKET_IO) {
+        tracing::warn!("a Socket.io connection from a foreign origin was refused");
+        let mut response = ApiError::Forbidden(
+            "This origin may not open a socket here; the server's operator can allow it with --allow-origin"
+                .into(),
+        )
+        .into_response();
+        vary(response.headers_mut());
+        return response;
+    }
     if preflight {
         if !allowed {
             tracing::debug!("CORS preflight from a foreign origin refused");

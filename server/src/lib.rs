@@ -12,6 +12,7 @@ pub mod cors;
 pub mod demo;
 pub mod error;
 pub mod hashing;
+pub mod headers;
 pub mod jitsi;
 pub mod logging;
 pub mod login_limit;
@@ -96,6 +97,7 @@ impl Server {
         let router = Router::new()
             .fallback_service(app)
             .layer(middleware::from_fn_with_state(cors, cors::layer))
+            .layer(middleware::from_fn(headers::layer))
             .layer(middleware::from_fn(access_log::log));
         Self { router, state }
     }

@@ -1,78 +1,184 @@
-//! Failed-login limiting per (account, address) (Part B.7).
+//! Failed-login limiting (Part B.7), per (account, address) and per address.
 //!
-//! After [`FREE_FAILURES`] failures in a row, each further attempt on that pair waits a lock-out
-//! that doubles from [`FIRST_LOCK`] up to [`MAX_LOCK`]. The lock is checked before the password
-//! is, so a locked pair learns nothing. A success clears the pair. Kept in memory: a restart
-//! forgets it, which only gives an attacker a few more tries per restart.
+//! An attempt is *reserved* before its password is checked and counted as a failure until it
+//! succeeds, so a burst of concurrent tries cannot all be checked before the lock lands (60 at
+//! once were, before). Per pair: after [`FREE_FAILURES`] attempts in a row, each further one
+//! waits a lock-out that doubles from [`FIRST_LOCK`] up to [`MAX_LOCK`]; a success clears the
+//! pair. Per address, across accounts: a budget of [`ADDRESS_BURST`] attempts that refills one
+//! every [`ADDRESS_REFILL`], so trying many accounts once each is slowed too, while a clinic
+//! behind one address keeps room for its nurses' typos. An attempt that was never checked
+//! (the server was busy) is given back. Kept in memory: a restart forgets it, which only gives
+//! an attacker a few more tries per restart.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Failures allowed before the lock-out starts.
+/// Failures allowed on a pair before the lock-out starts.
 pub const FREE_FAILURES: u32 = 5;
 /// The first lock-out.
 pub const FIRST_LOCK: Duration = Duration::from_secs(30);
 /// The longest lock-out.
 pub const MAX_LOCK: Duration = Duration::from_secs(15 * 60);
+/// Attempts an address may make at once across accounts.
+pub const ADDRESS_BURST: u32 = 30;
+/// How often an address earns one attempt back.
+pub const ADDRESS_REFILL: Duration = Duration::from_secs(30);
 /// Entries idle this long are forgotten.
 const FORGET_AFTER: Duration = Duration::from_secs(60 * 60);
+/// Past this many entries, idle ones are swept.
+const SWEEP_ABOVE: usize = 100_000;
 
 #[derive(Debug, Clone, Copy)]
-struct Entry {
+struct Pair {
+    /// Attempts since the last success, the unfinished ones included.
     failures: u32,
     locked_until: Option<Instant>,
     last: Instant,
 }
 
-/// The failure table.
-#[derive(Default)]
+/// An address's budget: `used` attempts, of which one is forgiven per [`ADDRESS_REFILL`]
+/// since `since`.
+#[derive(Debug, Clone, Copy)]
+struct Budget {
+    used: u32,
+    since: Instant,
+}
+
+impl Budget {
+    fn refill(&mut self, now: Instant) {
+        let earned =
+            (now.duration_since(self.since).as_secs_f64() / ADDRESS_REFILL.as_secs_f64()) as u32;
+        if earned > 0 {
+            self.used = self.used.saturating_sub(earned);
+            self.since += ADDRESS_REFILL * earned;
+        }
+        if self.used == 0 {
+            self.since = now;
+        }
+    }
+
+    /// Seconds until the next attempt is earned.
+    fn wait(&self, now: Instant) -> u64 {
+        let next = self.since + ADDRESS_REFILL;
+        next.saturating_duration_since(now)
+            .as_secs_f64()
+            .ceil()
+            .max(1.0) as u64
+    }
+}
+
+#[derive(Debug, Default)]
+struct Tables {
+    pairs: HashMap<(String, IpAddr), Pair>,
+    addresses: HashMap<IpAddr, Budget>,
+}
+
+/// The failure tables.
+#[derive(Debug, Default)]
 pub struct LoginLimiter {
-    entries: Mutex<HashMap<(String, IpAddr), Entry>>,
+    tables: Mutex<Tables>,
+}
+
+/// A reserved attempt. Tell it how it ended ([`Attempt::failed`], [`Attempt::succeeded`]);
+/// dropped without either (the server was busy, the store failed), the password was never
+/// checked and the attempt is given back.
+#[derive(Debug)]
+pub struct Attempt<'a> {
+    limiter: &'a LoginLimiter,
+    key: (String, IpAddr),
+    lock: Option<Duration>,
+    settled: bool,
+}
+
+impl Attempt<'_> {
+    /// The password was wrong: the attempt stays counted; answers the lock-out it started.
+    pub fn failed(mut self) -> Option<Duration> {
+        self.settled = true;
+        self.lock
+    }
+
+    /// A good login: the pair is cleared and the address gets its attempt back.
+    pub fn succeeded(mut self) {
+        self.settled = true;
+        let mut t = self.limiter.lock();
+        t.pairs.remove(&self.key);
+        give_back(&mut t, self.key.1);
+    }
+}
+
+impl Drop for Attempt<'_> {
+    fn drop(&mut self) {
+        if self.settled {
+            return;
+        }
+        let mut t = self.limiter.lock();
+        if let Some(p) = t.pairs.get_mut(&self.key) {
+            p.failures = p.failures.saturating_sub(1);
+            if self.lock.is_some() {
+                p.locked_until = None;
+            }
+        }
+        give_back(&mut t, self.key.1);
+    }
 }
 
 impl LoginLimiter {
-    /// `Err(seconds to wait)` while the pair is locked.
-    pub fn check(&self, email: &str, addr: IpAddr, now: Instant) -> Result<(), u64> {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        match entries
-            .get(&(email.to_lowercase(), addr))
-            .and_then(|e| e.locked_until)
+    fn lock(&self) -> std::sync::MutexGuard<'_, Tables> {
+        self.tables.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Reserves an attempt, or `Err(seconds to wait)` while the pair or the address is locked.
+    pub fn reserve(&self, email: &str, addr: IpAddr, now: Instant) -> Result<Attempt<'_>, u64> {
+        let mut t = self.lock();
+        if t.pairs.len() + t.addresses.len() > SWEEP_ABOVE {
+            t.pairs
+                .retain(|_, p| now.duration_since(p.last) < FORGET_AFTER);
+            t.addresses
+                .retain(|_, b| now.duration_since(b.since) < FORGET_AFTER);
+        }
+        let key = (email.to_lowercase(), addr);
+        if let Some(until) = t.pairs.get(&key).and_then(|p| p.locked_until)
+            && until > now
         {
-            Some(until) if until > now => Err((until - now).as_secs_f64().ceil() as u64),
-            _ => Ok(()),
+            return Err((until - now).as_secs_f64().ceil() as u64);
         }
+        let budget = t.addresses.entry(addr).or_insert(Budget {
+            used: 0,
+            since: now,
+        });
+        budget.refill(now);
+        if budget.used >= ADDRESS_BURST {
+            return Err(budget.wait(now));
+        }
+        budget.used += 1;
+        let pair = t.pairs.entry(key.clone()).or_insert(Pair {
+            failures: 0,
+            locked_until: None,
+            last: now,
+        });
+        pair.failures += 1;
+        pair.last = now;
+        let mut lock = None;
+        if pair.failures >= FREE_FAILURES {
+            let doublings = (pair.failures - FREE_FAILURES).min(10);
+            let l = (FIRST_LOCK * 2u32.pow(doublings)).min(MAX_LOCK);
+            pair.locked_until = Some(now + l);
+            lock = Some(l);
+        }
+        Ok(Attempt {
+            limiter: self,
+            key,
+            lock,
+            settled: false,
+        })
     }
+}
 
-    /// Records a failure; answers the lock-out it starts, if any.
-    pub fn failed(&self, email: &str, addr: IpAddr, now: Instant) -> Option<Duration> {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if entries.len() > 100_000 {
-            entries.retain(|_, e| now.duration_since(e.last) < FORGET_AFTER);
-        }
-        let e = entries
-            .entry((email.to_lowercase(), addr))
-            .or_insert(Entry {
-                failures: 0,
-                locked_until: None,
-                last: now,
-            });
-        e.failures += 1;
-        e.last = now;
-        if e.failures < FREE_FAILURES {
-            return None;
-        }
-        let doublings = (e.failures - FREE_FAILURES).min(10);
-        let lock = (FIRST_LOCK * 2u32.pow(doublings)).min(MAX_LOCK);
-        e.locked_until = Some(now + lock);
-        Some(lock)
-    }
-
-    /// Clears the pair after a good login.
-    pub fn succeeded(&self, email: &str, addr: IpAddr) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.remove(&(email.to_lowercase(), addr));
+fn give_back(t: &mut Tables, addr: IpAddr) {
+    if let Some(b) = t.addresses.get_mut(&addr) {
+        b.used = b.used.saturating_sub(1);
     }
 }
 
@@ -80,23 +186,63 @@ impl LoginLimiter {
 mod tests {
     use super::*;
 
+    const IP: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+
     #[test]
     fn locks_after_free_failures_and_doubles() {
         let l = LoginLimiter::default();
-        let ip: IpAddr = "127.0.0.1".parse().unwrap();
         let t0 = Instant::now();
         for _ in 1..FREE_FAILURES {
-            assert_eq!(l.failed("a@x", ip, t0), None);
-            assert!(l.check("a@x", ip, t0).is_ok());
+            let a = l.reserve("a@x", IP, t0).unwrap();
+            assert_eq!(a.failed(), None);
         }
-        assert_eq!(l.failed("A@x", ip, t0), Some(FIRST_LOCK));
-        assert_eq!(l.check("a@x", ip, t0), Err(FIRST_LOCK.as_secs()));
+        let fifth = l.reserve("A@x", IP, t0).unwrap();
+        assert_eq!(fifth.failed(), Some(FIRST_LOCK));
+        assert_eq!(l.reserve("a@x", IP, t0).unwrap_err(), FIRST_LOCK.as_secs());
         let other: IpAddr = "127.0.0.2".parse().unwrap();
-        assert!(l.check("a@x", other, t0).is_ok(), "per address");
+        assert!(l.reserve("a@x", other, t0).is_ok(), "per address");
         let later = t0 + FIRST_LOCK;
-        assert!(l.check("a@x", ip, later).is_ok());
-        assert_eq!(l.failed("a@x", ip, later), Some(FIRST_LOCK * 2));
-        l.succeeded("a@x", ip);
-        assert!(l.check("a@x", ip, later).is_ok());
+        let sixth = l.reserve("a@x", IP, later).unwrap();
+        assert_eq!(sixth.failed(), Some(FIRST_LOCK * 2));
+        l.reserve("a@x", IP, later + FIRST_LOCK * 2)
+            .unwrap()
+            .succeeded();
+        assert!(l.reserve("a@x", IP, later + FIRST_LOCK * 2).is_ok());
+    }
+
+    /// Concurrent attempts are counted before any is checked: the sixth is refused even while
+    /// the first five are still running.
+    #[test]
+    fn concurrent_attempts_are_counted_before_they_are_checked() {
+        let l = LoginLimiter::default();
+        let t0 = Instant::now();
+        let mut running: Vec<_> = (0..FREE_FAILURES)
+            .map(|_| l.reserve("a@x", IP, t0).unwrap())
+            .collect();
+        assert!(l.reserve("a@x", IP, t0).is_err());
+        // A success among them clears the pair.
+        running.pop().unwrap().succeeded();
+        assert!(l.reserve("a@x", IP, t0).is_ok());
+        for a in running {
+            let _ = a.failed();
+        }
+    }
+
+    #[test]
+    fn an_address_trying_many_accounts_runs_out_and_earns_attempts_back() {
+        let l = LoginLimiter::default();
+        let t0 = Instant::now();
+        for i in 0..ADDRESS_BURST {
+            let _ = l.reserve(&format!("u{i}@x"), IP, t0).unwrap().failed();
+        }
+        let wait = l.reserve("fresh@x", IP, t0).unwrap_err();
+        assert_eq!(wait, ADDRESS_REFILL.as_secs());
+        let other: IpAddr = "10.0.0.9".parse().unwrap();
+        assert!(l.reserve("fresh@x", other, t0).is_ok(), "other addresses");
+        let a = l.reserve("fresh@x", IP, t0 + ADDRESS_REFILL).unwrap();
+        assert!(l.reserve("fresh2@x", IP, t0 + ADDRESS_REFILL).is_err());
+        // An attempt the server was too busy to check costs nothing.
+        drop(a);
+        assert!(l.reserve("fresh2@x", IP, t0 + ADDRESS_REFILL).is_ok());
     }
 }

@@ -89,10 +89,14 @@ pub async fn login(
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<(StatusCode, Json<LoginResponse>)> {
     let addr = peer.ip();
-    if let Err(retry_after_secs) = state.login_limiter.check(&req.email, addr, Instant::now()) {
-        return Err(ApiError::TooManyRequests { retry_after_secs });
-    }
+    // Reserved before anything is checked, so concurrent tries meet the limit too; an attempt
+    // that ends without a verdict (busy, store error) is given back when dropped.
+    let attempt = state
+        .login_limiter
+        .reserve(&req.email, addr, Instant::now())
+        .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })?;
     if req.email.len() > MAX_EMAIL || req.password.len() > MAX_PASSWORD {
+        let _ = attempt.failed();
         return Err(invalid_credentials());
     }
     let user = state.store.user_by_email(&req.email).await?;
@@ -104,12 +108,12 @@ pub async fn login(
     let password = req.password;
     let ok = hashed(&state, move || verify_now(&password, &hash)).await? && user.is_some();
     let Some(user) = user.filter(|_| ok) else {
-        if let Some(lock) = state.login_limiter.failed(&req.email, addr, Instant::now()) {
+        if let Some(lock) = attempt.failed() {
             tracing::warn!(%addr, lock_secs = lock.as_secs(), "repeated failed logins; locked");
         }
         return Err(invalid_credentials());
     };
-    state.login_limiter.succeeded(&req.email, addr);
+    attempt.succeeded();
     let now = chrono::Utc::now().timestamp();
     let access_token = state
         .keys

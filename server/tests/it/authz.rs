@@ -252,9 +252,15 @@ async fn a_burst_of_logins_gets_busy_answers_instead_of_an_endless_queue() {
         .filter(|r| r.status == StatusCode::SERVICE_UNAVAILABLE)
         .collect();
     assert!(!busy.is_empty(), "one turn cannot hash 40 at once");
+    // 429: the address's budget across accounts (login_limit) meets a burst this size too.
     for r in &answers {
         assert!(
-            [StatusCode::UNAUTHORIZED, StatusCode::SERVICE_UNAVAILABLE].contains(&r.status),
+            [
+                StatusCode::UNAUTHORIZED,
+                StatusCode::SERVICE_UNAVAILABLE,
+                StatusCode::TOO_MANY_REQUESTS
+            ]
+            .contains(&r.status),
             "{} {}",
             r.status,
             r.text

@@ -5,6 +5,7 @@ mod accounts;
 mod authz;
 mod calls;
 mod compat;
+mod hardening;
 mod input;
 mod logs;
 mod node;

@@ -258,6 +258,7 @@ pub struct Resp {
     pub content_type: Option<String>,
     pub retry_after: Option<String>,
     pub text: String,
+    pub headers: reqwest::header::HeaderMap,
 }
 
 impl Resp {
@@ -270,12 +271,14 @@ impl Resp {
         };
         let content_type = header(reqwest::header::CONTENT_TYPE);
         let retry_after = header(reqwest::header::RETRY_AFTER);
+        let headers = r.headers().clone();
         let text = r.text().await.unwrap();
         Self {
             status,
             content_type,
             retry_after,
             text,
+            headers,
         }
     }
 

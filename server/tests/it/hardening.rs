@@ -1,0 +1,164 @@
+//! What attacking the server found (issue 16), each with the check that failed before its fix.
+
+use crate::util::*;
+use nursecare_server::Settings;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+/// A WebSocket upgrade to Socket.io as a browser page of `origin` would send it: the status
+/// the server answers (101 when the socket opened).
+async fn upgrade_status(s: &TestServer, origin: Option<&str>) -> u16 {
+    let url = format!(
+        "{}/socket.io/?EIO=4&transport=websocket",
+        s.base.replace("http://", "ws://")
+    );
+    let mut req = url.into_client_request().unwrap();
+    if let Some(o) = origin {
+        req.headers_mut().insert("origin", o.parse().unwrap());
+    }
+    match tokio_tungstenite::connect_async(req).await {
+        Ok((_, response)) => response.status().as_u16(),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => response.status().as_u16(),
+        Err(e) => panic!("upgrade: {e}"),
+    }
+}
+
+/// Production's mode trusts whoever opens a socket (contract Part A): a page of any web site
+/// a clinic computer visits could open one and read a nurse's messages. The socket's Origin
+/// now meets the CORS allow-list, in both modes.
+#[tokio::test]
+async fn a_foreign_pages_socket_is_refused_in_both_modes() {
+    let compat = TestServer::start_with(Settings {
+        local_origins: true,
+        ..compat()
+    })
+    .await;
+    let secure = TestServer::start_with(Settings {
+        allowed_origins: vec!["https://app.clinic.example".into()],
+        ..Settings::default()
+    })
+    .await;
+    for (mode, s, ok) in [
+        ("compat", &compat, "http://localhost:3000"),
+        ("secure", &secure, "https://app.clinic.example"),
+    ] {
+        assert_eq!(
+            upgrade_status(s, Some("http://evil.example")).await,
+            403,
+            "{mode}: foreign page"
+        );
+        assert_eq!(
+            upgrade_status(s, Some(ok)).await,
+            101,
+            "{mode}: allowed page"
+        );
+        assert_eq!(upgrade_status(s, None).await, 101, "{mode}: desktop app");
+        let polling = s
+            .raw()
+            .get(format!("{}/socket.io/?EIO=4&transport=polling", s.base))
+            .header("origin", "http://evil.example")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(polling.status(), StatusCode::FORBIDDEN, "{mode}: polling");
+    }
+}
+
+/// Patient data must not be sniffed, framed, cached or referred onward by a browser.
+#[tokio::test]
+async fn every_answer_carries_the_security_headers() {
+    let s = TestServer::start().await;
+    let nurse = s.user("nurse.h@c.test", nursecare_wire::Role::Nurse).await;
+    let answers = [
+        s.get("/messaging/conversations", &nurse.token).await,
+        s.post_anon(
+            "/auth/login",
+            json!({"email": "x@c.test", "password": "wrong-pw"}),
+        )
+        .await,
+        s.request(Method::GET, "/no/such/route", None, None).await,
+        s.request(
+            Method::GET,
+            "/socket.io/?EIO=4&transport=polling",
+            None,
+            None,
+        )
+        .await,
+    ];
+    for r in answers {
+        let h = &r.headers;
+        let get = |n: &str| h.get(n).map(|v| v.to_str().unwrap().to_owned());
+        let what = format!("{} {}", r.status, r.text);
+        assert_eq!(
+            get("x-content-type-options").as_deref(),
+            Some("nosniff"),
+            "{what}"
+        );
+        assert_eq!(get("cache-control").as_deref(), Some("no-store"), "{what}");
+        assert_eq!(get("x-frame-options").as_deref(), Some("DENY"), "{what}");
+        assert!(
+            get("content-security-policy").is_some_and(|c| c.contains("frame-ancestors 'none'")),
+            "{what}"
+        );
+        assert_eq!(
+            get("referrer-policy").as_deref(),
+            Some("no-referrer"),
+            "{what}"
+        );
+    }
+}
+
+/// Attempts are reserved before the password is checked: 60 wrong passwords at once for one
+/// account from one address were all checked (401) before the lock landed; now at most the
+/// limit's number are, the rest wait (429), and the account's owner elsewhere is not locked.
+#[tokio::test]
+async fn concurrent_wrong_passwords_are_checked_at_most_the_limits_number() {
+    use nursecare_server::login_limit::FREE_FAILURES;
+    let s = TestServer::start().await;
+    s.user("nurse.c@c.test", nursecare_wire::Role::Nurse).await;
+    let tries = (0..60).map(|i| {
+        s.post_anon(
+            "/auth/login",
+            json!({"email": "nurse.c@c.test", "password": format!("guess-{i}")}),
+        )
+    });
+    let answers = futures_util::future::join_all(tries).await;
+    let checked = answers
+        .iter()
+        .filter(|r| r.status == StatusCode::UNAUTHORIZED)
+        .count();
+    let limited = answers
+        .iter()
+        .filter(|r| r.status == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(checked + limited, 60, "only 401 and 429");
+    assert!(
+        checked <= FREE_FAILURES as usize,
+        "{checked} passwords checked; the limit is {FREE_FAILURES}"
+    );
+}
+
+/// One address trying many accounts once each was never limited; now it has a budget.
+#[tokio::test]
+async fn one_address_trying_many_accounts_runs_out_of_attempts() {
+    use nursecare_server::login_limit::ADDRESS_BURST;
+    let s = TestServer::start().await;
+    for i in 0..ADDRESS_BURST {
+        let r = s
+            .post_anon(
+                "/auth/login",
+                json!({"email": format!("who-{i}@c.test"), "password": "guess-pw"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "try {i}: {}", r.text);
+    }
+    let r = s
+        .post_anon(
+            "/auth/login",
+            json!({"email": "one-more@c.test", "password": "guess-pw"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text);
+    assert!(r.retry_after.is_some());
+}
