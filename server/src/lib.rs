@@ -72,6 +72,10 @@ impl Server {
     ) -> Self {
         let (layer, io) = SocketIo::builder()
             .max_payload(rest::MAX_BODY as u64)
+            // The same limit on WebSocket frames, enforced as they arrive (the default read
+            // 64 MiB before parsing, signed in or not).
+            .ws_max_message_size(rest::MAX_BODY)
+            .ws_max_frame_size(rest::MAX_BODY)
             .ping_interval(timings.ping_interval)
             .ping_timeout(timings.ping_timeout)
             .build_layer();

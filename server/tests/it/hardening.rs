@@ -162,3 +162,76 @@ async fn one_address_trying_many_accounts_runs_out_of_attempts() {
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text);
     assert!(r.retry_after.is_some());
 }
+
+type Ws = tokio_tungstenite::WebSocketStream<
+    tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+>;
+
+/// A raw Engine.IO WebSocket, past its `open` packet; with a token, past Socket.io's CONNECT.
+async fn raw_socket(s: &TestServer, token: Option<&str>) -> Ws {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let url = format!(
+        "{}/socket.io/?EIO=4&transport=websocket",
+        s.base.replace("http://", "ws://")
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let open = ws.next().await.unwrap().unwrap();
+    assert!(open.to_text().unwrap().starts_with('0'), "{open:?}");
+    if let Some(t) = token {
+        ws.send(Message::text(format!("40{}", json!({"token": t}))))
+            .await
+            .unwrap();
+        let connect = ws.next().await.unwrap().unwrap();
+        assert!(connect.to_text().unwrap().starts_with("40"), "{connect:?}");
+    }
+    ws
+}
+
+/// Sends one text frame of `text` and answers whether the server closed the socket (rather
+/// than reading it and answering). Engine.IO pings are answered while waiting.
+async fn closed_after(ws: &mut Ws, text: String) -> bool {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    if ws.send(Message::text(text)).await.is_err() {
+        return true;
+    }
+    loop {
+        match tokio::time::timeout(WAIT, ws.next()).await {
+            Err(_) => return false,
+            Ok(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) => return true,
+            Ok(Some(Ok(Message::Text(t)))) if t.as_str() == "2" => {
+                let _ = ws.send(Message::text("3")).await;
+            }
+            // An answer (an `exception`): the frame was read and parsed.
+            Ok(Some(Ok(Message::Text(_)))) => return false,
+            Ok(Some(Ok(_))) => {}
+        }
+    }
+}
+
+/// Frames over the advertised 1 MiB were read and parsed (10 MB `sendMessage`s; 15 MiB before
+/// a socket had even signed in). The transport now closes the socket at the limit.
+#[tokio::test]
+async fn websocket_frames_over_a_mebibyte_close_the_socket_unread() {
+    let s = TestServer::start().await;
+    let (nurse, _patient, conv) = s.pair().await;
+    let big = |n: usize| {
+        format!(
+            "42{}",
+            json!(["sendMessage", {"conversationId": conv, "content": "x".repeat(n)}])
+        )
+    };
+    let mut signed_in = raw_socket(&s, Some(&nurse.token)).await;
+    assert!(closed_after(&mut signed_in, big(2 << 20)).await, "2 MiB");
+    let mut anonymous = raw_socket(&s, None).await;
+    assert!(closed_after(&mut anonymous, big(15 << 20)).await, "15 MiB");
+    // Under the limit, a frame is read and answered (here: too long a message, `exception`).
+    let mut ok = raw_socket(&s, Some(&nurse.token)).await;
+    assert!(!closed_after(&mut ok, big(20_000)).await, "20 kB");
+    let history = s
+        .get(&format!("/messaging/conversations/{conv}/messages"), &nurse.token)
+        .await
+        .json();
+    assert_eq!(history.as_array().map(Vec::len), Some(0), "nothing stored");
+}
