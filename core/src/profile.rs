@@ -42,6 +42,13 @@ impl Profile {
             None => Self::default_dir().ok_or(ProfileError::NoDataDir)?,
         };
         let name = name_of(&dir);
+        // Folder names alone tell the server and the account: other accounts on the computer
+        // may not look in (what an older version made is tightened here).
+        match nursecare_owner_only::tighten(&dir) {
+            Ok(0) => {}
+            Ok(changed) => tracing::info!(changed, "profile made owner-only"),
+            Err(e) => tracing::warn!(error = %e, "could not make the profile owner-only"),
+        }
         Ok(Self {
             store: SecretStore::new(kind, &dir),
             dir,
@@ -302,5 +309,59 @@ mod tests {
     fn plain_paths_stay_as_they_are() {
         let p = std::env::temp_dir().join("x");
         assert_eq!(plain(p.clone()), p);
+    }
+
+    /// Profile folders were 755 and cache files 644: encrypted, but the folder names tell the
+    /// server and the account (issue 16). New ones are owner-only, old ones tightened.
+    #[cfg(unix)]
+    #[test]
+    fn a_profile_and_its_cache_are_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let top = tempfile::tempdir().unwrap();
+        let dir = top.path().join("profile");
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let profile =
+            Profile::new("http://s:3001", Some(dir.clone()), SecretStoreKind::File).unwrap();
+        profile
+            .save_settings(&crate::settings::Settings::default())
+            .unwrap();
+        let session = Session {
+            server: "http://s:3001".into(),
+            user_id: 4,
+            email: "n@c.test".into(),
+            role: nursecare_wire::Role::Nurse,
+            token: "t".into(),
+            expires_at: 0,
+        };
+        let path = profile.cache_path(&session);
+        let (cache, _) = Cache::open_or_rebuild(&path, &CacheKey::generate()).unwrap();
+        let folders = [
+            dir.clone(),
+            dir.join("caches"),
+            path.parent().unwrap().to_path_buf(),
+        ];
+        let mut files = vec![
+            dir.join("settings.json"),
+            path.clone(),
+            path.with_extension("lock"),
+        ];
+        files.extend(["db-wal", "db-shm"].map(|e| path.with_extension(e)));
+        for f in &folders {
+            assert_eq!(mode(f), 0o700, "{}", f.display());
+        }
+        for f in &files {
+            assert_eq!(mode(f), 0o600, "{}", f.display());
+        }
+        drop(cache);
+        for p in folders.iter().chain(&files) {
+            let _ = std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755));
+        }
+        Profile::new("http://s:3001", Some(dir.clone()), SecretStoreKind::File).unwrap();
+        for f in &folders {
+            assert_eq!(mode(f), 0o700, "{} tightened", f.display());
+        }
+        for f in files.iter().filter(|f| f.exists()) {
+            assert_eq!(mode(f), 0o600, "{} tightened", f.display());
+        }
     }
 }

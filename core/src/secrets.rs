@@ -182,7 +182,7 @@ impl SecretStore {
     fn write_file(&self, all: &BTreeMap<String, String>) -> Result<(), SecretError> {
         use std::io::Write;
         if let Some(dir) = self.file.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| self.file_error(e))?;
+            nursecare_owner_only::create_dir(dir).map_err(|e| self.file_error(e))?;
         }
         let tmp = self.file.with_extension("json.tmp");
         let mut options = std::fs::OpenOptions::new();

@@ -90,7 +90,7 @@ pub fn save(dir: &Path, settings: &Settings) -> Result<(), SettingsError> {
         path: file.clone(),
         source,
     };
-    std::fs::create_dir_all(dir).map_err(err)?;
+    nursecare_owner_only::create_dir(dir).map_err(err)?;
     let text = serde_json::to_string_pretty(settings).map_err(|e| err(e.into()))?;
     // A name of this writer's own (the app and a CLI command may save at once), flushed to
     // disk before it replaces the old file.
@@ -101,7 +101,11 @@ pub fn save(dir: &Path, settings: &Settings) -> Result<(), SettingsError> {
     ));
     let written = (|| {
         use std::io::Write;
-        let mut f = std::fs::File::create(&tmp)?;
+        nursecare_owner_only::create_file(&tmp)?;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(&tmp)?;
         f.write_all(text.as_bytes())?;
         f.sync_all()?;
         std::fs::rename(&tmp, &file)

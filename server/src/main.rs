@@ -175,7 +175,20 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let db = match args.db.clone() {
         Some(p) => p,
-        None => default_db(args.demo)?,
+        None => {
+            let db = default_db(args.demo)?;
+            // The server's own folder: owner-only (`--db` may name the operator's, left as is).
+            if let Some(dir) = db.parent() {
+                match nursecare_owner_only::tighten(dir) {
+                    Ok(0) => {}
+                    Ok(changed) => tracing::info!(changed, "data folder made owner-only"),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not make the data folder owner-only")
+                    }
+                }
+            }
+            db
+        }
     };
     let store = SqliteStore::open(&db).with_context(|| format!("opening {}", db.display()))?;
     if let Some(email) = args.create_admin {

@@ -19,7 +19,10 @@ pub fn load_or_create(given: Option<&str>, path: &Path) -> anyhow::Result<Vec<u8
         return Ok(s.as_bytes().to_vec());
     }
     match std::fs::read_to_string(path) {
-        Ok(s) if s.trim().len() >= MIN_SECRET => return Ok(s.trim().as_bytes().to_vec()),
+        Ok(s) if s.trim().len() >= MIN_SECRET => {
+            nursecare_owner_only::tighten(path)?;
+            return Ok(s.trim().as_bytes().to_vec());
+        }
         Ok(_) => anyhow::bail!("{} is too short to be a JWT secret", path.display()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
@@ -28,7 +31,7 @@ pub fn load_or_create(given: Option<&str>, path: &Path) -> anyhow::Result<Vec<u8
     rand::rng().fill_bytes(&mut bytes);
     let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+        nursecare_owner_only::create_dir(dir)?;
     }
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);

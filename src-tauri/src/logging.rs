@@ -26,7 +26,9 @@ pub fn init(level: &str) -> Option<WorkerGuard> {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_filter(filter());
     let (file, guard) = match dir().and_then(|d| {
-        std::fs::create_dir_all(&d).ok()?;
+        // Logs hold ids and server names: owner-only, as the profile is.
+        nursecare_owner_only::create_dir(&d).ok()?;
+        let _ = nursecare_owner_only::tighten(&d);
         tracing_appender::rolling::Builder::new()
             .rotation(tracing_appender::rolling::Rotation::DAILY)
             .filename_prefix("nursecare-desktop")

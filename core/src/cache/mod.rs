@@ -145,8 +145,10 @@ impl Cache {
     /// Opens (creating if needed) the cache at `path` with `key`.
     pub fn open(path: &Path, key: &CacheKey) -> Result<Self, CacheError> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
+            nursecare_owner_only::create_dir(dir)?;
         }
+        // SQLite gives the log and shared memory their database's mode.
+        nursecare_owner_only::create_file(path)?;
         let mut conn = Connection::open(path)?;
         Self::prepare(&mut conn, key).map_err(|e| match e {
             CacheError::Sqlite(rusqlite::Error::SqliteFailure(f, _))
@@ -229,13 +231,14 @@ impl Cache {
     /// the file answered is dropped.
     pub fn own(path: &Path) -> Result<std::fs::File, CacheError> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
+            nursecare_owner_only::create_dir(dir)?;
         }
+        let lock_path = path.with_extension("lock");
+        nursecare_owner_only::create_file(&lock_path)?;
         let lock = std::fs::OpenOptions::new()
-            .create(true)
             .truncate(false)
             .write(true)
-            .open(path.with_extension("lock"))?;
+            .open(lock_path)?;
         match lock.try_lock() {
             Ok(()) => Ok(lock),
             Err(std::fs::TryLockError::WouldBlock) => Err(CacheError::InUse),

@@ -47,8 +47,16 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if needed) and migrates the database file.
     pub fn open(path: &Path) -> StoreResult<Self> {
+        // Password hashes and every message: owner-only, the log and shared memory included
+        // (SQLite gives them their database's mode; older ones are tightened here).
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
+            nursecare_owner_only::create_dir(dir)?;
+        }
+        nursecare_owner_only::create_file(path)?;
+        for side in ["-wal", "-shm"] {
+            let mut p = path.as_os_str().to_owned();
+            p.push(side);
+            nursecare_owner_only::tighten(Path::new(&p))?;
         }
         let mut writer = Connection::open(path)?;
         set_pragmas(&writer)?;
@@ -841,6 +849,44 @@ mod tests {
         .await
         .unwrap()
         .id
+    }
+
+    /// The database held password hashes and every message at mode 644 (issue 16).
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn the_database_its_log_and_folder_are_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let root = tempfile::tempdir().unwrap();
+        let db = root.path().join("data/server.db");
+        let mode = |p: &str| {
+            std::fs::metadata(root.path().join(p))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777
+        };
+        let files = ["data/server.db", "data/server.db-wal", "data/server.db-shm"];
+        {
+            let s = SqliteStore::open(&db).unwrap();
+            user(&s, "a@x").await;
+            assert_eq!(mode("data"), 0o700);
+            for f in files {
+                assert_eq!(mode(f), 0o600, "{f}");
+            }
+        }
+        // What an older version left readable is tightened at the next start (the log may
+        // be gone after a clean close; a new one takes the database's mode).
+        for f in files {
+            let _ = std::fs::set_permissions(
+                root.path().join(f),
+                std::fs::Permissions::from_mode(0o644),
+            );
+        }
+        let s = SqliteStore::open(&db).unwrap();
+        user(&s, "b@x").await;
+        for f in files {
+            assert_eq!(mode(f), 0o600, "{f} after reopening");
+        }
     }
 
     #[tokio::test]

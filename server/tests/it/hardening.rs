@@ -163,9 +163,8 @@ async fn one_address_trying_many_accounts_runs_out_of_attempts() {
     assert!(r.retry_after.is_some());
 }
 
-type Ws = tokio_tungstenite::WebSocketStream<
-    tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
->;
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// A raw Engine.IO WebSocket, past its `open` packet; with a token, past Socket.io's CONNECT.
 async fn raw_socket(s: &TestServer, token: Option<&str>) -> Ws {
@@ -230,7 +229,10 @@ async fn websocket_frames_over_a_mebibyte_close_the_socket_unread() {
     let mut ok = raw_socket(&s, Some(&nurse.token)).await;
     assert!(!closed_after(&mut ok, big(20_000)).await, "20 kB");
     let history = s
-        .get(&format!("/messaging/conversations/{conv}/messages"), &nurse.token)
+        .get(
+            &format!("/messaging/conversations/{conv}/messages"),
+            &nurse.token,
+        )
         .await
         .json();
     assert_eq!(history.as_array().map(Vec::len), Some(0), "nothing stored");
