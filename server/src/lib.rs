@@ -8,6 +8,7 @@ pub mod access;
 pub mod access_log;
 pub mod auth;
 pub mod calls;
+pub mod connections;
 pub mod cors;
 pub mod demo;
 pub mod error;
@@ -23,11 +24,9 @@ pub mod secret;
 pub mod state;
 pub mod store;
 
-use axum::serve::ListenerExt;
 use axum::{Router, middleware};
 use socketioxide::SocketIo;
-use std::future::{Future, IntoFuture};
-use std::net::SocketAddr;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -129,23 +128,15 @@ impl Server {
             let _ = stopping_tx.send(());
             io.close().await;
         };
-        // Small frames (a typing flag, a message) must go out at once: without TCP_NODELAY,
-        // Nagle's algorithm and delayed ACKs hold them for up to 40 ms.
-        let listener = listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::debug!(error = %e, "TCP_NODELAY not set");
-            }
-        });
-        let serve = axum::serve(
+        let serve = connections::serve(
             listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(graceful)
-        .into_future();
+            self.router,
+            self.state.settings.connections,
+            graceful,
+        );
         tokio::pin!(serve);
         tokio::select! {
-            r = &mut serve => r?,
+            () = &mut serve => {},
             _ = async {
                 let _ = stopping_rx.await;
                 tokio::time::sleep(DRAIN).await;

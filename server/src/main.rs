@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use clap::Parser;
+use nursecare_server::connections::{self, Limits as ConnectionLimits};
 use nursecare_server::jitsi::{self, Jitsi};
 use nursecare_server::store::sqlite::SqliteStore;
 use nursecare_server::store::{NewUser, Store};
@@ -89,6 +90,17 @@ struct Args {
     /// The display name of --create-user's account (shown to the people it talks to).
     #[arg(long, requires = "create_user")]
     name: Option<String>,
+    /// Seconds a request's headers may take to arrive, and a kept-alive connection may sit idle,
+    /// before the connection is closed.
+    #[arg(long, default_value_t = 10, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    header_timeout: u64,
+    /// Connections open at once (new ones past it are closed unread) [default: 4096, or what
+    /// the open-files limit allows].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    max_connections: Option<u64>,
+    /// Connections open at once from one address (a clinic behind one address shares it).
+    #[arg(long, default_value_t = 256, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    max_connections_per_address: u64,
     /// Same as `--create-user EMAIL --role ADMIN`, with the password from
     /// NURSECARE_ADMIN_PASSWORD (kept for existing scripts).
     #[arg(long, value_name = "EMAIL")]
@@ -142,6 +154,33 @@ async fn create_user(
         .await?;
     println!("created {} {} (id {})", role.as_str(), user.email, user.id);
     Ok(())
+}
+
+/// The header timeout and connection caps from the flags, the cap kept under the open-files
+/// limit (raised first as far as allowed) so a flood meets the cap, not `accept` failing.
+fn connection_limits(args: &Args) -> ConnectionLimits {
+    /// Descriptors kept for the database, the log and the like.
+    const RESERVE: u64 = 64;
+    let defaults = ConnectionLimits::default();
+    let wanted = args
+        .max_connections
+        .unwrap_or(defaults.max_connections as u64);
+    let mut max = wanted;
+    if let Some(files) = connections::raise_open_files() {
+        max = max.min(files.saturating_sub(RESERVE).max(1));
+        if max < wanted {
+            tracing::warn!(
+                open_files = files,
+                max_connections = max,
+                "the open-files limit lowers the connection cap; raise it (ulimit -n, LimitNOFILE=) for more"
+            );
+        }
+    }
+    ConnectionLimits {
+        header_timeout: Duration::from_secs(args.header_timeout),
+        max_connections: max as usize,
+        max_per_address: args.max_connections_per_address as usize,
+    }
 }
 
 /// Where calls meet and how their tokens are signed, from the flags.
@@ -219,6 +258,7 @@ async fn main() -> anyhow::Result<()> {
             None => Registration::Patients,
         },
         local_origins: args.demo || args.production_compat,
+        connections: connection_limits(&args),
         allowed_origins: args.allow_origin,
         ..Settings::default()
     };

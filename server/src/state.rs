@@ -35,6 +35,8 @@ pub struct Settings {
     pub hash_turns: usize,
     /// How long a caller waits for a turn before a 503.
     pub hash_wait: Duration,
+    /// The header timeout and the connection caps.
+    pub connections: crate::connections::Limits,
 }
 
 /// Who may create an account with `POST /auth/register`.
@@ -58,6 +60,7 @@ impl Default for Settings {
             allowed_origins: Vec::new(),
             hash_turns: crate::hashing::Gate::sized_here().size(),
             hash_wait: crate::hashing::DEFAULT_WAIT,
+            connections: Default::default(),
         }
     }
 }

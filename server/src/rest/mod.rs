@@ -17,6 +17,9 @@ use crate::state::AppState;
 /// Largest accepted request body (Part B.7: larger ones answer 413).
 pub const MAX_BODY: usize = 1024 * 1024;
 
+/// The longest a REST request may take, its body included (answered 408).
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Every REST route of the contract.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
@@ -52,6 +55,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        // A body sent a byte at a time may not hold a handler (and a connection) for ever.
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
         .layer(axum::middleware::from_fn(crate::access_log::keep_route))
         .with_state(state)
 }

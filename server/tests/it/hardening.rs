@@ -237,3 +237,117 @@ async fn websocket_frames_over_a_mebibyte_close_the_socket_unread() {
         .json();
     assert_eq!(history.as_array().map(Vec::len), Some(0), "nothing stored");
 }
+
+/// Reads until the server closes the connection; true if it did within [`WAIT`].
+async fn closed_by_server(tcp: &mut tokio::net::TcpStream) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut buf = [0u8; 4096];
+    tokio::time::timeout(WAIT, async {
+        loop {
+            match tcp.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await
+    .is_ok()
+}
+
+fn with_limits(limits: nursecare_server::connections::Limits) -> Settings {
+    Settings {
+        connections: limits,
+        ..Settings::default()
+    }
+}
+
+/// Connections that sent only a request line, headers a line at a time, or nothing after a
+/// request stayed open as long as their peer liked (1,100 of them made a real login time
+/// out). The header timeout now closes each.
+#[tokio::test]
+async fn idle_and_slow_connections_are_closed_at_the_header_timeout() {
+    use tokio::io::AsyncWriteExt;
+    use tokio::net::TcpStream;
+    let s = TestServer::start_with(with_limits(nursecare_server::connections::Limits {
+        header_timeout: std::time::Duration::from_secs(1),
+        ..Default::default()
+    }))
+    .await;
+    let addr = s.base.trim_start_matches("http://").to_owned();
+    let mut line_only = TcpStream::connect(&addr).await.unwrap();
+    line_only
+        .write_all(b"POST /auth/login HTTP/1.1\r\n")
+        .await
+        .unwrap();
+    let mut kept_alive = TcpStream::connect(&addr).await.unwrap();
+    kept_alive
+        .write_all(b"GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut drip = TcpStream::connect(&addr).await.unwrap();
+    drip.write_all(b"GET /nothing HTTP/1.1\r\n").await.unwrap();
+    let dripping = tokio::spawn(async move {
+        // A header line every 200 ms, for ever: only the header timeout ends it.
+        let mut tick = tokio::time::interval(std::time::Duration::from_millis(200));
+        for i in 0.. {
+            tick.tick().await;
+            if drip
+                .write_all(format!("X-{i}: y\r\n").as_bytes())
+                .await
+                .is_err()
+            {
+                return true;
+            }
+        }
+        false
+    });
+    assert!(
+        closed_by_server(&mut line_only).await,
+        "a request line only"
+    );
+    assert!(
+        closed_by_server(&mut kept_alive).await,
+        "idle after a request"
+    );
+    assert!(
+        tokio::time::timeout(WAIT, dripping)
+            .await
+            .is_ok_and(|r| r.unwrap()),
+        "headers a line at a time"
+    );
+}
+
+/// One address may not take every connection: past its cap a new connection is closed unread
+/// (WebSockets count while they are open), and another address is still served.
+#[tokio::test]
+async fn one_address_cannot_take_every_connection() {
+    use tokio::net::TcpStream;
+    let s = TestServer::start_with(with_limits(nursecare_server::connections::Limits {
+        max_per_address: 4,
+        ..Default::default()
+    }))
+    .await;
+    let addr = s.base.trim_start_matches("http://").to_owned();
+    let _sockets = [raw_socket(&s, None).await, raw_socket(&s, None).await];
+    let _idle = [
+        TcpStream::connect(&addr).await.unwrap(),
+        TcpStream::connect(&addr).await.unwrap(),
+    ];
+    let mut fifth = TcpStream::connect(&addr).await.unwrap();
+    assert!(closed_by_server(&mut fifth).await, "past the address's cap");
+    let elsewhere = reqwest::Client::builder()
+        .local_address("127.0.0.2".parse::<std::net::IpAddr>().unwrap())
+        .build()
+        .unwrap();
+    let r = elsewhere
+        .post(format!("{}/auth/login", s.base))
+        .json(&json!({"email": "x@c.test", "password": "guess-pw"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::UNAUTHORIZED,
+        "another address is served"
+    );
+}
