@@ -246,6 +246,8 @@ pub fn raise_open_files() -> Option<u64> {
                 lim = raised;
             }
         }
+        // rlim_t is u64 here but not on every Unix.
+        #[allow(clippy::unnecessary_cast)]
         Some(lim.rlim_cur as u64)
     }
 }
