@@ -140,10 +140,17 @@ async fn create_user(
 ) -> anyhow::Result<()> {
     let password = std::env::var(password_var)
         .with_context(|| format!("set {password_var} to the new account's password"))?;
+    let problems = nursecare_server::password_policy::problems(&password, &email);
     anyhow::ensure!(
-        password.chars().count() >= 6,
-        "the password must be at least 6 characters"
+        problems.is_empty(),
+        "{password_var}: {}",
+        problems.join("; ")
     );
+    let name = name
+        .as_deref()
+        .map(nursecare_server::identity::display_name)
+        .transpose()
+        .map_err(|problem| anyhow::anyhow!("--name: {problem}"))?;
     let user = store
         .create_user(NewUser {
             email,

@@ -18,11 +18,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::hashing::Busy;
 use crate::state::{AppState, Registration};
 use crate::store::NewUser;
+use crate::{identity, password_policy};
 
-/// Longest accepted password: argon2 takes any length, but a megabyte password is a DoS.
-const MAX_PASSWORD: usize = 1024;
 const MAX_EMAIL: usize = 254;
-const MAX_NAME: usize = 200;
 
 pub async fn register(
     State(state): State<Arc<AppState>>,
@@ -32,19 +30,14 @@ pub async fn register(
     if !plausible_email(&req.email) {
         problems.push("email must be an email".to_owned());
     }
-    if req.password.chars().count() < 6 {
-        problems.push("password must be longer than or equal to 6 characters".to_owned());
-    }
-    if req.password.len() > MAX_PASSWORD {
-        problems.push(format!("password must be at most {MAX_PASSWORD} bytes"));
-    }
-    if req
-        .name
-        .as_ref()
-        .is_some_and(|n| n.chars().count() > MAX_NAME)
-    {
-        problems.push(format!("name must be at most {MAX_NAME} characters"));
-    }
+    problems.extend(password_policy::problems(&req.password, &req.email));
+    let name = match req.name.as_deref().map(identity::display_name).transpose() {
+        Ok(name) => name,
+        Err(problem) => {
+            problems.push(problem);
+            None
+        }
+    };
     if !problems.is_empty() {
         return Err(ApiError::BadRequest(ErrorMessage::Many(problems)));
     }
@@ -68,7 +61,7 @@ pub async fn register(
         .store
         .create_user(NewUser {
             email: req.email,
-            name: req.name,
+            name,
             role: req.role,
             password_hash,
         })
@@ -95,7 +88,7 @@ pub async fn login(
         .login_limiter
         .reserve(&req.email, addr, Instant::now())
         .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })?;
-    if req.email.len() > MAX_EMAIL || req.password.len() > MAX_PASSWORD {
+    if req.email.len() > MAX_EMAIL || req.password.len() > password_policy::MAX_BYTES {
         let _ = attempt.failed();
         return Err(invalid_credentials());
     }

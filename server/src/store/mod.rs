@@ -37,6 +37,14 @@ pub enum StoreError {
         /// Newest version this build knows.
         known: i64,
     },
+    /// Version 2 keeps emails without case, and these accounts differ only in case.
+    #[error(
+        "these accounts' emails differ only in case, and emails are now compared without case: {0}. \
+         Keep one account per person: give each other one a different email \
+         (sqlite3 DB \"UPDATE users SET email = 'new@address' WHERE id = N\") or delete it, \
+         then start the server again"
+    )]
+    EmailsDifferOnlyInCase(String),
     /// A row that should be there is not (a broken invariant, not a client error).
     #[error("missing row: {0}")]
     Missing(&'static str),

@@ -10,14 +10,25 @@
 //! killed (it may not survive a power cut, which is the documented trade of NORMAL).
 
 use super::*;
+use crate::identity;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, Transaction, params};
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::{Arc, Mutex, mpsc as std_mpsc};
 use tokio::sync::Semaphore;
 
+/// One rung of the schema ladder.
+enum Step {
+    Sql(&'static str),
+    /// A step SQL cannot say (SQLite's `lower` folds ASCII only).
+    Code(fn(&Transaction<'_>) -> StoreResult<()>),
+}
+
 /// The schema ladder: entry N-1 moves the file from version N-1 to N.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+const MIGRATIONS: &[Step] = &[
+    Step::Sql(include_str!("migrations/0001_init.sql")),
+    Step::Code(emails_without_case),
+];
 
 /// How many read connections to keep.
 const READERS: usize = 4;
@@ -206,12 +217,55 @@ fn migrate(conn: &mut Connection) -> StoreResult<()> {
     if found > known {
         return Err(StoreError::SchemaTooNew { found, known });
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+    for (i, step) in MIGRATIONS.iter().enumerate().skip(found as usize) {
         let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
+        match step {
+            Step::Sql(sql) => tx.execute_batch(sql)?,
+            Step::Code(run) => run(&tx)?,
+        }
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
         tx.commit()?;
         tracing::info!(version = i + 1, "database migrated");
+    }
+    Ok(())
+}
+
+/// Version 2: emails are kept in their canonical form (`identity::canonical_email`), so an
+/// account is found whatever the case typed and no second account differs only in case.
+/// Accounts that already differ only in case cannot be merged by a program (each has its own
+/// messages and password): the step stops and names them for the operator.
+fn emails_without_case(tx: &Transaction<'_>) -> StoreResult<()> {
+    let mut by_key: std::collections::BTreeMap<String, Vec<(Id, String)>> = Default::default();
+    let mut stmt = tx.prepare("SELECT id, email FROM users ORDER BY id")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, Id>(0)?, r.get::<_, String>(1)?)))?;
+    for row in rows {
+        let (id, email) = row?;
+        by_key
+            .entry(identity::canonical_email(&email))
+            .or_default()
+            .push((id, email));
+    }
+    let clashes: Vec<String> = by_key
+        .values()
+        .filter(|accounts| accounts.len() > 1)
+        .map(|accounts| {
+            accounts
+                .iter()
+                .map(|(id, email)| format!("{email} (id {id})"))
+                .collect::<Vec<_>>()
+                .join(" and ")
+        })
+        .collect();
+    if !clashes.is_empty() {
+        return Err(StoreError::EmailsDifferOnlyInCase(clashes.join("; ")));
+    }
+    let mut update = tx.prepare("UPDATE users SET email = ?1 WHERE id = ?2")?;
+    for (key, accounts) in &by_key {
+        for (id, email) in accounts {
+            if email != key {
+                update.execute(params![key, id])?;
+            }
+        }
     }
     Ok(())
 }
@@ -399,7 +453,8 @@ fn insert_system(
 
 #[async_trait]
 impl Store for SqliteStore {
-    async fn create_user(&self, user: NewUser) -> StoreResult<UserRecord> {
+    async fn create_user(&self, mut user: NewUser) -> StoreResult<UserRecord> {
+        user.email = identity::canonical_email(&user.email);
         self.write(move |tx| {
             let taken: bool = tx
                 .prepare_cached("SELECT EXISTS (SELECT 1 FROM users WHERE email = ?1)")?
@@ -433,7 +488,7 @@ impl Store for SqliteStore {
     }
 
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>> {
-        let email = email.to_owned();
+        let email = identity::canonical_email(email);
         self.read(move |c| {
             Ok(
                 c.prepare_cached(&format!("SELECT {USER_COLS} FROM users WHERE email = ?1"))?
@@ -887,6 +942,60 @@ mod tests {
         for f in files {
             assert_eq!(mode(f), 0o600, "{f} after reopening");
         }
+    }
+
+    /// A database from before version 2 whose emails differ only in case: the server does not
+    /// start, and says which accounts and what to do; once the operator has fixed them, the
+    /// emails are folded and a login in any case finds its account.
+    #[tokio::test]
+    async fn the_case_migration_names_clashing_accounts_then_folds_emails() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("old.db");
+        {
+            let c = Connection::open(&db).unwrap();
+            let Step::Sql(v1) = MIGRATIONS[0] else {
+                unreachable!()
+            };
+            c.execute_batch(v1).unwrap();
+            c.pragma_update(None, "user_version", 1).unwrap();
+            for email in ["Chloe.Martin@c.test", "chloe.martin@c.test", "Ben@C.test"] {
+                c.execute(
+                    "INSERT INTO users (email, password_hash, role, created_at) VALUES (?1, 'x', 'PATIENT', 0)",
+                    [email],
+                )
+                .unwrap();
+            }
+        }
+        let Err(e) = SqliteStore::open(&db) else {
+            panic!("opened with clashing emails")
+        };
+        let said = e.to_string();
+        for part in [
+            "Chloe.Martin@c.test (id 1)",
+            "chloe.martin@c.test (id 2)",
+            "UPDATE users",
+        ] {
+            assert!(said.contains(part), "{part}: {said}");
+        }
+        assert!(!said.contains("Ben"), "{said}");
+        Connection::open(&db)
+            .unwrap()
+            .execute(
+                "UPDATE users SET email = 'chloe.m2@c.test' WHERE id = 2",
+                [],
+            )
+            .unwrap();
+        let s = SqliteStore::open(&db).unwrap();
+        let ben = s.user_by_email("BEN@c.test").await.unwrap().unwrap();
+        assert_eq!(ben.email, "ben@c.test");
+        assert_eq!(
+            s.user_by_email("chloe.MARTIN@c.test")
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+            1
+        );
     }
 
     #[tokio::test]
