@@ -140,7 +140,7 @@ async fn run(n: usize, secs: u64) -> Report {
     let server = Server::new(
         Arc::new(store),
         SECRET,
-        Settings::default(),
+        unthrottled(),
         SocketTimings::default(),
     );
     let state = server.state().clone();
@@ -292,5 +292,28 @@ async fn next_text(ws: &mut WsStream) -> String {
             Some(Ok(_)) => continue,
             other => panic!("connection ended during handshake: {other:?}"),
         }
+    }
+}
+
+/// Every client here shares one address and sends as fast as it is answered: the caps on
+/// connections per address and on each socket's event rate are lifted, so the figures measure
+/// fan-out, not those limits.
+fn unthrottled() -> Settings {
+    use nursecare_server::realtime::rate::{Rate, SocketRates};
+    let unlimited = Rate {
+        burst: u32::MAX,
+        per_sec: f64::MAX,
+    };
+    Settings {
+        connections: nursecare_server::connections::Limits {
+            max_connections: usize::MAX,
+            max_per_address: usize::MAX,
+            ..Default::default()
+        },
+        socket_rates: SocketRates {
+            typing: unlimited,
+            events: unlimited,
+        },
+        ..Settings::default()
     }
 }

@@ -37,6 +37,8 @@ pub struct Settings {
     pub hash_wait: Duration,
     /// The header timeout and the connection caps.
     pub connections: crate::connections::Limits,
+    /// Each socket's event rates.
+    pub socket_rates: crate::realtime::rate::SocketRates,
 }
 
 /// Who may create an account with `POST /auth/register`.
@@ -61,6 +63,7 @@ impl Default for Settings {
             hash_turns: crate::hashing::Gate::sized_here().size(),
             hash_wait: crate::hashing::DEFAULT_WAIT,
             connections: Default::default(),
+            socket_rates: Default::default(),
         }
     }
 }

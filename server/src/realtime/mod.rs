@@ -6,15 +6,18 @@
 
 mod handlers;
 mod inbox;
+pub mod rate;
 pub mod routing;
 
 use nursecare_wire::Id;
 use nursecare_wire::events::UNAUTHORIZED;
 use nursecare_wire::socket::HandshakeAuth;
+use rate::Admit;
 use socketioxide::SocketIo;
 use socketioxide::extract::{SocketRef, TryData};
 use socketioxide::handler::ConnectHandler;
 use std::sync::Arc;
+use std::time::Instant;
 use tokio::sync::mpsc;
 
 use crate::state::AppState;
@@ -139,8 +142,34 @@ async fn connected(state: Arc<AppState>, socket: SocketRef) {
     });
 
     tokio::spawn(async move {
+        let mut rate = rate::SocketRate::new(state.settings.socket_rates, Instant::now());
         while let Some(received) = rx.recv().await {
+            let now = Instant::now();
+            match rate.admit(&received.event, now) {
+                Admit::Now => {}
+                Admit::After(wait) => {
+                    if rate.warn(now) {
+                        slow_down(&socket, "Too many events; this connection is slowed down");
+                    }
+                    tokio::time::sleep(wait).await;
+                }
+                Admit::Drop => {
+                    if rate.warn(now) {
+                        slow_down(&socket, "Too many typing events; some were dropped");
+                    }
+                    continue;
+                }
+            }
             handlers::dispatch(&state, &socket, received).await;
         }
     });
+}
+
+/// Tells a socket it is over its rate: an `exception` naming no message (none was refused).
+fn slow_down(socket: &SocketRef, what: &str) {
+    tracing::debug!(socket = %socket.id, "socket over its event rate");
+    let exception = nursecare_wire::socket::Exception::new(what);
+    if let Err(e) = socket.emit(nursecare_wire::events::server::EXCEPTION, &exception) {
+        tracing::debug!(error = %e, "rate warning not sent");
+    }
 }

@@ -455,3 +455,127 @@ async fn emails_are_compared_without_case() {
         .await;
     assert_eq!(login.status, StatusCode::CREATED, "{}", login.text);
 }
+
+fn slow_rates() -> Settings {
+    use nursecare_server::realtime::rate::{Rate, SocketRates};
+    Settings {
+        socket_rates: SocketRates {
+            typing: Rate {
+                burst: 3,
+                per_sec: 1.0,
+            },
+            events: Rate {
+                burst: 5,
+                per_sec: 10.0,
+            },
+        },
+        ..Settings::default()
+    }
+}
+
+/// 4,100 `typing` events in 5 s all reached the nurse; now a socket's typing past its rate is
+/// dropped, it hears why, and another conversation's typing is untouched.
+#[tokio::test]
+async fn a_typing_flood_is_cut_at_the_senders_rate() {
+    use nursecare_wire::Role;
+    let s = TestServer::start_with(slow_rates()).await;
+    let (nurse, patient, conv) = s.pair().await;
+    let nurse2 = s.user("nurse2@c.test", Role::Nurse).await;
+    let patient2 = s.user("patient2@c.test", Role::Patient).await;
+    let conv2 = s.conversation(&nurse2, &patient2).await;
+    let (n, p, n2, p2) = (
+        s.registered(&nurse).await,
+        s.registered(&patient).await,
+        s.registered(&nurse2).await,
+        s.registered(&patient2).await,
+    );
+    for _ in 0..50 {
+        p.emit("typing", json!({"conversationId": conv, "isTyping": true}))
+            .await;
+    }
+    for _ in 0..2 {
+        p2.emit("typing", json!({"conversationId": conv2, "isTyping": true}))
+            .await;
+    }
+    let warned = p.expect("exception").await;
+    assert!(
+        warned.data()["message"]
+            .as_str()
+            .unwrap()
+            .contains("typing"),
+        "{:?}",
+        warned.args
+    );
+    assert!(warned.data().get("clientId").is_none());
+    let reached = n.count("userTyping").await.len();
+    assert!(
+        (3..=5).contains(&reached),
+        "{reached} of 50 reached the nurse"
+    );
+    assert_eq!(
+        n2.count("userTyping").await.len(),
+        2,
+        "others are untouched"
+    );
+}
+
+/// 3,000 messages in 6 s were all stored and delivered at once. Past its rate a socket's
+/// events now wait their turn (nothing is lost: an outbox flushed after a night offline goes
+/// through), the sender hears it is slowed down, and another socket is served meanwhile.
+#[tokio::test]
+async fn a_message_flood_is_slowed_without_loss_and_others_are_served() {
+    use nursecare_wire::Role;
+    let s = TestServer::start_with(slow_rates()).await;
+    let (nurse, patient, conv) = s.pair().await;
+    let other = s.user("patient2@c.test", Role::Patient).await;
+    let conv2 = s.conversation(&nurse, &other).await;
+    let (p, o) = (s.registered(&patient).await, s.registered(&other).await);
+    for i in 0..30 {
+        p.emit(
+            "sendMessage",
+            json!({"conversationId": conv, "content": format!("m{i}"), "clientId": format!("c{i}")}),
+        )
+        .await;
+    }
+    let warned = p.expect("exception").await;
+    assert!(
+        warned.data()["message"]
+            .as_str()
+            .unwrap()
+            .contains("slowed"),
+        "{:?}",
+        warned.args
+    );
+    assert!(
+        warned.data().get("clientId").is_none(),
+        "no message refused"
+    );
+    o.emit(
+        "sendMessage",
+        json!({"conversationId": conv2, "content": "meanwhile", "clientId": "o1"}),
+    )
+    .await;
+    o.expect("messageSent").await;
+    let stored_meanwhile = s
+        .get(
+            &format!("/messaging/conversations/{conv}/messages"),
+            &nurse.token,
+        )
+        .await
+        .json()
+        .as_array()
+        .unwrap()
+        .len();
+    assert!(
+        stored_meanwhile < 30,
+        "the other socket waited for the flood"
+    );
+    for i in 0..30 {
+        let sent = p.expect("messageSent").await;
+        assert_eq!(
+            sent.data()["content"],
+            format!("m{i}"),
+            "in order, none lost"
+        );
+    }
+}
