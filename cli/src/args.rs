@@ -84,7 +84,17 @@ pub enum Command {
         offline: bool,
     },
     /// Send a message and wait for the server to have it (queued when offline: exit code 6).
-    Send { conversation_id: i64, text: String },
+    /// Other accounts on this computer can read a command's arguments: pass a patient's words
+    /// with `-` (standard input) or `--file` instead.
+    Send {
+        conversation_id: i64,
+        /// The message; `-` reads it from standard input (one final line ending is dropped).
+        #[arg(required_unless_present = "file", conflicts_with = "file")]
+        text: Option<String>,
+        /// Read the message from this file (one final line ending is dropped).
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+    },
     /// Mark a conversation's messages read.
     Read { conversation_id: i64 },
     /// Show the other participant that you are typing, for SECS seconds, then stop (for

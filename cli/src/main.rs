@@ -9,6 +9,7 @@ mod args;
 mod call_watch;
 mod exit;
 mod hold;
+mod message_text;
 mod output;
 
 use args::{CallCommand, Cli, Command, Store};
@@ -138,6 +139,20 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
             output::messages(&found, as_json);
             Ok(exit::OK)
         }
+        Command::Send {
+            conversation_id,
+            text,
+            file,
+        } => {
+            // Read before connecting: a text that cannot be sent is told at once.
+            let text = message_text::read(message_text::Source::of(text, file)).await?;
+            let command = Command::Send {
+                conversation_id,
+                text: Some(text),
+                file: None,
+            };
+            online(&profile, command, config, as_json, wait).await
+        }
         command => online(&profile, command, config, as_json, wait).await,
     }
 }
@@ -199,7 +214,11 @@ async fn online(
         Command::Send {
             conversation_id,
             text,
-        } => send(&client, &mut events, conversation_id, &text, as_json, wait).await,
+            ..
+        } => {
+            let text = text.unwrap_or_default();
+            send(&client, &mut events, conversation_id, &text, as_json, wait).await
+        }
         Command::Call {
             command:
                 CallCommand::Start {

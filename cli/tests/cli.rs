@@ -156,6 +156,62 @@ fn a_shift_on_the_command_line() {
     amara.expect(3, &["whoami"]);
 }
 
+/// Message text as an argument is readable by every account on the computer (`ps`); it may
+/// come from standard input (`-`) or a file instead, and a text too long is refused before
+/// anything is sent.
+#[test]
+fn send_takes_its_text_from_standard_input_or_a_file() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), false);
+    let amara = Cli::new(&server.base(), &dir.path().join("amara"));
+    amara.expect(0, &["login", "--email", AMARA]);
+    let id = amara.json(&["open", "3"])["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+
+    let mut piped = amara
+        .command(&["--json", "send", &id, "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    piped
+        .stdin
+        .take()
+        .unwrap()
+        .write_all("Glucose 7.2 after lunch\nsee you at 3\n".as_bytes())
+        .unwrap();
+    let out = piped.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let sent: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        sent["content"], "Glucose 7.2 after lunch\nsee you at 3",
+        "one final line ending dropped, the rest kept"
+    );
+
+    let file = dir.path().join("note.txt");
+    std::fs::write(&file, "Dressing changed, wound clean\r\n").unwrap();
+    let sent = amara.json(&["send", &id, "--file", file.to_str().unwrap()]);
+    assert_eq!(sent["content"], "Dressing changed, wound clean");
+
+    std::fs::write(&file, "x".repeat(10_001)).unwrap();
+    let too_long = amara.run(&["send", &id, "--file", file.to_str().unwrap()]);
+    assert_eq!(too_long.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&too_long.stderr).contains("too long"));
+    let page = amara.json(&["history", &id, "--offline", "--limit", "2"]);
+    assert_eq!(
+        page[1]["content"], "Dressing changed, wound clean",
+        "nothing more was sent"
+    );
+}
+
 fn wait_line(rx: &std::sync::mpsc::Receiver<String>, want: impl Fn(&str) -> bool) -> String {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {

@@ -90,6 +90,11 @@ struct Args {
     /// The display name of --create-user's account (shown to the people it talks to).
     #[arg(long, requires = "create_user")]
     name: Option<String>,
+    /// Memory for password hashing, in MiB: each login or registration's hash holds about 19 MiB,
+    /// so this sets how many run at once (at most two per core); callers past them wait up to
+    /// 5 s, then are told 503 with Retry-After.
+    #[arg(long, default_value_t = nursecare_server::hashing::DEFAULT_BUDGET_MIB, value_name = "MIB", value_parser = parse_hash_memory)]
+    hash_memory_mb: usize,
     /// Seconds a request's headers may take to arrive, and a kept-alive connection may sit idle,
     /// before the connection is closed.
     #[arg(long, default_value_t = 10, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
@@ -105,6 +110,17 @@ struct Args {
     /// NURSECARE_ADMIN_PASSWORD (kept for existing scripts).
     #[arg(long, value_name = "EMAIL")]
     create_admin: Option<String>,
+}
+
+fn parse_hash_memory(raw: &str) -> Result<usize, String> {
+    let mib: usize = raw.parse().map_err(|e| format!("{e}"))?;
+    if mib < nursecare_server::hashing::MIB_PER_HASH {
+        return Err(format!(
+            "one hash needs {} MiB; give at least that",
+            nursecare_server::hashing::MIB_PER_HASH
+        ));
+    }
+    Ok(mib)
 }
 
 fn parse_origin(raw: &str) -> Result<String, String> {
@@ -266,6 +282,10 @@ async fn main() -> anyhow::Result<()> {
         },
         local_origins: args.demo || args.production_compat,
         connections: connection_limits(&args),
+        hash_turns: nursecare_server::hashing::Gate::turns_for(
+            args.hash_memory_mb,
+            std::thread::available_parallelism().map_or(1, |n| n.get()),
+        ),
         allowed_origins: args.allow_origin,
         ..Settings::default()
     };
