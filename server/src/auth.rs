@@ -3,8 +3,8 @@
 //! Tokens are production's: HS256, 24 h, payload `{sub, email, role, iat, exp}`. Password hashing
 //! is slow on purpose, so it runs on the blocking pool.
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Algorithm as Argon2Algorithm, Argon2, Params, Version};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -13,6 +13,7 @@ use nursecare_wire::{Id, Role};
 use std::sync::Arc;
 
 use crate::error::ApiError;
+use crate::hashing::Scratch;
 use crate::state::AppState;
 
 /// How long an access token lives.
@@ -68,27 +69,74 @@ impl TokenKeys {
 /// the operator's own paths (demo data, `--create-user`); what callers ask goes through
 /// [`crate::hashing::Gate`] with [`hash_now`].
 pub async fn hash_password(password: String) -> anyhow::Result<String> {
-    tokio::task::spawn_blocking(move || hash_now(&password)).await?
+    tokio::task::spawn_blocking(move || hash_now(&password, &mut Scratch::default())).await?
 }
 
-/// Hashes a password with argon2id and a random salt (PHC string); blocks.
-pub fn hash_now(password: &str) -> anyhow::Result<String> {
+/// Hashes a password with argon2id (default parameters) and a random salt into a PHC string,
+/// in `scratch`'s memory; blocks.
+pub fn hash_now(password: &str, scratch: &mut Scratch) -> anyhow::Result<String> {
     let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
+    let argon = Argon2::default();
+    let params = argon.params().clone();
+    let mut salt_bytes = [0u8; 64];
+    let salt_bytes = salt
+        .decode_b64(&mut salt_bytes)
+        .map_err(|e| anyhow::anyhow!("salt: {e}"))?;
+    let blocks = scratch
+        .blocks(params.block_count())
+        .ok_or_else(|| anyhow::anyhow!("argon2 parameters beyond the memory cap"))?;
+    let hash = Output::init_with(
+        params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN),
+        |out| {
+            argon
+                .hash_password_into_with_memory(password.as_bytes(), salt_bytes, out, &mut *blocks)
+                .map_err(|_| argon2::password_hash::Error::Crypto)
+        },
+    )
+    .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))?;
+    let phc = PasswordHash {
+        algorithm: Argon2Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params).map_err(|e| anyhow::anyhow!("params: {e}"))?,
+        salt: Some(salt.as_salt()),
+        hash: Some(hash),
+    };
+    Ok(phc.to_string())
 }
 
-/// Checks a password against a PHC string; blocks. A malformed hash counts as a mismatch.
-pub fn verify_now(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|h| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &h)
-                .is_ok()
-        })
-        .unwrap_or(false)
+/// Checks a password against a PHC string in `scratch`'s memory; blocks. A malformed hash, or
+/// one asking for more memory than [`crate::hashing::MAX_BLOCKS`], counts as a mismatch.
+pub fn verify_now(password: &str, hash: &str, scratch: &mut Scratch) -> bool {
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return false;
+    };
+    let (Ok(algorithm), Ok(version), Ok(params)) = (
+        Argon2Algorithm::try_from(parsed.algorithm),
+        parsed
+            .version
+            .map_or(Ok(Version::default()), Version::try_from),
+        Params::try_from(&parsed),
+    ) else {
+        return false;
+    };
+    let Some(blocks) = scratch.blocks(params.block_count()) else {
+        tracing::warn!("a stored password hash asks for more memory than allowed; refused");
+        return false;
+    };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt_bytes) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    let computed = Output::init_with(expected.len(), |out| {
+        Argon2::new(algorithm, version, params)
+            .hash_password_into_with_memory(password.as_bytes(), salt_bytes, out, &mut *blocks)
+            .map_err(|_| argon2::password_hash::Error::Crypto)
+    });
+    // `Output`'s equality is constant-time.
+    computed.is_ok_and(|c| c == expected)
 }
 
 /// The caller of a REST endpoint, from a valid `Authorization: Bearer` token.
@@ -117,12 +165,26 @@ impl FromRequestParts<Arc<AppState>> for AuthUser {
         let token = header
             .strip_prefix("Bearer ")
             .ok_or_else(ApiError::unauthorized)?;
-        state
+        let claims = state
             .keys
             .verify(token.trim())
-            .map(AuthUser)
-            .ok_or_else(ApiError::unauthorized)
+            .ok_or_else(ApiError::unauthorized)?;
+        if !holder_exists(state, &claims).await? {
+            return Err(ApiError::unauthorized());
+        }
+        Ok(AuthUser(claims))
     }
+}
+
+/// Is the token's account still the one it was issued to? A correctly signed token may name
+/// an id that no longer exists or now belongs to someone else: a database restored or reset
+/// beside the same secret (`--demo` keeps both in one folder) reuses ids. The account must
+/// exist with the token's email (compared as stored, without case).
+pub async fn holder_exists(state: &AppState, claims: &Claims) -> Result<bool, ApiError> {
+    let found = state.store.users(&[claims.sub]).await?;
+    Ok(found
+        .first()
+        .is_some_and(|u| u.email == crate::identity::canonical_email(&claims.email)))
 }
 
 #[cfg(test)]
@@ -153,8 +215,21 @@ mod tests {
     #[tokio::test]
     async fn passwords_verify() {
         let h = hash_password("correct horse".into()).await.unwrap();
-        assert!(verify_now("correct horse", &h));
-        assert!(!verify_now("wrong", &h));
-        assert!(!verify_now("x", "garbage"));
+        let s = &mut Scratch::default();
+        assert!(verify_now("correct horse", &h, s));
+        assert!(!verify_now("wrong", &h, s));
+        assert!(!verify_now("x", "garbage", s));
+        // Hashes made by the argon2 crate's own path (older accounts) still verify.
+        use argon2::password_hash::PasswordHasher;
+        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+        let old = Argon2::default()
+            .hash_password(b"correct horse", &salt)
+            .unwrap()
+            .to_string();
+        assert!(verify_now("correct horse", &old, s));
+        assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
+        // A stored hash asking for a gigabyte is refused, not run.
+        let greedy = old.replace("m=19456", "m=1048576");
+        assert!(!verify_now("correct horse", &greedy, s));
     }
 }

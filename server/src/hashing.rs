@@ -14,32 +14,79 @@ pub const DEFAULT_BUDGET_MIB: usize = 128;
 /// How long a caller waits for a turn by default.
 pub const DEFAULT_WAIT: Duration = Duration::from_secs(5);
 
+/// Most memory one hash may use, in argon2 blocks of 1 KiB: a stored hash asking for more is
+/// refused rather than allowed to take the server's memory.
+pub const MAX_BLOCKS: usize = 64 * 1024;
+
 /// No turn came within the wait.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("the server is busy checking passwords; try again shortly")]
 pub struct Busy;
 
-/// The turns for hashing.
-#[derive(Debug)]
+/// A hashing worker's memory for argon2, kept from one hash to the next. Allocating 19 MiB per
+/// hash on whichever blocking thread ran it left glibc holding freed blocks in many arenas:
+/// 200 logins took the process to 2.7 GB even with four at a time.
+#[derive(Default)]
+pub struct Scratch(Vec<argon2::Block>);
+
+impl Scratch {
+    /// `n` blocks, grown once to the most asked for; `None` past [`MAX_BLOCKS`].
+    pub fn blocks(&mut self, n: usize) -> Option<&mut [argon2::Block]> {
+        if n > MAX_BLOCKS {
+            return None;
+        }
+        if self.0.len() < n {
+            self.0.resize(n, argon2::Block::default());
+        }
+        Some(&mut self.0[..n])
+    }
+}
+
+type Job = Box<dyn FnOnce(&mut Scratch) + Send>;
+
+/// The turns for hashing, and one worker thread per turn, each with its own [`Scratch`].
 pub struct Gate {
     turns: Semaphore,
     size: usize,
     wait: Duration,
+    jobs: std::sync::mpsc::Sender<Job>,
+}
+
+impl std::fmt::Debug for Gate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gate")
+            .field("size", &self.size)
+            .field("wait", &self.wait)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Gate {
-    /// `turns` hashes at once; a caller waits at most `wait` for one.
+    /// `turns` hashes at once, each on a worker of its own; a caller waits at most `wait` for
+    /// one. The workers end when the gate is dropped.
     pub fn new(turns: usize, wait: Duration) -> Self {
         let size = turns.max(1);
+        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+        let queue = std::sync::Arc::new(std::sync::Mutex::new(queue));
+        for i in 0..size {
+            let queue = queue.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("password-hash-{i}"))
+                .spawn(move || work(&queue));
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "a password hashing worker did not start");
+            }
+        }
         Self {
             turns: Semaphore::new(size),
             size,
             wait,
+            jobs,
         }
     }
 
     /// How many hashes fit `budget_mib` on `cores` cores: no more than the memory allows, no
-    /// more than two per core (more only queue inside the blocking pool), at least one.
+    /// more than two per core (more only queue for the cores), at least one.
     pub fn turns_for(budget_mib: usize, cores: usize) -> usize {
         (budget_mib / MIB_PER_HASH).min(cores * 2).max(1)
     }
@@ -60,20 +107,42 @@ impl Gate {
         self.wait.as_secs().max(1)
     }
 
-    /// Runs `work` on the blocking pool once a turn is free; [`Busy`] when none came in time.
+    /// Runs `work` on a hashing worker once a turn is free; [`Busy`] when none came in time.
     pub async fn run<T: Send + 'static>(
         &self,
-        work: impl FnOnce() -> T + Send + 'static,
+        work: impl FnOnce(&mut Scratch) -> T + Send + 'static,
     ) -> Result<T, Busy> {
         let turn = tokio::time::timeout(self.wait, self.turns.acquire())
             .await
             .map_err(|_| Busy)?
             .map_err(|_| Busy)?;
-        let out = tokio::task::spawn_blocking(work)
-            .await
-            .expect("a password hash panicked");
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |scratch| {
+            let _ = answer.send(work(scratch));
+        });
+        self.jobs.send(job).map_err(|_| Busy)?;
+        // A turn is held until its worker answers, so every job finds a free worker.
+        let out = answered.await.map_err(|_| Busy);
         drop(turn);
-        Ok(out)
+        out
+    }
+}
+
+/// A worker: takes jobs until the gate is gone. A job that panics is logged and its memory
+/// dropped; the worker goes on.
+fn work(queue: &std::sync::Mutex<std::sync::mpsc::Receiver<Job>>) {
+    let mut scratch = Scratch::default();
+    loop {
+        let job = match queue.lock() {
+            Ok(q) => q.recv(),
+            Err(_) => return,
+        };
+        let Ok(job) = job else { return };
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut scratch)));
+        if ran.is_err() {
+            tracing::error!("a password hash panicked");
+            scratch = Scratch::default();
+        }
     }
 }
 
@@ -98,7 +167,7 @@ mod tests {
             .map(|_| {
                 let (gate, now, most) = (gate.clone(), now.clone(), most.clone());
                 tokio::spawn(async move {
-                    gate.run(move || {
+                    gate.run(move |_| {
                         let n = now.fetch_add(1, Ordering::SeqCst) + 1;
                         most.fetch_max(n, Ordering::SeqCst);
                         std::thread::sleep(Duration::from_millis(20));
@@ -124,7 +193,7 @@ mod tests {
         let holder = {
             let (gate, started, release) = (gate.clone(), started.clone(), release.clone());
             tokio::spawn(async move {
-                gate.run(move || {
+                gate.run(move |_| {
                     started.notify_one();
                     release.wait();
                 })
@@ -132,9 +201,9 @@ mod tests {
             })
         };
         started.notified().await;
-        assert_eq!(gate.run(|| ()).await, Err(Busy));
+        assert_eq!(gate.run(|_| ()).await, Err(Busy));
         release.wait();
         holder.await.unwrap().unwrap();
-        assert_eq!(gate.run(|| 7).await, Ok(7));
+        assert_eq!(gate.run(|_| 7).await, Ok(7));
     }
 }

@@ -6,7 +6,9 @@
 //! waits a lock-out that doubles from [`FIRST_LOCK`] up to [`MAX_LOCK`]; a success clears the
 //! pair. Per address, across accounts: a budget of [`ADDRESS_BURST`] attempts that refills one
 //! every [`ADDRESS_REFILL`], so trying many accounts once each is slowed too, while a clinic
-//! behind one address keeps room for its nurses' typos. An attempt that was never checked
+//! behind one address keeps room for its nurses' typos. A registration refused because its
+//! email is taken (409) spends from the same budget, so registering cannot list accounts faster
+//! than logging in can. An attempt that was never checked
 //! (the server was busy) is given back. Kept in memory: a restart forgets it, which only gives
 //! an attacker a few more tries per restart.
 
@@ -87,7 +89,9 @@ pub struct LoginLimiter {
 #[derive(Debug)]
 pub struct Attempt<'a> {
     limiter: &'a LoginLimiter,
-    key: (String, IpAddr),
+    addr: IpAddr,
+    /// The (account, address) pair, for a login; a registration spends only the address's.
+    pair: Option<String>,
     lock: Option<Duration>,
     settled: bool,
 }
@@ -103,8 +107,10 @@ impl Attempt<'_> {
     pub fn succeeded(mut self) {
         self.settled = true;
         let mut t = self.limiter.lock();
-        t.pairs.remove(&self.key);
-        give_back(&mut t, self.key.1);
+        if let Some(email) = self.pair.take() {
+            t.pairs.remove(&(email, self.addr));
+        }
+        give_back(&mut t, self.addr);
     }
 }
 
@@ -114,13 +120,17 @@ impl Drop for Attempt<'_> {
             return;
         }
         let mut t = self.limiter.lock();
-        if let Some(p) = t.pairs.get_mut(&self.key) {
+        if let Some(p) = self
+            .pair
+            .take()
+            .and_then(|email| t.pairs.get_mut(&(email, self.addr)))
+        {
             p.failures = p.failures.saturating_sub(1);
             if self.lock.is_some() {
                 p.locked_until = None;
             }
         }
-        give_back(&mut t, self.key.1);
+        give_back(&mut t, self.addr);
     }
 }
 
@@ -144,15 +154,7 @@ impl LoginLimiter {
         {
             return Err((until - now).as_secs_f64().ceil() as u64);
         }
-        let budget = t.addresses.entry(addr).or_insert(Budget {
-            used: 0,
-            since: now,
-        });
-        budget.refill(now);
-        if budget.used >= ADDRESS_BURST {
-            return Err(budget.wait(now));
-        }
-        budget.used += 1;
+        spend(&mut t, addr, now)?;
         let pair = t.pairs.entry(key.clone()).or_insert(Pair {
             failures: 0,
             locked_until: None,
@@ -169,11 +171,40 @@ impl LoginLimiter {
         }
         Ok(Attempt {
             limiter: self,
-            key,
+            addr,
+            pair: Some(key.0),
             lock,
             settled: false,
         })
     }
+
+    /// Reserves a registration from `addr`: it spends the address's budget only (a taken email
+    /// answers 409, so registrations could list accounts as fast as logins otherwise).
+    pub fn reserve_registration(&self, addr: IpAddr, now: Instant) -> Result<Attempt<'_>, u64> {
+        let mut t = self.lock();
+        spend(&mut t, addr, now)?;
+        Ok(Attempt {
+            limiter: self,
+            addr,
+            pair: None,
+            lock: None,
+            settled: false,
+        })
+    }
+}
+
+/// Takes one attempt from the address's budget, or `Err(seconds until one is earned)`.
+fn spend(t: &mut Tables, addr: IpAddr, now: Instant) -> Result<(), u64> {
+    let budget = t.addresses.entry(addr).or_insert(Budget {
+        used: 0,
+        since: now,
+    });
+    budget.refill(now);
+    if budget.used >= ADDRESS_BURST {
+        return Err(budget.wait(now));
+    }
+    budget.used += 1;
+    Ok(())
 }
 
 fn give_back(t: &mut Tables, addr: IpAddr) {
@@ -244,5 +275,20 @@ mod tests {
         // An attempt the server was too busy to check costs nothing.
         drop(a);
         assert!(l.reserve("fresh2@x", IP, t0 + ADDRESS_REFILL).is_ok());
+    }
+
+    #[test]
+    fn registrations_spend_the_address_budget_but_lock_no_account() {
+        let l = LoginLimiter::default();
+        let t0 = Instant::now();
+        for _ in 0..ADDRESS_BURST - 1 {
+            let _ = l.reserve_registration(IP, t0).unwrap().failed();
+        }
+        l.reserve_registration(IP, t0).unwrap().succeeded();
+        let last = l.reserve_registration(IP, t0).unwrap();
+        assert!(l.reserve_registration(IP, t0).is_err(), "budget spent");
+        assert!(l.reserve("a@x", IP, t0).is_err(), "logins share it");
+        drop(last);
+        assert!(l.reserve("a@x", IP, t0).is_ok(), "no pair was locked");
     }
 }

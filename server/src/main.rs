@@ -4,6 +4,7 @@ use anyhow::Context;
 use clap::Parser;
 use nursecare_server::connections::{self, Limits as ConnectionLimits};
 use nursecare_server::jitsi::{self, Jitsi};
+use nursecare_server::realtime::rate::{Rate, SocketRates};
 use nursecare_server::store::sqlite::SqliteStore;
 use nursecare_server::store::{NewUser, Store};
 use nursecare_server::{Registration, Server, Settings, SocketTimings, demo, secret};
@@ -95,6 +96,10 @@ struct Args {
     /// 5 s, then are told 503 with Retry-After.
     #[arg(long, default_value_t = nursecare_server::hashing::DEFAULT_BUDGET_MIB, value_name = "MIB", value_parser = parse_hash_memory)]
     hash_memory_mb: usize,
+    /// Events a socket may send per second beyond `typing` (three seconds' worth at once); past
+    /// it its events wait their turn.
+    #[arg(long, default_value_t = 20, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    socket_events_per_second: u32,
     /// Seconds a request's headers may take to arrive, and a kept-alive connection may sit idle,
     /// before the connection is closed.
     #[arg(long, default_value_t = 10, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
@@ -282,6 +287,13 @@ async fn main() -> anyhow::Result<()> {
         },
         local_origins: args.demo || args.production_compat,
         connections: connection_limits(&args),
+        socket_rates: SocketRates {
+            events: Rate {
+                burst: args.socket_events_per_second.saturating_mul(3),
+                per_sec: f64::from(args.socket_events_per_second),
+            },
+            ..SocketRates::default()
+        },
         hash_turns: nursecare_server::hashing::Gate::turns_for(
             args.hash_memory_mb,
             std::thread::available_parallelism().map_or(1, |n| n.get()),

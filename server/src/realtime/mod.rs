@@ -65,7 +65,7 @@ pub fn attach(io: &SocketIo, state: Arc<AppState>) {
         let state = state.clone();
         move |socket: SocketRef, TryData(auth): TryData<HandshakeAuth>| {
             let state = state.clone();
-            async move { prepare(&state, &socket, auth.ok()) }
+            async move { prepare(&state, &socket, auth.ok()).await }
         }
     };
     io.ns("/", on_connect.with(prepare));
@@ -74,13 +74,25 @@ pub fn attach(io: &SocketIo, state: Arc<AppState>) {
 /// Runs before the server accepts the namespace (socketioxide sends the CONNECT packet before
 /// it calls the connect handler, so a client's first emit can beat that handler): checks the
 /// token and installs the event queue, so no event is lost.
-fn prepare(
+async fn prepare(
     state: &AppState,
     socket: &SocketRef,
     auth: Option<HandshakeAuth>,
 ) -> Result<(), Refused> {
     if state.extensions() {
-        match auth.and_then(|a| state.keys.verify(&a.token)) {
+        let claims = auth.and_then(|a| state.keys.verify(&a.token));
+        let holder = match &claims {
+            // A storage failure must not read as "signed out" (the client would drop its
+            // session): the signed token is trusted for this once, and the failure logged.
+            Some(c) => crate::auth::holder_exists(state, c)
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "could not check a socket token's account; trusted it");
+                    true
+                }),
+            None => false,
+        };
+        match claims.filter(|_| holder) {
             Some(c) => socket.extensions.insert(TokenUser {
                 id: c.sub,
                 exp: c.exp,

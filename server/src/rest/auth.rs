@@ -9,13 +9,14 @@ use nursecare_wire::rest::{
 };
 use rand::RngCore;
 use std::net::SocketAddr;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Instant;
+use tokio::sync::OnceCell;
 
 use super::extract::ApiJson;
 use crate::auth::{hash_now, verify_now};
 use crate::error::{ApiError, ApiResult};
-use crate::hashing::Busy;
+use crate::hashing::{Busy, Scratch};
 use crate::state::{AppState, Registration};
 use crate::store::NewUser;
 use crate::{identity, password_policy};
@@ -24,6 +25,7 @@ const MAX_EMAIL: usize = 254;
 
 pub async fn register(
     State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     ApiJson(req): ApiJson<RegisterRequest>,
 ) -> ApiResult<(StatusCode, Json<RegisterResponse>)> {
     let mut problems = Vec::new();
@@ -53,11 +55,17 @@ pub async fn register(
             "NURSE accounts are created by the server's operator; this server registers patients only".into(),
         ));
     }
+    // A taken email answers 409 (a patient must learn to sign in instead), so each such answer
+    // spends from the address's budget; a new account gives its attempt back.
+    let attempt = state
+        .login_limiter
+        .reserve_registration(peer.ip(), Instant::now())
+        .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })?;
     let password = req.password;
-    let password_hash = hashed(&state, move || hash_now(&password))
+    let password_hash = hashed(&state, move |s| hash_now(&password, s))
         .await?
         .map_err(ApiError::Internal)?;
-    let user = state
+    let created = state
         .store
         .create_user(NewUser {
             email: req.email,
@@ -65,7 +73,18 @@ pub async fn register(
             role: req.role,
             password_hash,
         })
-        .await?;
+        .await;
+    let user = match created {
+        Ok(user) => {
+            attempt.succeeded();
+            user
+        }
+        Err(e @ crate::store::StoreError::Conflict(_)) => {
+            let _ = attempt.failed();
+            return Err(e.into());
+        }
+        Err(e) => return Err(e.into()),
+    };
     tracing::info!(user = user.id, "user registered");
     Ok((
         StatusCode::CREATED,
@@ -99,7 +118,7 @@ pub async fn login(
         None => dummy_hash(&state).await?,
     };
     let password = req.password;
-    let ok = hashed(&state, move || verify_now(&password, &hash)).await? && user.is_some();
+    let ok = hashed(&state, move |s| verify_now(&password, &hash, s)).await? && user.is_some();
     let Some(user) = user.filter(|_| ok) else {
         if let Some(lock) = attempt.failed() {
             tracing::warn!(%addr, lock_secs = lock.as_secs(), "repeated failed logins; locked");
@@ -138,7 +157,7 @@ fn opaque_refresh_token() -> String {
 /// the wait to retry after.
 async fn hashed<T: Send + 'static>(
     state: &AppState,
-    work: impl FnOnce() -> T + Send + 'static,
+    work: impl FnOnce(&mut Scratch) -> T + Send + 'static,
 ) -> ApiResult<T> {
     state.hashing.run(work).await.map_err(|Busy| {
         tracing::warn!("password hashing is at capacity; a caller was told to retry");
@@ -149,16 +168,16 @@ async fn hashed<T: Send + 'static>(
 }
 
 /// The hash an unknown email is checked against (so timing does not reveal accounts); made
-/// once, through the gate like any other.
+/// once, through the gate like any other, while concurrent callers wait for that one.
 async fn dummy_hash(state: &AppState) -> ApiResult<String> {
-    static HASH: OnceLock<String> = OnceLock::new();
-    if let Some(h) = HASH.get() {
-        return Ok(h.clone());
-    }
-    let h = hashed(state, || hash_now("not a real password"))
-        .await?
-        .map_err(ApiError::Internal)?;
-    Ok(HASH.get_or_init(|| h).clone())
+    static HASH: OnceCell<String> = OnceCell::const_new();
+    HASH.get_or_try_init(|| async {
+        hashed(state, |s| hash_now("not a real password", s))
+            .await?
+            .map_err(ApiError::Internal)
+    })
+    .await
+    .cloned()
 }
 
 fn plausible_email(email: &str) -> bool {

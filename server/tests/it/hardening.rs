@@ -579,3 +579,67 @@ async fn a_message_flood_is_slowed_without_loss_and_others_are_served() {
         );
     }
 }
+
+/// A correctly signed token for an account that does not exist was accepted; so was one whose
+/// id now belongs to someone else (a database reset beside the same secret reuses ids). Both
+/// are refused now, over REST and on the socket.
+#[tokio::test]
+async fn a_signed_token_for_an_account_that_is_not_there_is_refused() {
+    let s = TestServer::start().await;
+    let (nurse, _patient, _conv) = s.pair().await;
+    let now = chrono::Utc::now().timestamp();
+    let keys = &s.state.keys;
+    let nobody = keys
+        .issue(999, "ghost@c.test", nursecare_wire::Role::Nurse, now)
+        .unwrap();
+    let someone_else = keys
+        .issue(
+            nurse.id,
+            "old.owner@c.test",
+            nursecare_wire::Role::Nurse,
+            now,
+        )
+        .unwrap();
+    let same_in_caps = keys
+        .issue(nurse.id, "NURSE@c.test", nursecare_wire::Role::Nurse, now)
+        .unwrap();
+    for (what, token, ok) in [
+        ("no such account", &nobody, false),
+        ("the id is someone else's", &someone_else, false),
+        ("its email in other case", &same_in_caps, true),
+    ] {
+        let r = s.get("/messaging/conversations", token).await;
+        let want = if ok {
+            StatusCode::OK
+        } else {
+            StatusCode::UNAUTHORIZED
+        };
+        assert_eq!(r.status, want, "REST: {what}");
+        assert_eq!(
+            Sock::connect(&s, Some(token)).await.is_ok(),
+            ok,
+            "socket: {what}"
+        );
+    }
+}
+
+/// A taken email answers 409 at registration (decided: a patient must learn to sign in
+/// instead), so registrations spend the address's budget like logins: they cannot list
+/// accounts any faster.
+#[tokio::test]
+async fn registrations_that_meet_taken_emails_run_out_like_logins() {
+    use nursecare_server::login_limit::ADDRESS_BURST;
+    let s = TestServer::start().await;
+    let register = || {
+        s.post_anon(
+            "/auth/register",
+            json!({"email": "taken@c.test", "password": "secret-pw", "role": "PATIENT"}),
+        )
+    };
+    assert_eq!(register().await.status, StatusCode::CREATED);
+    for i in 0..ADDRESS_BURST {
+        assert_eq!(register().await.status, StatusCode::CONFLICT, "try {i}");
+    }
+    let r = register().await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text);
+}

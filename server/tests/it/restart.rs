@@ -66,7 +66,9 @@ async fn all_messages(server: &ServerProcess, conv: i64, token: &str) -> Vec<ser
 async fn nothing_acknowledged_is_lost_and_resends_store_once_across_kills() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("server.db");
-    let mut server = ServerProcess::start_with(&db, OPEN_REGISTRATION, &[], Stdio::null()).await;
+    // Bursts far past a socket's event rate: this measures durability across kills, not pacing.
+    let flags = [OPEN_REGISTRATION, &["--socket-events-per-second", "10000"]].concat();
+    let mut server = ServerProcess::start_with(&db, &flags, &[], Stdio::null()).await;
     let nurse = server.user("n@c.test", "secret-pw", "NURSE").await;
     let patient = server.user("p@c.test", "secret-pw", "PATIENT").await;
     let conv = server
