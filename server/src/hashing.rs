@@ -44,9 +44,13 @@ impl Scratch {
 
 type Job = Box<dyn FnOnce(&mut Scratch) + Send>;
 
-/// The turns for hashing, and one worker thread per turn, each with its own [`Scratch`].
+/// The turns for hashing, and one worker thread per turn, each with its own [`Scratch`]. With
+/// two turns or more, one is kept for callers from addresses that signed in before
+/// ([`Gate::run_first`]), so a flood from new addresses cannot keep a clinic's own computers
+/// waiting behind it.
 pub struct Gate {
     turns: Semaphore,
+    kept: Semaphore,
     size: usize,
     wait: Duration,
     jobs: std::sync::mpsc::Sender<Job>,
@@ -77,8 +81,10 @@ impl Gate {
                 tracing::error!(error = %e, "a password hashing worker did not start");
             }
         }
+        let kept = usize::from(size >= 2);
         Self {
-            turns: Semaphore::new(size),
+            turns: Semaphore::new(size - kept),
+            kept: Semaphore::new(kept),
             size,
             wait,
             jobs,
@@ -112,7 +118,35 @@ impl Gate {
         &self,
         work: impl FnOnce(&mut Scratch) -> T + Send + 'static,
     ) -> Result<T, Busy> {
-        let turn = tokio::time::timeout(self.wait, self.turns.acquire())
+        self.run_in(false, work).await
+    }
+
+    /// [`Gate::run`] for a caller that may also take the kept turn (its address signed in
+    /// before): whichever turn is free first.
+    pub async fn run_first<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Scratch) -> T + Send + 'static,
+    ) -> Result<T, Busy> {
+        self.run_in(true, work).await
+    }
+
+    async fn run_in<T: Send + 'static>(
+        &self,
+        first: bool,
+        work: impl FnOnce(&mut Scratch) -> T + Send + 'static,
+    ) -> Result<T, Busy> {
+        let any_turn = async {
+            if first {
+                tokio::select! {
+                    biased;
+                    t = self.kept.acquire() => t,
+                    t = self.turns.acquire() => t,
+                }
+            } else {
+                self.turns.acquire().await
+            }
+        };
+        let turn = tokio::time::timeout(self.wait, any_turn)
             .await
             .map_err(|_| Busy)?
             .map_err(|_| Busy)?;
@@ -164,16 +198,21 @@ mod tests {
         let gate = Arc::new(Gate::new(3, Duration::from_secs(30)));
         let (now, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
         let tasks: Vec<_> = (0..24)
-            .map(|_| {
+            .map(|i| {
                 let (gate, now, most) = (gate.clone(), now.clone(), most.clone());
                 tokio::spawn(async move {
-                    gate.run(move |_| {
+                    let work = move |_: &mut Scratch| {
                         let n = now.fetch_add(1, Ordering::SeqCst) + 1;
                         most.fetch_max(n, Ordering::SeqCst);
                         std::thread::sleep(Duration::from_millis(20));
                         now.fetch_sub(1, Ordering::SeqCst);
-                    })
-                    .await
+                    };
+                    // Both lanes together never pass the gate's size.
+                    if i % 2 == 0 {
+                        gate.run(work).await
+                    } else {
+                        gate.run_first(work).await
+                    }
                 })
             })
             .collect();
@@ -181,6 +220,36 @@ mod tests {
             t.await.unwrap().unwrap();
         }
         assert_eq!(most.load(Ordering::SeqCst), 3);
+    }
+
+    /// A flood holding every common turn does not hold back a caller that may take the kept
+    /// one.
+    #[tokio::test]
+    async fn the_kept_turn_serves_known_addresses_past_a_flood() {
+        let gate = Arc::new(Gate::new(2, Duration::from_millis(50)));
+        let (started, release) = (
+            Arc::new(tokio::sync::Notify::new()),
+            Arc::new(std::sync::Barrier::new(2)),
+        );
+        let flood = {
+            let (gate, started, release) = (gate.clone(), started.clone(), release.clone());
+            tokio::spawn(async move {
+                gate.run(move |_| {
+                    started.notify_one();
+                    release.wait();
+                })
+                .await
+            })
+        };
+        started.notified().await;
+        assert_eq!(
+            gate.run(|_| ()).await,
+            Err(Busy),
+            "the common turn is taken"
+        );
+        assert_eq!(gate.run_first(|_| 7).await, Ok(7), "the kept one is free");
+        release.wait();
+        flood.await.unwrap().unwrap();
     }
 
     #[tokio::test]

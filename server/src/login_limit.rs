@@ -27,6 +27,8 @@ pub const MAX_LOCK: Duration = Duration::from_secs(15 * 60);
 pub const ADDRESS_BURST: u32 = 30;
 /// How often an address earns one attempt back.
 pub const ADDRESS_REFILL: Duration = Duration::from_secs(30);
+/// How long an address that signed in is remembered as a known one.
+pub const KNOWN_FOR: Duration = Duration::from_secs(30 * 24 * 60 * 60);
 /// Entries idle this long are forgotten.
 const FORGET_AFTER: Duration = Duration::from_secs(60 * 60);
 /// Past this many entries, idle ones are swept.
@@ -75,6 +77,8 @@ impl Budget {
 struct Tables {
     pairs: HashMap<(String, IpAddr), Pair>,
     addresses: HashMap<IpAddr, Budget>,
+    /// Addresses with a good sign-in, and when (their password checks go first).
+    known: HashMap<IpAddr, Instant>,
 }
 
 /// The failure tables.
@@ -109,6 +113,10 @@ impl Attempt<'_> {
         let mut t = self.limiter.lock();
         if let Some(email) = self.pair.take() {
             t.pairs.remove(&(email, self.addr));
+            if t.known.len() > SWEEP_ABOVE {
+                t.known.retain(|_, at| at.elapsed() < KNOWN_FOR);
+            }
+            t.known.insert(self.addr, Instant::now());
         }
         give_back(&mut t, self.addr);
     }
@@ -178,6 +186,15 @@ impl LoginLimiter {
         })
     }
 
+    /// Did someone sign in from `addr` lately ([`KNOWN_FOR`])? Its password checks may take the
+    /// hashing gate's kept turn. Kept in memory, so a restart forgets it.
+    pub fn known(&self, addr: IpAddr, now: Instant) -> bool {
+        self.lock()
+            .known
+            .get(&addr)
+            .is_some_and(|at| now.saturating_duration_since(*at) < KNOWN_FOR)
+    }
+
     /// Reserves a registration from `addr`: it spends the address's budget only (a taken email
     /// answers 409, so registrations could list accounts as fast as logins otherwise).
     pub fn reserve_registration(&self, addr: IpAddr, now: Instant) -> Result<Attempt<'_>, u64> {
@@ -235,9 +252,14 @@ mod tests {
         let later = t0 + FIRST_LOCK;
         let sixth = l.reserve("a@x", IP, later).unwrap();
         assert_eq!(sixth.failed(), Some(FIRST_LOCK * 2));
+        assert!(!l.known(IP, later));
         l.reserve("a@x", IP, later + FIRST_LOCK * 2)
             .unwrap()
             .succeeded();
+        assert!(
+            l.known(IP, Instant::now()),
+            "a good sign-in makes the address known"
+        );
         assert!(l.reserve("a@x", IP, later + FIRST_LOCK * 2).is_ok());
     }
 

@@ -118,7 +118,15 @@ pub async fn login(
         None => dummy_hash(&state).await?,
     };
     let password = req.password;
-    let ok = hashed(&state, move |s| verify_now(&password, &hash, s)).await? && user.is_some();
+    // A computer that signed in before is checked first: a flood from new addresses cannot keep
+    // a clinic's own sign-ins waiting behind it.
+    let known = state.login_limiter.known(addr, Instant::now());
+    let verify = move |s: &mut Scratch| verify_now(&password, &hash, s);
+    let ok = if known {
+        busy_is_503(&state, state.hashing.run_first(verify).await)?
+    } else {
+        hashed(&state, verify).await?
+    } && user.is_some();
     let Some(user) = user.filter(|_| ok) else {
         if let Some(lock) = attempt.failed() {
             tracing::warn!(%addr, lock_secs = lock.as_secs(), "repeated failed logins; locked");
@@ -159,7 +167,11 @@ async fn hashed<T: Send + 'static>(
     state: &AppState,
     work: impl FnOnce(&mut Scratch) -> T + Send + 'static,
 ) -> ApiResult<T> {
-    state.hashing.run(work).await.map_err(|Busy| {
+    busy_is_503(state, state.hashing.run(work).await)
+}
+
+fn busy_is_503<T>(state: &AppState, outcome: Result<T, Busy>) -> ApiResult<T> {
+    outcome.map_err(|Busy| {
         tracing::warn!("password hashing is at capacity; a caller was told to retry");
         ApiError::ServiceUnavailable {
             retry_after_secs: state.hashing.retry_after_secs(),
