@@ -60,7 +60,10 @@ impl From<ApiError> for Failure {
         let code = match &e {
             ApiError::SessionExpired => SIGNED_OUT,
             ApiError::InvalidCredentials | ApiError::RateLimited { .. } => CREDENTIALS,
-            ApiError::Unreachable | ApiError::AnswerLost | ApiError::Timeout => UNREACHABLE,
+            ApiError::Unreachable
+            | ApiError::AnswerLost
+            | ApiError::Timeout
+            | ApiError::Busy { .. } => UNREACHABLE,
             ApiError::Forbidden(_) | ApiError::NotFound(_) | ApiError::Rejected { .. } => REFUSED,
             ApiError::BadUrl(_) => USAGE,
             _ => FAILURE,

@@ -50,6 +50,13 @@ pub enum ApiError {
         /// The server's message.
         message: String,
     },
+    /// The server is too busy to check a password now (503 with `Retry-After`, Part B): try
+    /// again shortly; nothing was done.
+    #[error("the server is busy; try again in a moment")]
+    Busy {
+        /// Seconds the server asks to wait.
+        retry_after_secs: Option<u64>,
+    },
     /// The server failed (5xx).
     #[error("the server had a problem ({status}); try again later")]
     Server {
@@ -444,6 +451,11 @@ fn classify(status: StatusCode, body: bytes::Bytes, retry_after: Option<u64>) ->
         StatusCode::TOO_MANY_REQUESTS => ApiError::RateLimited {
             retry_after_secs: retry_after,
         },
+        // Our server's answer when password hashing is at capacity; a 503 without the header
+        // (a host waking up) stays a server error.
+        StatusCode::SERVICE_UNAVAILABLE if retry_after.is_some() => ApiError::Busy {
+            retry_after_secs: retry_after,
+        },
         s if s.is_server_error() => ApiError::Server { status: s.as_u16() },
         s => ApiError::Rejected {
             status: s.as_u16(),
@@ -503,6 +515,15 @@ mod tests {
         );
         let e = classify(StatusCode::BAD_GATEWAY, answer("<html>"), None);
         assert_eq!(e.err(), Some(ApiError::Server { status: 502 }));
+        let e = classify(StatusCode::SERVICE_UNAVAILABLE, answer(""), Some(1));
+        assert_eq!(
+            e.err(),
+            Some(ApiError::Busy {
+                retry_after_secs: Some(1)
+            })
+        );
+        let e = classify(StatusCode::SERVICE_UNAVAILABLE, answer("<html>"), None);
+        assert_eq!(e.err(), Some(ApiError::Server { status: 503 }));
         let e = classify(StatusCode::TOO_MANY_REQUESTS, answer(""), Some(30));
         assert_eq!(
             e.err(),

@@ -92,6 +92,12 @@ pub enum ErrorKind {
         /// HTTP status.
         status: u16,
     },
+    /// The server is too busy to check a password now; nothing was done.
+    #[serde(rename_all = "camelCase")]
+    Busy {
+        /// Seconds to wait, when the server said.
+        retry_after_secs: Option<u64>,
+    },
     /// The server failed.
     ServerError {
         /// HTTP status.
@@ -212,6 +218,10 @@ impl ErrorKind {
             Self::Forbidden => "Not allowed.".into(),
             Self::NotFound => "Not found on the server.".into(),
             Self::Rejected { status } => format!("The server refused the request ({status})."),
+            Self::Busy {
+                retry_after_secs: Some(s),
+            } => format!("The server is busy; try again in {s} s."),
+            Self::Busy { .. } => "The server is busy; try again in a moment.".into(),
             Self::ServerError { status } => {
                 format!("The server had a problem ({status}); try again later.")
             }
@@ -275,6 +285,9 @@ impl From<&ApiError> for ErrorKind {
             ApiError::Forbidden(_) => Self::Forbidden,
             ApiError::NotFound(_) => Self::NotFound,
             ApiError::Rejected { status, .. } => Self::Rejected { status: *status },
+            ApiError::Busy { retry_after_secs } => Self::Busy {
+                retry_after_secs: *retry_after_secs,
+            },
             ApiError::Server { status } => Self::ServerError { status: *status },
             ApiError::Unreachable => Self::Unreachable,
             ApiError::AnswerLost => Self::AnswerLost,

@@ -244,7 +244,9 @@ async fn after_refusal(
 ) -> Next {
     match &e {
         ClientError::Api(ApiError::SessionExpired) => Next::SignedOut,
-        ClientError::Api(a) if a.is_network() || matches!(a, ApiError::Server { .. }) => {
+        ClientError::Api(a)
+            if a.is_network() || matches!(a, ApiError::Server { .. } | ApiError::Busy { .. }) =>
+        {
             tracing::debug!(error = %e, "outbox reconcile failed; trying again later");
             Next::BackOff
         }

@@ -151,6 +151,47 @@ async fn refusals_are_typed() {
     ));
 }
 
+/// Our server answers a sign-in it is too busy to check with 503 and `Retry-After`: the user
+/// is told the server is busy and when to try again, not that it "had a problem".
+#[tokio::test]
+async fn a_busy_server_says_so_at_sign_in() {
+    let (_dir, s) = server(Settings {
+        hash_turns: 1,
+        hash_wait: Duration::from_millis(1),
+        ..Settings::default()
+    })
+    .await;
+    let api = ApiClient::new(&s.base, fast()).unwrap();
+    let tries = (0..20).map(|i| {
+        let api = api.clone();
+        async move { api.login(&format!("who-{i}@c.test"), "guess-it-42").await }
+    });
+    let answers = futures_util::future::join_all(tries).await;
+    let busy = answers
+        .iter()
+        .filter(|a| {
+            matches!(
+                a,
+                Err(ApiError::Busy {
+                    retry_after_secs: Some(1)
+                })
+            )
+        })
+        .count();
+    assert!(busy > 0, "{answers:?}");
+    assert!(
+        answers
+            .iter()
+            .all(|a| matches!(a, Err(ApiError::Busy { .. } | ApiError::InvalidCredentials))),
+        "{answers:?}"
+    );
+    let said = nursecare_core::ErrorKind::from(&ApiError::Busy {
+        retry_after_secs: Some(1),
+    })
+    .sentence();
+    assert_eq!(said, "The server is busy; try again in 1 s.");
+}
+
 #[tokio::test]
 async fn a_dead_server_is_unreachable() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")

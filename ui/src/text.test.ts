@@ -55,6 +55,7 @@ describe("errors in words", () => {
     expect(errorText(r({ kind: "invalidCredentials" }))).toBe("Wrong email or password.");
     expect(errorText(r({ kind: "rateLimited", retryAfterSecs: 30 }))).toBe("Too many attempts. Try again in 30 s.");
     expect(errorText(r({ kind: "rateLimited", retryAfterSecs: null }))).toMatch(/^Too many attempts/);
+    expect(errorText(r({ kind: "busy", retryAfterSecs: 1 }))).toBe("The server is busy. Try again in 1 s.");
     expect(errorText(r({ kind: "unreachable" }))).toBe(UNREACHABLE_TEXT);
     expect(errorText(r({ kind: "timeout" }))).toBe(UNREACHABLE_TEXT);
     expect(errorText(r({ kind: "offline" }))).toMatch(/offline/);

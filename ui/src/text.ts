@@ -112,6 +112,10 @@ export function errorText(report: ErrorReport): string {
       return report.retryAfterSecs != null
         ? `Too many attempts. Try again in ${report.retryAfterSecs} s.`
         : "Too many attempts. Try again in a moment.";
+    case "busy":
+      return report.retryAfterSecs != null
+        ? `The server is busy. Try again in ${report.retryAfterSecs} s.`
+        : "The server is busy. Try again in a moment.";
     case "unreachable":
     case "timeout":
       return UNREACHABLE_TEXT;

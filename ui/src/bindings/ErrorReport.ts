@@ -15,7 +15,11 @@ retryAfterSecs: number | null, } | { "kind": "forbidden" } | { "kind": "notFound
 /**
  * HTTP status.
  */
-status: number, } | { "kind": "serverError", 
+status: number, } | { "kind": "busy", 
+/**
+ * Seconds to wait, when the server said.
+ */
+retryAfterSecs: number | null, } | { "kind": "serverError", 
 /**
  * HTTP status.
  */
