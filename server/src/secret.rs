@@ -20,7 +20,9 @@ pub fn load_or_create(given: Option<&str>, path: &Path) -> anyhow::Result<Vec<u8
     }
     match std::fs::read_to_string(path) {
         Ok(s) if s.trim().len() >= MIN_SECRET => {
-            nursecare_owner_only::tighten(path)?;
+            if let Err(e) = nursecare_owner_only::tighten(path) {
+                tracing::warn!(error = %e, "the JWT secret file could not be made owner-only");
+            }
             return Ok(s.trim().as_bytes().to_vec());
         }
         Ok(_) => anyhow::bail!("{} is too short to be a JWT secret", path.display()),

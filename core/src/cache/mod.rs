@@ -148,7 +148,7 @@ impl Cache {
             nursecare_owner_only::create_dir(dir)?;
         }
         // SQLite gives the log and shared memory their database's mode.
-        nursecare_owner_only::create_file(path)?;
+        private_file(path)?;
         let mut conn = Connection::open(path)?;
         Self::prepare(&mut conn, key).map_err(|e| match e {
             CacheError::Sqlite(rusqlite::Error::SqliteFailure(f, _))
@@ -234,7 +234,7 @@ impl Cache {
             nursecare_owner_only::create_dir(dir)?;
         }
         let lock_path = path.with_extension("lock");
-        nursecare_owner_only::create_file(&lock_path)?;
+        private_file(&lock_path)?;
         let lock = std::fs::OpenOptions::new()
             .truncate(false)
             .write(true)
@@ -679,6 +679,18 @@ fn migrate(conn: &mut Connection) -> Result<(), CacheError> {
         tx.commit()?;
     }
     Ok(())
+}
+
+/// Makes `file` owner-only, creating it empty if missing. One that exists but cannot be
+/// tightened is said in the log and used as it is: its folder is owner-only already.
+fn private_file(file: &Path) -> std::io::Result<()> {
+    match nursecare_owner_only::create_file(file) {
+        Err(e) if file.exists() => {
+            tracing::warn!(error = %e, "a cache file could not be made owner-only");
+            Ok(())
+        }
+        other => other,
+    }
 }
 
 #[cfg(test)]

@@ -63,11 +63,20 @@ impl SqliteStore {
         if let Some(dir) = path.parent() {
             nursecare_owner_only::create_dir(dir)?;
         }
-        nursecare_owner_only::create_file(path)?;
+        // A file that exists but cannot be tightened (another owner's, a read-only mount) is
+        // said in the log; the server still starts.
+        if let Err(e) = nursecare_owner_only::create_file(path) {
+            if !path.exists() {
+                return Err(e.into());
+            }
+            tracing::warn!(error = %e, "the database could not be made owner-only");
+        }
         for side in ["-wal", "-shm"] {
             let mut p = path.as_os_str().to_owned();
             p.push(side);
-            nursecare_owner_only::tighten(Path::new(&p))?;
+            if let Err(e) = nursecare_owner_only::tighten(Path::new(&p)) {
+                tracing::warn!(error = %e, "the database's {side} file could not be made owner-only");
+            }
         }
         let mut writer = Connection::open(path)?;
         set_pragmas(&writer)?;
