@@ -31,6 +31,10 @@ pub struct Cli {
     /// Machine-readable output (JSON).
     #[arg(long, global = true)]
     pub json: bool,
+    /// Speak plain http:// to a server on another computer (a lab without TLS): the password,
+    /// the token and messages then cross the network unencrypted, and every start says so.
+    #[arg(long, env = "NURSECARE_ALLOW_PLAIN_HTTP", global = true)]
+    pub allow_plain_http: bool,
     /// Seconds a call rings (and, calling on production, before an unanswered call is marked
     /// missed) [default: the core's, 60]. For tests.
     #[arg(

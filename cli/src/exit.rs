@@ -65,7 +65,7 @@ impl From<ApiError> for Failure {
             | ApiError::Timeout
             | ApiError::Busy { .. } => UNREACHABLE,
             ApiError::Forbidden(_) | ApiError::NotFound(_) | ApiError::Rejected { .. } => REFUSED,
-            ApiError::BadUrl(_) => USAGE,
+            ApiError::BadUrl(_) | ApiError::InsecureServer => USAGE,
             _ => FAILURE,
         };
         Self::new(code, e.to_string())

@@ -86,8 +86,17 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
     if let Some(secs) = cli.ring_for {
         config.ring_for = Duration::from_secs(secs);
     }
+    if cli.allow_plain_http {
+        config.api.allow_plain_http = true;
+        if nursecare_core::server_address::is_unencrypted_over_a_network(profile.server()) {
+            eprintln!(
+                "nursecare-cli: --allow-plain-http: the password, the token and messages to {} cross the network unencrypted",
+                profile.server()
+            );
+        }
+    }
     match cli.command {
-        Command::Login { email } => login(&profile, &email, as_json).await,
+        Command::Login { email } => login(&profile, &email, config.api.clone(), as_json).await,
         Command::Logout { forget_cache } => {
             let sessions = profile.sessions();
             if forget_cache && let Some(s) = sessions.current().await? {
@@ -157,13 +166,19 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
     }
 }
 
-async fn login(profile: &Profile, email: &str, as_json: bool) -> Result<u8, Failure> {
+async fn login(
+    profile: &Profile,
+    email: &str,
+    api_config: nursecare_core::api::ApiConfig,
+    as_json: bool,
+) -> Result<u8, Failure> {
+    // The address is checked before anyone types a password for it.
+    let api = nursecare_core::api::ApiClient::new(profile.server(), api_config)?;
     let password = match std::env::var("NURSECARE_PASSWORD") {
         Ok(p) => p,
         Err(_) => rpassword::prompt_password(format!("Password for {email}: "))
             .map_err(|e| Failure::new(exit::USAGE, format!("cannot read the password: {e}")))?,
     };
-    let api = nursecare_core::api::ApiClient::new(profile.server(), Default::default())?;
     let s = profile.sessions().login(&api, email, &password).await?;
     if as_json {
         output::json(&serde_json::json!({"userId": s.user_id, "email": s.email, "role": s.role}));

@@ -212,6 +212,43 @@ fn send_takes_its_text_from_standard_input_or_a_file() {
     );
 }
 
+/// The rule that refuses plain http:// to another computer lived only in the app's shell: the
+/// CLI sent passwords to any server in clear. The core's rule now refuses it for both, before a
+/// password is asked for; `--allow-plain-http` (a lab) goes ahead and says so.
+#[test]
+fn plain_http_to_another_computer_is_refused_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    // This computer's address on its network (not loopback) at a port nobody listens on, so
+    // going ahead is refused by the network at once; without a network, a name that never
+    // resolves (RFC 2606).
+    let server = std::net::UdpSocket::bind("0.0.0.0:0")
+        .and_then(|probe| {
+            probe.connect("192.0.2.1:9")?;
+            probe.local_addr()
+        })
+        .ok()
+        .map(|a| a.ip())
+        .filter(|ip| !ip.is_loopback())
+        .and_then(|ip| {
+            let port = std::net::TcpListener::bind((ip, 0))
+                .ok()?
+                .local_addr()
+                .ok()?
+                .port();
+            Some(format!("http://{ip}:{port}"))
+        })
+        .unwrap_or_else(|| "http://nursecare.invalid:3001".to_owned());
+    let lab = Cli::new(&server, &dir.path().join("lab"));
+    let refused = lab.run(&["login", "--email", AMARA]);
+    assert_eq!(refused.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("https://"), "{said}");
+    let allowed = lab.run(&["--allow-plain-http", "login", "--email", AMARA]);
+    assert_eq!(allowed.status.code(), Some(5), "it tried the server");
+    let said = String::from_utf8_lossy(&allowed.stderr);
+    assert!(said.contains("unencrypted"), "{said}");
+}
+
 fn wait_line(rx: &std::sync::mpsc::Receiver<String>, want: impl Fn(&str) -> bool) -> String {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {

@@ -50,6 +50,12 @@ pub enum ApiError {
         /// The server's message.
         message: String,
     },
+    /// A plain `http://` server on another computer: the password, the token and messages
+    /// would cross the network unencrypted.
+    #[error(
+        "the server's address starts with http://, so the password and messages would cross the network unencrypted; use its https:// address"
+    )]
+    InsecureServer,
     /// The server is too busy to check a password now (503 with `Retry-After`, Part B): try
     /// again shortly; nothing was done.
     #[error("the server is busy; try again in a moment")]
@@ -105,6 +111,9 @@ pub struct ApiConfig {
     pub attempts: u32,
     /// Wait before the first retry; doubles each time.
     pub backoff: Duration,
+    /// Speak plain `http://` to a server on another computer (a lab without TLS; the CLI's
+    /// `--allow-plain-http`). Off: such a server is refused ([`ApiError::InsecureServer`]).
+    pub allow_plain_http: bool,
 }
 
 impl Default for ApiConfig {
@@ -115,6 +124,7 @@ impl Default for ApiConfig {
             request_timeout: Duration::from_secs(45),
             attempts: 3,
             backoff: Duration::from_millis(500),
+            allow_plain_http: false,
         }
     }
 }
@@ -145,6 +155,9 @@ impl ApiClient {
             return Err(ApiError::BadUrl(format!(
                 "{base} is not an http(s) address"
             )));
+        }
+        if !config.allow_plain_http && crate::server_address::unencrypted_over_a_network(&base) {
+            return Err(ApiError::InsecureServer);
         }
         let http = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)

@@ -294,6 +294,7 @@ impl From<&ApiError> for ErrorKind {
             ApiError::Timeout => Self::Timeout,
             ApiError::Decode(_) => Self::UnexpectedAnswer,
             ApiError::BadUrl(_) => Self::BadServerAddress,
+            ApiError::InsecureServer => Self::InsecureServer,
         }
     }
 }

@@ -25,6 +25,7 @@ pub mod profile;
 mod reads;
 pub mod search;
 pub mod secrets;
+pub mod server_address;
 pub mod session;
 pub mod settings;
 mod shared;

@@ -85,6 +85,7 @@ pub fn fast() -> ApiConfig {
         request_timeout: Duration::from_secs(2),
         attempts: 2,
         backoff: Duration::from_millis(50),
+        ..ApiConfig::default()
     }
 }
 

@@ -2,14 +2,29 @@
 // long-polling only, with the page's Origin. Run by server/tests/it/web.rs with a JSON world:
 // {origin, compat: {base, nurse, patient, conversationId}, secure: {...}}. Prints one line per
 // check and exits non-zero on the first failure.
+import { readFileSync } from "node:fs";
 import { io } from "socket.io-client";
 import { world, ok, next, run } from "./checks.mjs";
+
+// The one option docs/web-app-socket-token.patch adds to the web app's io() call, taken from
+// the patch and run as it is, with the page's localStorage holding the signed-in token.
+const patch = readFileSync(new URL("../../../docs/web-app-socket-token.patch", import.meta.url), "utf8");
+const added = patch
+  .split("\n")
+  .filter((l) => l.startsWith("+") && !l.startsWith("+++"))
+  .map((l) => l.slice(1).trim())
+  .find((l) => l.startsWith("auth:"));
+if (!added) throw new Error("the patch adds no auth option");
+const patchedAuth = (token) =>
+  new Function("localStorage", `return ${added.replace(/^auth:\s*/, "").replace(/,$/, "")};`)({
+    getItem: (key) => (key === "accessToken" ? token : null),
+  });
 
 function connect(base, token) {
   return io(base, {
     transports: ["polling"],
     extraHeaders: { Origin: world.origin },
-    auth: token ? { token } : undefined,
+    auth: token ? patchedAuth(token) : undefined,
     reconnection: false,
     forceNew: true,
   });
@@ -45,7 +60,7 @@ async function main() {
     nurse.close();
     patient.close();
   }
-  // The secure default: the same client with one change, auth: {token}.
+  // The secure default: the same client with the patch's one change, the token in auth.
   {
     const w = world.secure;
     const anon = connect(w.base, null);
