@@ -419,7 +419,7 @@ async fn typing_read_ticks_offline_search_and_sending_and_a_second_launch() {
     patient.expect(0, &["send", &conversation, &marker]);
     s.until_text("the marker", |t| t.contains(&marker)).await;
     world.server.kill();
-    s.find("status", "Offline").await;
+    s.find("status", "Not connected to NurseCare").await;
     let search = s.find("searchbox", "Search messages").await;
     s.type_into(&search, "outage").await;
     let hit = s.find("button", "Before the outage").await;

@@ -58,7 +58,7 @@ describe("errors in words", () => {
     expect(errorText(r({ kind: "busy", retryAfterSecs: 1 }))).toBe("The server is busy. Try again in 1 s.");
     expect(errorText(r({ kind: "unreachable" }))).toBe(UNREACHABLE_TEXT);
     expect(errorText(r({ kind: "timeout" }))).toBe(UNREACHABLE_TEXT);
-    expect(errorText(r({ kind: "offline" }))).toMatch(/offline/);
+    expect(errorText(r({ kind: "offline" }))).toMatch(/^Not connected to NurseCare/);
     expect(errorText(r({ kind: "keychainLocked" }))).toMatch(/keychain.*GNOME Keyring/);
     expect(errorText(r({ kind: "keychainUnavailable" }))).toMatch(/No keychain answered/);
     expect(errorText(r({ kind: "badServerAddress" }))).toMatch(/server address/);
@@ -72,9 +72,9 @@ describe("errors in words", () => {
 
 describe("connection", () => {
   it("words each state", () => {
-    expect(connectionText("offline", 0)).toBe("Offline — showing saved messages");
-    expect(connectionText("offline", 3)).toBe("Offline — showing saved messages · 3 messages waiting");
-    expect(connectionText("offline", 1)).toBe("Offline — showing saved messages · 1 message waiting");
+    expect(connectionText("offline", 0)).toBe("Not connected to NurseCare — showing saved messages");
+    expect(connectionText("offline", 3)).toBe("Not connected to NurseCare — showing saved messages · 3 messages waiting");
+    expect(connectionText("offline", 1)).toBe("Not connected to NurseCare — showing saved messages · 1 message waiting");
     expect(connectionText("connecting", 0)).toBe("Reconnecting…");
     expect(connectionText("signedOut", 0)).toBe("Signed out: your session expired.");
     expect(connectionText("online", 0)).toBeNull();
@@ -94,5 +94,15 @@ describe("times", () => {
       "Last seen 5 min ago",
     );
     expect(presenceText(undefined, now)).toBe("");
+  });
+  it("keeps a person being away apart from this app not being connected", () => {
+    const away = presenceText({ online: false, lastSeen: null }, now);
+    expect(away).toBe("Away");
+    const banner = connectionText("offline", 0) ?? "";
+    expect(banner).toMatch(/^Not connected to NurseCare/);
+    for (const word of banner.toLowerCase().split(/\W+/).filter((w) => w.length > 3)) {
+      expect(away.toLowerCase()).not.toContain(word);
+    }
+    expect(`${away} ${banner}`.toLowerCase()).not.toContain("offline");
   });
 });

@@ -120,7 +120,7 @@ export function errorText(report: ErrorReport): string {
     case "timeout":
       return UNREACHABLE_TEXT;
     case "offline":
-      return "You are offline. Check your connection, then try again.";
+      return "Not connected to NurseCare. Check your connection, then try again.";
     case "keychainUnavailable":
     case "keychainLocked":
       return "No keychain answered, so NurseCare cannot keep you signed in safely. Unlock your keychain, or install one (for example GNOME Keyring), then try again.";
@@ -155,7 +155,9 @@ export function connectionText(state: Connection, outbox: number): string | null
   switch (state) {
     case "offline": {
       const waiting = outbox > 0 ? ` · ${outbox === 1 ? "1 message" : `${outbox} messages`} waiting` : "";
-      return `Offline — showing saved messages${waiting}`;
+      // "Not connected", never "offline": that word is kept for no one, so the banner (this
+      // app's link) and a person's presence line ("Away") cannot be read as each other.
+      return `Not connected to NurseCare — showing saved messages${waiting}`;
     }
     case "connecting":
       return "Reconnecting…";
@@ -221,9 +223,9 @@ export function hitDate(iso: string, now: Date = new Date()): string {
 export function presenceText(presence: { online: boolean; lastSeen: string | null } | undefined, now: Date = new Date()): string {
   if (!presence) return "";
   if (presence.online) return "Online";
-  if (!presence.lastSeen) return "Offline";
+  if (!presence.lastSeen) return "Away";
   const seen = new Date(presence.lastSeen);
-  if (Number.isNaN(seen.getTime())) return "Offline";
+  if (Number.isNaN(seen.getTime())) return "Away";
   const minutes = Math.floor((now.getTime() - seen.getTime()) / 60000);
   if (minutes < 1) return "Last seen just now";
   if (minutes < 60) return `Last seen ${minutes} min ago`;

@@ -7,14 +7,14 @@ describe("ConnectionBanner", () => {
   it("offline, with messages waiting and Retry now", async () => {
     const retry = vi.fn();
     render(<ConnectionBanner state="offline" outbox={2} onRetryNow={retry} />);
-    expect(screen.getByRole("status")).toHaveTextContent("Offline — showing saved messages · 2 messages waiting");
+    expect(screen.getByRole("status")).toHaveTextContent("Not connected to NurseCare — showing saved messages · 2 messages waiting");
     await userEvent.setup().click(screen.getByRole("button", { name: "Retry now" }));
     expect(retry).toHaveBeenCalledOnce();
   });
 
   it("offline with nothing waiting", () => {
     render(<ConnectionBanner state="offline" outbox={0} onRetryNow={() => {}} />);
-    expect(screen.getByRole("status")).toHaveTextContent(/^Offline — showing saved messagesRetry now$/);
+    expect(screen.getByRole("status")).toHaveTextContent(/^Not connected to NurseCare — showing saved messagesRetry now$/);
   });
 
   it("reconnecting and signed out", () => {
