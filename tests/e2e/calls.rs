@@ -217,6 +217,19 @@ async fn a_call_nobody_answers_leaves_a_missed_call_notice_and_mark_until_its_ch
     assert_eq!(missed.body, "Missed call from Chloe Martin");
     // The list marks the chat until it is opened.
     let row = s.find("button", "Chloe Martin, missed call").await;
+    // The mark leaves the name whole (it was squeezed to "Chloe M…").
+    let name = s
+        .script(
+            "const n = document.querySelector('.conversation-row[aria-label^=\"Chloe Martin\"] .conversation-name'); \
+             return n ? [n.textContent, n.scrollWidth > n.clientWidth] : null;",
+            serde_json::json!([]),
+        )
+        .await;
+    assert_eq!(
+        name,
+        serde_json::json!(["Chloe Martin", false]),
+        "name clipped"
+    );
     s.click(&row).await;
     s.find("region", "Chat with Chloe Martin").await;
     notifications.until_closed(missed.id).await;

@@ -39,11 +39,6 @@ export const ConversationRow = memo(function ConversationRow({ summary, me, draf
           <span className="conversation-top">
             <span className="conversation-name">{name}</span>
             {summary.other ? <span className={`role-badge ${summary.other.role.toLowerCase()}`}>{roleLabel(summary.other.role)}</span> : null}
-            {missedCall ? (
-              <span className="missed-call-mark" title="Missed call">
-                Missed call
-              </span>
-            ) : null}
             {summary.muted ? (
               <span className="muted-mark" title="Muted">
                 <span aria-hidden="true">🔕</span>
@@ -54,6 +49,12 @@ export const ConversationRow = memo(function ConversationRow({ summary, me, draf
             </time>
           </span>
           <span className="conversation-bottom" id={describedBy}>
+            {/* On the preview's line, not the name's: the name stays whole whatever is marked. */}
+            {missedCall ? (
+              <span className="missed-call-mark" title="Missed call">
+                Missed call
+              </span>
+            ) : null}
             <span className={preview.startsWith("Draft: ") ? "conversation-preview draft" : "conversation-preview"}>
               {preview}
             </span>
