@@ -3,7 +3,7 @@
 
 use nursecare_core::cache::ConversationSummary;
 use nursecare_core::events::CallChange;
-use nursecare_wire::{Id, Message, Timestamp, VideoCall};
+use nursecare_wire::{Id, Message, MessageType, Timestamp, VideoCall};
 use serde::Serialize;
 
 /// Text safe for a terminal: control characters (escape sequences, carriage returns, …) are
@@ -57,8 +57,19 @@ pub fn message_line(m: &Message) -> String {
         m.id,
         when(&m.created_at),
         who,
-        safe(&m.content)
+        safe(&said(m))
     )
+}
+
+/// A message as people read it: a call notice in the app's words (`--json` keeps the raw
+/// content), anything else as written.
+fn said(m: &Message) -> String {
+    match m.kind {
+        MessageType::System => {
+            nursecare_wire::system::notice_words(&m.content).unwrap_or_else(|| m.content.clone())
+        }
+        _ => m.content.clone(),
+    }
 }
 
 pub fn messages(list: &[Message], as_json: bool) {
@@ -94,7 +105,7 @@ pub fn conversations(list: &[ConversationSummary], as_json: bool) {
             .last_message
             .as_ref()
             .map(|m| {
-                let text: String = m.content.chars().take(60).collect();
+                let text: String = said(m).chars().take(60).collect();
                 safe(&text)
             })
             .unwrap_or_default();
@@ -177,6 +188,28 @@ pub fn call_change_line(
 
 #[cfg(test)]
 mod tests {
+    /// The CLI printed `VIDEO_CALL_ENDED:1m 15s` where the app says "Video call ended · 1m 15s".
+    #[test]
+    fn call_notices_are_said_in_the_apps_words() {
+        let notice: nursecare_wire::Message = serde_json::from_value(serde_json::json!({
+            "id": 7, "conversationId": 1, "senderId": 2, "content": "VIDEO_CALL_ENDED:1m 15s",
+            "type": "SYSTEM", "read": false, "createdAt": "2026-12-06T10:00:00.000Z",
+            "sender": {"id": 2, "name": "Chloe Martin", "role": "PATIENT"}
+        }))
+        .unwrap();
+        let said = super::message_line(&notice);
+        assert!(
+            said.ends_with("Chloe Martin: Video call ended · 1m 15s"),
+            "{said}"
+        );
+        // A text that happens to look like a code is a person's words, kept as written.
+        let text = nursecare_wire::Message {
+            kind: nursecare_wire::MessageType::Text,
+            ..notice
+        };
+        assert!(super::message_line(&text).ends_with(": VIDEO_CALL_ENDED:1m 15s"));
+    }
+
     #[test]
     fn control_characters_are_escaped() {
         assert_eq!(super::safe("a\u{1b}[2Jb\nc\r"), "a\\u{1b}[2Jb⏎c\\u{d}");

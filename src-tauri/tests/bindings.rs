@@ -31,6 +31,22 @@ fn generate(dir: &Path) {
     AppEvent::export_all(&cfg).unwrap();
     SessionInfo::export_all(&cfg).unwrap();
     std::fs::write(dir.join("commands.ts"), catalogue::typescript(&cfg)).unwrap();
+    std::fs::write(dir.join("noticeWords.ts"), notice_words()).unwrap();
+}
+
+/// The call notices' words (`nursecare_wire::system::NOTICE_WORDS`), as the app says them.
+fn notice_words() -> String {
+    let mut ts = String::from(
+        "// Generated from nursecare_wire::system::NOTICE_WORDS; the CLI says notices with the same table.\n\n/** What people read for each call notice's code. */\nexport const NOTICE_WORDS: Readonly<Record<string, string>> = {\n",
+    );
+    for (code, words) in nursecare_wire::system::NOTICE_WORDS {
+        ts.push_str(&format!(
+            "  {code}: {},\n",
+            serde_json::to_string(words).unwrap()
+        ));
+    }
+    ts.push_str("};\n");
+    ts
 }
 
 fn files(dir: &Path) -> BTreeMap<PathBuf, String> {

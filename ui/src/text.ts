@@ -6,16 +6,12 @@ import type { ErrorReport } from "./bindings/ErrorReport";
 import type { Message } from "./bindings/Message";
 import type { Phase } from "./bindings/Phase";
 import type { Role } from "./bindings/Role";
+import { NOTICE_WORDS } from "./bindings/noticeWords";
 
 // ---------- SYSTEM messages (call notices) ----------
 
-const SYSTEM_WORDS: Record<string, string> = {
-  VIDEO_CALL_STARTED: "Video call started",
-  VIDEO_CALL_JOINED: "Joined the video call",
-  VIDEO_CALL_REJECTED: "Video call declined",
-  VIDEO_CALL_MISSED: "Missed video call",
-  VIDEO_CALL_ENDED: "Video call ended",
-};
+// The words come from the Rust table the CLI uses too (generated).
+const SYSTEM_WORDS = NOTICE_WORDS;
 
 /** A SYSTEM message's content in words: `VIDEO_CALL_ENDED:1m 5s` → "Video call ended · 1m 5s". */
 export function systemNotice(content: string): string {

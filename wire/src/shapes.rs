@@ -264,6 +264,31 @@ pub mod system {
     pub fn ended(seconds: i64) -> String {
         format!("{VIDEO_CALL_ENDED_PREFIX}{}", duration_text(seconds))
     }
+
+    /// What people read for each notice's code: the one table the app (through its generated
+    /// `ui/src/bindings/noticeWords.ts`) and the CLI both say notices with.
+    pub const NOTICE_WORDS: [(&str, &str); 5] = [
+        (VIDEO_CALL_STARTED, "Video call started"),
+        (VIDEO_CALL_JOINED, "Joined the video call"),
+        (VIDEO_CALL_REJECTED, "Video call declined"),
+        (VIDEO_CALL_MISSED, "Missed video call"),
+        ("VIDEO_CALL_ENDED", "Video call ended"),
+    ];
+
+    /// A notice's content in words (`VIDEO_CALL_ENDED:1m 5s` → "Video call ended · 1m 5s");
+    /// `None` for a code this table does not know.
+    pub fn notice_words(content: &str) -> Option<String> {
+        let (code, detail) = match content.split_once(':') {
+            Some((c, d)) => (c.trim(), d.trim()),
+            None => (content.trim(), ""),
+        };
+        let words = NOTICE_WORDS.iter().find(|(c, _)| *c == code)?.1;
+        Some(if code == "VIDEO_CALL_ENDED" && !detail.is_empty() {
+            format!("{words} · {detail}")
+        } else {
+            words.to_owned()
+        })
+    }
 }
 
 #[cfg(test)]
@@ -278,6 +303,23 @@ mod tests {
         assert_eq!(system::duration_text(60), "1m 0s");
         assert_eq!(system::duration_text(4503), "75m 3s");
         assert_eq!(system::ended(61), "VIDEO_CALL_ENDED:1m 1s");
+    }
+
+    #[test]
+    fn notices_in_words() {
+        assert_eq!(
+            system::notice_words("VIDEO_CALL_ENDED:1m 15s").as_deref(),
+            Some("Video call ended · 1m 15s")
+        );
+        assert_eq!(
+            system::notice_words("VIDEO_CALL_ENDED").as_deref(),
+            Some("Video call ended")
+        );
+        assert_eq!(
+            system::notice_words(system::VIDEO_CALL_MISSED).as_deref(),
+            Some("Missed video call")
+        );
+        assert_eq!(system::notice_words("SOMETHING_NEW"), None);
     }
 
     #[test]
