@@ -130,24 +130,12 @@ pub async fn layer(State(policy): State<Arc<Policy>>, req: Request, next: Next) 
             .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
     if !allowed && req.uri().path().starts_with(SOCKET_IO) {
         tracing::warn!("a Socket.io connection from a foreign origin was refused");
-        let mut response = ApiError::Forbidden(
-            "This origin may not open a socket here; the server's operator can allow it with --allow-origin"
-                .into(),
-        )
-        .into_response();
-        vary(response.headers_mut());
-        return response;
+        return refused("This origin may not open a socket here");
     }
     if preflight {
         if !allowed {
             tracing::debug!("CORS preflight from a foreign origin refused");
-            let mut response = ApiError::Forbidden(
-                "This origin is not allowed; the server's operator can allow it with --allow-origin"
-                    .into(),
-            )
-            .into_response();
-            vary(response.headers_mut());
-            return response;
+            return refused("This origin is not allowed");
         }
         let mut response = StatusCode::NO_CONTENT.into_response();
         let h = response.headers_mut();
@@ -173,6 +161,16 @@ pub async fn layer(State(policy): State<Arc<Policy>>, req: Request, next: Next) 
     } else {
         vary(h);
     }
+    response
+}
+
+/// A 403 for a foreign origin that says how the operator may allow it.
+fn refused(what: &str) -> Response {
+    let mut response = ApiError::Forbidden(format!(
+        "{what}; the server's operator can allow it with --allow-origin"
+    ))
+    .into_response();
+    vary(response.headers_mut());
     response
 }
 

@@ -222,39 +222,14 @@ mod tests {
         assert_eq!(most.load(Ordering::SeqCst), 3);
     }
 
-    /// A flood holding every common turn does not hold back a caller that may take the kept
-    /// one.
-    #[tokio::test]
-    async fn the_kept_turn_serves_known_addresses_past_a_flood() {
-        let gate = Arc::new(Gate::new(2, Duration::from_millis(50)));
-        let (started, release) = (
-            Arc::new(tokio::sync::Notify::new()),
-            Arc::new(std::sync::Barrier::new(2)),
-        );
-        let flood = {
-            let (gate, started, release) = (gate.clone(), started.clone(), release.clone());
-            tokio::spawn(async move {
-                gate.run(move |_| {
-                    started.notify_one();
-                    release.wait();
-                })
-                .await
-            })
-        };
-        started.notified().await;
-        assert_eq!(
-            gate.run(|_| ()).await,
-            Err(Busy),
-            "the common turn is taken"
-        );
-        assert_eq!(gate.run_first(|_| 7).await, Ok(7), "the kept one is free");
-        release.wait();
-        flood.await.unwrap().unwrap();
-    }
-
-    #[tokio::test]
-    async fn a_caller_without_a_turn_in_time_is_told_busy() {
-        let gate = Arc::new(Gate::new(1, Duration::from_millis(50)));
+    /// Takes one common turn on a worker and keeps it until the barrier is passed; answers once
+    /// the work is running.
+    async fn hold_a_turn(
+        gate: &Arc<Gate>,
+    ) -> (
+        Arc<std::sync::Barrier>,
+        tokio::task::JoinHandle<Result<(), Busy>>,
+    ) {
         let (started, release) = (
             Arc::new(tokio::sync::Notify::new()),
             Arc::new(std::sync::Barrier::new(2)),
@@ -270,6 +245,29 @@ mod tests {
             })
         };
         started.notified().await;
+        (release, holder)
+    }
+
+    /// A flood holding every common turn does not hold back a caller that may take the kept
+    /// one.
+    #[tokio::test]
+    async fn the_kept_turn_serves_known_addresses_past_a_flood() {
+        let gate = Arc::new(Gate::new(2, Duration::from_millis(50)));
+        let (release, flood) = hold_a_turn(&gate).await;
+        assert_eq!(
+            gate.run(|_| ()).await,
+            Err(Busy),
+            "the common turn is taken"
+        );
+        assert_eq!(gate.run_first(|_| 7).await, Ok(7), "the kept one is free");
+        release.wait();
+        flood.await.unwrap().unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_caller_without_a_turn_in_time_is_told_busy() {
+        let gate = Arc::new(Gate::new(1, Duration::from_millis(50)));
+        let (release, holder) = hold_a_turn(&gate).await;
         assert_eq!(gate.run(|_| ()).await, Err(Busy));
         release.wait();
         holder.await.unwrap().unwrap();

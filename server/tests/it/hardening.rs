@@ -473,6 +473,18 @@ fn slow_rates() -> Settings {
     }
 }
 
+/// The sender's one warning that it is over its rate: an `exception` that says `what` and names
+/// no message (none was refused).
+async fn rate_warning(sock: &Sock, what: &str) {
+    let warned = sock.expect("exception").await;
+    let message = warned.data()["message"].as_str().unwrap_or_default();
+    assert!(message.contains(what), "{:?}", warned.args);
+    assert!(
+        warned.data().get("clientId").is_none(),
+        "no message refused"
+    );
+}
+
 /// 4,100 `typing` events in 5 s all reached the nurse; now a socket's typing past its rate is
 /// dropped, it hears why, and another conversation's typing is untouched.
 #[tokio::test]
@@ -497,16 +509,7 @@ async fn a_typing_flood_is_cut_at_the_senders_rate() {
         p2.emit("typing", json!({"conversationId": conv2, "isTyping": true}))
             .await;
     }
-    let warned = p.expect("exception").await;
-    assert!(
-        warned.data()["message"]
-            .as_str()
-            .unwrap()
-            .contains("typing"),
-        "{:?}",
-        warned.args
-    );
-    assert!(warned.data().get("clientId").is_none());
+    rate_warning(&p, "typing").await;
     let reached = n.count("userTyping").await.len();
     assert!(
         (3..=5).contains(&reached),
@@ -537,19 +540,7 @@ async fn a_message_flood_is_slowed_without_loss_and_others_are_served() {
         )
         .await;
     }
-    let warned = p.expect("exception").await;
-    assert!(
-        warned.data()["message"]
-            .as_str()
-            .unwrap()
-            .contains("slowed"),
-        "{:?}",
-        warned.args
-    );
-    assert!(
-        warned.data().get("clientId").is_none(),
-        "no message refused"
-    );
+    rate_warning(&p, "slowed").await;
     o.emit(
         "sendMessage",
         json!({"conversationId": conv2, "content": "meanwhile", "clientId": "o1"}),
