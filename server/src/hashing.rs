@@ -97,10 +97,10 @@ impl Gate {
         (budget_mib / MIB_PER_HASH).min(cores * 2).max(1)
     }
 
-    /// The default: [`DEFAULT_BUDGET_MIB`] on this machine's cores, [`DEFAULT_WAIT`].
-    pub fn sized_here() -> Self {
+    /// How many hashes `budget_mib` allows on this machine's cores.
+    pub fn turns_here(budget_mib: usize) -> usize {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        Self::new(Self::turns_for(DEFAULT_BUDGET_MIB, cores), DEFAULT_WAIT)
+        Self::turns_for(budget_mib, cores)
     }
 
     /// How many run at once.

@@ -294,10 +294,7 @@ async fn main() -> anyhow::Result<()> {
             },
             ..SocketRates::default()
         },
-        hash_turns: nursecare_server::hashing::Gate::turns_for(
-            args.hash_memory_mb,
-            std::thread::available_parallelism().map_or(1, |n| n.get()),
-        ),
+        hash_turns: nursecare_server::hashing::Gate::turns_here(args.hash_memory_mb),
         allowed_origins: args.allow_origin,
         ..Settings::default()
     };

@@ -60,10 +60,7 @@ impl Default for Settings {
             registration: Registration::Open,
             local_origins: false,
             allowed_origins: Vec::new(),
-            hash_turns: crate::hashing::Gate::turns_for(
-                crate::hashing::DEFAULT_BUDGET_MIB,
-                std::thread::available_parallelism().map_or(1, usize::from),
-            ),
+            hash_turns: crate::hashing::Gate::turns_here(crate::hashing::DEFAULT_BUDGET_MIB),
             hash_wait: crate::hashing::DEFAULT_WAIT,
             connections: Default::default(),
             socket_rates: Default::default(),
