@@ -71,7 +71,11 @@ pub(crate) async fn start(
         );
         return accept(shared, ringer, &call.call.room_name).await;
     }
-    ringer.calling(call.call.id, &call.call.room_name);
+    ringer.calling(
+        call.call.id,
+        call.call.conversation_id,
+        &call.call.room_name,
+    );
     remember(shared, &call.call).await;
     ringer.set_mine(Some(CallNow::new(
         &call.call,
@@ -410,7 +414,9 @@ pub(crate) async fn rejoin(
     Ok(answer)
 }
 
-async fn remember(shared: &Shared, call: &VideoCall) {
+/// Caches a call the server answered with, and fetches the notice that step wrote in its
+/// conversation (the server does not push its SYSTEM messages).
+async fn remember(shared: &Arc<Shared>, call: &VideoCall) {
     let put = call.clone();
     if let Err(e) = shared
         .cache
@@ -419,6 +425,7 @@ async fn remember(shared: &Shared, call: &VideoCall) {
     {
         tracing::warn!(error = %e, "call not cached");
     }
+    crate::sync::refresh_soon(shared, call.conversation_id);
 }
 
 async fn call_action(shared: &Shared, event: &str, call: &VideoCall) {

@@ -19,7 +19,7 @@ use crate::events::{CallChange, Event};
 use crate::shared::Shared;
 use crate::socket::LinkState;
 use nursecare_wire::shapes::system;
-use nursecare_wire::{Id, MessageType, Timestamp, VideoCall};
+use nursecare_wire::{CallStatus, Id, MessageType, Timestamp, VideoCall};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -51,11 +51,18 @@ pub struct Board {
     mine: Option<CallNow>,
     /// The room of the other side's call to answer: both called at once, and theirs won.
     race_lost: Option<String>,
+    /// The conversation of every call seen in this run (production's events may name none).
+    conversations: HashMap<Id, Id>,
+    /// Incoming calls that rang out here while still ONGOING on a server without a
+    /// missed-call timer: followed until the caller's side marks them missed (or ends them),
+    /// so that notice reaches the thread too. (call → conversation, room, when it rang out.)
+    ran_out: HashMap<Id, (Id, String, Instant)>,
 }
 
 impl Board {
     /// Starts ringing; false when the call rang before.
     pub fn ring(&mut self, call: Id, conversation_id: Id, room_name: &str, caller_id: Id) -> bool {
+        self.conversations.insert(call, conversation_id);
         if !self.seen.insert(call) {
             return false;
         }
@@ -78,7 +85,8 @@ impl Board {
     }
 
     /// The user started this call (it never rings here).
-    pub fn calling(&mut self, call: Id, room: &str) {
+    pub fn calling(&mut self, call: Id, conversation: Id, room: &str) {
+        self.conversations.insert(call, conversation);
         self.seen.insert(call);
         self.outgoing.insert(room.to_owned(), call);
     }
@@ -100,15 +108,32 @@ impl Board {
             .filter(|(_, r)| r.since.elapsed() >= limit)
             .map(|(id, r)| (*id, r.conversation_id))
             .collect();
-        for (id, _) in &old {
-            self.ringing.remove(id);
+        for (id, conversation) in &old {
+            if let Some(r) = self.ringing.remove(id) {
+                self.ran_out
+                    .insert(*id, (*conversation, r.room_name, Instant::now()));
+            }
         }
         old
     }
 
     /// Whether a change of a call was reported already (and records it).
     pub fn first_report(&mut self, call: Id, change: CallChange) -> bool {
+        if change != CallChange::StoppedRinging {
+            self.ran_out.remove(&call);
+        }
         self.reported.insert((call, change as u8))
+    }
+
+    /// The calls that rang out here still to follow (see `ran_out`); those followed longer
+    /// than `limit` are let go (production keeps a call nobody marked ONGOING for ever).
+    pub fn ran_out(&mut self, limit: Duration) -> Vec<(Id, Id, String)> {
+        self.ran_out
+            .retain(|_, (_, _, since)| since.elapsed() < limit);
+        self.ran_out
+            .iter()
+            .map(|(id, (conversation, room, _))| (*id, *conversation, room.clone()))
+            .collect()
     }
 
     /// Whether the call is known to be accepted, declined or over.
@@ -174,8 +199,20 @@ impl Ringer {
     }
 
     /// The user started this call.
-    pub fn calling(&self, call: Id, room: &str) {
-        self.board().calling(call, room);
+    pub fn calling(&self, call: Id, conversation: Id, room: &str) {
+        self.board().calling(call, conversation, room);
+    }
+
+    /// The conversation of a call seen in this run.
+    pub fn conversation_of(&self, call: Id) -> Option<Id> {
+        let board = self.board();
+        board.conversations.get(&call).copied().or_else(|| {
+            board
+                .mine
+                .as_ref()
+                .filter(|m| m.call_id == call)
+                .map(|m| m.conversation_id)
+        })
     }
 
     /// Records a change of a call; false when it was reported already (reject and hang-up
@@ -341,9 +378,10 @@ pub(crate) async fn poll(shared: Arc<Shared>, ringer: Arc<Ringer>) {
 
 async fn poll_once(
     shared: &Arc<Shared>,
-    ringer: &Ringer,
+    ringer: &Arc<Ringer>,
     ask_list: bool,
 ) -> Result<(), ClientError> {
+    follow_ran_out(shared, ringer).await?;
     let cached = shared.cache.call(|c| c.conversation_ids()).await?;
     let listed = if ask_list {
         match shared.api.conversations().await {
@@ -401,9 +439,35 @@ async fn poll_once(
     Ok(())
 }
 
+/// Calls that rang out here: once the server has them settled (the caller's side marked it
+/// missed, or ended it), that change is told and its notice fetched.
+async fn follow_ran_out(shared: &Arc<Shared>, ringer: &Arc<Ringer>) -> Result<(), ClientError> {
+    // The caller's side marks it after its own ring time and a poll: give it twice that.
+    let limit = (shared.config.ring_for + shared.config.ring_poll) * 2;
+    let followed = ringer.board().ran_out(limit);
+    for (call, conversation, room) in followed {
+        let now = shared.api.call_by_room(&room).await?;
+        let change = match now.map(|f| f.call).filter(|c| c.id == call) {
+            Some(c) if c.status == CallStatus::Ongoing => continue,
+            Some(c) if c.status == CallStatus::Missed => CallChange::Missed,
+            _ => CallChange::Ended,
+        };
+        changed(
+            shared,
+            ringer,
+            Some(call),
+            Some(conversation),
+            change,
+            None,
+            None,
+        );
+    }
+    Ok(())
+}
+
 /// Rings for a call unless it rang before or is the user's own.
 pub(crate) fn ring(
-    shared: &Shared,
+    shared: &Arc<Shared>,
     ringer: &Ringer,
     call: Id,
     conversation: Id,
@@ -442,9 +506,11 @@ pub(crate) fn ring(
         room_name: room.to_owned(),
         caller_id: caller,
     });
+    // Its `VIDEO_CALL_STARTED` notice.
+    crate::sync::refresh_soon(shared, conversation);
 }
 
-fn expire(shared: &Shared, ringer: &Arc<Ringer>) {
+fn expire(shared: &Arc<Shared>, ringer: &Arc<Ringer>) {
     let old = ringer.board().expire(shared.config.ring_for);
     for (call, conversation) in old {
         changed(
@@ -460,9 +526,11 @@ fn expire(shared: &Shared, ringer: &Arc<Ringer>) {
 }
 
 /// Tells the UI a call changed, once per call and change (reject and hang-up arrive up to
-/// three times); every change but `Accepted` also stops its ringing.
+/// three times); every change but `Accepted` also stops its ringing. A change that made the
+/// server write a notice (joined, declined, ended, missed) fetches it into the thread. A
+/// change naming no conversation (production's accept) gets its call's, when known here.
 pub(crate) fn changed(
-    shared: &Shared,
+    shared: &Arc<Shared>,
     ringer: &Arc<Ringer>,
     call: Option<Id>,
     conversation: Option<Id>,
@@ -475,6 +543,7 @@ pub(crate) fn changed(
     {
         return;
     }
+    let conversation = conversation.or_else(|| call.and_then(|c| ringer.conversation_of(c)));
     shared.events.send(Event::Call {
         call_id: call,
         conversation_id: conversation,
@@ -482,6 +551,11 @@ pub(crate) fn changed(
         by,
         duration,
     });
+    if change != CallChange::StoppedRinging
+        && let Some(conversation) = conversation
+    {
+        crate::sync::refresh_soon(shared, conversation);
+    }
     if ringer.follow(call, conversation, change) {
         keep_mine(shared, ringer);
     }
@@ -590,5 +664,12 @@ mod tests {
         assert!(b.ring(2, 3, "nursecare-3-bb", 2));
         assert_eq!(b.expire(Duration::ZERO), vec![(2, 3)]);
         assert!(b.expire(Duration::ZERO).is_empty());
+        // Rung out: followed until the server settles it, so its notice is fetched.
+        let followed = b.ran_out(Duration::from_secs(60));
+        assert_eq!(followed, vec![(2, 3, "nursecare-3-bb".to_owned())]);
+        assert!(b.first_report(2, CallChange::StoppedRinging));
+        assert_eq!(b.ran_out(Duration::from_secs(60)).len(), 1);
+        assert!(b.first_report(2, CallChange::Missed));
+        assert!(b.ran_out(Duration::from_secs(60)).is_empty());
     }
 }

@@ -288,12 +288,7 @@ async fn on_event(engine: &Engine, shown: &mut typing::Shown, ev: ServerEvent) {
         ServerEvent::RefreshMessages(r) => {
             let target = r.map(|r| r.conversation_id).or(shared.open_conversation());
             if let Some(conversation) = target {
-                let c = shared.clone();
-                shared.spawn(async move {
-                    if let Err(e) = sync::refresh(&c, conversation).await {
-                        tracing::debug!(error = %e, "refresh failed");
-                    }
-                });
+                sync::refresh_soon(shared, conversation);
             }
         }
         ServerEvent::SendFailed(_) => {

@@ -21,6 +21,7 @@ use crate::events::Event;
 use crate::shared::Shared;
 use nursecare_wire::{Id, Message};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The server's page size (and most it answers).
 const PAGE: u32 = 50;
@@ -194,6 +195,17 @@ pub(crate) async fn refresh(shared: &Shared, conversation: Id) -> Result<(), Cli
     }
     announce::unread(shared).await;
     Ok(())
+}
+
+/// [`refresh`] in a task of its own: a failure is only logged (the next connect's sync
+/// catches up). Used where the server wrote something it does not push (a call's notices).
+pub(crate) fn refresh_soon(shared: &Arc<Shared>, conversation: Id) {
+    let c = shared.clone();
+    shared.spawn(async move {
+        if let Err(e) = refresh(&c, conversation).await {
+            tracing::debug!(error = %e, conversation, "refresh failed");
+        }
+    });
 }
 
 /// A page of history, newest first, older than `before`.

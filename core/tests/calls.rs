@@ -761,3 +761,98 @@ async fn a_call_in_a_conversation_newer_than_the_last_sync_rings_against_product
     nurse.client.shutdown().await;
     patient.client.shutdown().await;
 }
+
+/// Waits (on the side's events, 2 s at most) until every SYSTEM notice the server holds for
+/// `conv` was announced to the side (what its thread shows), and its row's preview is the
+/// server's newest message.
+async fn notices_reach(s: &mut Side, u: &TestUser, conv: Id) {
+    let server = u.api.messages(conv, 100, 0).await.unwrap();
+    let want: Vec<Id> = server
+        .iter()
+        .filter(|m| m.kind == MessageType::System)
+        .map(|m| m.id)
+        .collect();
+    let newest = server.first().map(|m| m.id);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+    loop {
+        let preview = s
+            .client
+            .conversations()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|c| c.id == conv)
+            .and_then(|c| c.last_message)
+            .map(|m| m.id);
+        let missing: Vec<&Id> = want.iter().filter(|id| !s.announced.contains(id)).collect();
+        if missing.is_empty() && preview == newest {
+            return;
+        }
+        match tokio::time::timeout_at(deadline, s.next()).await {
+            Ok(Some(_)) => {}
+            _ => panic!(
+                "within 2 s, notices {missing:?} never reached the thread (preview {preview:?}, \
+                 the server's newest {newest:?}); the server holds {:?}",
+                system_texts(u, conv).await
+            ),
+        }
+    }
+}
+
+/// Every notice the server writes about a call (started, joined, declined, ended, missed)
+/// reaches both sides' threads and previews within 2 s of the step, whoever took it and
+/// whether the chat is open (the nurse's) or not (the patient's).
+async fn call_notices(compat: bool) {
+    let Two {
+        n,
+        conv,
+        mut nurse,
+        mut patient,
+        dir: _dir,
+        server: _server,
+        ..
+    } = two(settings(compat)).await;
+    macro_rules! both {
+        () => {
+            notices_reach(&mut nurse, &n, conv).await;
+            notices_reach(&mut patient, &n, conv).await;
+        };
+    }
+    // Started by the nurse, answered and hung up by the patient.
+    let (call, _) = answered_call(&mut nurse, &mut patient, conv).await;
+    both!();
+    patient.client.hang_up(call.call.id).await.unwrap();
+    until_mine(&mut patient, 5, over).await;
+    both!();
+    // Started by the patient, declined by the nurse.
+    let call = rung(&mut patient, &mut nurse, conv).await;
+    both!();
+    nurse.client.reject_call(call.call.id).await.unwrap();
+    until_mine(&mut patient, 10, over).await;
+    both!();
+    // Nobody answers.
+    let call = rung(&mut nurse, &mut patient, conv).await;
+    nurse
+        .until(15, |e| {
+            matches!(e, Event::Call { change: CallChange::Missed, call_id: Some(id), .. } if *id == call.call.id)
+        })
+        .await;
+    assert!(
+        system_texts(&n, conv)
+            .await
+            .contains(&"VIDEO_CALL_MISSED".to_owned())
+    );
+    both!();
+    nurse.client.shutdown().await;
+    patient.client.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_call_notice_reaches_both_threads_within_two_seconds() {
+    call_notices(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_call_notice_reaches_both_threads_against_production_compat() {
+    call_notices(true).await;
+}

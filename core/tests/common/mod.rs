@@ -142,6 +142,9 @@ pub struct Side {
     pub events: nursecare_core::EventStream,
     pub profile: nursecare_core::Profile,
     pub session: nursecare_core::session::Session,
+    /// Every message id announced to this side so far (live or found by a sync), whichever
+    /// helper took the event off the stream.
+    pub announced: std::collections::HashSet<i64>,
 }
 
 /// Client settings for tests: short time-outs and back-off.
@@ -185,6 +188,7 @@ pub async fn side(base: &str, profile_dir: &Path, email: &str) -> Side {
         events,
         profile,
         session,
+        announced: Default::default(),
     }
 }
 
@@ -203,6 +207,7 @@ impl Side {
             events,
             profile: profile.clone(),
             session,
+            announced: Default::default(),
         }
     }
 
@@ -214,7 +219,7 @@ impl Side {
     ) -> nursecare_core::Event {
         tokio::time::timeout(Duration::from_secs(secs), async {
             loop {
-                let e = self.events.recv().await.expect("event stream ended");
+                let e = self.next().await.expect("event stream ended");
                 if want(&e) {
                     return e;
                 }
@@ -278,13 +283,34 @@ impl Side {
         what: &str,
     ) {
         let deadline = tokio::time::Instant::now() + period;
-        while let Ok(Some(e)) = tokio::time::timeout_at(deadline, self.events.recv()).await {
+        while let Ok(Some(e)) = tokio::time::timeout_at(deadline, self.next()).await {
             assert!(!unwanted(&e), "{what}: {e:?}");
         }
     }
 
     /// Drops every event received so far.
     pub fn drain(&mut self) {
-        while self.events.try_recv().is_ok() {}
+        while let Ok(e) = self.events.try_recv() {
+            self.note(&e);
+        }
+    }
+
+    /// The next event, its messages noted in `announced`.
+    pub async fn next(&mut self) -> Option<nursecare_core::Event> {
+        let e = self.events.recv().await?;
+        self.note(&e);
+        Some(e)
+    }
+
+    fn note(&mut self, e: &nursecare_core::Event) {
+        match e {
+            nursecare_core::Event::MessageAdded { message, .. } => {
+                self.announced.insert(message.id);
+            }
+            nursecare_core::Event::MessagesFound { messages, .. } => {
+                self.announced.extend(messages.iter().map(|m| m.id));
+            }
+            _ => {}
+        }
     }
 }
