@@ -230,43 +230,59 @@ async fn reconnects_after_restart_and_rejoins_the_open_conversation() {
     next_matching(&mut a_events, |e| *e == ServerEvent::RefreshMessages(None)).await;
 }
 
-/// A listener that accepts connections and never answers; `accepted` is told of each.
-/// A TCP relay to the server that can be cut: both sides of every connection closed at
-/// once and no new ones taken, as when the server's process dies or the network drops.
+/// A TCP relay to the server that can be cut (both sides of every connection closed at once
+/// and no new ones taken, as when the server's process dies or the network drops) or frozen
+/// (nothing more passes either way and nothing is closed, as when a cable is pulled).
 struct Relay {
     base: String,
-    cut: tokio::sync::watch::Sender<bool>,
+    state: tokio::sync::watch::Sender<Link>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Link {
+    Up,
+    Cut,
+    Frozen,
 }
 
 impl Relay {
     async fn start(target: u16) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let (cut, cut_rx) = tokio::sync::watch::channel(false);
+        let (state, state_rx) = tokio::sync::watch::channel(Link::Up);
         tokio::spawn(async move {
-            let mut stop = cut_rx.clone();
+            let mut stop = state_rx.clone();
             loop {
                 let (mut inbound, _) = tokio::select! {
                     a = listener.accept() => a.unwrap(),
-                    _ = stop.wait_for(|c| *c) => return,
+                    _ = stop.wait_for(|l| *l != Link::Up) => return,
                 };
-                let mut stop = cut_rx.clone();
+                let mut stop = state_rx.clone();
                 tokio::spawn(async move {
                     let mut outbound = tokio::net::TcpStream::connect(("127.0.0.1", target))
                         .await
                         .unwrap();
-                    tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
-                        _ = stop.wait_for(|c| *c) => {}
+                    let how = tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => Link::Cut,
+                        l = stop.wait_for(|l| *l != Link::Up) => l.map(|l| *l).unwrap_or(Link::Cut),
+                    };
+                    if how == Link::Frozen {
+                        // Both ends stay open and silent.
+                        let _held = (inbound, outbound);
+                        std::future::pending::<()>().await;
                     }
                 });
             }
         });
-        Self { base, cut }
+        Self { base, state }
     }
 
     fn cut(&self) {
-        let _ = self.cut.send(true);
+        let _ = self.state.send(Link::Cut);
+    }
+
+    fn freeze(&self) {
+        let _ = self.state.send(Link::Frozen);
     }
 }
 
@@ -363,4 +379,84 @@ async fn each_connection_has_its_own_number_so_a_busy_watcher_still_sees_a_recon
         now, first,
         "a new connection must not look like the old one"
     );
+}
+
+/// A server that closes the link itself (it stops: socket.io `disconnect`, Engine.IO `close`
+/// and the WebSocket close frame) is offline at once, not at the next heartbeat, and the link
+/// comes back with back-off once the server is up again.
+#[tokio::test]
+async fn a_server_that_closes_the_link_is_noticed_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let slow_pings = nursecare_server::SocketTimings {
+        ping_interval: Duration::from_secs(25),
+        ping_timeout: Duration::from_secs(20),
+    };
+    let db = dir.path().join("s.db");
+    let mut s = Running::start_with(db.clone(), 0, Settings::default(), slow_pings).await;
+    let (nurse, _, _) = common::pair(&s.base).await;
+    let (a, _events) = socket::spawn(SocketConfig {
+        heartbeat: Duration::from_secs(60),
+        dead_after: Duration::from_secs(60),
+        ..config(&s.base, &nurse.token, nurse.id)
+    });
+    until(&a, |s| matches!(s, LinkState::Online { .. })).await;
+    let mut state = a.state();
+    let stopping = tokio::spawn({
+        let mut state = state.clone();
+        async move {
+            state
+                .wait_for(|s| !matches!(s, LinkState::Online { .. }))
+                .await
+                .map(|s| s.clone())
+                .ok()
+        }
+    });
+    let at = std::time::Instant::now();
+    s.stop().await;
+    let offline = tokio::time::timeout(Duration::from_secs(2), stopping).await;
+    assert!(
+        offline.is_ok(),
+        "still online 2 s after the server closed the link (the next heartbeat is 60 s away)"
+    );
+    eprintln!("offline {:?} after the stop began", at.elapsed());
+    let port = s.port;
+    let _again = Running::start_with(db, port, Settings::default(), slow_pings).await;
+    tokio::time::timeout(
+        WAIT,
+        state.wait_for(|s| matches!(s, LinkState::Online { connection: 2, .. })),
+    )
+    .await
+    .expect("never back online")
+    .unwrap();
+    a.stop().await;
+}
+
+/// A connection that dies silently (nothing comes back, nothing is closed) is noticed by the
+/// server's Engine.IO pings, whose times our server sets (`--ping-interval`, `--ping-timeout`;
+/// 0.5 s each here), long before the core's own heartbeat (60 s away here).
+#[tokio::test]
+async fn a_silent_death_is_noticed_within_the_servers_ping_times() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Running::start(dir.path(), Settings::default()).await;
+    let (nurse, _, _) = common::pair(&s.base).await;
+    let relay = Relay::start(s.port).await;
+    let (a, _events) = socket::spawn(SocketConfig {
+        heartbeat: Duration::from_secs(60),
+        dead_after: Duration::from_secs(60),
+        ..config(&relay.base, &nurse.token, nurse.id)
+    });
+    until(&a, |s| matches!(s, LinkState::Online { .. })).await;
+    relay.freeze();
+    let mut state = a.state();
+    let noticed = tokio::time::timeout(
+        Duration::from_secs(4),
+        state.wait_for(|s| !matches!(s, LinkState::Online { .. })),
+    )
+    .await
+    .map(|_| ());
+    assert!(
+        noticed.is_ok(),
+        "still online 4 s after the link went silent (pings every 0.5 s, 0.5 s to answer)"
+    );
+    a.stop().await;
 }

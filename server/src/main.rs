@@ -100,6 +100,14 @@ struct Args {
     /// it its events wait their turn.
     #[arg(long, default_value_t = 20, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     socket_events_per_second: u32,
+    /// Seconds between the server's Engine.IO pings (production's: 25). A client whose
+    /// connection died silently is dropped, and notices it itself, within this plus
+    /// --ping-timeout.
+    #[arg(long, default_value_t = 25, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    ping_interval: u64,
+    /// Seconds a client has to answer a ping (production's: 20).
+    #[arg(long, default_value_t = 20, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    ping_timeout: u64,
     /// Seconds a request's headers may take to arrive, and a kept-alive connection may sit idle,
     /// before the connection is closed.
     #[arg(long, default_value_t = 10, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
@@ -300,7 +308,11 @@ async fn main() -> anyhow::Result<()> {
     };
     let registration = settings.registration;
     let jitsi_mode = settings.jitsi.mode();
-    let server = Server::new(Arc::new(store), &secret, settings, SocketTimings::default());
+    let timings = SocketTimings {
+        ping_interval: Duration::from_secs(args.ping_interval),
+        ping_timeout: Duration::from_secs(args.ping_timeout),
+    };
+    let server = Server::new(Arc::new(store), &secret, settings, timings);
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("binding {}", args.bind))?;

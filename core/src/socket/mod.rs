@@ -503,6 +503,9 @@ async fn online(
                     // The server's `error` event (an object) is a failed send, not a link error.
                     if matches!(a.first(), Some(Value::Object(_))) {
                         forward("error", a, events);
+                    } else if closed_by_server(&a) {
+                        tracing::info!("the server closed the link");
+                        return Ended::Lost;
                     } else if probe.is_none() {
                         tracing::debug!("transport error; probing the link");
                         if client.emit(cev::HEARTBEAT, json!({ "userId": user })).await.is_err() {
@@ -548,6 +551,16 @@ async fn online(
             },
         }
     }
+}
+
+/// The transport's last word when the server ended the connection (an Engine.IO `close`, a
+/// WebSocket close frame, the stream's end): the link is gone now, not at the next heartbeat.
+/// (A socket.io `disconnect` comes as `Event::Close`.)
+fn closed_by_server(a: &[Value]) -> bool {
+    a.iter().any(|v| {
+        v.as_str()
+            .is_some_and(|s| s.contains(rust_engineio::CLOSED_BY_SERVER))
+    })
 }
 
 /// Decodes and passes on an event; answers it too so the caller can react.

@@ -54,6 +54,9 @@ pub enum Error {
     InvalidHeaderValueFromReqwest(#[from] reqwest::header::InvalidHeaderValue),
     #[error("The server did not send a PING packet in time")]
     PingTimeout(),
+    // NurseCare patch: the end of a connection is told, not silent (see `CLOSED_BY_SERVER`).
+    #[error("{}", crate::CLOSED_BY_SERVER)]
+    ClosedByServer(),
 }
 
 pub(crate) type Result<T> = std::result::Result<T, Error>;

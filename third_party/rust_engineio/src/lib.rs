@@ -91,6 +91,12 @@ pub mod transports;
 
 pub const ENGINE_IO_VERSION: i32 = 4;
 
+/// NurseCare patch: the text of [`Error::ClosedByServer`], which the packet stream yields last
+/// when the server ends the connection (an Engine.IO `close`, a WebSocket close frame, the
+/// transport's end). rust_socketio passes errors up only as text (its `Event::Error`), so a
+/// client recognises the end by this text.
+pub const CLOSED_BY_SERVER: &str = "the server closed the connection";
+
 /// Contains the error type which will be returned with every result in this
 /// crate. Handles all kinds of errors.
 pub mod error;

@@ -58,8 +58,16 @@ impl Client {
             for await item in socket.as_stream() {
                 let packet = item?;
                 socket.handle_incoming_packet(packet.clone()).await?;
+                // NurseCare patch: an Engine.IO `close` ends the connection, and says so.
+                let closed = packet.packet_id == crate::packet::PacketId::Close;
                 yield packet;
+                if closed {
+                    Err(crate::Error::ClosedByServer())?;
+                }
             }
+            // NurseCare patch: the transport ended (a WebSocket close frame, the stream's end):
+            // say so, where upstream ends the stream silently and nobody above hears of it.
+            Err(crate::Error::ClosedByServer())?;
         })
     }
 
