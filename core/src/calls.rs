@@ -6,7 +6,7 @@
 //! `ClientConfig::ring_poll` (backing off to a minute while the server fails), and rings for a
 //! call started by someone else less than `ring_for` ago; every quarter of `ring_for` it takes
 //! the conversations from the server's list rather than the cache (a conversation started
-//! after the last sync). Calls ring once, stop ringing when
+//! after the last sync), merging the read marks the list carries. Calls ring once, stop ringing when
 //! answered, declined, ended or missed (here or elsewhere), and stop by themselves after
 //! `ring_for`. As a caller on production, nobody marks an unanswered call missed (it stays
 //! ONGOING forever there), so [`watch_unanswered`] does it after `ring_for` — unless the call
@@ -399,13 +399,11 @@ async fn poll_once(
     let conversations: Vec<Id> = match listed {
         Some(list) => {
             let ids: Vec<Id> = list.iter().map(|c| c.id).collect();
+            // Cached before a call in it rings (so the ring can name the caller), with the
+            // read marks the list carries (production tells no one of a read over REST).
+            crate::sync::merge_list(shared, list).await?;
             if ids.iter().any(|id| !cached.contains(id)) {
-                // Cached before it rings (so the ring can name the caller) and shown; their
-                // messages are caught up by a sync of their own.
-                shared
-                    .cache
-                    .call(move |c| c.put_conversations(&list))
-                    .await?;
+                // A new conversation: shown, and its messages caught up by a sync of its own.
                 crate::announce::list(shared).await;
                 let task = shared.clone();
                 shared.spawn(async move {

@@ -179,6 +179,11 @@ async fn on_event(engine: &Engine, shown: &mut typing::Shown, ev: ServerEvent) {
             shared.events.send(Event::Joined {
                 conversation_id: conv,
             });
+            if shared.features().is_some_and(|f| !f.read_events) {
+                // Production tells no one of a read made over REST: a chat opened shows
+                // the read marks (and anything else) the server has now.
+                sync::refresh_soon(shared, conv);
+            }
         }
         ServerEvent::UserTyping(t) => {
             let conversation = match t.conversation_id {

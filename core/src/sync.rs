@@ -10,7 +10,9 @@
 //! - [`full`] (on every connect): the conversation list, whose `messages` are each
 //!   conversation's newest page (so its `read` flags are merged: production says nothing when
 //!   messages are read over REST); then each conversation's catch-up down to its mark.
-//! - [`refresh`] (on `refreshMessages`): one conversation's newest page again.
+//! - [`refresh`] (on `refreshMessages`, a call's step, a chat opened on production): one
+//!   conversation's newest page again.
+//! - [`merge_list`]: a conversation list fetched elsewhere (the call poll), with its read marks.
 //! - [`page`] (scrolling back): first closes any gap above the mark (when reachable), then the
 //!   cache; the server only past the oldest cached message. Offsets count from the newest
 //!   message; with no gap, the next server page starts at the number of cached messages.
@@ -58,6 +60,31 @@ pub(crate) async fn full(shared: &Shared) -> Result<(), ClientError> {
     receipts(shared, None, mine_unread_before).await?;
     announce::list(shared).await;
     announce::unread(shared).await;
+    Ok(())
+}
+
+/// Stores a conversation list fetched outside a sync (the call poll's, on a server without
+/// userRing), with the newest page each carries: messages new to the cache are announced, and
+/// so are the read marks it brings (production tells nobody of a read made over REST).
+pub(crate) async fn merge_list(
+    shared: &Shared,
+    list: Vec<nursecare_wire::Conversation>,
+) -> Result<(), ClientError> {
+    let before = my_unread(shared, None).await?;
+    let put = list.clone();
+    let fresh = shared
+        .cache
+        .call(move |c| c.put_conversations(&put))
+        .await?;
+    tell_found(shared, list.iter().flat_map(|c| c.messages.iter()), &fresh);
+    for m in list
+        .iter()
+        .flat_map(|c| c.messages.iter())
+        .filter(|m| fresh.contains(&m.id))
+    {
+        shared.touch(m.conversation_id, m.sender_id != shared.me);
+    }
+    receipts(shared, None, before).await?;
     Ok(())
 }
 
