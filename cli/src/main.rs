@@ -277,7 +277,19 @@ async fn online(
         }
     };
     drain(&client).await;
+    let refused = matches!(
+        &*client.link().borrow(),
+        nursecare_core::socket::LinkState::SessionExpired
+    );
     client.shutdown().await;
+    if refused {
+        // Signed out once, as the app does: the next command says so in one line (the queue
+        // and the cache are kept for the next login).
+        profile.sessions().logout().await?;
+        if result.is_ok() {
+            eprintln!("nursecare-cli: the server refused this session: sign in again");
+        }
+    }
     result
 }
 
@@ -425,7 +437,7 @@ async fn send(
             &*client.link().borrow(),
             nursecare_core::socket::LinkState::SessionExpired
         ) {
-            return Err(not_connected(client));
+            return Err(not_sent_signed_out());
         }
         return Ok(queued(&item, as_json, client));
     }
@@ -479,11 +491,19 @@ async fn send(
                 &*client.link().borrow(),
                 nursecare_core::socket::LinkState::SessionExpired
             ) {
-                return Err(not_connected(client));
+                return Err(not_sent_signed_out());
             }
             Ok(queued(&item, as_json, client))
         }
     }
+}
+
+/// The session was refused before the message was stored: it waits for the next login.
+fn not_sent_signed_out() -> Failure {
+    Failure::new(
+        exit::SIGNED_OUT,
+        "the session has expired: sign in again (the message is queued and goes out after the next login)",
+    )
 }
 
 /// Says a message was queued; answers the exit code.

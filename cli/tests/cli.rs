@@ -260,3 +260,63 @@ fn wait_line(rx: &std::sync::mpsc::Receiver<String>, want: impl Fn(&str) -> bool
         }
     }
 }
+
+/// Production refuses a token over REST (its secret rotated) while its socket takes none: a
+/// message the server stored is "sent" (exit 0), the session is signed out once, and every
+/// command after says so in one line (exit 3): `whoami` included.
+#[test]
+fn a_refused_session_on_production_signs_out_once_and_a_stored_message_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start(dir.path(), true);
+    let amara = Cli::new(&server.base(), &dir.path().join("amara"));
+    amara.expect(0, &["login", "--email", AMARA]);
+    let conv = amara.json(&["open", "3"])["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    server.rotate_secret();
+
+    let sent = amara.run(&["send", &conv, "stored after the rotation"]);
+    let (out, err) = (
+        String::from_utf8_lossy(&sent.stdout),
+        String::from_utf8_lossy(&sent.stderr),
+    );
+    let chloe = Cli::new(&server.base(), &dir.path().join("chloe"));
+    chloe.expect(0, &["login", "--email", CHLOE]);
+    let stored = chloe.json(&["history", &conv]);
+    let copies = stored
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["content"] == "stored after the rotation")
+        .count();
+    // The refusal (the first sync's REST request) and the message's emit race: what the
+    // command says must be what happened to the message.
+    match copies {
+        1 => {
+            assert_eq!(
+                sent.status.code(),
+                Some(0),
+                "the server stored it: sent\nstdout: {out}\nstderr: {err}"
+            );
+            assert!(out.contains("stored after the rotation"), "{out}");
+        }
+        0 => {
+            assert_eq!(sent.status.code(), Some(3), "{err}");
+            assert!(err.contains("queued"), "{err}");
+        }
+        n => panic!("stored {n} times"),
+    }
+    assert_eq!(
+        err.matches("sign in again").count(),
+        1,
+        "signed out once, said once: {err}"
+    );
+
+    let who = amara.run(&["whoami"]);
+    assert_eq!(who.status.code(), Some(3), "{who:?}");
+    let list = amara.run(&["conversations"]);
+    let err = String::from_utf8_lossy(&list.stderr);
+    assert_eq!(list.status.code(), Some(3), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+}

@@ -72,11 +72,20 @@ impl Client {
         socket_config.user_id = session.user_id;
         let (socket, server_events) = socket::spawn(socket_config);
         // A token refused over REST (production's socket never checks it) ends the link as a
-        // refused session: one sign-out, seen by every task and the UI.
-        let link = socket.clone();
+        // refused session: one sign-out, seen by every task and the UI. A message emitted
+        // before may be stored all the same (that socket takes no token): the link ends once
+        // its echo has settled it, so it is told as sent, not left unknown.
+        let delivery = Arc::new(Delivery::default());
+        let (link, flights, echo_wait) = (socket.clone(), delivery.clone(), config.echo_timeout);
         let api = ApiClient::new(profile.server(), config.api.clone())?
             .with_token(&session.token)
-            .on_session_expired(move || link.session_expired());
+            .on_session_expired(move || {
+                let (link, flights) = (link.clone(), flights.clone());
+                tokio::spawn(async move {
+                    flights.landed(echo_wait).await;
+                    link.session_expired();
+                });
+            });
         let shared = Arc::new(Shared::new(
             session.user_id,
             api,
@@ -85,7 +94,6 @@ impl Client {
             socket,
             config,
         ));
-        let delivery = Arc::new(Delivery::default());
         let ringer = Arc::new(Ringer::default());
         let engine = Engine {
             shared: shared.clone(),

@@ -76,12 +76,16 @@ async fn on_link(engine: &Engine, state: &LinkState) {
         LinkState::Online { .. } => {
             let c = shared.clone();
             shared.spawn(async move {
-                if let Err(e) = sync::full(&c).await {
-                    tracing::warn!(error = %e, "sync failed");
-                    if !matches!(&e, ClientError::Api(a) if a.is_network()) {
-                        c.events.send(Event::Error {
-                            message: format!("Could not update conversations: {e}"),
-                        });
+                match sync::full(&c).await {
+                    // A refused session is the link's to report (once), not a sync failure.
+                    Err(ClientError::Api(crate::api::ApiError::SessionExpired)) | Ok(()) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "sync failed");
+                        if !matches!(&e, ClientError::Api(a) if a.is_network()) {
+                            c.events.send(Event::Error {
+                                message: format!("Could not update conversations: {e}"),
+                            });
+                        }
                     }
                 }
                 c.syncs.send_modify(|n| *n += 1);

@@ -48,6 +48,8 @@ pub(crate) struct InFlight {
 #[derive(Default)]
 pub(crate) struct Delivery {
     in_flight: Mutex<Option<InFlight>>,
+    /// Whether a row is in flight, for [`Delivery::landed`].
+    flying: tokio::sync::watch::Sender<bool>,
     /// Woken when a row is confirmed or failed.
     settled: Notify,
     /// Woken when a row is queued.
@@ -71,17 +73,28 @@ impl Delivery {
 
     /// Takes the row in flight (production's `error` names no message: it is that one).
     pub fn take_in_flight(&self) -> Option<InFlight> {
-        self.in_flight.lock().expect("in-flight lock").take()
+        let taken = self.in_flight.lock().expect("in-flight lock").take();
+        self.flying.send_replace(false);
+        taken
+    }
+
+    /// Waits, `limit` at most, until no row is in flight: a message emitted is settled (its
+    /// echo, or its refusal) before the link may end under it.
+    pub async fn landed(&self, limit: Duration) {
+        let mut flying = self.flying.subscribe();
+        let _ = tokio::time::timeout(limit, flying.wait_for(|f| !*f)).await;
     }
 
     fn begin(&self, f: InFlight) {
         *self.in_flight.lock().expect("in-flight lock") = Some(f);
+        self.flying.send_replace(true);
     }
 
     fn end(&self, local_id: i64) {
         let mut slot = self.in_flight.lock().expect("in-flight lock");
         if slot.as_ref().is_some_and(|f| f.local_id == local_id) {
             *slot = None;
+            self.flying.send_replace(false);
         }
     }
 

@@ -183,7 +183,15 @@ async fn answered(compat: bool, caller_hangs_up: bool) {
     // The caller hears the answer (production: in the chat's room, where the nurse is), with
     // its conversation (production's `videoCallAccepted` names none).
     let accepted = nurse
-        .until(10, |e| matches!(e, Event::Call { change: CallChange::Accepted, .. }))
+        .until(10, |e| {
+            matches!(
+                e,
+                Event::Call {
+                    change: CallChange::Accepted,
+                    ..
+                }
+            )
+        })
         .await;
     assert!(
         matches!(accepted, Event::Call { conversation_id: Some(c), call_id: Some(id), .. } if c == conv && id == call.call.id),

@@ -57,6 +57,7 @@ pub struct Server {
     pub log: PathBuf,
     compat: bool,
     extra: Vec<String>,
+    secret: String,
     child: Option<Child>,
 }
 
@@ -73,6 +74,7 @@ impl Server {
             log: dir.join("server.log"),
             compat,
             extra: extra.iter().map(|a| a.to_string()).collect(),
+            secret: "cli-test-secret-0123456789abcdef".into(),
             child: None,
         };
         s.restart();
@@ -98,7 +100,7 @@ impl Server {
         cmd.args(["--bind", &format!("127.0.0.1:{}", self.port)])
             .arg("--db")
             .arg(&self.db)
-            .args(["--demo", "--jwt-secret", "cli-test-secret-0123456789abcdef"])
+            .args(["--demo", "--jwt-secret", &self.secret])
             .args(&self.extra)
             .env("NO_COLOR", "1")
             .env_remove("RUST_LOG")
@@ -116,6 +118,14 @@ impl Server {
             std::thread::sleep(Duration::from_millis(25));
         }
         panic!("server did not come up");
+    }
+
+    /// Restarts with another token secret: every token signed before is refused (an operator
+    /// rotated the secret), though none has expired.
+    pub fn rotate_secret(&mut self) {
+        self.kill();
+        self.secret = "cli-test-rotated-secret-fedcba9876543210".into();
+        self.restart();
     }
 
     /// SIGKILL: no goodbye to anyone.

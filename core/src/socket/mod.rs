@@ -250,7 +250,7 @@ async fn run(
         };
         match ended {
             Ended::Refused => {
-                tracing::warn!("the session was refused; sign in again");
+                tracing::info!("the session was refused; sign in again");
                 let _ = state.send(LinkState::SessionExpired);
                 return;
             }
