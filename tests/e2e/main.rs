@@ -669,3 +669,94 @@ async fn measure_ten_thousand_live_messages_in_the_open_thread() {
     );
     s.end().await;
 }
+
+/// What the window shows of the app's own messages whose text starts with `prefix`: for each,
+/// "sent" (a bubble from the server), "waiting" (an outbox row) — and the banner's text.
+async fn mine_shown(s: &Session, prefix: &str) -> (Vec<(String, String)>, String) {
+    let v = s
+        .script(
+            "const [p] = arguments;
+             const rows = [...document.querySelectorAll('[role=log] .bubble-row.mine')];
+             const mine = rows.map(r => {
+               const t = r.querySelector('.bubble') ? r.querySelector('.bubble').textContent : '';
+               return [t, r.classList.contains('outbox') ? 'waiting' : 'sent'];
+             }).filter(([t]) => t.startsWith(p));
+             const banner = document.querySelector('.connection-banner');
+             return [mine, banner ? banner.textContent : ''];",
+            json!([prefix]),
+        )
+        .await;
+    let mine = v[0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r[0].as_str().unwrap().to_owned(),
+                r[1].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    (mine, v[1].as_str().unwrap_or_default().to_owned())
+}
+
+/// Typing while the link flaps (the server killed and back, over and over): once it is back
+/// for good, every message is delivered once and shown once as sent, and the banner (the
+/// outbox's count) agrees with the bubbles: nothing waiting.
+#[tokio::test(flavor = "multi_thread")]
+async fn typing_while_the_link_flaps_loses_no_bubble_and_the_banner_agrees() {
+    let _one = one_app_at_a_time().await;
+    let mut world = World::start();
+    let s = Session::start(world.driver.port, &app_bin()).await;
+    sign_in(&s, DEMO_PASSWORD).await;
+    s.click(&s.find("button", "Chloe Martin").await).await;
+    s.find("log", "Messages").await;
+    let patient = world.patient();
+    let conversation = conversation_with_amara(&patient).to_string();
+    let prefix = format!("Flap {} ", std::process::id());
+    let texts: Vec<String> = (0..12).map(|i| format!("{prefix}{i:02}")).collect();
+    for (i, text) in texts.iter().enumerate() {
+        let composer = s.find("textbox", "Message").await;
+        s.type_into(&composer, &format!("{text}{ENTER}")).await;
+        // The link goes down or comes back at different moments around each message.
+        let pause = Duration::from_millis([0, 40, 120, 300][i % 4]);
+        tokio::time::sleep(pause).await;
+        if i % 2 == 0 {
+            world.server.kill();
+        } else {
+            world.server.restart();
+        }
+    }
+    world.server.restart();
+    for text in &texts {
+        assert_eq!(patient_sees(&patient, &conversation, text), 1, "{text}");
+    }
+    let deadline = Instant::now() + driver::WAIT;
+    loop {
+        let (mine, banner) = mine_shown(&s, &prefix).await;
+        let all_sent = texts.iter().all(|t| {
+            mine.iter()
+                .filter(|(m, how)| m == t && how == "sent")
+                .count()
+                == 1
+        });
+        if all_sent && mine.len() == texts.len() && banner.trim().is_empty() {
+            break;
+        }
+        if Instant::now() >= deadline {
+            let view = s
+                .script(
+                    "const l = document.querySelector('[role=log]');
+                     const sc = l.closest('.thread-scroll') || l.parentElement;
+                     return [l.scrollTop, l.scrollHeight, l.clientHeight, sc.scrollTop, sc.scrollHeight, sc.clientHeight, l.innerText.slice(-400)];",
+                    json!([]),
+                )
+                .await;
+            panic!(
+                "after the link settled the window shows {mine:?} with the banner {banner:?}; view {view}"
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    s.end().await;
+}

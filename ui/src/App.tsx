@@ -9,7 +9,7 @@ import { Settings } from "./screens/Settings";
 import { SignIn } from "./screens/SignIn";
 import { Thread } from "./screens/Thread";
 import * as actions from "./store/actions";
-import { conversationName, selectInACall, selectOpenSummary } from "./store/selectors";
+import { conversationName, selectInACall, selectOpenSummary, selectWaiting } from "./store/selectors";
 import { useStore } from "./store/store";
 
 /** Start-up, sign-in, or the main layout: list on the left, chat (or settings) on the right. */
@@ -56,6 +56,7 @@ export function App() {
 
 function MainLayout() {
   const connection = useStore((s) => s.connection);
+  const waiting = useStore(selectWaiting);
   const notices = useStore((s) => s.notices);
   const settingsOpen = useStore((s) => s.settingsOpen);
   const summary = useStore(selectOpenSummary);
@@ -82,7 +83,7 @@ function MainLayout() {
       {/* Until the first snapshot the link's state is not known: say nothing rather than guess. */}
       <ConnectionBanner
         state={hasSnapshot ? connection.state : "online"}
-        outbox={hasSnapshot ? connection.outbox : 0}
+        outbox={hasSnapshot ? waiting : 0}
         onRetryNow={actions.reconnectNow}
       />
       <Notices notices={notices} onDismiss={actions.dismissNotice} />

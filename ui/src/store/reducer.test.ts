@@ -5,7 +5,7 @@ import { at, BEN, JANE, ME, msg, outboxItem, session, snapshot, summary } from "
 import { CACHE_REBUILT_TEXT } from "../text";
 import { mergeMessages } from "./messages";
 import { reduce, type Action } from "./reducer";
-import { buildRows, outboxFor } from "./selectors";
+import { buildRows, outboxFor, selectWaiting } from "./selectors";
 import { initialState, LIVE_KEEP, LIVE_MAX, type State } from "./state";
 
 const run = (state: State, ...actions: Action[]) => actions.reduce(reduce, state);
@@ -250,6 +250,22 @@ describe("outbox", () => {
     const pending = [outboxItem("a", { localId: 1 }), outboxItem("b", { localId: 2, state: "sent", messageId: 7 })];
     const rows = buildRows([msg(1), msg(7, { senderId: ME })], pending, ME, null);
     expect(rows.filter((r) => r.kind === "outbox").map((r) => r.key)).toEqual(["o:a"]);
+  });
+
+  it("the banner's count follows the rows the bubbles show, not the link's last report", () => {
+    let s = run(
+      withThread(),
+      snap({ outbox: [outboxItem("c1")], connection: { state: "online", outbox: 1, retryInMs: null } }),
+      { type: "select", conversationId: 10 },
+    );
+    expect(selectWaiting(s)).toBe(1);
+    // Delivered after the reconnect: the link reports nothing new, the row says sent.
+    s = reduce(s, core({ event: "outbox", item: outboxItem("c1", { state: "sent", messageId: 4 }) }));
+    expect(s.connection.outbox).toBe(1);
+    expect(selectWaiting(s)).toBe(0);
+    // A failed row waits for the user, not the link.
+    s = reduce(s, core({ event: "outbox", item: outboxItem("c2", { state: "failed", reason: "refused" }) }));
+    expect(selectWaiting(s)).toBe(0);
   });
 
   it("outboxDiscarded removes the row", () => {

@@ -15,6 +15,11 @@ export const selectThread = (id: number | null) => (s: State) => (id === null ? 
  * only to be told to the server, does not count). */
 export const selectInACall = (s: State): boolean => s.myCall !== null && s.myCall.phase !== "hangingUp";
 
+/** Messages waiting to go out, for the connection banner: counted from the same outbox rows the
+ * thread's bubbles show, so the banner and the bubbles cannot disagree. */
+export const selectWaiting = (s: State): number =>
+  Object.values(s.outbox).reduce((n, o) => (o.state === "pending" ? n + 1 : n), 0);
+
 /** The name shown for a conversation: its other participant. */
 export function conversationName(summary: ConversationSummary | undefined): string {
   return displayName(summary?.other ?? null);
