@@ -463,8 +463,20 @@ fn on_page_event(app: &AppHandle, rest: &str, detail: Option<String>) {
                 call = call_id,
                 "no WebRTC here: the meeting opens in the browser"
             );
-            if let Err(e) = crate::os::open_in_browser(app, &browser_url) {
+            let opened = crate::os::open_in_browser(app, &browser_url);
+            if let Err(e) = &opened {
                 tracing::warn!(kind = ?e.kind, "the browser did not open the meeting");
+            }
+            // The window says what happened; without a browser, the link to copy.
+            if let Some(w) = app.get_webview_window(&label) {
+                let link = serde_json::to_string(&browser_url).unwrap_or_else(|_| "\"\"".into());
+                let said = format!(
+                    "window.nursecareBrowserOpened && window.nursecareBrowserOpened({}, {link})",
+                    opened.is_ok()
+                );
+                if let Err(e) = w.eval(said) {
+                    tracing::warn!(error = %e, "the call window was not told about the browser");
+                }
             }
         }
         // Jitsi's own hang-up (readyToClose) and the window's: the call is over for both.

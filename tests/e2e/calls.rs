@@ -73,13 +73,22 @@ pub(super) struct StandInBrowser {
 
 impl StandInBrowser {
     pub(super) fn new() -> Self {
+        let b = Self::broken();
+        b.mend();
+        b
+    }
+
+    /// One that fails (as xdg-open does with no browser installed) until [`Self::mend`].
+    pub(super) fn broken() -> Self {
         let bin = tempfile::tempdir().unwrap();
         let opener = bin.path().join("xdg-open");
         let opened = bin.path().join("opened.txt");
+        let works = bin.path().join("works");
         std::fs::write(
             &opener,
             format!(
-                "#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{}'\n",
+                "#!/bin/sh\n[ -e '{}' ] || exit 3\nprintf '%s\\n' \"$1\" >> '{}'\n",
+                works.display(),
                 opened.display()
             ),
         )
@@ -87,6 +96,11 @@ impl StandInBrowser {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
         Self { bin }
+    }
+
+    /// A browser is there from now on.
+    pub(super) fn mend(&self) {
+        std::fs::write(self.bin.path().join("works"), b"").unwrap();
     }
 
     /// The app's PATH: the stand-in first.
@@ -358,5 +372,63 @@ async fn without_webrtc_the_meeting_opens_in_the_browser_and_the_app_still_ends_
     assert_eq!(last["status"], "ENDED", "{lines:?}");
     s.click(&s.find("button", "Chloe Martin").await).await;
     history_shows(&s, "Incoming call · 0:").await;
+    s.end().await;
+}
+
+/// The call window says what became of the browser: when none could be opened it says so,
+/// shows the meeting's link to copy, and *Try again* opens it once a browser is there.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_browser_that_does_not_open_is_said_with_the_link_and_a_retry() {
+    let _one = one_app_at_a_time().await;
+    let browser = StandInBrowser::broken();
+    let world = World::start_full(false, &[], vec![("PATH", browser.path())]);
+    let s = Session::start(world.driver.port, &app_bin()).await;
+    sign_in(&s, DEMO_PASSWORD).await;
+    s.find("button", "Chloe Martin").await;
+    let patient = world.patient();
+    let conversation = conversation_with_amara(&patient).to_string();
+    let mut caller = Running::spawn(
+        &patient,
+        &["--json", "call", "start", &conversation, "--hold", "60"],
+    );
+    let call = caller.next();
+    let main = s.windows().await;
+    s.click(&s.find("button", "Accept").await).await;
+    caller.until(|v| change(v, "accepted"));
+    let deadline = std::time::Instant::now() + super::driver::WAIT;
+    let call_window = loop {
+        let now = s.windows().await;
+        if let Some(w) = now.iter().find(|w| !main.contains(w)) {
+            break w.clone();
+        }
+        assert!(std::time::Instant::now() < deadline, "no call window");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    s.switch_to(&call_window).await;
+    let said = s
+        .until_text("the window says no browser opened", |t| {
+            t.contains("No browser could be opened")
+        })
+        .await;
+    assert!(!said.contains("opened in your browser"), "{said}");
+    let link = s
+        .script(
+            "return document.getElementById('link').value",
+            serde_json::json!([]),
+        )
+        .await;
+    assert_eq!(link.as_str(), call["jitsiUrl"].as_str(), "the link to copy");
+    browser.mend();
+    s.click(&s.find("button", "Try again").await).await;
+    assert_eq!(
+        browser.first_url().await,
+        call["jitsiUrl"].as_str().unwrap()
+    );
+    s.until_text("the window says it opened", |t| {
+        t.contains("The meeting opened in your browser") && !t.contains("No browser could")
+    })
+    .await;
+    s.click(&s.find("button", "Hang up").await).await;
+    caller.until(|v| change(v, "hungUp"));
     s.end().await;
 }
