@@ -752,8 +752,19 @@ async fn typing_while_the_link_flaps_loses_no_bubble_and_the_banner_agrees() {
                     json!([]),
                 )
                 .await;
+            let indexes = s
+                .script(
+                    "const l = document.querySelector('[role=log]');
+                     const rows = [...l.querySelectorAll('.message-row')].map(r => Number(r.dataset.index));
+                     l.scrollTop = l.scrollHeight;
+                     return rows;",
+                    json!([]),
+                )
+                .await;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let (after, _) = mine_shown(&s, &prefix).await;
             panic!(
-                "after the link settled the window shows {mine:?} with the banner {banner:?}; view {view}"
+                "after the link settled the window shows {mine:?} with the banner {banner:?}; view {view}; rows {indexes}; at the bottom: {after:?}"
             );
         }
         tokio::time::sleep(Duration::from_millis(100)).await;

@@ -143,7 +143,28 @@ function MessageList({ conversationId, otherName }: { conversationId: number; ot
     directDomUpdates: true,
     anchorTo: "end",
     followOnAppend: true,
+    // Follow an append whenever the view counts as following (not only at the last pixel: a
+    // row measured after it landed, or the banner appearing, leaves it a little short).
+    scrollEndThreshold: FOLLOW_PX,
   });
+
+  // The banner or the composer changing the view's height must not leave a following thread
+  // short of its newest message (the next append would then not follow either).
+  const following = thread?.following ?? true;
+  const followingRef = useRef(following);
+  followingRef.current = following;
+  useEffect(() => {
+    const el = scrollRef.current;
+    if (!el) return;
+    let height = el.clientHeight;
+    const observer = new ResizeObserver(() => {
+      if (el.clientHeight === height) return;
+      height = el.clientHeight;
+      if (followingRef.current) virtualizer.scrollToEnd({ behavior: "auto" });
+    });
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [virtualizer]);
 
   // Open at the newest message, or at the search hit, or at the "New messages" marker.
   const positioned = useRef<string | null>(null);
