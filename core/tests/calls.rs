@@ -5,7 +5,8 @@
 
 mod common;
 
-use common::{Running, Side, TestUser, pair, side};
+use common::two::{Two, online, two};
+use common::{Running, Side, TestUser, side};
 use nursecare_core::Event;
 use nursecare_core::call_state::{CallNow, Direction, Phase};
 use nursecare_core::events::{CallChange, Connection};
@@ -16,51 +17,8 @@ use std::time::Duration;
 /// The server's timer matches the clients' ring time (2 s in tests).
 fn settings(compat: bool) -> Settings {
     Settings {
-        production_compat: compat,
         missed_after: Duration::from_secs(2),
-        ..Settings::default()
-    }
-}
-
-async fn online(s: &mut Side) {
-    s.until_connection(10, Connection::Online).await;
-    s.client.synced().await;
-}
-
-struct Two {
-    dir: tempfile::TempDir,
-    server: Running,
-    n: TestUser,
-    p: TestUser,
-    conv: Id,
-    nurse: Side,
-    patient: Side,
-}
-
-/// A nurse with the chat open (on production: in its room) and a patient without.
-async fn two(settings: Settings) -> Two {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Running::start(dir.path(), settings).await;
-    let (n, p, conv) = pair(&server.base).await;
-    let mut nurse = side(&server.base, &dir.path().join("nurse"), "n@c.test").await;
-    let mut patient = side(&server.base, &dir.path().join("patient"), "p@c.test").await;
-    online(&mut nurse).await;
-    online(&mut patient).await;
-    nurse.client.open(Some(conv));
-    nurse
-        .until(
-            10,
-            |e| matches!(e, Event::Joined { conversation_id } if *conversation_id == conv),
-        )
-        .await;
-    Two {
-        dir,
-        server,
-        n,
-        p,
-        conv,
-        nurse,
-        patient,
+        ..common::two::settings(compat)
     }
 }
 

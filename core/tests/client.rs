@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::two::{Two, online, settings, two};
 use common::{Running, Side, pair, side};
 use nursecare_core::Event;
 use nursecare_core::cache::OutboxState;
@@ -13,18 +14,6 @@ use nursecare_server::Settings;
 use std::collections::HashSet;
 use std::time::Duration;
 
-fn settings(compat: bool) -> Settings {
-    Settings {
-        production_compat: compat,
-        ..Settings::default()
-    }
-}
-
-async fn online(s: &mut Side) {
-    s.until_connection(10, Connection::Online).await;
-    s.client.synced().await;
-}
-
 /// Every message of a conversation in the cache, oldest first.
 async fn cached(s: &Side, conv: i64) -> Vec<nursecare_wire::Message> {
     let mut all = s.client.history(conv, None, 100_000).await.unwrap();
@@ -32,42 +21,8 @@ async fn cached(s: &Side, conv: i64) -> Vec<nursecare_wire::Message> {
     all
 }
 
-/// A server, a nurse and a patient online, and the nurse with their chat open (production
-/// routes typing, receipts and call events to the conversation's room only).
-struct Two {
-    _dir: tempfile::TempDir,
-    _server: Running,
-    n: common::TestUser,
-    p: common::TestUser,
-    conv: i64,
-    nurse: Side,
-    patient: Side,
-}
-
 async fn two_online(compat: bool) -> Two {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Running::start(dir.path(), settings(compat)).await;
-    let (n, p, conv) = pair(&server.base).await;
-    let mut nurse = side(&server.base, &dir.path().join("nurse"), "n@c.test").await;
-    let mut patient = side(&server.base, &dir.path().join("patient"), "p@c.test").await;
-    online(&mut nurse).await;
-    online(&mut patient).await;
-    nurse.client.open(Some(conv));
-    nurse
-        .until(
-            10,
-            |e| matches!(e, Event::Joined { conversation_id } if *conversation_id == conv),
-        )
-        .await;
-    Two {
-        _dir: dir,
-        _server: server,
-        n,
-        p,
-        conv,
-        nurse,
-        patient,
-    }
+    two(settings(compat)).await
 }
 
 async fn exchange(compat: bool, per_side: usize) {
@@ -78,8 +33,8 @@ async fn exchange(compat: bool, per_side: usize) {
         mut nurse,
         mut patient,
         // Bound (not `..`) so they live to the end of the test.
-        _dir: _dir_alive,
-        _server: _server_alive,
+        dir: _dir_alive,
+        server: _server_alive,
     } = two_online(compat).await;
 
     // Typing: on with the first keystroke, off by itself after 2 s idle.
@@ -313,8 +268,8 @@ async fn ring(compat: bool) {
         mut nurse,
         mut patient,
         // Bound (not `..`) so they live to the end of the test.
-        _dir: _dir_alive,
-        _server: _server_alive,
+        dir: _dir_alive,
+        server: _server_alive,
     } = two_online(compat).await;
     let ring_for = common::client_config().ring_for;
     let call = nurse.client.start_call(conv).await.unwrap();
@@ -801,8 +756,8 @@ async fn an_answered_call_is_never_marked_missed_against_production_compat() {
         conv,
         mut nurse,
         mut patient,
-        _dir: _dir_alive,
-        _server: _server_alive,
+        dir: _dir_alive,
+        server: _server_alive,
         ..
     } = two_online(true).await;
     let ring_for = common::client_config().ring_for;
@@ -1068,8 +1023,8 @@ async fn a_snapshot_rebuilds_what_the_window_shows() {
         conv,
         mut nurse,
         mut patient,
-        _dir: _dir_alive,
-        _server: _server_alive,
+        dir: _dir_alive,
+        server: _server_alive,
         ..
     } = two_online(false).await;
     // The patient is online (the nurse asked after connecting), writes, is typing, and calls.
@@ -1123,8 +1078,8 @@ async fn the_open_chat_of_a_focused_window_is_kept_read() {
         conv,
         mut nurse,
         mut patient,
-        _dir: _dir_alive,
-        _server: _server_alive,
+        dir: _dir_alive,
+        server: _server_alive,
         ..
     } = two_online(false).await;
     let not_read = |e: &Event| matches!(e, Event::Read { .. });

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+pub mod two;
 pub mod watched;
 
 pub const SECRET: &[u8] = b"core-test-secret-0123456789";
