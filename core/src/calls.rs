@@ -80,8 +80,13 @@ impl Board {
 
     /// The call was dealt with here; answers whether it was ringing.
     pub fn answered(&mut self, call: Id) -> bool {
+        self.stop(call).is_some()
+    }
+
+    /// The call stops ringing here (never to ring again); answers its ringing, if it rang.
+    pub fn stop(&mut self, call: Id) -> Option<Ringing> {
         self.seen.insert(call);
-        self.ringing.remove(&call).is_some()
+        self.ringing.remove(&call)
     }
 
     /// The user started this call (it never rings here).
@@ -101,20 +106,22 @@ impl Board {
     }
 
     /// Calls that rang longer than `limit`; they stop.
-    pub fn expire(&mut self, limit: Duration) -> Vec<(Id, Id)> {
-        let old: Vec<_> = self
+    pub fn expire(&mut self, limit: Duration) -> Vec<(Id, Ringing)> {
+        let old: Vec<Id> = self
             .ringing
             .iter()
             .filter(|(_, r)| r.since.elapsed() >= limit)
-            .map(|(id, r)| (*id, r.conversation_id))
+            .map(|(id, _)| *id)
             .collect();
-        for (id, conversation) in &old {
-            if let Some(r) = self.ringing.remove(id) {
+        let mut rang_out = Vec::with_capacity(old.len());
+        for id in old {
+            if let Some(r) = self.ringing.remove(&id) {
                 self.ran_out
-                    .insert(*id, (*conversation, r.room_name, Instant::now()));
+                    .insert(id, (r.conversation_id, r.room_name.clone(), Instant::now()));
+                rang_out.push((id, r));
             }
         }
-        old
+        rang_out
     }
 
     /// Whether a change of a call was reported already (and records it).
@@ -215,17 +222,19 @@ impl Ringer {
         })
     }
 
-    /// Records a change of a call; false when it was reported already (reject and hang-up
-    /// arrive up to three times). Every change but `Accepted` also stops its ringing.
-    fn report(&self, call: Id, change: CallChange) -> bool {
+    /// Records a change of a call: `None` when it was reported already (reject and hang-up
+    /// arrive up to three times), else the ringing it stopped, if the call rang here. Every
+    /// change but `Accepted` stops its ringing.
+    fn report(&self, call: Id, change: CallChange) -> Option<Option<Ringing>> {
         let mut board = self.board();
         if !board.first_report(call, change) {
-            return false;
+            return None;
         }
-        if change != CallChange::Accepted {
-            board.answered(call);
-        }
-        true
+        Some(if change != CallChange::Accepted {
+            board.stop(call)
+        } else {
+            None
+        })
     }
 
     /// Whether the call is known to be accepted, declined or over.
@@ -510,7 +519,9 @@ pub(crate) fn ring(
 
 fn expire(shared: &Arc<Shared>, ringer: &Arc<Ringer>) {
     let old = ringer.board().expire(shared.config.ring_for);
-    for (call, conversation) in old {
+    for (call, ring) in old {
+        let conversation = ring.conversation_id;
+        missed(shared, call, &ring);
         changed(
             shared,
             ringer,
@@ -536,12 +547,26 @@ pub(crate) fn changed(
     by: Option<Id>,
     duration: Option<i64>,
 ) {
-    if let Some(id) = call
-        && !ringer.report(id, change)
-    {
-        return;
-    }
+    let rang_here = match call.map(|id| (id, ringer.report(id, change))) {
+        Some((_, None)) => return,
+        Some((id, Some(ring))) => ring.map(|r| (id, r)),
+        None => None,
+    };
     let conversation = conversation.or_else(|| call.and_then(|c| ringer.conversation_of(c)));
+    // It rang here and stopped without the user: cancelled by the caller, marked missed, ended.
+    let by_user = by == Some(shared.me);
+    if let Some((id, ring)) = &rang_here
+        && !by_user
+        && matches!(
+            change,
+            CallChange::Missed
+                | CallChange::StoppedRinging
+                | CallChange::HungUp
+                | CallChange::Ended
+        )
+    {
+        missed(shared, *id, ring);
+    }
     shared.events.send(Event::Call {
         call_id: call,
         conversation_id: conversation,
@@ -557,6 +582,36 @@ pub(crate) fn changed(
     if ringer.follow(call, conversation, change) {
         keep_mine(shared, ringer);
     }
+}
+
+/// A call that rang here went unanswered: the UI and the shell hear of it, and its chat's row
+/// keeps a mark (in the cache, so it survives a restart) until the chat is opened — unless
+/// that chat is on screen in a focused window, where the ring was seen.
+fn missed(shared: &Arc<Shared>, call: Id, ring: &Ringing) {
+    let conversation = ring.conversation_id;
+    if shared.focused() && shared.open_conversation() == Some(conversation) {
+        return;
+    }
+    let caller = ring.caller_id;
+    shared.events.send(Event::MissedCall {
+        call_id: call,
+        conversation_id: conversation,
+        caller_id: caller,
+    });
+    let task = shared.clone();
+    shared.spawn(async move {
+        let at = Timestamp::now();
+        match task
+            .cache
+            .call(move |c| c.set_missed_call(conversation, call, caller, at))
+            .await
+        {
+            Ok(()) => {
+                crate::announce::row(&task, conversation).await;
+            }
+            Err(e) => tracing::warn!(error = %e, "missed-call mark not kept"),
+        }
+    });
 }
 
 /// As the caller on a server without a missed-call timer: marks the call missed when nobody
@@ -660,7 +715,14 @@ mod tests {
         );
         assert!(b.settled(1));
         assert!(b.ring(2, 3, "nursecare-3-bb", 2));
-        assert_eq!(b.expire(Duration::ZERO), vec![(2, 3)]);
+        let rang_out = b.expire(Duration::ZERO);
+        assert_eq!(
+            rang_out
+                .iter()
+                .map(|(id, r)| (*id, r.conversation_id))
+                .collect::<Vec<_>>(),
+            vec![(2, 3)]
+        );
         assert!(b.expire(Duration::ZERO).is_empty());
         // Rung out: followed until the server settles it, so its notice is fetched.
         let followed = b.ran_out(Duration::from_secs(60));

@@ -396,6 +396,23 @@ impl Client {
     /// reconnect (joining marks its messages read, so only an open chat is ever joined).
     pub fn open(&self, conversation: Option<Id>) {
         self.shared.set_open_conversation(conversation);
+        if let Some(conversation) = conversation {
+            // Opened: its missed call is seen.
+            let shared = self.shared.clone();
+            self.shared.spawn(async move {
+                match shared
+                    .cache
+                    .call(move |c| c.clear_missed_call(conversation))
+                    .await
+                {
+                    Ok(true) => {
+                        announce::row(&shared, conversation).await;
+                    }
+                    Ok(false) => {}
+                    Err(e) => tracing::warn!(error = %e, "missed-call mark not cleared"),
+                }
+            });
+        }
     }
 
     /// A keystroke in a conversation's composer.

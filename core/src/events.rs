@@ -175,6 +175,17 @@ pub enum Event {
         /// Length in seconds, for an ended call.
         duration: Option<i64>,
     },
+    /// A call rang here and nobody answered it (it rang out, the caller gave up, or it was
+    /// marked missed): its chat's row carries `missedCall` until the chat is opened.
+    #[serde(rename_all = "camelCase")]
+    MissedCall {
+        /// The call.
+        call_id: Id,
+        /// Its conversation.
+        conversation_id: Id,
+        /// Who called.
+        caller_id: Id,
+    },
     /// The user's call on this device changed (started, answered, offered for rejoin, over:
     /// `None`). How a call ended comes as [`Event::Call`].
     #[serde(rename_all = "camelCase")]

@@ -37,6 +37,9 @@ pub(crate) struct Shared {
     pub typing_sent: Mutex<typing::Sent>,
     /// Work started on the way (syncs, refreshes, call watchers): stopped with the client.
     tasks: Mutex<Option<JoinSet<()>>>,
+    /// The runtime the client started on: its tasks run there, whoever starts them (a
+    /// window's command may run on the UI thread, outside any runtime).
+    runtime: tokio::runtime::Handle,
     /// Who is shown typing and who is online, as last announced: for a snapshot.
     live: Mutex<Live>,
     /// Whether the window has the user's attention (see `reads`).
@@ -84,6 +87,7 @@ impl Shared {
             syncs: tokio::sync::watch::Sender::new(0),
             typing_sent: Mutex::new(typing::Sent::default()),
             tasks: Mutex::new(Some(JoinSet::new())),
+            runtime: tokio::runtime::Handle::current(),
             live: Mutex::new(Live::default()),
             focused: AtomicBool::new(false),
             read_request: AtomicBool::new(false),
@@ -224,7 +228,7 @@ impl Shared {
         if let Some(set) = tasks.as_mut() {
             // Reap the finished ones so a client left running all shift does not grow.
             while set.try_join_next().is_some() {}
-            set.spawn(work);
+            set.spawn_on(work, &self.runtime);
         }
     }
 

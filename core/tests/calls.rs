@@ -229,6 +229,7 @@ async fn rejected(compat: bool) {
     assert_eq!(until_mine(&mut nurse, 5, |_| true).await, None);
     assert_eq!(nurse.client.current_call(), None);
     assert_eq!(patient.client.current_call(), None);
+    assert!(!missed_mark(&patient, conv).await, "declined is not missed");
     assert_eq!(status(&n, conv, call.call.id).await, CallStatus::Missed);
     nurse.client.shutdown().await;
     patient.client.shutdown().await;
@@ -250,8 +251,8 @@ async fn unanswered(compat: bool) {
         conv,
         mut nurse,
         mut patient,
-        dir: _dir,
-        server: _server,
+        dir,
+        server,
         ..
     } = two(settings(compat)).await;
     let call = rung(&mut nurse, &mut patient, conv).await;
@@ -274,8 +275,48 @@ async fn unanswered(compat: bool) {
             .await
             .contains(&"VIDEO_CALL_MISSED".to_owned())
     );
+    // The callee's chat keeps a missed-call mark, across a restart, until it is opened; the
+    // caller's does not get one.
+    until_missed_mark(&mut patient, conv, true).await;
+    assert!(
+        !missed_mark(&nurse, conv).await,
+        "the caller missed nothing"
+    );
+    patient.client.shutdown().await;
+    let mut patient = side(&server.base, &dir.path().join("patient"), "p@c.test").await;
+    assert!(
+        missed_mark(&patient, conv).await,
+        "the mark survives a restart"
+    );
+    // Opened from a thread outside the runtime, as the window's command is (the UI thread).
+    std::thread::scope(|t| {
+        t.spawn(|| patient.client.open(Some(conv)));
+    });
+    until_missed_mark(&mut patient, conv, false).await;
     nurse.client.shutdown().await;
     patient.client.shutdown().await;
+}
+
+/// Whether the cached row of `conv` carries a missed-call mark.
+async fn missed_mark(s: &Side, conv: Id) -> bool {
+    s.client
+        .conversations()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.id == conv)
+        .is_some_and(|c| c.missed_call)
+}
+
+/// Waits until the row of `conv` is announced with (or without) a missed-call mark.
+async fn until_missed_mark(s: &mut Side, conv: Id, want: bool) {
+    if missed_mark(s, conv).await == want {
+        return;
+    }
+    s.until(5, |e| {
+        matches!(e, Event::ConversationChanged { summary } if summary.id == conv && summary.missed_call == want)
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

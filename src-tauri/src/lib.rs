@@ -3,7 +3,6 @@
 //! the bridge carries the core's events to the window.
 
 pub mod bridge;
-pub mod call_alerts;
 pub mod call_window;
 pub mod commands;
 pub mod counts;
@@ -101,16 +100,7 @@ pub fn run(options: Options) {
             handle
                 .state::<Arc<Notifier>>()
                 .on_missed(Arc::new(move |missed| {
-                    tray::show_missed(&missed_to, missed.len());
-                    let app = missed_to.clone();
-                    tauri::async_runtime::spawn(async move {
-                        app.state::<Arc<AppState>>()
-                            .bridge
-                            .tell(ui_types::AppEvent::MissedCalls {
-                                conversations: missed,
-                            })
-                            .await;
-                    });
+                    tray::show_missed(&missed_to, missed);
                 }));
             windows::watch_main(&handle);
             if let Some(w) = windows::main_window(&handle) {
@@ -184,10 +174,7 @@ async fn add_tray(app: AppHandle, counts: counts::Counts) {
             handle.manage(tray);
             // A count (and missed calls) that came before the tray existed.
             tray::show_count(&handle, counts.current());
-            tray::show_missed(
-                &handle,
-                handle.state::<Arc<Notifier>>().missed_calls().len(),
-            );
+            tray::show_missed(&handle, handle.state::<Arc<Notifier>>().missed_count());
             handle
                 .state::<windows::CloseToTray>()
                 .0

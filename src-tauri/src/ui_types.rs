@@ -32,11 +32,6 @@ pub enum AppEvent {
         /// Who is signed in now.
         session: SessionInfo,
     },
-    /// The chats with a missed call not yet seen (marked in the list until opened).
-    MissedCalls {
-        /// Their ids.
-        conversations: Vec<Id>,
-    },
     /// Show this conversation (a notification or the tray asked).
     #[serde(rename_all = "camelCase")]
     OpenConversation {

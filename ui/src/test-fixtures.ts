@@ -42,6 +42,7 @@ export function summary(id: number, over: Partial<ConversationSummary> = {}): Co
     updatedAt: at(id),
     muted: false,
     draft: null,
+    missedCall: false,
     ...over,
   };
 }

@@ -33,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_contiguous_mark.sql"),
     include_str!("migrations/0004_conversation_prefs.sql"),
     include_str!("migrations/0005_my_call.sql"),
+    include_str!("migrations/0006_missed_calls.sql"),
 ];
 
 /// The 32-byte key of a cache file. Its `Debug` never shows the bytes.

@@ -27,6 +27,8 @@ pub struct ConversationSummary {
     pub muted: bool,
     /// The composer's unsent text, if any.
     pub draft: Option<String>,
+    /// A call rang here unanswered since the chat was last opened.
+    pub missed_call: bool,
 }
 
 impl Cache {
@@ -83,7 +85,43 @@ impl Cache {
             updated_at,
             muted,
             draft,
+            missed_call: self.missed_call(id)?,
         })
+    }
+
+    /// Whether a call rang unanswered in the conversation since it was last opened.
+    fn missed_call(&self, conversation: Id) -> Result<bool, CacheError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM missed_calls WHERE conversation_id = ?1")?
+            .query_row([conversation], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    /// Marks a missed call in its conversation (the newest one counts).
+    pub fn set_missed_call(
+        &mut self,
+        conversation: Id,
+        call: Id,
+        caller: Id,
+        at: Timestamp,
+    ) -> Result<(), CacheError> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO missed_calls (conversation_id, call_id, caller_id, at)                  VALUES (?1, ?2, ?3, ?4) ON CONFLICT (conversation_id) DO UPDATE                  SET call_id = ?2, caller_id = ?3, at = ?4",
+            )?
+            .execute(params![conversation, call, caller, at.millis()])?;
+        Ok(())
+    }
+
+    /// The chat was opened: its missed-call mark goes. Answers whether there was one.
+    pub fn clear_missed_call(&mut self, conversation: Id) -> Result<bool, CacheError> {
+        Ok(self
+            .conn
+            .prepare_cached("DELETE FROM missed_calls WHERE conversation_id = ?1")?
+            .execute([conversation])?
+            > 0)
     }
 
     /// A conversation's muted flag and draft.

@@ -133,7 +133,7 @@ macro_rules! catalogue {
 
 // kind module::command [what Tauri injects] (what the window sends) -> what it answers;
 catalogue! {
-    async session::attach [state: State<'_, Arc<AppState>>, notifier: State<'_, Arc<Notifier>>] (events: Channel<AppEvent>) -> SessionInfo;
+    async session::attach [state: State<'_, Arc<AppState>>] (events: Channel<AppEvent>) -> SessionInfo;
     async session::sign_in [state: State<'_, Arc<AppState>>] (server: String, email: String, password: String) -> SessionInfo;
     async session::sign_out [state: State<'_, Arc<AppState>>] (forget_cache: bool) -> SessionInfo;
     sync session::reconnect_now [state: State<'_, Arc<AppState>>] () -> ();

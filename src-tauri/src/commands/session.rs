@@ -1,29 +1,19 @@
 //! Sign in and out, who is signed in, the window's event channel, start-up timing.
 
 use super::Answer;
-use crate::notifications::Notifier;
 use crate::state::AppState;
 use crate::ui_types::{AppEvent, SessionInfo};
 use std::sync::Arc;
 use tauri::State;
 use tauri::ipc::Channel;
 
-/// The window's event channel (again after a reload): a snapshot follows when signed in,
-/// then the chats with a missed call (the shell's, not the core's).
+/// The window's event channel (again after a reload): a snapshot follows when signed in.
 #[tauri::command]
 pub async fn attach(
     state: State<'_, Arc<AppState>>,
-    notifier: State<'_, Arc<Notifier>>,
     events: Channel<AppEvent>,
 ) -> Answer<SessionInfo> {
-    let session = state.attach(events).await?;
-    state
-        .bridge
-        .tell(AppEvent::MissedCalls {
-            conversations: notifier.missed_calls(),
-        })
-        .await;
-    Ok(session)
+    state.attach(events).await
 }
 
 /// Signs in (the account starts; its snapshot follows on the channel).

@@ -2,8 +2,8 @@
 //! platform, so Linux and Windows cannot drift. The backends (`xdg`, `toasts`) only draw a
 //! [`Card`] and report which [`Press`] came from which [`Slot`].
 
+use super::calls::Alert;
 use super::{Answer, Job};
-use crate::call_alerts::Alert;
 use nursecare_wire::Id;
 
 /// Which notification: one per conversation for messages, one per ringing call, one
@@ -165,23 +165,17 @@ pub fn step(job: Job) -> Option<Step> {
         Job::Call(Alert::Missed {
             conversation,
             caller,
-            notify,
-        }) => {
-            if !notify {
-                return None;
-            }
-            Step::Show(Card {
-                slot: Slot::Missed(conversation),
-                kind: Kind::Missed,
-                title: "Missed call".into(),
-                body: match caller {
-                    Some(name) => format!("Missed call from {name}"),
-                    None => "Missed video call".into(),
-                },
-                buttons: vec![open],
-                ring: None,
-            })
-        }
+        }) => Step::Show(Card {
+            slot: Slot::Missed(conversation),
+            kind: Kind::Missed,
+            title: "Missed call".into(),
+            body: match caller {
+                Some(name) => format!("Missed call from {name}"),
+                None => "Missed video call".into(),
+            },
+            buttons: vec![open],
+            ring: None,
+        }),
         Job::Call(Alert::SeenMissed { conversation }) => Step::Withdraw(Slot::Missed(conversation)),
     })
 }
@@ -305,22 +299,20 @@ mod tests {
 
     #[test]
     fn a_missed_call_names_the_caller_as_privacy_allows() {
-        let missed = |caller: Option<&str>, notify| {
+        let missed = |caller: Option<&str>| {
             step(Job::Call(Alert::Missed {
                 conversation: 3,
                 caller: caller.map(str::to_owned),
-                notify,
             }))
         };
-        let Some(Step::Show(card)) = missed(Some("Daniel Reyes"), true) else {
+        let Some(Step::Show(card)) = missed(Some("Daniel Reyes")) else {
             panic!()
         };
         assert_eq!(card.body, "Missed call from Daniel Reyes");
-        let Some(Step::Show(card)) = missed(None, true) else {
+        let Some(Step::Show(card)) = missed(None) else {
             panic!()
         };
         assert_eq!(card.body, "Missed video call");
-        assert_eq!(missed(Some("Daniel Reyes"), false), None);
     }
 
     #[test]

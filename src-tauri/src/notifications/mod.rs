@@ -2,20 +2,21 @@
 //! notification that shows no patient's words unless asked to, opens the chat when clicked,
 //! and is withdrawn once the chat is read (here or elsewhere). Incoming calls ring here too
 //! (critical, with Accept and Decline, withdrawn once the call is dealt with anywhere), and a
-//! missed call leaves a notice until its chat is opened (what shows when: `call_alerts`).
+//! missed call leaves a notice until its chat is opened (what shows when: `calls`).
 //!
 //! What each notification says and what its buttons do is decided once, in `cards`; Linux
 //! speaks the XDG notification service over D-Bus itself (`xdg`), Windows shows toasts
 //! (`toasts`). With no notification service the app works as before and the window shows
 //! everything.
 
+pub mod calls;
 pub mod cards;
 pub mod toasts;
 #[cfg(target_os = "linux")]
 mod xdg;
 
-use crate::call_alerts::{Alert, CallAlerts};
 use crate::ui_types::AppEvent;
+use calls::{Alert, CallNotices, MissedMarks};
 use nursecare_core::cache::ConversationSummary;
 use nursecare_core::events::Event;
 use nursecare_core::settings::NotificationPrivacy;
@@ -70,14 +71,16 @@ pub struct Notifier {
     rows: Mutex<HashMap<Id, Row>>,
     /// Conversations with a notification up.
     up: Mutex<std::collections::HashSet<Id>>,
-    calls: Mutex<CallAlerts>,
-    /// Told the chats with a missed call whenever they change (the tray, the window).
+    calls: Mutex<CallNotices>,
+    /// The chats whose rows carry a missed-call mark (the core's), for the tray.
+    marks: Mutex<MissedMarks>,
+    /// Told how many chats carry a missed-call mark whenever that changes (the tray).
     on_missed: Mutex<Option<MissedListener>>,
     jobs: mpsc::UnboundedSender<Job>,
 }
 
-/// Who hears of the chats with a missed call.
-pub type MissedListener = std::sync::Arc<dyn Fn(Vec<Id>) + Send + Sync>;
+/// Who hears how many chats carry a missed-call mark.
+pub type MissedListener = std::sync::Arc<dyn Fn(usize) + Send + Sync>;
 
 /// Whether a message is worth a notification: never the user's own, never a muted
 /// conversation, never the chat open in a focused window, never a call notice (calls have
@@ -128,6 +131,7 @@ impl Notifier {
                 rows: Mutex::default(),
                 up: Mutex::default(),
                 calls: Mutex::default(),
+                marks: Mutex::default(),
                 on_missed: Mutex::default(),
                 jobs,
             },
@@ -140,35 +144,34 @@ impl Notifier {
         *self.privacy.lock().expect("privacy lock") = privacy;
     }
 
-    /// The chat on screen (its missed call is seen).
+    /// The chat on screen.
     pub fn set_open(&self, conversation: Option<Id>) {
         *self.open.lock().expect("open lock") = conversation;
-        let alerts = self.calls.lock().expect("calls lock").opened(conversation);
-        self.send_call_alerts(alerts);
     }
 
-    /// Who hears of the chats with a missed call (told now, and on every change).
+    /// Who hears how many chats carry a missed-call mark (told now, and on every change).
     pub fn on_missed(&self, listener: MissedListener) {
-        listener(self.missed_calls());
+        listener(self.missed_count());
         *self.on_missed.lock().expect("listener lock") = Some(listener);
     }
 
-    /// The chats with a missed call not yet seen.
-    pub fn missed_calls(&self) -> Vec<Id> {
-        self.calls.lock().expect("calls lock").missed()
+    /// How many chats carry a missed-call mark.
+    pub fn missed_count(&self) -> usize {
+        self.marks.lock().expect("marks lock").count()
     }
 
     fn send_call_alerts(&self, alerts: Vec<Alert>) {
-        let mut missed_changed = false;
         for alert in alerts {
-            missed_changed |= matches!(alert, Alert::Missed { .. } | Alert::SeenMissed { .. });
             let _ = self.jobs.send(Job::Call(alert));
         }
-        // Called without the lock held: the listener updates the tray, which may wait for the
-        // main thread, which may be here too (opening a chat).
+    }
+
+    /// Tells the listener the marks' count. Called without a lock held: the listener updates
+    /// the tray, which may wait for the main thread, which may be here too.
+    fn tell_missed(&self) {
         let listener = self.on_missed.lock().expect("listener lock").clone();
-        if missed_changed && let Some(listener) = listener {
-            listener(self.missed_calls());
+        if let Some(listener) = listener {
+            listener(self.missed_count());
         }
     }
 
@@ -196,25 +199,24 @@ impl Notifier {
         *self.open.lock().expect("open lock") = None;
         let alerts = self.calls.lock().expect("calls lock").clear();
         self.send_call_alerts(alerts);
+        self.marks.lock().expect("marks lock").clear();
+        self.tell_missed();
     }
 
     /// A core event: keeps names and mutes, raises and withdraws notifications.
     pub fn on_event(&self, event: &Event, me: Option<Id>, focused: bool) {
-        let open = *self.open.lock().expect("open lock");
-        let alerts = {
-            let mut calls = self.calls.lock().expect("calls lock");
-            let mut alerts = calls.on_event(event, me, focused, |conversation, _caller| {
-                // A conversation has two participants: its other one calls.
+        let alerts = self
+            .calls
+            .lock()
+            .expect("calls lock")
+            // A conversation has two participants: its other one calls.
+            .on_event(event, focused, |conversation| {
                 self.caller_name(conversation)
             });
-            // A call missed in the chat on screen, in a focused window, was seen there.
-            let here = |a: &Alert| matches!(a, Alert::Missed { conversation, .. } if Some(*conversation) == open);
-            if focused && alerts.iter().any(here) {
-                alerts.extend(calls.opened(open));
-            }
-            alerts
-        };
         self.send_call_alerts(alerts);
+        if self.marks.lock().expect("marks lock").on_event(event) {
+            self.tell_missed();
+        }
         match event {
             Event::ConversationList { conversations } => {
                 let mut rows = self.rows.lock().expect("rows lock");
@@ -485,6 +487,7 @@ mod tests {
                     .unwrap(),
                 muted: false,
                 draft: None,
+                missed_call: false,
             },
         }
     }
@@ -586,40 +589,6 @@ mod tests {
         assert_eq!(jobs.try_recv(), Ok(Job::Withdraw { conversation: 7 }));
         n.clear();
         assert!(jobs.try_recv().is_err(), "once");
-    }
-
-    #[test]
-    fn a_call_missed_in_the_chat_on_screen_leaves_no_mark() {
-        let (n, mut jobs) = Notifier::new(NotificationPrivacy::SenderOnly);
-        let incoming = |call| Event::IncomingCall {
-            call_id: call,
-            conversation_id: 7,
-            room_name: "r".into(),
-            caller_id: 2,
-        };
-        let missed = |call| Event::Call {
-            call_id: Some(call),
-            conversation_id: Some(7),
-            change: nursecare_core::events::CallChange::Missed,
-            by: None,
-            duration: None,
-        };
-        n.set_open(Some(7));
-        n.on_event(&incoming(4), Some(1), true);
-        n.on_event(&missed(4), Some(1), true);
-        assert!(n.missed_calls().is_empty(), "seen in the chat on screen");
-        // Elsewhere (another chat open), it is marked until that chat opens.
-        n.set_open(Some(8));
-        n.on_event(&incoming(5), Some(1), true);
-        n.on_event(&missed(5), Some(1), true);
-        assert_eq!(n.missed_calls(), vec![7]);
-        while jobs.try_recv().is_ok() {}
-        n.set_open(Some(7));
-        assert!(n.missed_calls().is_empty());
-        assert!(matches!(
-            jobs.try_recv(),
-            Ok(Job::Call(Alert::SeenMissed { conversation: 7 }))
-        ));
     }
 
     #[test]

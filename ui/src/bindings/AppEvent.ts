@@ -22,11 +22,7 @@ events: Array<Event>, } | { "type": "session",
 /**
  * Who is signed in now.
  */
-session: SessionInfo, } | { "type": "missedCalls", 
-/**
- * Their ids.
- */
-conversations: Array<number>, } | { "type": "openConversation", 
+session: SessionInfo, } | { "type": "openConversation", 
 /**
  * Which.
  */

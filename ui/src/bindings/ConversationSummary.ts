@@ -38,4 +38,8 @@ muted: boolean,
 /**
  * The composer's unsent text, if any.
  */
-draft: string | null, };
+draft: string | null, 
+/**
+ * A call rang here unanswered since the chat was last opened.
+ */
+missedCall: boolean, };

@@ -142,7 +142,19 @@ by: number | null,
 /**
  * Length in seconds, for an ended call.
  */
-duration: number | null, } | { "event": "myCall", 
+duration: number | null, } | { "event": "missedCall", 
+/**
+ * The call.
+ */
+callId: number, 
+/**
+ * Its conversation.
+ */
+conversationId: number, 
+/**
+ * Who called.
+ */
+callerId: number, } | { "event": "myCall", 
 /**
  * The call now, if any.
  */

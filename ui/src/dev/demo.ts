@@ -65,6 +65,7 @@ function summary(id: number, other: { id: number; name: string }, extra: Partial
     updatedAt: last?.createdAt ?? new Date().toISOString(),
     muted: false,
     draft: null,
+    missedCall: false,
     ...extra,
   };
 }

@@ -11,7 +11,6 @@ export function Conversations() {
   const open = useStore((s) => s.open);
   const presence = useStore((s) => s.presence);
   const drafts = useStore((s) => s.drafts);
-  const missed = useStore((s) => s.missedCalls);
   const hasSnapshot = useStore((s) => s.hasSnapshot);
   const firstPaintSent = useStore((s) => s.firstPaintSent);
   const query = useStore((s) => s.search.query);
@@ -60,7 +59,7 @@ export function Conversations() {
                 me={me}
                 draft={c.id === open ? "" : drafts[c.id]}
                 online={c.other ? (presence[c.other.id]?.online ?? false) : false}
-                missedCall={missed.includes(c.id)}
+                missedCall={c.missedCall}
                 selected={c.id === open}
                 onSelect={actions.selectConversation}
               />

@@ -326,8 +326,6 @@ export function applyAppEvent(state: State, event: AppEvent): State {
       return withSession(state, event.session);
     case "openConversation":
       return { ...select(state, event.conversationId), search: emptySearch, settingsOpen: false };
-    case "missedCalls":
-      return { ...state, missedCalls: event.conversations };
   }
 }
 
@@ -421,6 +419,9 @@ export function applyCoreEvent(state: State, ev: Event): State {
     case "error":
       return addNotice(state, ev.message);
     case "joined":
+      return state;
+    case "missedCall":
+      // The row's own event carries the mark; the shell notifies.
       return state;
   }
 }

@@ -71,8 +71,6 @@ export type State = {
   calls: CallEvent[];
   /** The user's call on this device (ringing out, in call, or offered for rejoining). */
   myCall: CallNow | null;
-  /** Chats with a missed call not yet opened (the shell keeps them). */
-  missedCalls: number[];
   /** Each chat's calls, newest first, as last loaded. */
   callHistory: Record<number, VideoCall[]>;
   /** The chat whose call history is shown. */
@@ -111,7 +109,6 @@ export const initialState: State = {
   ringing: [],
   calls: [],
   myCall: null,
-  missedCalls: [],
   callHistory: {},
   historyOpen: null,
   open: null,
