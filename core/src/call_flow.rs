@@ -77,14 +77,16 @@ pub(crate) async fn start(
         &call.call.room_name,
     );
     remember(shared, &call.call).await;
-    ringer.set_mine(Some(CallNow::new(
-        &call.call,
-        Direction::Outgoing,
-        Phase::RingingOut,
-        call.jitsi_url.clone(),
-        call.jitsi_jwt.clone(),
-    )));
-    calls::keep_mine(shared, ringer);
+    ringer.set_mine(
+        shared,
+        Some(CallNow::new(
+            &call.call,
+            Direction::Outgoing,
+            Phase::RingingOut,
+            call.jitsi_url.clone(),
+            call.jitsi_jwt.clone(),
+        )),
+    );
     let payload = StartVideoCall {
         conversation_id: conversation,
         room_name: call.call.room_name.clone(),
@@ -124,12 +126,11 @@ async fn offer_the_call_going_on(
     };
     remember(shared, &call).await;
     let offer = CallNow::new(&call, direction, Phase::Rejoin, url, None);
-    if ringer.offer(offer) {
+    if ringer.offer(shared, offer) {
         tracing::info!(
             call = call.id,
             "a call is still going in this conversation: offered"
         );
-        calls::keep_mine(shared, ringer);
     }
     Some(ClientError::CallGoingOn(call.id))
 }
@@ -204,14 +205,16 @@ pub(crate) async fn accept(
     {
         tracing::warn!(error = %e, call = old.call_id, "the earlier call was not hung up");
     }
-    ringer.set_mine(Some(CallNow::new(
-        &call.call,
-        Direction::Incoming,
-        Phase::InCall,
-        call.jitsi_url.clone(),
-        call.jitsi_jwt.clone(),
-    )));
-    calls::keep_mine(shared, ringer);
+    ringer.set_mine(
+        shared,
+        Some(CallNow::new(
+            &call.call,
+            Direction::Incoming,
+            Phase::InCall,
+            call.jitsi_url.clone(),
+            call.jitsi_jwt.clone(),
+        )),
+    );
     let payload = AcceptVideoCall {
         conversation_id: call.call.conversation_id,
         room_name: call.call.room_name.clone(),
@@ -286,20 +289,17 @@ async fn end_on_server(
 ) -> Result<VideoCall, ClientError> {
     let ended = match shared.api.end_call(call).await {
         Ok(ended) => ended,
-        Err(e) if e.is_network() && ringer.hanging_up(call) => {
+        Err(e) if e.is_network() && ringer.hanging_up(shared, call) => {
             tracing::info!(
                 call,
                 "hung up offline: the server is told on the next connection"
             );
-            calls::keep_mine(shared, ringer);
             return Err(ClientError::HangUpPending);
         }
         Err(e) => return Err(e.into()),
     };
     remember(shared, &ended).await;
-    if ringer.clear_mine(ended.id) {
-        calls::keep_mine(shared, ringer);
-    }
+    ringer.clear_mine(shared, ended.id);
     Ok(ended)
 }
 
@@ -336,9 +336,7 @@ async fn finish_hanging_up(
         Ok(()) => Ok(()),
         Err(e) if refused(&e) => {
             tracing::warn!(error = %e, call = left.call_id, "the server refused to end a call left offline; let go");
-            if ringer.clear_mine(left.call_id) {
-                calls::keep_mine(shared, ringer);
-            }
+            ringer.clear_mine(shared, left.call_id);
             Ok(())
         }
         Err(ClientError::HangUpPending) => Err(ClientError::Offline),
@@ -393,9 +391,7 @@ pub(crate) async fn rejoin(
     };
     let found = shared.api.call_by_room(&offer.room_name).await?;
     let Some(found) = found.filter(|f| f.call.status == CallStatus::Ongoing) else {
-        if ringer.clear_mine(offer.call_id) {
-            calls::keep_mine(shared, ringer);
-        }
+        ringer.clear_mine(shared, offer.call_id);
         return Err(ClientError::CallOver);
     };
     let now = CallNow {
@@ -409,8 +405,7 @@ pub(crate) async fn rejoin(
         jitsi_url: now.jitsi_url.clone(),
         jitsi_jwt: now.jitsi_jwt.clone(),
     };
-    ringer.set_mine(Some(now));
-    calls::keep_mine(shared, ringer);
+    ringer.set_mine(shared, Some(now));
     Ok(answer)
 }
 
@@ -461,9 +456,10 @@ pub(crate) async fn watch(shared: Arc<Shared>, ringer: Arc<Ringer>) {
     // below tells the server.
     if let Some(left) = kept.take_if(|k| k.phase == Phase::HangingUp) {
         if ringer.mine().is_none() {
-            ringer.set_mine(Some(left));
+            ringer.set_mine(&shared, Some(left));
+        } else {
+            ringer.keep_mine(&shared);
         }
-        calls::keep_mine(&shared, &ringer);
     }
     let mut link = shared.socket.state();
     let mut checked: Option<LinkState> = None;
@@ -550,17 +546,19 @@ async fn check(
         match still_on(shared, &offer).await {
             Ok(true) if ringer.mine().is_none() => {
                 tracing::info!(call = offer.call_id, "offering to rejoin a call");
-                ringer.set_mine(Some(CallNow {
-                    phase: Phase::Rejoin,
-                    in_call_since: None,
-                    ..offer
-                }));
-                calls::keep_mine(shared, ringer);
+                ringer.set_mine(
+                    shared,
+                    Some(CallNow {
+                        phase: Phase::Rejoin,
+                        in_call_since: None,
+                        ..offer
+                    }),
+                );
             }
             Ok(true) => {}
             Ok(false) => {
                 // Over while the app was closed: forget it.
-                calls::keep_mine(shared, ringer);
+                ringer.keep_mine(shared);
             }
             Err(e) => return Err((Some(offer), e)),
         }
@@ -635,7 +633,5 @@ async fn settle_unheard(
         duration,
     );
     // `changed` clears it unless that change was reported before.
-    if ringer.clear_mine(mine.call_id) {
-        calls::keep_mine(shared, ringer);
-    }
+    ringer.clear_mine(shared, mine.call_id);
 }

@@ -257,50 +257,75 @@ impl Ringer {
         self.board().mine.clone()
     }
 
-    /// Replaces the user's call (the flows in `call_flow` do, then [`keep_mine`]).
-    pub fn set_mine(&self, mine: Option<CallNow>) {
+    /// Replaces the user's call. Like every change below, it is then kept and told
+    /// ([`Ringer::keep_mine`]): no caller has to remember to.
+    pub fn set_mine(self: &Arc<Self>, shared: &Shared, mine: Option<CallNow>) {
         self.board().mine = mine;
+        self.keep_mine(shared);
     }
 
     /// Makes `offer` (a call to rejoin) the user's call unless the user has a call here that
     /// is not itself an offer; answers whether it did.
-    pub fn offer(&self, offer: CallNow) -> bool {
-        let mut board = self.board();
-        if board
-            .mine
-            .as_ref()
-            .is_some_and(|m| m.phase != Phase::Rejoin)
+    pub fn offer(self: &Arc<Self>, shared: &Shared, offer: CallNow) -> bool {
         {
-            return false;
+            let mut board = self.board();
+            if board
+                .mine
+                .as_ref()
+                .is_some_and(|m| m.phase != Phase::Rejoin)
+            {
+                return false;
+            }
+            board.mine = Some(offer);
         }
-        board.mine = Some(offer);
+        self.keep_mine(shared);
         true
     }
 
     /// Clears the user's call if it is `call`; answers whether it was.
-    pub fn clear_mine(&self, call: Id) -> bool {
-        let mut board = self.board();
-        if board.mine.as_ref().is_some_and(|m| m.call_id == call) {
+    pub fn clear_mine(self: &Arc<Self>, shared: &Shared, call: Id) -> bool {
+        {
+            let mut board = self.board();
+            if board.mine.as_ref().is_none_or(|m| m.call_id != call) {
+                return false;
+            }
             board.mine = None;
-            return true;
         }
-        false
+        self.keep_mine(shared);
+        true
     }
 
     /// Leaves the user's call here before the server has heard ([`Phase::HangingUp`]);
     /// answers whether `call` is the user's.
-    pub fn hanging_up(&self, call: Id) -> bool {
-        let mut board = self.board();
-        match board.mine.take() {
-            Some(mine) if mine.call_id == call => {
-                board.mine = Some(mine.hanging_up());
-                true
-            }
-            other => {
-                board.mine = other;
-                false
+    pub fn hanging_up(self: &Arc<Self>, shared: &Shared, call: Id) -> bool {
+        {
+            let mut board = self.board();
+            match board.mine.take() {
+                Some(mine) if mine.call_id == call => board.mine = Some(mine.hanging_up()),
+                other => {
+                    board.mine = other;
+                    return false;
+                }
             }
         }
+        self.keep_mine(shared);
+        true
+    }
+
+    /// Tells the UI the user's call as it is now, and keeps it in the cache (without its
+    /// token) for a rejoin after a restart: after every change above, and where the kept row
+    /// must be rewritten though nothing changed here (a call kept from the last run found
+    /// over). Writes whatever is current when the write runs, so writes racing each other
+    /// still leave the newest.
+    pub(crate) fn keep_mine(self: &Arc<Self>, shared: &Shared) {
+        shared.events.send(Event::MyCall { call: self.mine() });
+        let (cache, ringer) = (shared.cache.clone(), self.clone());
+        shared.spawn(async move {
+            let kept = ringer.mine().map(|m| m.to_kept());
+            if let Err(e) = cache.call(move |c| c.set_my_call(kept.as_deref())).await {
+                tracing::warn!(error = %e, "the current call was not kept");
+            }
+        });
     }
 
     /// Moves the user's call on by a change heard from the server (the other side answered,
@@ -330,22 +355,6 @@ impl Ringer {
             _ => false,
         }
     }
-}
-
-/// Tells the UI the user's call as it is now, and keeps it in the cache (without its token)
-/// for a rejoin after a restart. Writes whatever is current when the write runs, so writes
-/// racing each other still leave the newest.
-pub(crate) fn keep_mine(shared: &Shared, ringer: &Arc<Ringer>) {
-    shared.events.send(Event::MyCall {
-        call: ringer.mine(),
-    });
-    let (cache, ringer) = (shared.cache.clone(), ringer.clone());
-    shared.spawn(async move {
-        let kept = ringer.mine().map(|m| m.to_kept());
-        if let Err(e) = cache.call(move |c| c.set_my_call(kept.as_deref())).await {
-            tracing::warn!(error = %e, "the current call was not kept");
-        }
-    });
 }
 
 /// Polls `/ongoing` while the server lacks userRing; also expires long ringing. Every
@@ -580,7 +589,7 @@ pub(crate) fn changed(
         crate::sync::refresh_soon(shared, conversation);
     }
     if ringer.follow(call, conversation, change) {
-        keep_mine(shared, ringer);
+        ringer.keep_mine(shared);
     }
 }
 

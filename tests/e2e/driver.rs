@@ -154,23 +154,27 @@ impl Session {
         let caps = json!({"capabilities": {"alwaysMatch": {
             "tauri:options": {"application": app.display().to_string()}
         }}});
-        // WebKitWebDriver now and then refuses the very first session while it starts up:
+        // WebKitWebDriver now and then refuses the very first session while it starts up, or
+        // is not listening yet (tauri-driver then drops the request: no answer at all):
         // asked again, it answers.
         let mut answer = Value::Null;
-        for _ in 0..3 {
-            answer = http
+        for attempt in 0..5 {
+            let sent = http
                 .post(format!("{base}/session"))
                 .json(&caps)
                 .send()
-                .await
-                .expect("new session")
-                .json()
-                .await
-                .unwrap();
-            if answer["value"]["sessionId"].is_string() {
-                break;
+                .await;
+            match sent {
+                Ok(r) => {
+                    answer = r.json().await.unwrap();
+                    if answer["value"]["sessionId"].is_string() {
+                        break;
+                    }
+                    eprintln!("new session refused, asking again: {answer}");
+                }
+                Err(e) if attempt < 4 => eprintln!("new session unanswered, asking again: {e}"),
+                Err(e) => panic!("new session: {e:?}"),
             }
-            eprintln!("new session refused, asking again: {answer}");
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
         let id = answer["value"]["sessionId"]
