@@ -44,12 +44,7 @@ pub(crate) async fn full(shared: &Shared) -> Result<(), ClientError> {
         .await?;
     let list = shared.api.conversations().await?;
     let mine_unread_before = my_unread(shared, None).await?;
-    let put = list.clone();
-    let fresh = shared
-        .cache
-        .call(move |c| c.put_conversations(&put))
-        .await?;
-    tell_found(shared, list.iter().flat_map(|c| c.messages.iter()), &fresh);
+    put_list(shared, &list).await?;
     for conversation in list {
         let mark = marks
             .get(&conversation.id)
@@ -71,12 +66,7 @@ pub(crate) async fn merge_list(
     list: Vec<nursecare_wire::Conversation>,
 ) -> Result<(), ClientError> {
     let before = my_unread(shared, None).await?;
-    let put = list.clone();
-    let fresh = shared
-        .cache
-        .call(move |c| c.put_conversations(&put))
-        .await?;
-    tell_found(shared, list.iter().flat_map(|c| c.messages.iter()), &fresh);
+    let fresh = put_list(shared, &list).await?;
     for m in list
         .iter()
         .flat_map(|c| c.messages.iter())
@@ -86,6 +76,21 @@ pub(crate) async fn merge_list(
     }
     receipts(shared, None, before).await?;
     Ok(())
+}
+
+/// Stores a conversation list with the newest page each carries and announces the messages
+/// new to the cache; answers their ids.
+async fn put_list(
+    shared: &Shared,
+    list: &[nursecare_wire::Conversation],
+) -> Result<Vec<Id>, ClientError> {
+    let put = list.to_vec();
+    let fresh = shared
+        .cache
+        .call(move |c| c.put_conversations(&put))
+        .await?;
+    tell_found(shared, list.iter().flat_map(|c| c.messages.iter()), &fresh);
+    Ok(fresh)
 }
 
 /// Where a catch-up stops.
