@@ -9,14 +9,14 @@
 use crate::announce;
 use crate::api::ApiClient;
 use crate::cache::{CacheHandle, ConversationSummary, OutboxItem};
-use crate::call_flow;
-use crate::call_state::CallNow;
-use crate::calls::{self, Ringer};
+use crate::call_owner::CallOwner;
 use crate::engine::{self, Engine};
 use crate::events::{Event, EventSink, EventStream, RingingNow, Snapshot};
+use crate::my_call::CallNow;
 use crate::outbox::{self, Delivery};
 use crate::profile::Profile;
 use crate::reads;
+use crate::ring_poll;
 use crate::search::{self, SearchHit};
 use crate::session::Session;
 use crate::shared::Shared;
@@ -40,7 +40,7 @@ pub const MAX_MESSAGE_CHARS: usize = 10_000;
 pub struct Client {
     shared: Arc<Shared>,
     delivery: Arc<Delivery>,
-    ringer: Arc<Ringer>,
+    calls: CallOwner,
     tasks: std::sync::Mutex<Vec<JoinHandle<()>>>,
     /// Whether `shutdown` has run (it may be called from several places, once takes effect).
     stopped: tokio::sync::Mutex<bool>,
@@ -94,23 +94,23 @@ impl Client {
             socket,
             config,
         ));
-        let ringer = Arc::new(Ringer::default());
+        let (calls, call_owner) = CallOwner::spawn(shared.clone());
         let engine = Engine {
             shared: shared.clone(),
             delivery: delivery.clone(),
-            ringer: ringer.clone(),
+            calls: calls.clone(),
         };
         let tasks = vec![
             tokio::spawn(engine::run(engine, server_events)),
             tokio::spawn(outbox::run(shared.clone(), delivery.clone())),
-            tokio::spawn(calls::poll(shared.clone(), ringer.clone())),
-            tokio::spawn(call_flow::watch(shared.clone(), ringer.clone())),
+            tokio::spawn(ring_poll::poll(shared.clone(), calls.clone())),
+            call_owner,
         ];
         Ok((
             Self {
                 shared,
                 delivery,
-                ringer,
+                calls,
                 tasks: std::sync::Mutex::new(tasks),
                 stopped: tokio::sync::Mutex::new(false),
             },
@@ -455,33 +455,33 @@ impl Client {
     /// now in (the other side's, when both called at once). Fails with
     /// [`ClientError::InCall`] while the user is in a call on this device.
     pub async fn start_call(&self, conversation: Id) -> Result<VideoCallWithUrl, ClientError> {
-        call_flow::start(&self.shared, &self.ringer, conversation).await
+        self.calls.start(conversation).await
     }
 
     /// Accepts a ringing call by its room; a call the user was in here is hung up once this
     /// one is accepted (ask the user first).
     pub async fn accept_call(&self, room_name: &str) -> Result<VideoCallWithUrl, ClientError> {
-        call_flow::accept(&self.shared, &self.ringer, room_name).await
+        self.calls.accept(room_name).await
     }
 
     /// Declines a ringing call.
     pub async fn reject_call(&self, call: Id) -> Result<VideoCall, ClientError> {
-        call_flow::reject(&self.shared, &self.ringer, call).await
+        self.calls.reject(call).await
     }
 
     /// Hangs up (the web client's way of ending: `/end`, then `hangupVideoCall`).
     pub async fn hang_up(&self, call: Id) -> Result<VideoCall, ClientError> {
-        call_flow::hang_up(&self.shared, &self.ringer, call).await
+        self.calls.hang_up(call).await
     }
 
     /// Ends a call for both sides (`/end`, then `endVideoCall` with its duration).
     pub async fn end_call(&self, call: Id) -> Result<VideoCall, ClientError> {
-        call_flow::end(&self.shared, &self.ringer, call).await
+        self.calls.end(call).await
     }
 
-    /// Goes back into the call offered for rejoining ([`crate::call_state::Phase::Rejoin`]).
+    /// Goes back into the call offered for rejoining ([`crate::my_call::Phase::Rejoin`]).
     pub async fn rejoin_call(&self) -> Result<VideoCallWithUrl, ClientError> {
-        call_flow::rejoin(&self.shared, &self.ringer).await
+        self.calls.rejoin().await
     }
 
     /// The signed-in user's name as the server gave it in a conversation (what a meeting
@@ -499,7 +499,7 @@ impl Client {
 
     /// The user's call on this device, if any.
     pub fn current_call(&self) -> Option<CallNow> {
-        self.ringer.mine()
+        self.calls.mine()
     }
 
     /// Marks an unanswered call missed.
@@ -566,7 +566,7 @@ impl Client {
             typing,
             presence,
             ringing: self
-                .ringer
+                .calls
                 .ringing()
                 .into_iter()
                 .map(|(call_id, r)| RingingNow {
@@ -576,7 +576,7 @@ impl Client {
                     caller_id: r.caller_id,
                 })
                 .collect(),
-            call: self.ringer.mine(),
+            call: self.calls.mine(),
             open: self.shared.open_conversation(),
         })
     }

@@ -4,7 +4,7 @@
 
 use crate::announce;
 use crate::cache::SendFailure;
-use crate::calls::{self, Ringer};
+use crate::call_owner::{CallOwner, Heard, Ring};
 use crate::error::ClientError;
 use crate::events::{CallChange, Event};
 use crate::outbox::{self, Delivery};
@@ -24,7 +24,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 pub(crate) struct Engine {
     pub shared: Arc<Shared>,
     pub delivery: Arc<Delivery>,
-    pub ringer: Arc<Ringer>,
+    pub calls: CallOwner,
 }
 
 /// Runs until the link stops.
@@ -141,7 +141,7 @@ async fn on_tick(shared: &Arc<Shared>, shown: &mut typing::Shown) {
 
 async fn on_event(engine: &Engine, shown: &mut typing::Shown, ev: ServerEvent) {
     let shared = &engine.shared;
-    let ringer = &engine.ringer;
+    let calls = &engine.calls;
     match ev {
         ServerEvent::NewMessage(m) | ServerEvent::MessageSent(m) => {
             if shown.clear(m.conversation_id, m.sender_id) {
@@ -218,82 +218,56 @@ async fn on_event(engine: &Engine, shown: &mut typing::Shown, ev: ServerEvent) {
                 shared.show_presence(s.id, s.is_online, s.last_seen);
             }
         }
-        ServerEvent::IncomingVideoCall(c) => calls::ring(
-            shared,
-            ringer,
-            c.call_id,
-            c.conversation_id,
-            &c.room_name,
-            c.caller_id,
-        ),
+        ServerEvent::IncomingVideoCall(c) => calls.ring(Ring {
+            call: c.call_id,
+            conversation: c.conversation_id,
+            room: c.room_name,
+            caller: c.caller_id,
+        }),
         ServerEvent::VideoCallAccepted(a) => {
             // The reply shape (no userId) answers our own accept: nothing new.
             let Some(by) = a.user_id else { return };
-            let call = a.call_id.or_else(|| ringer.by_room(&a.room_name));
-            if by == shared.me {
-                // Answered on another device.
-                if let Some(call) = call
-                    && ringer.answered(call)
-                {
-                    // `by` the user: dealt with, not missed (a ring that ran out has none).
-                    calls::changed(
-                        shared,
-                        ringer,
-                        Some(call),
-                        a.conversation_id,
-                        CallChange::StoppedRinging,
-                        Some(shared.me),
-                        None,
-                    );
-                }
-                return;
-            }
-            calls::changed(
-                shared,
-                ringer,
-                call,
-                a.conversation_id,
-                CallChange::Accepted,
-                Some(by),
-                None,
-            );
+            calls.heard(Heard {
+                call: a.call_id,
+                room: Some(a.room_name),
+                conversation: a.conversation_id,
+                change: CallChange::Accepted,
+                by: Some(by),
+                duration: None,
+            });
         }
-        ServerEvent::VideoCallRejected(Some(a)) => calls::changed(
-            shared,
-            ringer,
-            Some(a.call_id),
-            a.conversation_id,
-            CallChange::Rejected,
-            Some(a.user_id),
-            None,
-        ),
-        ServerEvent::VideoCallHungUp(Some(a)) => calls::changed(
-            shared,
-            ringer,
-            Some(a.call_id),
-            a.conversation_id,
-            CallChange::HungUp,
-            Some(a.user_id),
-            None,
-        ),
-        ServerEvent::VideoCallEnded(Some(e)) => calls::changed(
-            shared,
-            ringer,
-            e.call_id,
-            e.conversation_id,
-            CallChange::Ended,
-            Some(e.user_id),
-            e.duration,
-        ),
-        ServerEvent::VideoCallMissed(m) => calls::changed(
-            shared,
-            ringer,
-            Some(m.call_id),
-            Some(m.conversation_id),
-            CallChange::Missed,
-            None,
-            None,
-        ),
+        ServerEvent::VideoCallRejected(Some(a)) => calls.heard(Heard {
+            call: Some(a.call_id),
+            room: None,
+            conversation: a.conversation_id,
+            change: CallChange::Rejected,
+            by: Some(a.user_id),
+            duration: None,
+        }),
+        ServerEvent::VideoCallHungUp(Some(a)) => calls.heard(Heard {
+            call: Some(a.call_id),
+            room: None,
+            conversation: a.conversation_id,
+            change: CallChange::HungUp,
+            by: Some(a.user_id),
+            duration: None,
+        }),
+        ServerEvent::VideoCallEnded(Some(e)) => calls.heard(Heard {
+            call: e.call_id,
+            room: None,
+            conversation: e.conversation_id,
+            change: CallChange::Ended,
+            by: Some(e.user_id),
+            duration: e.duration,
+        }),
+        ServerEvent::VideoCallMissed(m) => calls.heard(Heard {
+            call: Some(m.call_id),
+            room: None,
+            conversation: Some(m.conversation_id),
+            change: CallChange::Missed,
+            by: None,
+            duration: None,
+        }),
         ServerEvent::RefreshMessages(r) => {
             let target = r.map(|r| r.conversation_id).or(shared.open_conversation());
             if let Some(conversation) = target {

@@ -2,7 +2,7 @@
 //! been written to the cache: an event says what changed, the cache holds the truth.
 
 use crate::cache::{ConversationSummary, OutboxItem};
-use crate::call_state::CallNow;
+use crate::my_call::CallNow;
 use nursecare_wire::{Id, Message, Timestamp};
 use serde::Serialize;
 use std::collections::BTreeMap;

@@ -2,7 +2,7 @@
 //! the link, the event sink, the open conversation and the tasks spawned on the way.
 //!
 //! The outbox's and the calls' own state live in those modules ([`crate::outbox::Delivery`],
-//! [`crate::calls::Ringer`]); this holds only what no one task owns.
+//! [`crate::call_owner`]); this holds only what no one task owns.
 
 use crate::api::{ApiClient, ApiError};
 use crate::cache::CacheHandle;

@@ -9,7 +9,7 @@
 //! browser and this window keeps the call: its length and Hang up.
 
 use crate::state::AppState;
-use nursecare_core::call_state::{CallNow, Phase};
+use nursecare_core::my_call::{CallNow, Phase};
 use nursecare_wire::Id;
 use std::sync::{Arc, Mutex};
 use tauri::http::{Response, StatusCode, header};

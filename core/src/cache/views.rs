@@ -389,7 +389,7 @@ impl Cache {
             .flatten())
     }
 
-    /// The user's call on this device, as JSON ([`crate::call_state::CallNow`] without its
+    /// The user's call on this device, as JSON ([`crate::my_call::CallNow`] without its
     /// token), or none.
     pub fn my_call(&self) -> Result<Option<String>, CacheError> {
         Ok(self

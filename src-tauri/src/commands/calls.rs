@@ -5,7 +5,7 @@
 use super::{Answer, report};
 use crate::state::AppState;
 use nursecare_core::ClientError;
-use nursecare_core::call_state::CallNow;
+use nursecare_core::my_call::CallNow;
 use nursecare_wire::{Id, VideoCall};
 use std::sync::Arc;
 use tauri::State;

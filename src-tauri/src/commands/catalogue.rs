@@ -8,7 +8,7 @@ use crate::notifications::Notifier;
 use crate::state::AppState;
 use crate::ui_types::{AppEvent, SessionInfo};
 use nursecare_core::cache::{ConversationSummary, OutboxItem};
-use nursecare_core::call_state::CallNow;
+use nursecare_core::my_call::CallNow;
 use nursecare_core::search::SearchHit;
 use nursecare_core::settings::Settings;
 use nursecare_wire::{Id, Message, VideoCall};

@@ -4,8 +4,8 @@
 //! call from …" until its chat's row loses the mark (the chat was opened). The marks
 //! themselves are the core's (the cache, the rows); this holds only what is on screen.
 
-use nursecare_core::call_state::Phase;
 use nursecare_core::events::Event;
+use nursecare_core::my_call::Phase;
 use nursecare_wire::Id;
 use std::collections::{HashMap, HashSet};
 

@@ -1,7 +1,7 @@
 //! The user's own call on this device: what the app's call window and the CLI both follow.
 //!
 //! At most one call is the user's here at a time. Outgoing: ringing out → in call → over.
-//! Incoming calls ring on the ringer's board (several may ring at once) and become the user's
+//! Incoming calls ring on the ring board (several may ring at once) and become the user's
 //! call when accepted. A call that was the user's when the client stopped is offered again as
 //! [`Phase::Rejoin`] while the server still has it ONGOING — never joined by itself. When the
 //! call is over the state clears and an [`crate::Event::Call`] says how it ended.
