@@ -552,7 +552,7 @@ impl Owner {
         let ended = match shared.api.end_call(call).await {
             Ok(ended) => ended,
             Err(e) if e.is_network() && self.mine.as_ref().is_some_and(|m| m.call_id == call) => {
-                let left = self.mine.take().map(CallNow::hanging_up);
+                let left = self.mine.clone().map(CallNow::hanging_up);
                 self.set_mine(left).await;
                 tracing::info!(
                     call,
