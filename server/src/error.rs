@@ -31,6 +31,21 @@ pub enum ApiError {
     /// The body is over the size limit (413).
     #[error("Request body is too large")]
     PayloadTooLarge,
+    /// A file over the size limit (413), the limit in the message.
+    #[error("{0}")]
+    FileTooLarge(String),
+    /// A kind of file not on the allowlist, or named as another kind (415).
+    #[error("{0}")]
+    UnsupportedFile(String),
+    /// Too many uploads in a minute (429).
+    #[error("Too many uploads; try again in {retry_after_secs} s")]
+    TooManyUploads {
+        /// Seconds until the next upload is taken.
+        retry_after_secs: u64,
+    },
+    /// Something this server does not offer as set up (503).
+    #[error("{0}")]
+    Unavailable(String),
     /// Too many failed logins (429).
     #[error("Too many failed login attempts; try again in {retry_after_secs} s")]
     TooManyRequests {
@@ -72,9 +87,13 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
-            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::PayloadTooLarge | ApiError::FileTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedFile(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::TooManyUploads { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::ServiceUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::ServiceUnavailable { .. } | ApiError::Unavailable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -117,6 +136,7 @@ impl IntoResponse for ApiError {
         let status = self.status();
         let mut response = (status, axum::Json(self.body())).into_response();
         if let ApiError::TooManyRequests { retry_after_secs }
+        | ApiError::TooManyUploads { retry_after_secs }
         | ApiError::ServiceUnavailable { retry_after_secs } = self
         {
             response.headers_mut().insert(

@@ -12,6 +12,7 @@ pub mod connections;
 pub mod cors;
 pub mod demo;
 pub mod error;
+pub mod files;
 pub mod hashing;
 pub mod headers;
 pub mod identity;
@@ -85,6 +86,13 @@ impl Server {
             origins: settings.allowed_origins.clone(),
         });
         let hashing = hashing::Gate::new(settings.hash_turns, settings.hash_wait);
+        // A folder that cannot be opened turns files off (said in the log); the binary checks
+        // it before it gets here.
+        let blobs = settings.files.dir.as_deref().and_then(|dir| {
+            files::Blobs::open(dir)
+                .inspect_err(|e| tracing::error!(error = %e, "the files folder cannot be used: files are off"))
+                .ok()
+        });
         let state = Arc::new(AppState {
             store,
             keys: auth::TokenKeys::new(jwt_secret),
@@ -93,6 +101,9 @@ impl Server {
             hashing,
             presence: Default::default(),
             io: io.clone(),
+            blobs,
+            links: files::links::LinkKey::from_secret(jwt_secret),
+            upload_rate: Default::default(),
         });
         realtime::attach(&io, state.clone());
         // Socket.io is served from inside the router (its layer takes /socket.io/ before any
@@ -122,6 +133,7 @@ impl Server {
         if self.state.extensions() {
             calls::sweep(&self.state).await?;
         }
+        files::sweep(&self.state).await;
         let io = self.state.io.clone();
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
         let graceful = async move {

@@ -3,6 +3,7 @@
 use anyhow::Context;
 use clap::Parser;
 use nursecare_server::connections::{self, Limits as ConnectionLimits};
+use nursecare_server::files::FileSettings;
 use nursecare_server::jitsi::{self, Jitsi};
 use nursecare_server::realtime::rate::{Rate, SocketRates};
 use nursecare_server::store::sqlite::SqliteStore;
@@ -119,6 +120,19 @@ struct Args {
     /// Connections open at once from one address (a clinic behind one address shares it).
     #[arg(long, default_value_t = 256, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     max_connections_per_address: u64,
+    /// Where shared files are kept [default: a `files` folder beside the database].
+    #[arg(long, value_name = "DIR")]
+    files_dir: Option<PathBuf>,
+    /// The largest file a user may share, in MB.
+    #[arg(long, default_value_t = nursecare_server::files::DEFAULT_MAX_MB, value_name = "MB", value_parser = clap::value_parser!(u64).range(1..=2048))]
+    max_file_mb: u64,
+    /// Files one user may upload in a minute.
+    #[arg(long, default_value_t = 30, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    uploads_per_minute: u32,
+    /// The server's address as browsers and apps reach it (`https://care.example.org`), used
+    /// in the signed links to files [default: the address each request came to].
+    #[arg(long, value_name = "URL")]
+    public_url: Option<String>,
     /// Same as `--create-user EMAIL --role ADMIN`, with the password from
     /// NURSECARE_ADMIN_PASSWORD (kept for existing scripts).
     #[arg(long, value_name = "EMAIL")]
@@ -219,6 +233,38 @@ fn connection_limits(args: &Args) -> ConnectionLimits {
     }
 }
 
+/// Where files are kept and their limits, from the flags; the folder is made (owner-only)
+/// and checked here, so a folder that cannot be used stops the server at start.
+fn files_settings(args: &Args, db: &std::path::Path) -> anyhow::Result<FileSettings> {
+    let dir = match &args.files_dir {
+        Some(dir) => dir.clone(),
+        None => db
+            .parent()
+            .unwrap_or(std::path::Path::new("."))
+            .join("files"),
+    };
+    nursecare_server::files::Blobs::open(&dir)
+        .with_context(|| format!("the files folder {}", dir.display()))?;
+    let public_url = match &args.public_url {
+        Some(url) => {
+            anyhow::ensure!(
+                (url.starts_with("https://") || url.starts_with("http://"))
+                    && !url.contains(['?', '#', ' ']),
+                "--public-url must be an http(s) address such as https://care.example.org"
+            );
+            Some(url.trim_end_matches('/').to_owned())
+        }
+        None => None,
+    };
+    Ok(FileSettings {
+        dir: Some(dir),
+        max_bytes: args.max_file_mb * 1024 * 1024,
+        uploads_per_minute: args.uploads_per_minute,
+        public_url,
+        ..FileSettings::default()
+    })
+}
+
 /// Where calls meet and how their tokens are signed, from the flags.
 fn jitsi(args: &Args) -> anyhow::Result<Jitsi> {
     if let (Some(app), Some(key_id), Some(key_file)) =
@@ -303,6 +349,7 @@ async fn main() -> anyhow::Result<()> {
             ..SocketRates::default()
         },
         hash_turns: nursecare_server::hashing::Gate::turns_here(args.hash_memory_mb),
+        files: files_settings(&args, &db)?,
         allowed_origins: args.allow_origin,
         ..Settings::default()
     };

@@ -39,6 +39,8 @@ pub struct Settings {
     pub connections: crate::connections::Limits,
     /// Each socket's event rates.
     pub socket_rates: crate::realtime::rate::SocketRates,
+    /// Where files are kept, and their limits.
+    pub files: crate::files::FileSettings,
 }
 
 /// Who may create an account with `POST /auth/register`.
@@ -64,6 +66,7 @@ impl Default for Settings {
             hash_wait: crate::hashing::DEFAULT_WAIT,
             connections: Default::default(),
             socket_rates: Default::default(),
+            files: Default::default(),
         }
     }
 }
@@ -84,6 +87,12 @@ pub struct AppState {
     pub presence: Presence,
     /// For emits that do not start from a socket (REST read, missed-call timer).
     pub io: SocketIo,
+    /// The stored copies of shared files; `None` when files are off.
+    pub blobs: Option<crate::files::Blobs>,
+    /// Signs and checks file links.
+    pub links: crate::files::links::LinkKey,
+    /// Uploads per user per minute.
+    pub upload_rate: crate::files::UploadRate,
 }
 
 impl AppState {

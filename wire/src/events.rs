@@ -36,6 +36,10 @@ pub mod server {
     /// Part B.8: a call nobody answered turned MISSED by itself.
     pub const VIDEO_CALL_MISSED: &str = "videoCallMissed";
     pub const REFRESH_MESSAGES: &str = "refreshMessages";
+    /// Part B: a file was shared in one of the user's conversations (`FileShared`).
+    pub const FILE_SHARED: &str = "fileShared";
+    /// Part B: a file was deleted (`FileRemoved`).
+    pub const FILE_REMOVED: &str = "fileRemoved";
     pub const HEARTBEAT_ACK: &str = "heartbeatAck";
     /// A handler refused or failed: `{status: "error", message}`.
     pub const EXCEPTION: &str = "exception";
@@ -54,8 +58,10 @@ pub mod features {
     pub const CLIENT_ID: &str = "clientId";
     /// `POST /read` emits `messagesRead`.
     pub const READ_EVENTS: &str = "readEvents";
+    /// `fileShared` and `fileRemoved` tell the participants of a file's conversation.
+    pub const FILE_EVENTS: &str = "fileEvents";
     /// All of them, in the order the server lists them.
-    pub const ALL: [&str; 4] = [AUTH, USER_RING, CLIENT_ID, READ_EVENTS];
+    pub const ALL: [&str; 5] = [AUTH, USER_RING, CLIENT_ID, READ_EVENTS, FILE_EVENTS];
 }
 
 /// The `connect_error` message of a handshake refused for want of a valid token (Part B.1).

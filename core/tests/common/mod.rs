@@ -42,10 +42,13 @@ impl Running {
     pub async fn start_with(
         db: PathBuf,
         port: u16,
-        settings: Settings,
+        mut settings: Settings,
         timings: SocketTimings,
     ) -> Self {
         let store = Arc::new(watched::Watched::new(SqliteStore::open(&db).unwrap()));
+        if settings.files.dir.is_none() {
+            settings.files.dir = Some(db.with_file_name("files"));
+        }
         let server = Server::new(store.clone(), SECRET, settings, timings);
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
             .await

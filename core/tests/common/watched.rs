@@ -165,4 +165,24 @@ impl Store for Watched {
     async fn unanswered_calls(&self) -> StoreResult<Vec<CallRecord>> {
         self.inner.unanswered_calls().await
     }
+
+    async fn insert_file(&self, file: NewFile) -> StoreResult<FileRecord> {
+        self.inner.insert_file(file).await
+    }
+
+    async fn file(&self, id: Id) -> StoreResult<Option<FileRecord>> {
+        self.inner.file(id).await
+    }
+
+    async fn files_of(&self, conversation: Id) -> StoreResult<Vec<FileRecord>> {
+        self.inner.files_of(conversation).await
+    }
+
+    async fn delete_file(&self, id: Id) -> StoreResult<Option<(FileRecord, bool)>> {
+        self.inner.delete_file(id).await
+    }
+
+    async fn content_used(&self, sha256: &str) -> StoreResult<bool> {
+        self.inner.content_used(sha256).await
+    }
 }

@@ -202,6 +202,46 @@ pub struct CallChanged {
     pub applied: bool,
 }
 
+/// An upload to record (its bytes are on disk already, under `sha256`).
+#[derive(Debug, Clone)]
+pub struct NewFile {
+    /// Its conversation.
+    pub conversation_id: Id,
+    /// Who uploaded it.
+    pub uploaded_by: Id,
+    /// The name kept (sanitised).
+    pub filename: String,
+    /// Its type, from its content.
+    pub mimetype: String,
+    /// Bytes.
+    pub size: i64,
+    /// Hex SHA-256 of the bytes: the name of the stored copy.
+    pub sha256: String,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// A file as stored.
+#[derive(Debug, Clone)]
+pub struct FileRecord {
+    /// File id.
+    pub id: Id,
+    /// Its conversation.
+    pub conversation_id: Id,
+    /// Who uploaded it.
+    pub uploaded_by: UserSummary,
+    /// The name kept.
+    pub filename: String,
+    /// Its type.
+    pub mimetype: String,
+    /// Bytes.
+    pub size: i64,
+    /// Hex SHA-256 of the bytes.
+    pub sha256: String,
+    /// When it was uploaded.
+    pub created_at: Timestamp,
+}
+
 /// The repository. Every method is one short transaction.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -284,4 +324,15 @@ pub trait Store: Send + Sync + 'static {
     async fn ongoing_call(&self, conversation: Id) -> StoreResult<Option<VideoCall>>;
     /// Every ONGOING call nobody has answered (for the missed-call sweep at start).
     async fn unanswered_calls(&self) -> StoreResult<Vec<CallRecord>>;
+
+    /// Records an upload.
+    async fn insert_file(&self, file: NewFile) -> StoreResult<FileRecord>;
+    /// A file by id.
+    async fn file(&self, id: Id) -> StoreResult<Option<FileRecord>>;
+    /// A conversation's files, newest first.
+    async fn files_of(&self, conversation: Id) -> StoreResult<Vec<FileRecord>>;
+    /// Deletes a file's row; answers it and whether another row still holds the same bytes.
+    async fn delete_file(&self, id: Id) -> StoreResult<Option<(FileRecord, bool)>>;
+    /// Whether any row holds these bytes (the sweep of stored copies at start).
+    async fn content_used(&self, sha256: &str) -> StoreResult<bool>;
 }

@@ -28,6 +28,7 @@ enum Step {
 const MIGRATIONS: &[Step] = &[
     Step::Sql(include_str!("migrations/0001_init.sql")),
     Step::Code(emails_without_case),
+    Step::Sql(include_str!("migrations/0003_files.sql")),
 ];
 
 /// How many read connections to keep.
@@ -429,6 +430,39 @@ fn full_conversation(
         messages,
         unread_count,
     })
+}
+
+/// The columns [`file_row`] reads, the uploader joined.
+const FILE_COLUMNS: &str = "f.id, f.conversation_id, f.filename, f.mimetype, f.size, f.sha256, f.created_at, \
+     u.id, u.name, u.email, u.role FROM files f JOIN users u ON u.id = f.uploaded_by";
+
+fn file_row(r: &Row<'_>) -> rusqlite::Result<FileRecord> {
+    Ok(FileRecord {
+        id: r.get(0)?,
+        conversation_id: r.get(1)?,
+        filename: r.get(2)?,
+        mimetype: r.get(3)?,
+        size: r.get(4)?,
+        sha256: r.get(5)?,
+        created_at: ts(r.get(6)?),
+        uploaded_by: UserSummary {
+            id: r.get(7)?,
+            name: r.get(8)?,
+            email: r.get(9)?,
+            role: parse_enum(r.get(10)?, Role::parse, 10)?,
+        },
+    })
+}
+
+fn file_by_id(conn: &Connection, id: Id) -> rusqlite::Result<Option<FileRecord>> {
+    conn.prepare_cached(&format!("SELECT {FILE_COLUMNS} WHERE f.id = ?1"))?
+        .query_row([id], file_row)
+        .optional()
+}
+
+fn content_used(conn: &Connection, sha256: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM files WHERE sha256 = ?1)")?
+        .query_row([sha256], |r| r.get(0))
 }
 
 fn call_by(
@@ -890,6 +924,62 @@ impl Store for SqliteStore {
             .collect::<rusqlite::Result<Vec<_>>>()?)
         })
         .await
+    }
+
+    async fn insert_file(&self, file: NewFile) -> StoreResult<FileRecord> {
+        self.write(move |tx| {
+            tx.prepare_cached(
+                "INSERT INTO files (conversation_id, uploaded_by, filename, mimetype, size, sha256, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                file.conversation_id,
+                file.uploaded_by,
+                file.filename,
+                file.mimetype,
+                file.size,
+                file.sha256,
+                file.at.millis()
+            ])?;
+            let id = tx.last_insert_rowid();
+            file_by_id(tx, id)?.ok_or(StoreError::Missing("files"))
+        })
+        .await
+    }
+
+    async fn file(&self, id: Id) -> StoreResult<Option<FileRecord>> {
+        self.read(move |c| Ok(file_by_id(c, id)?)).await
+    }
+
+    async fn files_of(&self, conversation: Id) -> StoreResult<Vec<FileRecord>> {
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {FILE_COLUMNS} WHERE f.conversation_id = ?1 ORDER BY f.created_at DESC, f.id DESC"
+            ))?;
+            let files = stmt
+                .query_map([conversation], file_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(files)
+        })
+        .await
+    }
+
+    async fn delete_file(&self, id: Id) -> StoreResult<Option<(FileRecord, bool)>> {
+        self.write(move |tx| {
+            let Some(file) = file_by_id(tx, id)? else {
+                return Ok(None);
+            };
+            tx.prepare_cached("DELETE FROM files WHERE id = ?1")?
+                .execute([id])?;
+            let used = content_used(tx, &file.sha256)?;
+            Ok(Some((file, used)))
+        })
+        .await
+    }
+
+    async fn content_used(&self, sha256: &str) -> StoreResult<bool> {
+        let sha256 = sha256.to_owned();
+        self.read(move |c| Ok(content_used(c, &sha256)?)).await
     }
 }
 

@@ -5,6 +5,7 @@ mod accounts;
 mod authz;
 mod calls;
 mod compat;
+mod files;
 mod hardening;
 mod input;
 mod logs;

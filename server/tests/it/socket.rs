@@ -30,7 +30,7 @@ async fn registered_announces_features() {
     let r = sock.expect("registered").await;
     assert_eq!(
         r.data(),
-        &json!({"userId": w.nurse.id, "features": ["auth", "userRing", "clientId", "readEvents"]})
+        &json!({"userId": w.nurse.id, "features": ["auth", "userRing", "clientId", "readEvents", "fileEvents"]})
     );
 }
 

@@ -27,7 +27,7 @@ pub const SECRET: &[u8] = b"test-secret-of-sufficient-length";
 pub struct TestServer {
     pub base: String,
     pub state: Arc<AppState>,
-    http: reqwest::Client,
+    pub http: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
     _dir: Option<tempfile::TempDir>,
@@ -54,8 +54,11 @@ impl TestServer {
     }
 
     /// A server over an existing database file (for restart tests).
-    pub async fn start_on(db: PathBuf, settings: Settings) -> Self {
+    pub async fn start_on(db: PathBuf, mut settings: Settings) -> Self {
         let store = SqliteStore::open(&db).unwrap();
+        if settings.files.dir.is_none() {
+            settings.files.dir = Some(db.with_file_name("files"));
+        }
         let timings = SocketTimings {
             ping_interval: Duration::from_millis(500),
             ping_timeout: Duration::from_millis(500),
@@ -117,6 +120,21 @@ impl TestServer {
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Resp {
         self.request(Method::POST, path, Some(token), Some(body))
             .await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Resp {
+        self.request(Method::DELETE, path, Some(token), None).await
+    }
+
+    /// A POST of raw bytes with their content type (a multipart form).
+    pub async fn post_body(&self, path: &str, token: &str, kind: String, body: Vec<u8>) -> Resp {
+        let req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .header(reqwest::header::CONTENT_TYPE, kind)
+            .body(body);
+        Resp::from(req.send().await.unwrap()).await
     }
 
     pub async fn patch(&self, path: &str, token: &str) -> Resp {
