@@ -4,9 +4,9 @@
 //! Only participants reach a file: by their token, or by a signed link that expires
 //! ([`links`]).
 
-pub mod kind;
 pub mod links;
-pub mod names;
+
+pub use nursecare_file_kinds::{kind, names};
 
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};

@@ -157,6 +157,12 @@ impl TextCheck {
     pub fn is_text(&self) -> bool {
         !self.failed && self.carry.is_empty()
     }
+
+    /// Whether what was fed so far is text, a character cut at the end allowed (a file's
+    /// head).
+    pub fn is_text_so_far(&self) -> bool {
+        !self.failed
+    }
 }
 
 /// The kind of a file from its first bytes (up to [`SNIFF`]) and, for text, whether the whole
@@ -243,6 +249,25 @@ pub fn fit_name(name: &str, kind: Kind) -> Result<String, Refused> {
     }
 }
 
+/// The kind of a file and the name to keep it under, from its bytes (`head`: the first
+/// [`SNIFF`] or all of them; `is_text`: whether they are all text) and the name it came with.
+pub fn judge(head: &[u8], is_text: bool, raw_name: &str) -> Result<(Kind, String), Refused> {
+    let name = crate::names::sanitize(raw_name);
+    let found = detect(head, is_text, extension(&name).as_deref()).ok_or(Refused::NotAllowed)?;
+    let name = fit_name(&name, found)?;
+    Ok((found, name))
+}
+
+/// Whether a file with this name may be handed to the system to open: its extension is one of
+/// the allowlist's. A file from a server that takes anything (production) named `.exe`,
+/// `.bat` or `.pdf.exe` never is.
+pub fn openable(name: &str) -> bool {
+    let all = [
+        JPEG, PNG, GIF, WEBP, HEIC, PDF, TEXT, CSV, DOCX, XLSX, PPTX, ODT, ODS,
+    ];
+    extension(name).is_some_and(|ext| all.iter().any(|k| k.extensions.contains(&ext.as_str())))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -312,6 +337,24 @@ mod tests {
         let mut cut = TextCheck::default();
         cut.feed(&word[..3]);
         assert!(!cut.is_text(), "a file ending inside a character is not");
+    }
+
+    #[test]
+    fn only_the_allowlists_extensions_are_opened() {
+        assert!(openable("Wound.JPG"));
+        assert!(openable("plan.docx"));
+        for name in [
+            "setup.exe",
+            "invoice.pdf.exe",
+            "run.bat",
+            "x.js",
+            "noext",
+            ".pdf",
+        ] {
+            assert!(!openable(name), "{name}");
+        }
+        assert_eq!(judge(b"%PDF-1.4", false, "../a/b.pdf").unwrap().1, "b.pdf");
+        assert!(judge(b"MZ\x90\0", false, "b.pdf").is_err());
     }
 
     #[test]
