@@ -128,6 +128,28 @@ pub enum Command {
         #[command(subcommand)]
         command: CallCommand,
     },
+    /// A chat's files.
+    Files {
+        #[command(subcommand)]
+        command: FilesCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FilesCommand {
+    /// A conversation's files, newest first.
+    List { conversation_id: i64 },
+    /// Share a file from disk in a conversation (photos, PDF, plain text, office documents).
+    Upload { conversation_id: i64, path: PathBuf },
+    /// Save a copy of a file (kept in the encrypted cache first; a kept file saves offline).
+    Download {
+        file_id: i64,
+        /// The folder to save into [default: the current folder].
+        #[arg(long, value_name = "DIR")]
+        to: Option<PathBuf>,
+    },
+    /// Delete a file you shared.
+    Delete { file_id: i64 },
 }
 
 #[derive(Debug, Subcommand)]

@@ -31,6 +31,13 @@ pub const CACHE: u8 = 9;
 /// Another NurseCare program (the app) has this account's cache open.
 pub const IN_USE: u8 = 10;
 
+/// The file is larger than the server takes.
+pub const TOO_LARGE: u8 = 11;
+/// Not a kind of file NurseCare shares (refused here before sending, or by the server).
+pub const FILE_REFUSED: u8 = 12;
+/// A file on this computer could not be read or written.
+pub const LOCAL_FILE: u8 = 13;
+
 /// The code of a cache failure.
 fn cache(e: &nursecare_core::cache::CacheError) -> u8 {
     match e {
@@ -66,6 +73,8 @@ impl From<ApiError> for Failure {
             | ApiError::Busy { .. } => UNREACHABLE,
             ApiError::Forbidden(_) | ApiError::NotFound(_) | ApiError::Rejected { .. } => REFUSED,
             ApiError::BadUrl(_) | ApiError::InsecureServer => USAGE,
+            ApiError::FileTooLarge(_) => TOO_LARGE,
+            ApiError::FileRefused(_) => FILE_REFUSED,
             _ => FAILURE,
         };
         Self::new(code, e.to_string())
@@ -118,6 +127,10 @@ impl From<ClientError> for Failure {
                 format!("{e}; to end it: nursecare-cli call end {id}"),
             ),
             ClientError::Empty | ClientError::TooLong { .. } => Self::new(USAGE, e.to_string()),
+            ClientError::FileRefused(_) | ClientError::NotOpenable(_) => {
+                Self::new(FILE_REFUSED, e.to_string())
+            }
+            ClientError::FileIo(_) => Self::new(LOCAL_FILE, e.to_string()),
         }
     }
 }

@@ -8,11 +8,12 @@
 mod args;
 mod call_watch;
 mod exit;
+mod files;
 mod hold;
 mod message_text;
 mod output;
 
-use args::{CallCommand, Cli, Command, Store};
+use args::{CallCommand, Cli, Command, FilesCommand, Store};
 use clap::Parser;
 use exit::Failure;
 use nursecare_core::cache::{CacheHandle, OutboxState, SendFailure};
@@ -268,6 +269,12 @@ async fn online(
             }
             .await
         }
+        // A kept file saves offline; one not kept yet is fetched over REST.
+        Command::Files {
+            command: command @ FilesCommand::Download { .. },
+        } => files::run(&client, command, as_json)
+            .await
+            .map(|()| exit::OK),
         other => {
             async {
                 ready(&client, &mut events, wait).await?;
@@ -395,6 +402,7 @@ async fn simple(client: &Client, command: Command, as_json: bool) -> Result<u8, 
             }
         }
         Command::Call { command } => call(client, command, as_json).await?,
+        Command::Files { command } => files::run(client, command, as_json).await?,
         _ => unreachable!("handled elsewhere"),
     }
     Ok(exit::OK)

@@ -20,7 +20,7 @@ pub fn safe(text: &str) -> String {
     out
 }
 
-fn when(t: &Timestamp) -> String {
+pub fn when(t: &Timestamp) -> String {
     t.as_datetime()
         .with_timezone(&chrono::Local)
         .format("%Y-%m-%d %H:%M")

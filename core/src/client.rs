@@ -411,8 +411,97 @@ impl Client {
                     Ok(false) => {}
                     Err(e) => tracing::warn!(error = %e, "missed-call mark not cleared"),
                 }
+                // Production tells no one of a file: a chat opened lists its files anew.
+                if let Err(e) = crate::files::list(&shared, conversation).await {
+                    tracing::debug!(error = %e, "files not listed");
+                }
             });
         }
+    }
+
+    /// A chat's files, newest first: from the server (stored, and announced when changed as
+    /// [`Event::FilesChanged`]), or as last listed when it cannot be reached.
+    pub async fn files(
+        &self,
+        conversation: Id,
+    ) -> Result<Vec<crate::cache::ChatFile>, ClientError> {
+        crate::files::list(&self.shared, conversation).await
+    }
+
+    /// A chat's files as last listed, without asking the server.
+    pub async fn cached_files(
+        &self,
+        conversation: Id,
+    ) -> Result<Vec<crate::cache::ChatFile>, ClientError> {
+        Ok(self
+            .shared
+            .cache
+            .call(move |c| c.files(conversation))
+            .await?)
+    }
+
+    /// Uploads a file from disk into a chat, streamed, telling `progress` (bytes sent, of
+    /// the total). Refused here, before anything is sent, when it is not a kind NurseCare
+    /// shares. Dropping the future cancels it.
+    pub async fn upload_file(
+        &self,
+        conversation: Id,
+        path: &std::path::Path,
+        progress: crate::files::Progress,
+    ) -> Result<crate::cache::ChatFile, ClientError> {
+        let known = self
+            .shared
+            .cache
+            .call(move |c| c.conversation_ids())
+            .await?
+            .contains(&conversation);
+        if !known {
+            return Err(ClientError::UnknownConversation(conversation));
+        }
+        crate::files::upload(&self.shared, conversation, path, progress).await
+    }
+
+    /// Keeps a copy of a listed file here (encrypted in the cache) for offline use.
+    pub async fn keep_file(
+        &self,
+        file: Id,
+        progress: crate::files::Progress,
+    ) -> Result<crate::cache::ChatFile, ClientError> {
+        crate::files::keep(&self.shared, file, progress).await
+    }
+
+    /// Writes a copy of a file into `dir` (downloaded and kept first unless kept already);
+    /// says whether the system may be asked to open it.
+    pub async fn save_file(
+        &self,
+        file: Id,
+        dir: &std::path::Path,
+        progress: crate::files::Progress,
+    ) -> Result<crate::files::Saved, ClientError> {
+        crate::files::save(&self.shared, file, dir, progress).await
+    }
+
+    /// Deletes one's own file (everywhere).
+    pub async fn delete_file(&self, file: Id) -> Result<(), ClientError> {
+        crate::files::delete(&self.shared, file).await
+    }
+
+    /// Drops the copy of a file kept here (the file stays listed).
+    pub async fn forget_file(&self, file: Id) -> Result<(), ClientError> {
+        let conversation = self
+            .shared
+            .cache
+            .call(move |c| {
+                c.forget_kept(file)?;
+                Ok(c.file(file)?.map(|f| f.conversation_id))
+            })
+            .await?;
+        if let Some(conversation_id) = conversation {
+            self.shared
+                .events
+                .send(Event::FilesChanged { conversation_id });
+        }
+        Ok(())
     }
 
     /// A keystroke in a conversation's composer.

@@ -22,6 +22,9 @@ pub struct ClientConfig {
     pub ring_poll: Duration,
     /// Calls started longer ago than this do not ring.
     pub ring_for: Duration,
+    /// Bytes of downloaded files kept in the cache for offline use; past it the least
+    /// recently opened go.
+    pub kept_files_cap: u64,
 }
 
 impl Default for ClientConfig {
@@ -34,6 +37,7 @@ impl Default for ClientConfig {
             reconcile_skew: Duration::from_secs(120),
             ring_poll: Duration::from_secs(5),
             ring_for: Duration::from_secs(60),
+            kept_files_cap: 500 * 1024 * 1024,
         }
     }
 }

@@ -268,6 +268,10 @@ async fn on_event(engine: &Engine, shown: &mut typing::Shown, ev: ServerEvent) {
             by: None,
             duration: None,
         }),
+        ServerEvent::FileShared(f) => {
+            crate::files::shared_with_me(shared, f.conversation_id, f.file).await;
+        }
+        ServerEvent::FileRemoved(f) => crate::files::removed(shared, f.file_id).await,
         ServerEvent::RefreshMessages(r) => {
             let target = r.map(|r| r.conversation_id).or(shared.open_conversation());
             if let Some(conversation) = target {

@@ -59,6 +59,17 @@ pub enum ClientError {
     /// Nothing of that id here.
     #[error("{0}")]
     NotFound(String),
+    /// This file is not one NurseCare shares (decided here from its bytes and name, before
+    /// anything is sent): why, in our words.
+    #[error("{0}")]
+    FileRefused(String),
+    /// A file on this computer could not be read or written.
+    #[error("{0}")]
+    FileIo(String),
+    /// A file whose name is not on the allowlist is never handed to the system to open (a
+    /// server that takes anything may hold `invoice.pdf.exe`).
+    #[error("{0} is not a kind of file NurseCare opens")]
+    NotOpenable(String),
 }
 
 impl From<SocketError> for ClientError {
@@ -136,6 +147,14 @@ pub enum ErrorKind {
         /// Which.
         conversation_id: nursecare_wire::Id,
     },
+    /// The file is larger than the server takes.
+    FileTooLarge,
+    /// Not a kind of file NurseCare shares.
+    FileRefused,
+    /// A file on this computer could not be read or written.
+    FileIo,
+    /// Not a kind of file NurseCare opens.
+    NotOpenable,
     /// The user is in a call on this device already.
     InCall,
     /// The call is over (nothing to rejoin).
@@ -244,6 +263,10 @@ impl ErrorKind {
                 "Conversation {conversation_id} is not on this device and the server cannot be reached to check it."
             ),
             Self::NotFoundHere => "Not found.".into(),
+            Self::FileTooLarge => "The file is larger than the server takes.".into(),
+            Self::FileRefused => "This kind of file cannot be shared: photos, PDF, plain text, and Word, Excel, PowerPoint or OpenDocument files only.".into(),
+            Self::FileIo => "The file could not be read or written on this computer.".into(),
+            Self::NotOpenable => "NurseCare does not open this kind of file.".into(),
             Self::InCall => "You are in a call already: hang it up first.".into(),
             Self::CallOver => "That call is over.".into(),
             Self::CallGoingOn { .. } => {
@@ -295,6 +318,8 @@ impl From<&ApiError> for ErrorKind {
             ApiError::Decode(_) => Self::UnexpectedAnswer,
             ApiError::BadUrl(_) => Self::BadServerAddress,
             ApiError::InsecureServer => Self::InsecureServer,
+            ApiError::FileTooLarge(_) => Self::FileTooLarge,
+            ApiError::FileRefused(_) => Self::FileRefused,
         }
     }
 }
@@ -371,6 +396,9 @@ impl From<&ClientError> for ErrorKind {
             ClientError::CallOver => Self::CallOver,
             ClientError::HangUpPending => Self::HangUpPending,
             ClientError::CallGoingOn(id) => Self::CallGoingOn { call_id: *id },
+            ClientError::FileRefused(_) => Self::FileRefused,
+            ClientError::FileIo(_) => Self::FileIo,
+            ClientError::NotOpenable(_) => Self::NotOpenable,
         }
     }
 }

@@ -186,6 +186,13 @@ pub enum Event {
         /// Who called.
         caller_id: Id,
     },
+    /// A chat's files changed (listed anew, uploaded, shared by the other side, deleted, or a
+    /// copy kept here): read them again with `Client::files`.
+    #[serde(rename_all = "camelCase")]
+    FilesChanged {
+        /// The chat.
+        conversation_id: Id,
+    },
     /// The user's call on this device changed (started, answered, offered for rejoin, over:
     /// `None`). How a call ended comes as [`Event::Call`].
     #[serde(rename_all = "camelCase")]

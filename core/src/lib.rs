@@ -18,6 +18,7 @@ mod config;
 mod engine;
 mod error;
 pub mod events;
+pub mod files;
 pub mod logs;
 pub mod my_call;
 mod outbox;

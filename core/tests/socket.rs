@@ -70,6 +70,7 @@ async fn online_with_features_and_messages_flow() {
         user_ring: true,
         client_id: true,
         read_events: true,
+        file_events: true,
     };
     assert_eq!(
         until(&a, |s| matches!(s, LinkState::Online { .. })).await,

@@ -3,8 +3,9 @@
 //! Regenerate with `NURSECARE_WRITE_BINDINGS=1 cargo test -p nursecare-desktop --test bindings`.
 
 use nursecare_core::ErrorReport;
-use nursecare_core::cache::{ConversationSummary, OutboxItem};
+use nursecare_core::cache::{ChatFile, ConversationSummary, OutboxItem};
 use nursecare_core::events::{Event, Snapshot};
+use nursecare_core::files::Saved;
 use nursecare_core::search::SearchHit;
 use nursecare_core::settings::Settings;
 use nursecare_desktop::commands::catalogue;
@@ -30,6 +31,8 @@ fn generate(dir: &Path) {
     VideoCall::export_all(&cfg).unwrap();
     AppEvent::export_all(&cfg).unwrap();
     SessionInfo::export_all(&cfg).unwrap();
+    ChatFile::export_all(&cfg).unwrap();
+    Saved::export_all(&cfg).unwrap();
     std::fs::write(dir.join("commands.ts"), catalogue::typescript(&cfg)).unwrap();
     std::fs::write(dir.join("noticeWords.ts"), notice_words()).unwrap();
 }

@@ -9,10 +9,12 @@
 //! This type is synchronous on purpose: it is owned by one thread (see `ARCHITECTURE.md`), so
 //! no SQLite call ever runs on the async runtime.
 
+mod files;
 mod outbox;
 mod views;
 mod worker;
 
+pub use files::ChatFile;
 pub use outbox::{OutboxItem, OutboxState, SendFailure};
 pub use views::ConversationSummary;
 pub use worker::CacheHandle;
@@ -34,6 +36,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_conversation_prefs.sql"),
     include_str!("migrations/0005_my_call.sql"),
     include_str!("migrations/0006_missed_calls.sql"),
+    include_str!("migrations/0007_files.sql"),
 ];
 
 /// The 32-byte key of a cache file. Its `Debug` never shows the bytes.

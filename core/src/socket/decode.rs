@@ -48,6 +48,10 @@ pub enum ServerEvent {
     VideoCallMissed(VideoCallMissed),
     /// `refreshMessages`; `None` on production (no payload).
     RefreshMessages(Option<RefreshMessages>),
+    /// `fileShared` (Part B).
+    FileShared(nursecare_wire::files::FileShared),
+    /// `fileRemoved` (Part B).
+    FileRemoved(nursecare_wire::files::FileRemoved),
     /// `heartbeatAck`.
     HeartbeatAck,
     /// `exception`: the server refused an event.
@@ -112,6 +116,8 @@ pub fn decode(event: &str, args: &[Value]) -> Result<ServerEvent, Malformed> {
         ev::VIDEO_CALL_ENDED => opt(first).ok().map(ServerEvent::VideoCallEnded),
         ev::VIDEO_CALL_MISSED => req(first).map(ServerEvent::VideoCallMissed),
         ev::REFRESH_MESSAGES => opt(first).ok().map(ServerEvent::RefreshMessages),
+        ev::FILE_SHARED => req(first).map(ServerEvent::FileShared),
+        ev::FILE_REMOVED => req(first).map(ServerEvent::FileRemoved),
         ev::HEARTBEAT_ACK => Some(ServerEvent::HeartbeatAck),
         ev::EXCEPTION => req(first).map(ServerEvent::Exception),
         ev::ERROR => req(first).map(ServerEvent::SendFailed),

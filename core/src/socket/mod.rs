@@ -90,6 +90,8 @@ pub struct Features {
     pub client_id: bool,
     /// REST read emits `messagesRead`.
     pub read_events: bool,
+    /// `fileShared` and `fileRemoved` tell a chat's files.
+    pub file_events: bool,
 }
 
 impl Features {
@@ -100,6 +102,7 @@ impl Features {
             user_ring: has(feat::USER_RING),
             client_id: has(feat::CLIENT_ID),
             read_events: has(feat::READ_EVENTS),
+            file_events: has(feat::FILE_EVENTS),
         }
     }
 }

@@ -39,7 +39,7 @@ conversationId: number, } | { "kind": "conversationUnchecked",
 /**
  * Which.
  */
-conversationId: number, } | { "kind": "inCall" } | { "kind": "callOver" } | { "kind": "hangUpPending" } | { "kind": "callGoingOn", 
+conversationId: number, } | { "kind": "fileTooLarge" } | { "kind": "fileRefused" } | { "kind": "fileIo" } | { "kind": "notOpenable" } | { "kind": "inCall" } | { "kind": "callOver" } | { "kind": "hangUpPending" } | { "kind": "callGoingOn", 
 /**
  * Which.
  */

@@ -154,7 +154,11 @@ conversationId: number,
 /**
  * Who called.
  */
-callerId: number, } | { "event": "myCall", 
+callerId: number, } | { "event": "filesChanged", 
+/**
+ * The chat.
+ */
+conversationId: number, } | { "event": "myCall", 
 /**
  * The call now, if any.
  */

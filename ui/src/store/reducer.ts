@@ -423,6 +423,9 @@ export function applyCoreEvent(state: State, ev: Event): State {
     case "missedCall":
       // The row's own event carries the mark; the shell notifies.
       return state;
+    case "filesChanged":
+      // No Files panel in the window yet (issue 18's app slice): nothing shown changes.
+      return state;
   }
 }
 

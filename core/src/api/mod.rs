@@ -8,6 +8,10 @@
 //! connections that broke after sending. A 401 on an authenticated call is [`ApiError::SessionExpired`]: there is no
 //! refresh endpoint, so the user signs in again.
 
+mod files;
+
+pub use files::Upload;
+
 use nursecare_wire::rest::{
     AcceptCallRequest, CreateConversationRequest, ErrorBody, LoginRequest, LoginResponse,
     RegisterRequest, RegisterResponse, StartCallRequest, UnreadCount,
@@ -50,6 +54,12 @@ pub enum ApiError {
         /// The server's message.
         message: String,
     },
+    /// The file is over the server's size limit (413); the server's message names it.
+    #[error("{0}")]
+    FileTooLarge(String),
+    /// The server does not take this kind of file (415); its message says which it takes.
+    #[error("{0}")]
+    FileRefused(String),
     /// A plain `http://` server on another computer: the password, the token and messages
     /// would cross the network unencrypted.
     #[error(
@@ -461,6 +471,8 @@ fn classify(status: StatusCode, body: bytes::Bytes, retry_after: Option<u64>) ->
         StatusCode::UNAUTHORIZED => ApiError::SessionExpired,
         StatusCode::FORBIDDEN => ApiError::Forbidden(message),
         StatusCode::NOT_FOUND => ApiError::NotFound(message),
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::FileTooLarge(message),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::FileRefused(message),
         StatusCode::TOO_MANY_REQUESTS => ApiError::RateLimited {
             retry_after_secs: retry_after,
         },
