@@ -1,3 +1,4 @@
+#![cfg(target_os = "linux")]
 //! A 100 MB upload streams: the process's peak memory grows far less than the file. Alone in
 //! its own test binary, so no other test's memory is counted (peak RSS is per process).
 
@@ -10,7 +11,6 @@ use std::sync::Arc;
 use tokio::io::AsyncWriteExt;
 
 /// Resident memory of this process now, in KiB.
-#[cfg(target_os = "linux")]
 fn rss_kib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap();
     status
@@ -20,7 +20,6 @@ fn rss_kib() -> u64 {
         .unwrap()
 }
 
-#[cfg(target_os = "linux")]
 #[tokio::test]
 async fn a_100_mb_upload_streams_with_bounded_memory() {
     let dir = tempfile::tempdir().unwrap();
