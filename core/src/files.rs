@@ -55,6 +55,7 @@ pub(crate) async fn list(
                 shared.events.send(Event::FilesChanged {
                     conversation_id: conversation,
                 });
+                crate::announce::row(shared, conversation).await;
             }
         }
         Err(e) if e.is_network() => {}
@@ -402,9 +403,12 @@ pub(crate) async fn delete(shared: &Arc<Shared>, id: Id) -> Result<(), ClientErr
 /// A file gone from the server (deleted here, or `fileRemoved` heard): its row and copy go.
 pub(crate) async fn removed(shared: &Arc<Shared>, id: Id) {
     match shared.cache.call(move |c| c.remove_file(id)).await {
-        Ok(Some(conversation)) => shared.events.send(Event::FilesChanged {
-            conversation_id: conversation,
-        }),
+        Ok(Some(conversation)) => {
+            shared.events.send(Event::FilesChanged {
+                conversation_id: conversation,
+            });
+            crate::announce::row(shared, conversation).await;
+        }
         Ok(None) => {}
         Err(e) => tracing::warn!(error = %e, "a deleted file stayed in the cache"),
     }

@@ -98,6 +98,18 @@ async fn goes_both_ways(compat: bool) {
         Some(t.n.id)
     );
     assert!(!listed[0].kept);
+    // The chat's row says a file came (who, and that it is no photo), never its name.
+    let row = t
+        .patient
+        .client
+        .conversations()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.id == t.conv)
+        .unwrap();
+    let note = row.last_file.expect("the row tells of the file");
+    assert_eq!((note.uploaded_by, note.image), (Some(t.n.id), false));
 
     // Kept here: encrypted with the cache, nothing in plaintext anywhere in the profile.
     let kept = t

@@ -43,6 +43,7 @@ export function summary(id: number, over: Partial<ConversationSummary> = {}): Co
     muted: false,
     draft: null,
     missedCall: false,
+    lastFile: null,
     ...over,
   };
 }

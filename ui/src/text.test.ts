@@ -10,7 +10,7 @@ import {
   systemNotice,
   UNREACHABLE_TEXT,
 } from "./text";
-import { ME, msg, summary } from "./test-fixtures";
+import { JANE, ME, msg, summary } from "./test-fixtures";
 
 describe("SYSTEM notices", () => {
   it("says each call notice in words", () => {
@@ -35,6 +35,13 @@ describe("SYSTEM notices", () => {
     expect(messageSummary(msg(1, { type: "IMAGE", content: "x.png" }))).toBe("Photo");
     expect(messageSummary(msg(1, { type: "FILE", content: "a.pdf" }))).toBe("File");
     expect(messageSummary(msg(1, { type: "SYSTEM", content: "VIDEO_CALL_MISSED" }))).toBe("Missed video call");
+  });
+
+  it("previews a file newer than the last message by who sent it, never its name", () => {
+    const file = { uploadedBy: JANE, image: true, createdAt: "2026-12-07T10:00:00.000Z" };
+    expect(conversationPreview(summary(10, { lastFile: file }), ME)).toBe("Jane Doe sent a photo");
+    expect(conversationPreview(summary(10, { lastFile: { ...file, image: false, uploadedBy: ME } }), ME)).toBe("You sent a file");
+    expect(conversationPreview(summary(10, { lastFile: file, draft: "half" }), ME)).toBe("Draft: half");
   });
 
   it("previews a draft first, then the last message", () => {

@@ -41,6 +41,13 @@ export function messageSummary(message: Pick<Message, "type" | "content">): stri
 /** The conversation list's second line: the draft first, else the newest message. */
 export function conversationPreview(summary: ConversationSummary, me: number | null): string {
   if (summary.draft && summary.draft.trim()) return `Draft: ${oneLine(summary.draft)}`;
+  const file = summary.lastFile;
+  if (file) {
+    // Who and what kind, never the file's name (a name can say as much as a message).
+    const what = file.image ? "a photo" : "a file";
+    if (me !== null && file.uploadedBy === me) return `You sent ${what}`;
+    return file.uploadedBy === summary.other?.id ? `${displayName(summary.other)} sent ${what}` : `New ${file.image ? "photo" : "file"}`;
+  }
   const last = summary.lastMessage;
   if (!last) return "No messages yet";
   const text = oneLine(messageSummary(last));

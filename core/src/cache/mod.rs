@@ -16,7 +16,7 @@ mod worker;
 
 pub use files::ChatFile;
 pub use outbox::{OutboxItem, OutboxState, SendFailure};
-pub use views::ConversationSummary;
+pub use views::{ConversationSummary, FileNote};
 pub use worker::CacheHandle;
 
 use nursecare_wire::{Conversation, Id, Message, MessageType, Role, Sender, Timestamp};

@@ -29,6 +29,23 @@ pub struct ConversationSummary {
     pub draft: Option<String>,
     /// A call rang here unanswered since the chat was last opened.
     pub missed_call: bool,
+    /// The newest file shared in the chat, when it is newer than the newest message (the
+    /// preview then says "Chloe sent a photo").
+    pub last_file: Option<FileNote>,
+}
+
+/// A file shared in a chat, as its row tells it: who, and whether it is a photo. Never the
+/// file's name (a name can say as much as a message).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[derive(ts_rs::TS)]
+pub struct FileNote {
+    /// Who shared it, when known.
+    pub uploaded_by: Option<Id>,
+    /// A photo (an image type).
+    pub image: bool,
+    /// When.
+    pub created_at: Timestamp,
 }
 
 impl Cache {
@@ -71,10 +88,19 @@ impl Cache {
         me: Id,
     ) -> Result<ConversationSummary, CacheError> {
         let last_message = self.messages(id, None, 1)?.into_iter().next();
-        let updated_at = last_message
+        let mut updated_at = last_message
             .as_ref()
             .map(|m| m.created_at.max(Timestamp::from_millis(updated)))
             .unwrap_or(Timestamp::from_millis(updated));
+        let last_file = self.newest_file(id)?.filter(|f| {
+            last_message
+                .as_ref()
+                .is_none_or(|m| f.created_at > m.created_at)
+        });
+        if let Some(f) = &last_file {
+            // A file shared is activity: the chat moves up.
+            updated_at = updated_at.max(f.created_at);
+        }
         let (muted, draft) = self.prefs(id)?;
         Ok(ConversationSummary {
             id,
@@ -86,7 +112,25 @@ impl Cache {
             muted,
             draft,
             missed_call: self.missed_call(id)?,
+            last_file,
         })
+    }
+
+    fn newest_file(&self, conversation: Id) -> Result<Option<FileNote>, CacheError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT uploaded_by, mimetype, created_at FROM files WHERE conversation_id = ?1 \
+                 ORDER BY created_at DESC, id DESC LIMIT 1",
+            )?
+            .query_row([conversation], |r| {
+                Ok(FileNote {
+                    uploaded_by: r.get(0)?,
+                    image: r.get::<_, String>(1)?.starts_with("image/"),
+                    created_at: Timestamp::from_millis(r.get(2)?),
+                })
+            })
+            .optional()?)
     }
 
     /// Whether a call rang unanswered in the conversation since it was last opened.

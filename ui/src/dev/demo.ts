@@ -66,6 +66,7 @@ function summary(id: number, other: { id: number; name: string }, extra: Partial
     muted: false,
     draft: null,
     missedCall: false,
+    lastFile: null,
     ...extra,
   };
 }
