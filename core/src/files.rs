@@ -20,17 +20,15 @@ use crate::shared::Shared;
 use bytes::Bytes;
 use futures_util::StreamExt;
 use nursecare_file_kinds::kind;
+use nursecare_wire::Id;
 use nursecare_wire::files::SharedFile;
-use nursecare_wire::{Id, Timestamp};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Bytes per chunk of a kept copy.
 const CHUNK: usize = 256 * 1024;
-
-/// How far the server's clock may be from this one when an upload is looked up.
-const SKEW_MS: i64 = 10 * 60 * 1000;
 
 /// Told how far a transfer is: bytes done of the total.
 pub type Progress = Arc<dyn Fn(u64, u64) + Send + Sync>;
@@ -72,7 +70,13 @@ pub(crate) async fn upload(
     progress: Progress,
 ) -> Result<ChatFile, ClientError> {
     let (found, name, size) = judge(path).await?;
-    let started = Timestamp::now().millis();
+    // What the chat holds before: an answer lost later is looked up among files new since.
+    let before: Option<HashSet<Id>> = shared
+        .api
+        .files(conversation)
+        .await
+        .ok()
+        .map(|files| files.iter().map(|f| f.id).collect());
     let mut tries = 0;
     let file = loop {
         tries += 1;
@@ -93,7 +97,11 @@ pub(crate) async fn upload(
             Ok(file) => break file,
             // It may have landed: look before sending again.
             Err(e @ (ApiError::AnswerLost | ApiError::Timeout)) => {
-                match landed(shared, conversation, &name, size, started).await {
+                let Some(before) = &before else {
+                    // Nothing to tell a new file from an old one: never risk a second copy.
+                    return Err(e.into());
+                };
+                match landed(shared, conversation, &name, size, before).await {
                     Some(file) => {
                         tracing::info!(
                             file = file.id,
@@ -118,6 +126,7 @@ pub(crate) async fn upload(
     shared.events.send(Event::FilesChanged {
         conversation_id: conversation,
     });
+    crate::announce::row(shared, conversation).await;
     tracing::info!(file = id, conversation, size, "file uploaded");
     Ok(ChatFile {
         conversation_id: conversation,
@@ -191,21 +200,21 @@ async fn reader(
     )
 }
 
-/// The user's upload, if it landed though its answer was lost: same name and size, by the
-/// user, since the upload began.
+/// The user's upload, if it landed though its answer was lost: a file the chat did not hold
+/// before the upload began, by the user, with this name and size.
 async fn landed(
     shared: &Shared,
     conversation: Id,
     name: &str,
     size: u64,
-    started: i64,
+    before: &HashSet<Id>,
 ) -> Option<SharedFile> {
     let files = shared.api.files(conversation).await.ok()?;
     files.into_iter().find(|f| {
-        f.filename == name
+        !before.contains(&f.id)
+            && f.filename == name
             && f.size == size as i64
-            && f.uploaded_by.as_ref().is_none_or(|u| u.id == shared.me)
-            && f.created_at.millis() >= started - SKEW_MS
+            && f.uploaded_by.as_ref().is_some_and(|u| u.id == shared.me)
     })
 }
 
@@ -222,7 +231,17 @@ pub(crate) async fn keep(
     if listed.kept {
         return Ok(listed);
     }
-    let (length, body) = shared.api.download_file(&listed.file).await?;
+    let _one_at_a_time = shared.keeping.lock().await;
+    // Kept meanwhile by another download of it.
+    if let Some(now) = shared.cache.call(move |c| c.file(id)).await?
+        && now.kept
+    {
+        return Ok(now);
+    }
+    // Our server (it announces file events): always its own route with the token, whatever
+    // host a cached link names (it may have expired).
+    let ours = shared.features().is_some_and(|f| f.file_events);
+    let (length, body) = shared.api.download_file(&listed.file, ours).await?;
     let mut body = std::pin::pin!(body);
     let total = length.unwrap_or(listed.file.size.max(0) as u64);
     shared.cache.call(move |c| c.begin_keep(id)).await?;
@@ -230,9 +249,14 @@ pub(crate) async fn keep(
         let mut buffer: Vec<u8> = Vec::with_capacity(CHUNK);
         let (mut n, mut done) = (0i64, 0u64);
         progress(0, total);
+        let listed_size = listed.file.size.max(0) as u64;
         while let Some(chunk) = body.next().await {
             let chunk = chunk?;
             done += chunk.len() as u64;
+            if done > listed_size {
+                // More than was listed: stop before it fills the cache.
+                return Ok(done as i64);
+            }
             buffer.extend_from_slice(&chunk);
             while buffer.len() >= CHUNK {
                 let rest = buffer.split_off(CHUNK);
@@ -336,13 +360,18 @@ pub(crate) async fn save(
         .await
         .map_err(|e| io_error("cannot make", dir, e))?;
     let (path, mut out) = fresh(dir, &name).await?;
+    // Cancelled (the future dropped) or failed: no half copy is left under the real name.
+    let mut partial = Partial(Some(path.clone()));
+    let expected = file.file.size;
     let written: Result<(), ClientError> = async {
+        let mut total = 0i64;
         for n in 0..chunks {
             let data = shared
                 .cache
                 .call(move |c| c.kept_chunk(id, n))
                 .await?
                 .ok_or_else(|| ClientError::NotFound(format!("file {id} lost a part")))?;
+            total += data.len() as i64;
             out.write_all(&data)
                 .await
                 .map_err(|e| io_error("cannot write", &path, e))?;
@@ -350,18 +379,39 @@ pub(crate) async fn save(
         out.flush()
             .await
             .map_err(|e| io_error("cannot write", &path, e))?;
+        if total != expected {
+            return Err(ClientError::NotFound(format!(
+                "file {id} is kept incomplete ({total} of {expected} bytes)"
+            )));
+        }
         Ok(())
     }
     .await;
+    drop(out);
     if let Err(e) = written {
-        let _ = tokio::fs::remove_file(&path).await;
+        if matches!(e, ClientError::NotFound(_)) {
+            // A copy kept short is no copy: fetched again next time.
+            let _ = shared.cache.call(move |c| c.forget_kept(id)).await;
+        }
         return Err(e);
     }
+    partial.0 = None;
     tracing::info!(file = id, "file saved");
     Ok(Saved {
         openable: kind::openable(&name),
         path: path.display().to_string(),
     })
+}
+
+/// A saved copy being written: removed unless it was finished.
+struct Partial(Option<PathBuf>);
+
+impl Drop for Partial {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take() {
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }
 
 /// A new file named `name` in `dir`, or `stem (2).ext`, … when taken: nothing is overwritten.
@@ -421,9 +471,12 @@ pub(crate) async fn shared_with_me(shared: &Arc<Shared>, conversation: Id, file:
         .call(move |c| c.put_file(conversation, &file))
         .await
     {
-        Ok(()) => shared.events.send(Event::FilesChanged {
-            conversation_id: conversation,
-        }),
+        Ok(()) => {
+            shared.events.send(Event::FilesChanged {
+                conversation_id: conversation,
+            });
+            crate::announce::row(shared, conversation).await;
+        }
         Err(e) => tracing::warn!(error = %e, "a shared file was not cached"),
     }
 }

@@ -32,6 +32,8 @@ pub(crate) struct Shared {
     dirty: Mutex<Dirty>,
     /// One sync at a time.
     pub sync_lock: tokio::sync::Mutex<()>,
+    /// One download into the cache at a time: two at once could wipe each other's chunks.
+    pub keeping: tokio::sync::Mutex<()>,
     /// How many connect-time syncs have finished (well or not).
     pub syncs: tokio::sync::watch::Sender<u64>,
     pub typing_sent: Mutex<typing::Sent>,
@@ -84,6 +86,7 @@ impl Shared {
             open: Mutex::new(None),
             dirty: Mutex::new(Dirty::default()),
             sync_lock: tokio::sync::Mutex::new(()),
+            keeping: tokio::sync::Mutex::new(()),
             syncs: tokio::sync::watch::Sender::new(0),
             typing_sent: Mutex::new(typing::Sent::default()),
             tasks: Mutex::new(Some(JoinSet::new())),

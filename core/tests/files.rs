@@ -90,6 +90,13 @@ async fn goes_both_ways(compat: bool) {
         t.patient.client.open(Some(t.conv));
     }
     files_changed(&mut t.patient, t.conv).await;
+    // The chat's row follows at once (it moves up and says a file came).
+    t.patient
+        .until(10, |e| {
+            matches!(e, Event::ConversationChanged { summary }
+                if summary.id == t.conv && summary.last_file.is_some())
+        })
+        .await;
     let listed = t.patient.client.cached_files(t.conv).await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].file.id, sent.file.id);
@@ -211,6 +218,41 @@ async fn a_deleted_file_leaves_the_other_side_at_once_kept_copy_and_all() {
 }
 
 #[tokio::test]
+async fn two_downloads_at_once_keep_both_whole() {
+    let mut t = two(settings(false)).await;
+    let mut sent = Vec::new();
+    for (name, byte) in [("a.txt", b'a'), ("b.txt", b'b')] {
+        let path = t.dir.path().join(name);
+        std::fs::write(&path, vec![byte; 3 * 1024 * 1024]).unwrap();
+        sent.push(
+            t.nurse
+                .client
+                .upload_file(t.conv, &path, quiet())
+                .await
+                .unwrap(),
+        );
+        files_changed(&mut t.patient, t.conv).await;
+    }
+    let (a, b) = tokio::join!(
+        t.patient.client.keep_file(sent[0].file.id, quiet()),
+        t.patient.client.keep_file(sent[1].file.id, quiet())
+    );
+    assert!(a.unwrap().kept && b.unwrap().kept);
+    let out = t.dir.path().join("out");
+    for (f, byte) in sent.iter().zip([b'a', b'b']) {
+        let saved = t
+            .patient
+            .client
+            .save_file(f.file.id, &out, quiet())
+            .await
+            .unwrap();
+        let bytes = std::fs::read(&saved.path).unwrap();
+        assert_eq!(bytes.len(), 3 * 1024 * 1024);
+        assert!(bytes.iter().all(|b| *b == byte));
+    }
+}
+
+#[tokio::test]
 async fn refused_kinds_never_leave_this_computer_even_for_production() {
     let t = two(settings(true)).await;
     let dir = t.dir.path();
@@ -252,11 +294,13 @@ async fn refused_kinds_never_leave_this_computer_even_for_production() {
     );
 }
 
-/// Forwards TCP to the server; once armed, the first `POST /files/upload` reaches the server
-/// whole but its answer never comes back (the connection is cut as it starts).
+/// Forwards TCP to the server; once armed, the next `POST /files/upload` is cut: with
+/// `before_server`, before it reaches the server (nothing lands); else it reaches the server
+/// whole and its answer never comes back.
 struct AnswerCutter {
     base: String,
     armed: Arc<AtomicBool>,
+    before_server: Arc<AtomicBool>,
 }
 
 impl AnswerCutter {
@@ -266,12 +310,15 @@ impl AnswerCutter {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let armed = Arc::new(AtomicBool::new(false));
         let arm = armed.clone();
+        let before_server = Arc::new(AtomicBool::new(false));
+        let early = before_server.clone();
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 let Ok(server) = tokio::net::TcpStream::connect(&target).await else {
                     continue;
                 };
                 let arm = arm.clone();
+                let early = early.clone();
                 tokio::spawn(async move {
                     let (mut cr, mut cw) = client.into_split();
                     let (mut sr, mut sw) = server.into_split();
@@ -288,6 +335,10 @@ impl AnswerCutter {
                                 && arm.swap(false, Ordering::SeqCst)
                             {
                                 cut_up.store(true, Ordering::SeqCst);
+                                if early.load(Ordering::SeqCst) {
+                                    // Never forwarded: the connection just ends.
+                                    break;
+                                }
                             }
                             if sw.write_all(&buf[..n]).await.is_err() {
                                 break;
@@ -312,7 +363,11 @@ impl AnswerCutter {
                 });
             }
         });
-        Self { base, armed }
+        Self {
+            base,
+            armed,
+            before_server,
+        }
     }
 }
 
@@ -326,6 +381,12 @@ async fn an_upload_whose_answer_is_lost_is_looked_up_not_sent_twice() {
         let mut nurse = side(&cutter.base, &dir.path().join("nurse"), "n@c.test").await;
         common::two::online(&mut nurse).await;
         let path = pdf(dir.path(), "letter.pdf", "y");
+        // The same letter shared once before: the lost answer must not be taken for it.
+        let earlier = nurse
+            .client
+            .upload_file(conv, &path, quiet())
+            .await
+            .unwrap();
         cutter.armed.store(true, Ordering::SeqCst);
         let sent = nurse
             .client
@@ -333,8 +394,32 @@ async fn an_upload_whose_answer_is_lost_is_looked_up_not_sent_twice() {
             .await
             .unwrap();
         assert!(!cutter.armed.load(Ordering::SeqCst), "the answer was cut");
+        assert_ne!(
+            sent.file.id, earlier.file.id,
+            "compat={compat}: not the earlier copy"
+        );
         let on_server = n.api.files(conv).await.unwrap();
-        assert_eq!(on_server.len(), 1, "compat={compat}: one file, not two");
-        assert_eq!(on_server[0].id, sent.file.id);
+        assert_eq!(
+            on_server.len(),
+            2,
+            "compat={compat}: the earlier one and one more, not three"
+        );
+        assert!(on_server.iter().any(|f| f.id == sent.file.id));
+
+        // Cut before it reached the server: nothing landed, and the earlier copy (same name,
+        // same size, the user's) must not pass for it: it is sent again.
+        cutter.before_server.store(true, Ordering::SeqCst);
+        cutter.armed.store(true, Ordering::SeqCst);
+        let again = nurse
+            .client
+            .upload_file(conv, &path, quiet())
+            .await
+            .unwrap();
+        assert!(!cutter.armed.load(Ordering::SeqCst), "the request was cut");
+        assert!(
+            ![earlier.file.id, sent.file.id].contains(&again.file.id),
+            "compat={compat}: an earlier copy passed for one that never landed"
+        );
+        assert_eq!(n.api.files(conv).await.unwrap().len(), 3);
     }
 }

@@ -3,16 +3,20 @@
 
 use unicode_normalization::UnicodeNormalization;
 
-/// Longest name kept, in characters (its extension kept whole).
+/// Longest name kept, in characters (its extension kept whole)…
 pub const MAX_CHARS: usize = 120;
+/// …and in UTF-8 bytes: file systems count bytes (255 on most), and a saved copy may gain
+/// ` (2)`.
+pub const MAX_BYTES: usize = 200;
 
 /// Characters Windows refuses in names, replaced.
 const RESERVED_CHARS: &str = "<>:\"|?*";
 
 /// Device names Windows opens instead of a file, whatever the extension.
-const RESERVED_NAMES: [&str; 22] = [
-    "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
-    "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+const RESERVED_NAMES: [&str; 32] = [
+    "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", "COM0", "COM1", "COM2", "COM3", "COM4",
+    "COM5", "COM6", "COM7", "COM8", "COM9", "COM¹", "COM²", "COM³", "LPT0", "LPT1", "LPT2", "LPT3",
+    "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9", "LPT¹", "LPT²", "LPT³",
 ];
 
 /// Marks that change the direction or visibility of text without being seen.
@@ -38,7 +42,7 @@ pub fn sanitize(raw: &str) -> String {
     if RESERVED_NAMES.iter().any(|r| r.eq_ignore_ascii_case(stem)) {
         name.insert(0, '_');
     }
-    if name.chars().count() > MAX_CHARS {
+    if name.chars().count() > MAX_CHARS || name.len() > MAX_BYTES {
         name = shorten(&name);
     }
     if name.is_empty() {
@@ -55,7 +59,13 @@ fn shorten(name: &str) -> String {
         _ => String::new(),
     };
     let keep = MAX_CHARS - ext.chars().count();
-    let stem: String = name.chars().take(keep).collect();
+    let mut stem = String::new();
+    for c in name.chars().take(keep) {
+        if stem.len() + c.len_utf8() + ext.len() > MAX_BYTES {
+            break;
+        }
+        stem.push(c);
+    }
     format!("{}{ext}", stem.trim_end_matches(['.', ' ']))
 }
 
@@ -102,6 +112,14 @@ mod tests {
         let kept = sanitize(&long);
         assert_eq!(kept.chars().count(), MAX_CHARS);
         assert!(kept.ends_with(".pdf"));
+        // Three bytes a character: cut by bytes, not only by characters.
+        let cjk = format!("{}.pdf", "护".repeat(100));
+        let kept = sanitize(&cjk);
+        assert!(
+            kept.len() <= MAX_BYTES && kept.ends_with(".pdf"),
+            "{} bytes",
+            kept.len()
+        );
     }
 
     #[test]

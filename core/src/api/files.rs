@@ -89,9 +89,10 @@ impl ApiClient {
     }
 
     /// Where a file's bytes come from: production's CDN link on another host (fetched without
-    /// the token), else this server's `/files/:id/download` with it.
-    fn source(&self, file: &SharedFile) -> (Url, bool) {
-        if let Ok(url) = Url::parse(&file.url)
+    /// the token), else this server's `/files/:id/download` with it (always, on `ours`).
+    fn source(&self, file: &SharedFile, ours: bool) -> (Url, bool) {
+        if !ours
+            && let Ok(url) = Url::parse(&file.url)
             && url.scheme() == "https"
             && url.host_str() != self.base.host_str()
         {
@@ -103,15 +104,17 @@ impl ApiClient {
         )
     }
 
-    /// A file's bytes, as they arrive, with their length when the server says it.
+    /// A file's bytes, as they arrive, with their length when the server says it. `ours`: the
+    /// server is known to be the project's (its links are never fetched directly).
     pub async fn download_file(
         &self,
         file: &SharedFile,
+        ours: bool,
     ) -> ApiResult<(
         Option<u64>,
         impl Stream<Item = ApiResult<Bytes>> + Send + use<>,
     )> {
-        let (url, ours) = self.source(file);
+        let (url, ours) = self.source(file, ours);
         let mut req = self.http.get(url).timeout(TRANSFER_TIMEOUT);
         if ours && let Some(t) = &self.token {
             req = req.bearer_auth(t);

@@ -145,11 +145,15 @@ impl Cache {
         Ok(())
     }
 
-    /// All chunks are in.
+    /// All chunks are in. Fails when the copy was dropped meanwhile (nothing to finish).
     pub fn finish_keep(&mut self, id: Id, size: i64) -> Result<(), CacheError> {
-        self.conn
+        let finished = self
+            .conn
             .prepare_cached("UPDATE kept_files SET complete = 1, size = ?2 WHERE file_id = ?1")?
             .execute(params![id, size])?;
+        if finished == 0 {
+            return Err(CacheError::Sqlite(rusqlite::Error::QueryReturnedNoRows));
+        }
         Ok(())
     }
 

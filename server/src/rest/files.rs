@@ -137,12 +137,13 @@ pub async fn upload(
                 received = Some((raw_name, got));
             }
             Some("conversationId") => {
-                let text = field.text().await.map_err(|e| malformed(&e))?;
-                conversation = Some(text);
+                conversation = Some(small_text(field).await.map_err(|e| malformed(&e))?);
             }
-            // Fields production ignores are ignored here too (read and dropped).
+            // Fields production ignores are ignored here too: read chunk by chunk and dropped,
+            // never held (one could be as large as the body).
             _ => {
-                let _ = field.bytes().await.map_err(|e| malformed(&e))?;
+                let mut field = field;
+                while field.chunk().await.map_err(|e| malformed(&e))?.is_some() {}
             }
         }
     }
@@ -217,6 +218,19 @@ pub async fn upload(
             file: shared(&state, &base, &record, false),
         }),
     ))
+}
+
+/// A short text field (an id): at most 32 bytes are held; more is malformed.
+async fn small_text(mut field: axum::extract::multipart::Field<'_>) -> Result<String, String> {
+    const MOST: usize = 32;
+    let mut text = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(|e| e.to_string())? {
+        if text.len() + chunk.len() > MOST {
+            return Err("conversationId is too long".into());
+        }
+        text.extend_from_slice(&chunk);
+    }
+    String::from_utf8(text).map_err(|_| "conversationId is not text".into())
 }
 
 /// `GET /files/conversation/:conversationId`: newest first.
