@@ -29,6 +29,12 @@ const COMMANDS: &[&str] = &[
     "hang_up",
     "rejoin_call",
     "call_history",
+    "files",
+    "choose_files",
+    "upload_file",
+    "cancel_transfer",
+    "open_file",
+    "delete_file",
     "get_settings",
     "save_settings",
 ];

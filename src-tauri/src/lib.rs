@@ -11,6 +11,7 @@ pub mod notifications;
 pub mod options;
 pub mod os;
 pub mod state;
+pub mod transfers;
 pub mod tray;
 pub mod ui_types;
 #[cfg(target_os = "linux")]
@@ -67,8 +68,12 @@ pub fn run(options: Options) {
             Some(vec!["--hidden"]),
         ))
         .plugin(tauri_plugin_opener::init())
+        // The file picker, called from the shell's own command only (no permission of the
+        // plugin's is granted to any window).
+        .plugin(tauri_plugin_dialog::init())
         .manage(state.clone())
         .manage(notifier.clone())
+        .manage(Arc::new(transfers::Transfers::default()))
         .manage(windows::CloseToTray::default())
         .manage(call_window::CallWindow::new(options.test_embed_calls))
         .register_uri_scheme_protocol(call_window::SCHEME, |ctx, request| {

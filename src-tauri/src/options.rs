@@ -33,6 +33,10 @@ pub struct Options {
     /// so a loopback stand-in for Jitsi can be checked there.
     #[arg(long, env = "NURSECARE_TEST_EMBED_CALLS", hide = true)]
     pub test_embed_calls: bool,
+    /// Tests only: the file picker answers this file instead of opening (no test can drive
+    /// the system's dialog); what follows is the real path of a picked file.
+    #[arg(long, env = "NURSECARE_TEST_PICK_FILE", hide = true)]
+    pub test_pick_file: Option<PathBuf>,
 }
 
 /// Where secrets are kept.

@@ -38,6 +38,22 @@ pub enum AppEvent {
         /// Which.
         conversation_id: Id,
     },
+    /// Files were dropped on the window: the open chat shares them.
+    FilesDropped {
+        /// Where they are on this computer.
+        paths: Vec<String>,
+    },
+}
+
+/// How far a transfer is (an upload, a file fetched to open).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct TransferProgress {
+    /// Bytes done.
+    #[ts(type = "number")]
+    pub done: u64,
+    /// Of this many.
+    #[ts(type = "number")]
+    pub total: u64,
 }
 
 /// Why the last session ended.

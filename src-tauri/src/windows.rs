@@ -75,6 +75,17 @@ pub fn watch_main(app: &AppHandle) {
         WindowEvent::Focused(focused) => {
             handle.state::<Arc<AppState>>().set_focused(*focused);
         }
+        // Files dropped on the window: the window shares them in the open chat.
+        WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) => {
+            let state = handle.state::<Arc<AppState>>().inner().clone();
+            let paths = paths.iter().map(|p| p.display().to_string()).collect();
+            tauri::async_runtime::spawn(async move {
+                state
+                    .bridge
+                    .tell(crate::ui_types::AppEvent::FilesDropped { paths })
+                    .await;
+            });
+        }
         _ => {}
     });
 }

@@ -9,7 +9,7 @@ use nursecare_core::files::Saved;
 use nursecare_core::search::SearchHit;
 use nursecare_core::settings::Settings;
 use nursecare_desktop::commands::catalogue;
-use nursecare_desktop::ui_types::{AppEvent, SessionInfo};
+use nursecare_desktop::ui_types::{AppEvent, SessionInfo, TransferProgress};
 use nursecare_wire::{VideoCall, VideoCallWithUrl};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -33,6 +33,7 @@ fn generate(dir: &Path) {
     SessionInfo::export_all(&cfg).unwrap();
     ChatFile::export_all(&cfg).unwrap();
     Saved::export_all(&cfg).unwrap();
+    TransferProgress::export_all(&cfg).unwrap();
     std::fs::write(dir.join("commands.ts"), catalogue::typescript(&cfg)).unwrap();
     std::fs::write(dir.join("noticeWords.ts"), notice_words()).unwrap();
 }

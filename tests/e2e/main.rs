@@ -8,6 +8,7 @@ mod support;
 mod app_process;
 mod calls;
 mod driver;
+mod files;
 mod jitsi_stand_in;
 mod notify_server;
 

@@ -6,6 +6,7 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 import type { Commands } from "./bindings/commands";
 import type { ErrorReport } from "./bindings/ErrorReport";
+import type { TransferProgress } from "./bindings/TransferProgress";
 import type { Settings } from "./bindings/Settings";
 import type { AppEvent, SessionInfo } from "./shell";
 
@@ -71,3 +72,20 @@ export const rejectCall = (callId: number) => call("reject_call", { callId });
 export const hangUp = (callId: number) => call("hang_up", { callId });
 export const rejoinCall = () => call("rejoin_call");
 export const callHistory = (conversationId: number) => call("call_history", { conversationId });
+export const files = (conversationId: number) => call("files", { conversationId });
+export const chooseFiles = () => call("choose_files");
+export const deleteFile = (fileId: number) => call("delete_file", { fileId });
+export const cancelTransfer = (transferId: string) => call("cancel_transfer", { transferId });
+
+function progressChannel(onProgress: (p: TransferProgress) => void): Channel<TransferProgress> {
+  const progress = new Channel<TransferProgress>();
+  progress.onmessage = onProgress;
+  return progress;
+}
+
+/** Shares a file from this computer; null when it was cancelled. */
+export const uploadFile = (conversationId: number, path: string, transferId: string, onProgress: (p: TransferProgress) => void) =>
+  call("upload_file", { conversationId, path, transferId, progress: progressChannel(onProgress) });
+/** Saves a copy into Downloads and has the system open it; null when it was cancelled. */
+export const openFile = (fileId: number, transferId: string, onProgress: (p: TransferProgress) => void) =>
+  call("open_file", { fileId, transferId, progress: progressChannel(onProgress) });

@@ -278,3 +278,24 @@ export function callHistoryText(outgoing: boolean, status: "ONGOING" | "ENDED" |
 
 /** Embedded meet.jit.si ends a meeting after five minutes: said wherever it is the domain. */
 export const PUBLIC_JITSI_LIMIT = "Calls on the public meet.jit.si end after 5 minutes when embedded; a clinic's own Jitsi (or JaaS) has no such limit.";
+
+// ---------- files ----------
+
+/** A file's size for people: "820 B", "52 KB", "3.4 MB". */
+export function fileSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+/** Who shared a file. */
+export function fileByline(uploader: { name: string | null; email: string } | undefined, mine: boolean): string {
+  if (mine) return "you";
+  return uploader ? displayName(uploader) : "someone";
+}
+
+/** A transfer in words: "Sending wound.jpg…", "Opening plan.pdf…". */
+export function transferText(t: { kind: "upload" | "open"; name: string; error: string | null }): string {
+  if (t.error) return t.kind === "upload" ? `${t.name} was not sent` : `${t.name} did not open`;
+  return t.kind === "upload" ? `Sending ${t.name}…` : `Opening ${t.name}…`;
+}

@@ -3,11 +3,13 @@
 //! UI's generated TypeScript (`ui/src/bindings/commands.ts`, written by the bindings test), so
 //! a command changed here without the UI following fails `tsc`, not a nurse's click.
 
-use super::{Answer, calls, conversations, messages, session, settings};
+use super::{Answer, calls, conversations, files, messages, session, settings};
 use crate::notifications::Notifier;
 use crate::state::AppState;
-use crate::ui_types::{AppEvent, SessionInfo};
-use nursecare_core::cache::{ConversationSummary, OutboxItem};
+use crate::transfers::Transfers;
+use crate::ui_types::{AppEvent, SessionInfo, TransferProgress};
+use nursecare_core::cache::{ChatFile, ConversationSummary, OutboxItem};
+use nursecare_core::files::Saved;
 use nursecare_core::my_call::CallNow;
 use nursecare_core::search::SearchHit;
 use nursecare_core::settings::Settings;
@@ -63,11 +65,21 @@ ipc_types_via_ts!(
     Vec<SearchHit>,
     Option<CallNow>,
     Vec<VideoCall>,
+    Vec<ChatFile>,
+    Option<ChatFile>,
+    Option<Saved>,
+    Vec<String>,
 );
 
 impl IpcType for Channel<AppEvent> {
     fn ts_name(cfg: &ts_rs::Config) -> String {
         format!("Channel<{}>", AppEvent::name(cfg))
+    }
+}
+
+impl IpcType for Channel<TransferProgress> {
+    fn ts_name(cfg: &ts_rs::Config) -> String {
+        format!("Channel<{}>", TransferProgress::name(cfg))
     }
 }
 
@@ -159,6 +171,12 @@ catalogue! {
     async calls::hang_up [state: State<'_, Arc<AppState>>] (call_id: Id) -> ();
     async calls::rejoin_call [state: State<'_, Arc<AppState>>] () -> Option<CallNow>;
     async calls::call_history [state: State<'_, Arc<AppState>>] (conversation_id: Id) -> Vec<VideoCall>;
+    async files::files [state: State<'_, Arc<AppState>>] (conversation_id: Id) -> Vec<ChatFile>;
+    async files::choose_files [app: AppHandle, state: State<'_, Arc<AppState>>] () -> Vec<String>;
+    async files::upload_file [state: State<'_, Arc<AppState>>, transfers: State<'_, Arc<Transfers>>] (conversation_id: Id, path: String, transfer_id: String, progress: Channel<TransferProgress>) -> Option<ChatFile>;
+    sync files::cancel_transfer [transfers: State<'_, Arc<Transfers>>] (transfer_id: String) -> ();
+    async files::open_file [app: AppHandle, state: State<'_, Arc<AppState>>, transfers: State<'_, Arc<Transfers>>] (file_id: Id, transfer_id: String, progress: Channel<TransferProgress>) -> Option<Saved>;
+    async files::delete_file [state: State<'_, Arc<AppState>>] (file_id: Id) -> ();
     sync settings::get_settings [state: State<'_, Arc<AppState>>] () -> Settings;
     sync settings::save_settings [app: AppHandle, state: State<'_, Arc<AppState>>, notifier: State<'_, Arc<Notifier>>] (settings: Settings) -> Settings;
 }

@@ -204,6 +204,7 @@ mod tests {
             muted: false,
             draft: None,
             missed_call,
+            last_file: None,
         }
     }
 

@@ -488,6 +488,7 @@ mod tests {
                 muted: false,
                 draft: None,
                 missed_call: false,
+                last_file: None,
             },
         }
     }

@@ -26,4 +26,8 @@ session: SessionInfo, } | { "type": "openConversation",
 /**
  * Which.
  */
-conversationId: number, };
+conversationId: number, } | { "type": "filesDropped", 
+/**
+ * Where they are on this computer.
+ */
+paths: Array<string>, };

@@ -2,12 +2,15 @@
 import type { Channel } from "@tauri-apps/api/core";
 import type { AppEvent } from "./AppEvent";
 import type { CallNow } from "./CallNow";
+import type { ChatFile } from "./ChatFile";
 import type { ConversationSummary } from "./ConversationSummary";
 import type { Message } from "./Message";
 import type { OutboxItem } from "./OutboxItem";
+import type { Saved } from "./Saved";
 import type { SearchHit } from "./SearchHit";
 import type { SessionInfo } from "./SessionInfo";
 import type { Settings } from "./Settings";
+import type { TransferProgress } from "./TransferProgress";
 import type { VideoCall } from "./VideoCall";
 
 /** Every command the window may call: its arguments and its answer. */
@@ -38,6 +41,12 @@ export type Commands = {
   hang_up: { args: { callId: number }; answer: null };
   rejoin_call: { args: Record<string, never>; answer: CallNow | null };
   call_history: { args: { conversationId: number }; answer: Array<VideoCall> };
+  files: { args: { conversationId: number }; answer: Array<ChatFile> };
+  choose_files: { args: Record<string, never>; answer: Array<string> };
+  upload_file: { args: { conversationId: number; path: string; transferId: string; progress: Channel<TransferProgress> }; answer: ChatFile | null };
+  cancel_transfer: { args: { transferId: string }; answer: null };
+  open_file: { args: { fileId: number; transferId: string; progress: Channel<TransferProgress> }; answer: Saved | null };
+  delete_file: { args: { fileId: number }; answer: null };
   get_settings: { args: Record<string, never>; answer: Settings };
   save_settings: { args: { settings: Settings }; answer: Settings };
 };

@@ -118,6 +118,9 @@ export function Composer({ conversationId, initialText, error }: Props) {
           onChange={(e) => change(e.target.value)}
           onKeyDown={onKeyDown}
         />
+        <button type="button" className="secondary-button attach-button" onClick={() => void actions.attachFiles(conversationId)} title="Share a photo or a document in this chat">
+          Attach
+        </button>
         <button type="submit" className="send-button" disabled={sending || text.trim().length === 0}>
           Send
         </button>

@@ -4,6 +4,7 @@ import { Avatar } from "../components/Avatar";
 import { CallClock } from "../components/CallClock";
 import { CallHistory } from "../components/CallHistory";
 import { Composer } from "../components/Composer";
+import { FilesPanel } from "../components/FilesPanel";
 import { DaySeparator } from "../components/DaySeparator";
 import { MessageBubble } from "../components/MessageBubble";
 import { OutboxBubble } from "../components/OutboxBubble";
@@ -40,6 +41,10 @@ export function Thread({ summary }: { summary: ConversationSummary }) {
   const calls = useStore((s) => s.callHistory[id]);
   const callEvents = useStore((s) => s.calls.length);
   const me = useStore((s) => s.me);
+  const filesOpen = useStore((s) => s.filesOpen === id);
+  const files = useStore((s) => s.files[id]);
+  const allTransfers = useStore((s) => s.transfers);
+  const transfers = allTransfers.filter((t) => t.conversationId === id);
 
   // An open history follows the calls as they change.
   useEffect(() => {
@@ -89,6 +94,14 @@ export function Thread({ summary }: { summary: ConversationSummary }) {
         <button
           type="button"
           className="secondary-button"
+          aria-expanded={filesOpen}
+          onClick={() => actions.showFiles(filesOpen ? null : id)}
+        >
+          Files{transfers.length > 0 ? ` (${transfers.length})` : ""}
+        </button>
+        <button
+          type="button"
+          className="secondary-button"
           onClick={() => actions.setMuted(id, !summary.muted)}
           title={summary.muted ? "Notifications are off for this chat" : "Turn off notifications for this chat"}
         >
@@ -96,6 +109,18 @@ export function Thread({ summary }: { summary: ConversationSummary }) {
         </button>
       </header>
       {historyOpen ? <CallHistory calls={calls} me={me} onClose={() => actions.showCallHistory(null)} /> : null}
+      {filesOpen ? (
+        <FilesPanel
+          files={files}
+          transfers={transfers}
+          me={me}
+          onAttach={() => void actions.attachFiles(id)}
+          onOpen={(f) => void actions.openFile(id, f.file.id, f.file.filename)}
+          onDelete={(f) => actions.deleteFile(id, f.file.id)}
+          onCancel={actions.cancelTransfer}
+          onClose={() => actions.showFiles(null)}
+        />
+      ) : null}
       <MessageList conversationId={id} otherName={name} />
       <div className="typing-slot">{typingName ? <TypingDots name={typingName} /> : null}</div>
       <Composer key={id} conversationId={id} initialText={draft ?? summary.draft ?? ""} error={composerError} />

@@ -51,6 +51,7 @@ export function handleAppEvent(event: AppEvent): void {
   flushEvents();
   dispatch({ type: "appEvent", event });
   if (event.type === "openConversation") afterSelect(event.conversationId, true);
+  if (event.type === "filesDropped") dropped(event.paths);
   // A reloaded window shows the chat it had open (the list and threads start afresh).
   if (event.type === "snapshot" && event.snapshot.open !== null) afterSelect(event.snapshot.open);
 }
@@ -65,6 +66,11 @@ export function flushEvents(): void {
   const events = queued;
   queued = [];
   dispatch({ type: "appEvents", events });
+  // A shown Files panel follows its chat's files.
+  const shown = state().filesOpen;
+  if (shown !== null && events.some((e) => e.type === "core" && e.event.event === "filesChanged" && e.event.conversationId === shown)) {
+    void loadFiles(shown);
+  }
 }
 
 export async function start(): Promise<void> {
@@ -382,4 +388,100 @@ export async function loadCallHistory(conversationId: number): Promise<void> {
 export function showCallHistory(conversationId: number | null): void {
   dispatch({ type: "callHistoryOpen", conversationId });
   if (conversationId !== null) void loadCallHistory(conversationId);
+}
+
+// ---------- files ----------
+
+let transferCount = 0;
+function transferId(): string {
+  transferCount += 1;
+  return `t${Date.now()}-${transferCount}`;
+}
+
+/** The last part of a path, whichever separator it uses. */
+function baseName(path: string): string {
+  return path.split(/[\\/]/).pop() || path;
+}
+
+/** Loads a chat's files (newest first) into the store. */
+export async function loadFiles(conversationId: number): Promise<void> {
+  try {
+    const files = await ipc.files(conversationId);
+    dispatch({ type: "filesLoaded", conversationId, files });
+  } catch (e) {
+    dispatch({ type: "notice", text: errorText(report(e)) });
+  }
+}
+
+/** Shows (or hides, with null) a chat's Files panel. */
+export function showFiles(conversationId: number | null): void {
+  dispatch({ type: "filesOpen", conversationId });
+  if (conversationId !== null) void loadFiles(conversationId);
+}
+
+/** The system's picker, then each file chosen is shared in the chat. */
+export async function attachFiles(conversationId: number): Promise<void> {
+  let paths: string[];
+  try {
+    paths = await ipc.chooseFiles();
+  } catch (e) {
+    dispatch({ type: "notice", text: errorText(report(e)) });
+    return;
+  }
+  for (const path of paths) void uploadPath(conversationId, path);
+}
+
+/** Files dropped on the window go to the chat on screen. */
+function dropped(paths: string[]): void {
+  const open = state().open;
+  if (open === null) {
+    dispatch({ type: "notice", text: "Open a chat first, then drop the files on it to share them there." });
+    return;
+  }
+  for (const path of paths) void uploadPath(open, path);
+}
+
+/** Shares one file, its progress shown until it is done (or failed, with why). */
+export async function uploadPath(conversationId: number, path: string): Promise<void> {
+  const id = transferId();
+  dispatch({ type: "transferStarted", transfer: { id, conversationId, kind: "upload", name: baseName(path), done: 0, total: 0, error: null } });
+  try {
+    await ipc.uploadFile(conversationId, path, id, (p) => dispatch({ type: "transferProgress", id, done: p.done, total: p.total }));
+    dispatch({ type: "transferEnded", id });
+    if (state().filesOpen === conversationId) void loadFiles(conversationId);
+  } catch (e) {
+    dispatch({ type: "transferFailed", id, error: errorText(report(e)) });
+  }
+}
+
+/** Opens a file: saved into Downloads (fetched first unless kept here), then the system's
+ * viewer; a kind NurseCare does not open is only saved, and said so. */
+export async function openFile(conversationId: number, fileId: number, name: string): Promise<void> {
+  const id = transferId();
+  dispatch({ type: "transferStarted", transfer: { id, conversationId, kind: "open", name, done: 0, total: 0, error: null } });
+  try {
+    const saved = await ipc.openFile(fileId, id, (p) => dispatch({ type: "transferProgress", id, done: p.done, total: p.total }));
+    dispatch({ type: "transferEnded", id });
+    if (saved && !saved.openable) {
+      dispatch({ type: "notice", text: `Saved to ${saved.path}. NurseCare does not open this kind of file.` });
+    }
+  } catch (e) {
+    dispatch({ type: "transferFailed", id, error: errorText(report(e)) });
+  }
+}
+
+/** Stops an upload or an open; a failed one is just dismissed. */
+export function cancelTransfer(id: string): void {
+  const t = state().transfers.find((x) => x.id === id);
+  dispatch({ type: "transferEnded", id });
+  if (t && t.error === null) silently(ipc.cancelTransfer(id));
+}
+
+/** Deletes a file the user shared. */
+export function deleteFile(conversationId: number, fileId: number): void {
+  quietly(
+    ipc.deleteFile(fileId).then(() => {
+      if (state().filesOpen === conversationId) void loadFiles(conversationId);
+    }),
+  );
 }

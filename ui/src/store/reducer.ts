@@ -1,5 +1,6 @@
 // Pure state transitions: the shell's AppEvents (snapshot, core events, session) and the
 // results of commands the actions ran. No I/O here.
+import type { ChatFile } from "../bindings/ChatFile";
 import type { ConversationSummary } from "../bindings/ConversationSummary";
 import type { VideoCall } from "../bindings/VideoCall";
 import type { Event } from "../bindings/Event";
@@ -11,7 +12,7 @@ import type { Snapshot } from "../bindings/Snapshot";
 import type { AppEvent, SessionInfo } from "../shell";
 import { CACHE_REBUILT_TEXT } from "../text";
 import { mergeMessages, sortConversations, sortMessages, unreadMarker } from "./messages";
-import { emptySearch, initialState, LIVE_KEEP, LIVE_MAX, type State, type Thread } from "./state";
+import { emptySearch, initialState, LIVE_KEEP, LIVE_MAX, type State, type Thread, type Transfer } from "./state";
 
 export type Action =
   | { type: "appEvent"; event: AppEvent }
@@ -45,7 +46,13 @@ export type Action =
   | { type: "conversationsLoaded"; conversations: ConversationSummary[] }
   | { type: "firstPaintSent" }
   | { type: "callHistoryLoaded"; conversationId: number; calls: VideoCall[] }
-  | { type: "callHistoryOpen"; conversationId: number | null };
+  | { type: "callHistoryOpen"; conversationId: number | null }
+  | { type: "filesLoaded"; conversationId: number; files: ChatFile[] }
+  | { type: "filesOpen"; conversationId: number | null }
+  | { type: "transferStarted"; transfer: Transfer }
+  | { type: "transferProgress"; id: string; done: number; total: number }
+  | { type: "transferFailed"; id: string; error: string }
+  | { type: "transferEnded"; id: string };
 
 export function reduce(state: State, action: Action): State {
   switch (action.type) {
@@ -180,6 +187,21 @@ export function reduce(state: State, action: Action): State {
       return { ...state, callHistory: { ...state.callHistory, [action.conversationId]: action.calls } };
     case "callHistoryOpen":
       return { ...state, historyOpen: action.conversationId };
+    case "filesLoaded":
+      return { ...state, files: { ...state.files, [action.conversationId]: action.files } };
+    case "filesOpen":
+      return { ...state, filesOpen: action.conversationId };
+    case "transferStarted":
+      return { ...state, transfers: [...state.transfers, action.transfer] };
+    case "transferProgress":
+      return {
+        ...state,
+        transfers: state.transfers.map((t) => (t.id === action.id ? { ...t, done: action.done, total: action.total } : t)),
+      };
+    case "transferFailed":
+      return { ...state, transfers: state.transfers.map((t) => (t.id === action.id ? { ...t, error: action.error } : t)) };
+    case "transferEnded":
+      return { ...state, transfers: state.transfers.filter((t) => t.id !== action.id) };
   }
 }
 
@@ -326,6 +348,9 @@ export function applyAppEvent(state: State, event: AppEvent): State {
       return withSession(state, event.session);
     case "openConversation":
       return { ...select(state, event.conversationId), search: emptySearch, settingsOpen: false };
+    case "filesDropped":
+      // Shared by the actions (the open chat's uploads show as transfers).
+      return state;
   }
 }
 
@@ -424,7 +449,7 @@ export function applyCoreEvent(state: State, ev: Event): State {
       // The row's own event carries the mark; the shell notifies.
       return state;
     case "filesChanged":
-      // No Files panel in the window yet (issue 18's app slice): nothing shown changes.
+      // The actions load the chat's files again when its panel is shown.
       return state;
   }
 }

@@ -1,5 +1,6 @@
 // The store's shape: everything the UI shows, fed by the shell's event stream (snapshot,
 // core events, session) and by command results. Nothing else holds server state.
+import type { ChatFile } from "../bindings/ChatFile";
 import type { CallNow } from "../bindings/CallNow";
 import type { ConnectionNow } from "../bindings/ConnectionNow";
 import type { ConversationSummary } from "../bindings/ConversationSummary";
@@ -75,6 +76,12 @@ export type State = {
   callHistory: Record<number, VideoCall[]>;
   /** The chat whose call history is shown. */
   historyOpen: number | null;
+  /** Each chat's files, newest first, as last loaded. */
+  files: Record<number, ChatFile[]>;
+  /** The chat whose Files panel is shown. */
+  filesOpen: number | null;
+  /** Uploads and opens in progress (and those that failed, until dismissed). */
+  transfers: Transfer[];
   /** The chat on screen. */
   open: number | null;
   /** Unread count of each chat when it was last opened (for the marker). */
@@ -89,6 +96,18 @@ export type State = {
   settingsOpen: boolean;
   settings: Settings | null;
   firstPaintSent: boolean;
+};
+
+/** A file on its way: shared from this computer, or fetched to be opened. */
+export type Transfer = {
+  id: string;
+  conversationId: number;
+  kind: "upload" | "open";
+  name: string;
+  done: number;
+  total: number;
+  /** Why it failed, in words; null while it runs. */
+  error: string | null;
 };
 
 export const emptySearch: SearchState = { query: "", status: "idle", hits: [], error: null };
@@ -111,6 +130,9 @@ export const initialState: State = {
   myCall: null,
   callHistory: {},
   historyOpen: null,
+  files: {},
+  filesOpen: null,
+  transfers: [],
   open: null,
   unreadAtOpen: {},
   threads: {},
