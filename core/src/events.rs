@@ -186,6 +186,15 @@ pub enum Event {
         /// Who called.
         caller_id: Id,
     },
+    /// The other side shared a file, heard live (our server): what a notification tells, as
+    /// the privacy setting allows (production tells no one).
+    #[serde(rename_all = "camelCase")]
+    FileShared {
+        /// The chat.
+        conversation_id: Id,
+        /// The file.
+        file: nursecare_wire::files::SharedFile,
+    },
     /// A chat's files changed (listed anew, uploaded, shared by the other side, deleted, or a
     /// copy kept here): read them again with `Client::files`.
     #[serde(rename_all = "camelCase")]

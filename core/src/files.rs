@@ -466,6 +466,7 @@ pub(crate) async fn removed(shared: &Arc<Shared>, id: Id) {
 
 /// A file shared by the other side (`fileShared`, our server): listed at once.
 pub(crate) async fn shared_with_me(shared: &Arc<Shared>, conversation: Id, file: SharedFile) {
+    let told = file.clone();
     match shared
         .cache
         .call(move |c| c.put_file(conversation, &file))
@@ -479,4 +480,8 @@ pub(crate) async fn shared_with_me(shared: &Arc<Shared>, conversation: Id, file:
         }
         Err(e) => tracing::warn!(error = %e, "a shared file was not cached"),
     }
+    shared.events.send(Event::FileShared {
+        conversation_id: conversation,
+        file: told,
+    });
 }

@@ -98,6 +98,28 @@ pub fn worth_notifying(
         && message.kind != MessageType::System
 }
 
+/// A file's notification under a privacy level: its name only where the user chose to see
+/// message text (a name can say as much as a message).
+pub fn file_content(
+    privacy: NotificationPrivacy,
+    sender: &str,
+    file: &nursecare_wire::files::SharedFile,
+) -> (String, String) {
+    let what = if file.mimetype.starts_with("image/") {
+        "photo"
+    } else {
+        "file"
+    };
+    match privacy {
+        NotificationPrivacy::Nothing => ("NurseCare".into(), format!("New {what}")),
+        NotificationPrivacy::SenderOnly => (sender.to_owned(), format!("Sent a {what}")),
+        NotificationPrivacy::SenderAndText => {
+            let name: String = file.filename.chars().take(BODY_CHARS).collect();
+            (sender.to_owned(), format!("Sent a {what}: {name}"))
+        }
+    }
+}
+
 /// The notification's title and body under a privacy level.
 pub fn content(privacy: NotificationPrivacy, sender: &str, message: &Message) -> (String, String) {
     match privacy {
@@ -234,6 +256,10 @@ impl Notifier {
                 self.saw(message);
                 self.raise(message, me, focused);
             }
+            Event::FileShared {
+                conversation_id,
+                file,
+            } => self.raise_file(*conversation_id, file, me, focused),
             Event::MessagesFound {
                 conversation_id,
                 messages,
@@ -319,6 +345,47 @@ impl Notifier {
             .insert(message.conversation_id);
         let _ = self.jobs.send(Job::Show {
             conversation: message.conversation_id,
+            summary,
+            body,
+        });
+    }
+}
+
+impl Notifier {
+    /// Shows a notification for a file the other side shared, unless it is the user's own,
+    /// the chat is muted, or it is on screen in a focused window. Not withdrawn by reads (a
+    /// file is no message): a click opens the chat.
+    fn raise_file(
+        &self,
+        conversation: Id,
+        file: &nursecare_wire::files::SharedFile,
+        me: Option<Id>,
+        focused: bool,
+    ) {
+        let Some(me) = me else { return };
+        let by = file.uploaded_by.as_ref();
+        if by.is_some_and(|u| u.id == me) {
+            return;
+        }
+        let row = self
+            .rows
+            .lock()
+            .expect("rows lock")
+            .get(&conversation)
+            .cloned()
+            .unwrap_or_default();
+        let open = *self.open.lock().expect("open lock");
+        if row.muted || (focused && open == Some(conversation)) {
+            return;
+        }
+        let sender = by
+            .and_then(|u| u.name.clone())
+            .or(row.name)
+            .unwrap_or_else(|| "Someone".into());
+        let privacy = *self.privacy.lock().expect("privacy lock");
+        let (summary, body) = file_content(privacy, &sender, file);
+        let _ = self.jobs.send(Job::Show {
+            conversation,
             summary,
             body,
         });
@@ -465,6 +532,72 @@ mod tests {
         let long = message(2, &"x".repeat(500), MessageType::Text);
         let (_, b) = content(NotificationPrivacy::SenderAndText, "Pat", &long);
         assert_eq!(b.chars().count(), BODY_CHARS + 1);
+    }
+
+    fn shared_file(by: Id, name: &str, mimetype: &str) -> Event {
+        Event::FileShared {
+            conversation_id: 7,
+            file: nursecare_wire::files::SharedFile {
+                id: 4,
+                filename: name.into(),
+                mimetype: mimetype.into(),
+                size: 10,
+                url: "/files/link/4/1/s".into(),
+                uploaded_by: Some(nursecare_wire::files::FileUploader {
+                    id: by,
+                    name: Some("Pat".into()),
+                    email: "pat@example.com".into(),
+                }),
+                created_at: serde_json::from_value(serde_json::json!("2026-11-25T10:00:00.000Z"))
+                    .unwrap(),
+            },
+        }
+    }
+
+    #[test]
+    fn a_file_from_the_other_side_notifies_its_name_only_with_message_text() {
+        let (n, mut jobs) = Notifier::new(NotificationPrivacy::SenderOnly);
+        n.on_event(&shared_file(2, "wound.jpg", "image/jpeg"), Some(1), false);
+        assert!(
+            matches!(jobs.try_recv(), Ok(Job::Show { conversation: 7, summary, body })
+                if summary == "Pat" && body == "Sent a photo"),
+            "the sender, never the name"
+        );
+        n.on_event(
+            &shared_file(1, "mine.pdf", "application/pdf"),
+            Some(1),
+            false,
+        );
+        assert!(jobs.try_recv().is_err(), "one's own file");
+        n.set_open(Some(7));
+        n.on_event(
+            &shared_file(2, "plan.pdf", "application/pdf"),
+            Some(1),
+            true,
+        );
+        assert!(
+            jobs.try_recv().is_err(),
+            "the chat on screen in a focused window"
+        );
+        let (n, mut jobs) = Notifier::new(NotificationPrivacy::SenderAndText);
+        n.on_event(
+            &shared_file(2, "plan.pdf", "application/pdf"),
+            Some(1),
+            false,
+        );
+        assert!(
+            matches!(jobs.try_recv(), Ok(Job::Show { body, .. }) if body == "Sent a file: plan.pdf")
+        );
+        let (n, mut jobs) = Notifier::new(NotificationPrivacy::Nothing);
+        n.on_event(
+            &shared_file(2, "plan.pdf", "application/pdf"),
+            Some(1),
+            false,
+        );
+        assert!(
+            matches!(jobs.try_recv(), Ok(Job::Show { summary, body, .. })
+                if summary == "NurseCare" && body == "New file")
+        );
     }
 
     /// A live "hi" from user 2 in conversation 7.

@@ -5,6 +5,7 @@ import type { Connection } from "./Connection";
 import type { ConversationSummary } from "./ConversationSummary";
 import type { Message } from "./Message";
 import type { OutboxItem } from "./OutboxItem";
+import type { SharedFile } from "./SharedFile";
 import type { Timestamp } from "./Timestamp";
 
 /**
@@ -154,7 +155,15 @@ conversationId: number,
 /**
  * Who called.
  */
-callerId: number, } | { "event": "filesChanged", 
+callerId: number, } | { "event": "fileShared", 
+/**
+ * The chat.
+ */
+conversationId: number, 
+/**
+ * The file.
+ */
+file: SharedFile, } | { "event": "filesChanged", 
 /**
  * The chat.
  */

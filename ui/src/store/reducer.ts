@@ -448,6 +448,9 @@ export function applyCoreEvent(state: State, ev: Event): State {
     case "missedCall":
       // The row's own event carries the mark; the shell notifies.
       return state;
+    case "fileShared":
+      // The shell notifies; the panel and the row follow filesChanged and the row's event.
+      return state;
     case "filesChanged":
       // The actions load the chat's files again when its panel is shown.
       return state;
