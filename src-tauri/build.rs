@@ -34,6 +34,7 @@ const COMMANDS: &[&str] = &[
     "upload_file",
     "cancel_transfer",
     "open_file",
+    "file_thumbnail",
     "delete_file",
     "get_settings",
     "save_settings",

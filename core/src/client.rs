@@ -481,6 +481,12 @@ impl Client {
         crate::files::save(&self.shared, file, dir, progress).await
     }
 
+    /// A photo's bytes for a thumbnail (kept here first, like an open): only photos of
+    /// the allowlist's web kinds, at most `max` bytes.
+    pub async fn photo_bytes(&self, file: Id, max: u64) -> Result<Vec<u8>, ClientError> {
+        crate::files::photo(&self.shared, file, max).await
+    }
+
     /// Deletes one's own file (everywhere).
     pub async fn delete_file(&self, file: Id) -> Result<(), ClientError> {
         crate::files::delete(&self.shared, file).await

@@ -414,6 +414,31 @@ impl Drop for Partial {
     }
 }
 
+/// A kept photo's bytes, for a thumbnail in the window (never a document: those are opened
+/// by the system's viewer only).
+pub(crate) async fn photo(shared: &Arc<Shared>, id: Id, max: u64) -> Result<Vec<u8>, ClientError> {
+    const SHOWN: [&str; 4] = ["image/jpeg", "image/png", "image/gif", "image/webp"];
+    let file = keep(shared, id, Arc::new(|_, _| {})).await?;
+    if !SHOWN.contains(&file.file.mimetype.as_str()) || file.file.size as u64 > max {
+        return Err(ClientError::NotOpenable(file.file.filename));
+    }
+    let chunks = shared
+        .cache
+        .call(move |c| c.kept_chunks(id))
+        .await?
+        .ok_or_else(|| ClientError::NotFound(format!("file {id} is not kept here")))?;
+    let mut bytes = Vec::with_capacity(file.file.size.max(0) as usize);
+    for n in 0..chunks {
+        let data = shared
+            .cache
+            .call(move |c| c.kept_chunk(id, n))
+            .await?
+            .ok_or_else(|| ClientError::NotFound(format!("file {id} lost a part")))?;
+        bytes.extend_from_slice(&data);
+    }
+    Ok(bytes)
+}
+
 /// A new file named `name` in `dir`, or `stem (2).ext`, … when taken: nothing is overwritten.
 async fn fresh(dir: &Path, name: &str) -> Result<(PathBuf, tokio::fs::File), ClientError> {
     let (stem, ext) = match name.rsplit_once('.') {

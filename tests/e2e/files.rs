@@ -42,11 +42,8 @@ async fn files_are_attached_arrive_live_and_open_in_the_systems_viewer() {
 
     // Chloe shares a photo of the wound: it arrives live in the open panel, and the row says so.
     let photo = dir.path().join("wound.png");
-    std::fs::write(
-        &photo,
-        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89",
-    )
-    .unwrap();
+    // A whole 1x1 PNG, so the thumbnail really decodes.
+    std::fs::write(&photo, b"\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\x0d\x49\x44\x41\x54\x78\xda\x63\x64\x60\xf8\x5f\x0f\x00\x02\x87\x01\x80\xeb\x47\xba\x92\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82").unwrap();
     patient.expect(
         0,
         &["files", "upload", &conversation, photo.to_str().unwrap()],
@@ -55,6 +52,24 @@ async fn files_are_attached_arrive_live_and_open_in_the_systems_viewer() {
         t.contains("wound.png") && t.contains("Chloe Martin")
     })
     .await;
+    // Its thumbnail is drawn from its bytes (a blob of the page's own).
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let drawn = s
+            .script(
+                "const i = document.querySelector('img.file-thumb'); return i ? [i.naturalWidth, i.src.slice(0, 5)] : null",
+                serde_json::json!([]),
+            )
+            .await;
+        if drawn == serde_json::json!([1, "blob:"]) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no thumbnail drawn: {drawn}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 
     // Open: a copy in Downloads, handed to the system's viewer.
     s.click(&s.find("button", "Open wound.png").await).await;

@@ -75,6 +75,8 @@ export const callHistory = (conversationId: number) => call("call_history", { co
 export const files = (conversationId: number) => call("files", { conversationId });
 export const chooseFiles = () => call("choose_files");
 export const deleteFile = (fileId: number) => call("delete_file", { fileId });
+/** A photo's bytes, for its thumbnail. */
+export const fileThumbnail = (fileId: number) => call("file_thumbnail", { fileId });
 export const cancelTransfer = (transferId: string) => call("cancel_transfer", { transferId });
 
 function progressChannel(onProgress: (p: TransferProgress) => void): Channel<TransferProgress> {

@@ -77,6 +77,13 @@ impl IpcType for Channel<AppEvent> {
     }
 }
 
+/// Raw bytes: an `ArrayBuffer` in the window.
+impl IpcType for tauri::ipc::Response {
+    fn ts_name(_: &ts_rs::Config) -> String {
+        "ArrayBuffer".into()
+    }
+}
+
 impl IpcType for Channel<TransferProgress> {
     fn ts_name(cfg: &ts_rs::Config) -> String {
         format!("Channel<{}>", TransferProgress::name(cfg))
@@ -176,6 +183,7 @@ catalogue! {
     async files::upload_file [state: State<'_, Arc<AppState>>, transfers: State<'_, Arc<Transfers>>] (conversation_id: Id, path: String, transfer_id: String, progress: Channel<TransferProgress>) -> Option<ChatFile>;
     sync files::cancel_transfer [transfers: State<'_, Arc<Transfers>>] (transfer_id: String) -> ();
     async files::open_file [app: AppHandle, state: State<'_, Arc<AppState>>, transfers: State<'_, Arc<Transfers>>] (file_id: Id, transfer_id: String, progress: Channel<TransferProgress>) -> Option<Saved>;
+    async files::file_thumbnail [state: State<'_, Arc<AppState>>] (file_id: Id) -> tauri::ipc::Response;
     async files::delete_file [state: State<'_, Arc<AppState>>] (file_id: Id) -> ();
     sync settings::get_settings [state: State<'_, Arc<AppState>>] () -> Settings;
     sync settings::save_settings [app: AppHandle, state: State<'_, Arc<AppState>>, notifier: State<'_, Arc<Notifier>>] (settings: Settings) -> Settings;
@@ -189,7 +197,7 @@ pub fn typescript(cfg: &ts_rs::Config) -> String {
         for ty in shape.args.iter().map(|(_, t)| t).chain([&shape.answer]) {
             for word in ty.split(|c: char| !c.is_ascii_alphanumeric()) {
                 if word.starts_with(|c: char| c.is_ascii_uppercase())
-                    && !["Array", "Channel", "Record"].contains(&word)
+                    && !["Array", "ArrayBuffer", "Channel", "Record"].contains(&word)
                 {
                     imports.insert(word.to_owned());
                 }

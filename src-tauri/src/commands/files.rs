@@ -110,6 +110,22 @@ pub async fn open_file(
     Ok(Some(saved))
 }
 
+/// A photo's bytes for its thumbnail in the panel (fetched and kept first); photos of the
+/// web kinds only, at most 10 MB. The answer is raw bytes, not JSON.
+#[tauri::command]
+pub async fn file_thumbnail(
+    state: State<'_, Arc<AppState>>,
+    file_id: Id,
+) -> Answer<tauri::ipc::Response> {
+    const MOST: u64 = 10 * 1024 * 1024;
+    let bytes = state
+        .client()?
+        .photo_bytes(file_id, MOST)
+        .await
+        .map_err(report)?;
+    Ok(tauri::ipc::Response::new(bytes))
+}
+
 /// Deletes a file the user shared.
 #[tauri::command]
 pub async fn delete_file(state: State<'_, Arc<AppState>>, file_id: Id) -> Answer<()> {

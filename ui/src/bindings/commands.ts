@@ -46,6 +46,7 @@ export type Commands = {
   upload_file: { args: { conversationId: number; path: string; transferId: string; progress: Channel<TransferProgress> }; answer: ChatFile | null };
   cancel_transfer: { args: { transferId: string }; answer: null };
   open_file: { args: { fileId: number; transferId: string; progress: Channel<TransferProgress> }; answer: Saved | null };
+  file_thumbnail: { args: { fileId: number }; answer: ArrayBuffer };
   delete_file: { args: { fileId: number }; answer: null };
   get_settings: { args: Record<string, never>; answer: Settings };
   save_settings: { args: { settings: Settings }; answer: Settings };

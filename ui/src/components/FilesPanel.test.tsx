@@ -31,7 +31,7 @@ describe("FilesPanel", () => {
     const onOpen = vi.fn();
     const mine = file(7, { filename: "<b>care plan</b>.pdf", uploadedBy: { id: ME, name: "Amara", email: "a@x" } }, true);
     render(
-      <FilesPanel files={[mine, file(6)]} transfers={[]} me={ME} onAttach={noop} onOpen={onOpen} onDelete={onDelete} onCancel={noop} onClose={noop} />,
+      <FilesPanel files={[mine, file(6)]} thumbnails={{}} onThumbnail={noop} transfers={[]} me={ME} onAttach={noop} onOpen={onOpen} onDelete={onDelete} onCancel={noop} onClose={noop} />,
     );
     const rows = screen.getAllByRole("listitem");
     expect(rows).toHaveLength(2);
@@ -55,6 +55,8 @@ describe("FilesPanel", () => {
     render(
       <FilesPanel
         files={[]}
+        thumbnails={{}}
+        onThumbnail={noop}
         transfers={[
           { id: "t1", conversationId: 10, kind: "upload", name: "wound.jpg", done: 50, total: 200, error: null },
           { id: "t2", conversationId: 10, kind: "upload", name: "run.bat", done: 0, total: 0, error: "This kind of file cannot be shared." },
@@ -73,6 +75,21 @@ describe("FilesPanel", () => {
     await userEvent.setup().click(screen.getByRole("button", { name: "Cancel" }));
     expect(onCancel).toHaveBeenCalledWith("t1");
     expect(screen.getByText(/No files in this chat yet/)).toBeInTheDocument();
+  });
+});
+
+describe("thumbnails", () => {
+  it("asks for a photo's thumbnail and draws it; a document keeps its icon", () => {
+    const asked = vi.fn();
+    const photo = file(8, { filename: "wound.jpg", mimetype: "image/jpeg" });
+    const { container } = render(
+      <FilesPanel files={[photo, file(6)]} thumbnails={{ 8: "blob:thumb-8" }} onThumbnail={asked} transfers={[]} me={ME} onAttach={noop} onOpen={noop} onDelete={noop} onCancel={noop} onClose={noop} />,
+    );
+    expect(asked).toHaveBeenCalledTimes(1);
+    expect(asked).toHaveBeenCalledWith(photo);
+    const imgs = container.querySelectorAll("img.file-thumb");
+    expect(imgs).toHaveLength(1);
+    expect(imgs[0]!.getAttribute("src")).toBe("blob:thumb-8");
   });
 });
 

@@ -1,10 +1,15 @@
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import type { ChatFile } from "../bindings/ChatFile";
 import type { Transfer } from "../store/state";
 import { dayLabel, fileByline, fileSize, formatTime, transferText } from "../text";
 
+/** Photos the window draws a thumbnail of (what WebKit decodes; HEIC keeps its icon). */
+const THUMBNAILED = ["image/jpeg", "image/png", "image/gif", "image/webp"];
+
 type Props = {
   files: ChatFile[] | undefined;
+  thumbnails: Record<number, string>;
+  onThumbnail: (file: ChatFile) => void;
   transfers: Transfer[];
   me: number | null;
   onAttach: () => void;
@@ -15,7 +20,7 @@ type Props = {
 };
 
 /** A chat's files, newest first (name, size, who, when), with what is on its way above them. */
-export function FilesPanel({ files, transfers, me, onAttach, onOpen, onDelete, onCancel, onClose }: Props) {
+export function FilesPanel({ files, thumbnails, onThumbnail, transfers, me, onAttach, onOpen, onDelete, onCancel, onClose }: Props) {
   return (
     <section className="files-panel" aria-label="Files">
       <header className="files-header">
@@ -38,22 +43,47 @@ export function FilesPanel({ files, transfers, me, onAttach, onOpen, onDelete, o
       {files && files.length === 0 ? <p className="list-status">No files in this chat yet. Attach one, or drop it on the chat.</p> : null}
       <ul role="list" className="files-list">
         {(files ?? []).map((f) => (
-          <FileRow key={f.file.id} file={f} mine={f.file.uploadedBy?.id === me} onOpen={onOpen} onDelete={onDelete} />
+          <FileRow
+            key={f.file.id}
+            file={f}
+            thumbnail={thumbnails[f.file.id]}
+            onThumbnail={onThumbnail}
+            mine={f.file.uploadedBy?.id === me}
+            onOpen={onOpen}
+            onDelete={onDelete}
+          />
         ))}
       </ul>
     </section>
   );
 }
 
-function FileRow({ file, mine, onOpen, onDelete }: { file: ChatFile; mine: boolean; onOpen: (f: ChatFile) => void; onDelete: (f: ChatFile) => void }) {
+type RowProps = {
+  file: ChatFile;
+  thumbnail: string | undefined;
+  onThumbnail: (f: ChatFile) => void;
+  mine: boolean;
+  onOpen: (f: ChatFile) => void;
+  onDelete: (f: ChatFile) => void;
+};
+
+function FileRow({ file, thumbnail, onThumbnail, mine, onOpen, onDelete }: RowProps) {
   const [confirming, setConfirming] = useState(false);
   const f = file.file;
   const image = f.mimetype.startsWith("image/");
+  const drawn = THUMBNAILED.includes(f.mimetype);
+  useEffect(() => {
+    if (drawn) onThumbnail(file);
+  }, [drawn, file, onThumbnail]);
   return (
     <li className="file-row" data-file-id={f.id}>
-      <span className="file-icon" aria-hidden="true">
-        {image ? "🖼️" : "📄"}
-      </span>
+      {thumbnail ? (
+        <img className="file-thumb" src={thumbnail} alt="" />
+      ) : (
+        <span className="file-icon" aria-hidden="true">
+          {image ? "🖼️" : "📄"}
+        </span>
+      )}
       <span className="file-body">
         <span className="file-name">{f.filename}</span>
         <span className="file-meta">

@@ -5,6 +5,7 @@ import { CallClock } from "../components/CallClock";
 import { CallHistory } from "../components/CallHistory";
 import { Composer } from "../components/Composer";
 import { FilesPanel } from "../components/FilesPanel";
+import type { ChatFile } from "../bindings/ChatFile";
 import { DaySeparator } from "../components/DaySeparator";
 import { MessageBubble } from "../components/MessageBubble";
 import { OutboxBubble } from "../components/OutboxBubble";
@@ -26,6 +27,8 @@ const JUMP_PX = 400;
 const FOLLOW_PX = 120;
 
 /** The open chat: header, messages (virtualised), typing, composer. */
+const onThumbnail = (f: ChatFile) => void actions.loadThumbnail(f.file.id, f.file.mimetype);
+
 export function Thread({ summary }: { summary: ConversationSummary }) {
   const id = summary.id;
   const name = conversationName(summary);
@@ -43,6 +46,7 @@ export function Thread({ summary }: { summary: ConversationSummary }) {
   const me = useStore((s) => s.me);
   const filesOpen = useStore((s) => s.filesOpen === id);
   const files = useStore((s) => s.files[id]);
+  const thumbnails = useStore((s) => s.thumbnails);
   const allTransfers = useStore((s) => s.transfers);
   const transfers = allTransfers.filter((t) => t.conversationId === id);
 
@@ -112,6 +116,8 @@ export function Thread({ summary }: { summary: ConversationSummary }) {
       {filesOpen ? (
         <FilesPanel
           files={files}
+          thumbnails={thumbnails}
+          onThumbnail={onThumbnail}
           transfers={transfers}
           me={me}
           onAttach={() => void actions.attachFiles(id)}

@@ -477,6 +477,21 @@ export function cancelTransfer(id: string): void {
   if (t && t.error === null) silently(ipc.cancelTransfer(id));
 }
 
+const thumbnailsAsked = new Set<number>();
+
+/** Fetches a photo's thumbnail once (a photo the panel shows). A failure leaves its icon. */
+export async function loadThumbnail(fileId: number, mimetype: string): Promise<void> {
+  if (thumbnailsAsked.has(fileId)) return;
+  thumbnailsAsked.add(fileId);
+  try {
+    const bytes = await ipc.fileThumbnail(fileId);
+    const url = URL.createObjectURL(new Blob([bytes], { type: mimetype }));
+    dispatch({ type: "thumbnailLoaded", fileId, url });
+  } catch (e) {
+    console.warn("NurseCare: no thumbnail:", report(e).kind);
+  }
+}
+
 /** Deletes a file the user shared. */
 export function deleteFile(conversationId: number, fileId: number): void {
   quietly(

@@ -52,7 +52,8 @@ export type Action =
   | { type: "transferStarted"; transfer: Transfer }
   | { type: "transferProgress"; id: string; done: number; total: number }
   | { type: "transferFailed"; id: string; error: string }
-  | { type: "transferEnded"; id: string };
+  | { type: "transferEnded"; id: string }
+  | { type: "thumbnailLoaded"; fileId: number; url: string };
 
 export function reduce(state: State, action: Action): State {
   switch (action.type) {
@@ -202,6 +203,8 @@ export function reduce(state: State, action: Action): State {
       return { ...state, transfers: state.transfers.map((t) => (t.id === action.id ? { ...t, error: action.error } : t)) };
     case "transferEnded":
       return { ...state, transfers: state.transfers.filter((t) => t.id !== action.id) };
+    case "thumbnailLoaded":
+      return { ...state, thumbnails: { ...state.thumbnails, [action.fileId]: action.url } };
   }
 }
 

@@ -82,6 +82,8 @@ export type State = {
   filesOpen: number | null;
   /** Uploads and opens in progress (and those that failed, until dismissed). */
   transfers: Transfer[];
+  /** Photos' thumbnails: object URLs of their bytes, by file id. */
+  thumbnails: Record<number, string>;
   /** The chat on screen. */
   open: number | null;
   /** Unread count of each chat when it was last opened (for the marker). */
@@ -133,6 +135,7 @@ export const initialState: State = {
   files: {},
   filesOpen: null,
   transfers: [],
+  thumbnails: {},
   open: null,
   unreadAtOpen: {},
   threads: {},
