@@ -150,6 +150,16 @@ pub enum FilesCommand {
     },
     /// Delete a file you shared.
     Delete { file_id: i64 },
+    /// Drop the copies of files kept on this computer (the files stay listed and on the
+    /// server).
+    Forget {
+        /// One file's copy.
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        file_id: Option<i64>,
+        /// Every copy.
+        #[arg(long)]
+        all: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

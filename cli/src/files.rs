@@ -39,6 +39,23 @@ pub async fn run(client: &Client, command: FilesCommand, as_json: bool) -> Resul
             }
         }
         FilesCommand::Download { file_id, to } => download(client, file_id, to, as_json).await?,
+        FilesCommand::Forget { file_id, all } => {
+            let said = match (file_id, all) {
+                (Some(id), false) => {
+                    client.forget_file(id).await?;
+                    format!("The copy of file #{id} kept here is gone.")
+                }
+                _ => {
+                    let freed = client.forget_kept_files().await?;
+                    format!("Every copy kept here is gone ({} freed).", size(freed))
+                }
+            };
+            if as_json {
+                output::json(&serde_json::json!({ "forgotten": file_id, "all": all }));
+            } else {
+                output::line(&said);
+            }
+        }
         FilesCommand::Delete { file_id } => {
             client.delete_file(file_id).await?;
             if as_json {

@@ -510,6 +510,19 @@ impl Client {
         Ok(())
     }
 
+    /// Drops every copy of a file kept here (the files stay listed); answers the bytes freed.
+    pub async fn forget_kept_files(&self) -> Result<i64, ClientError> {
+        Ok(self
+            .shared
+            .cache
+            .call(|c| {
+                let freed = c.kept_bytes()?;
+                c.forget_all_kept()?;
+                Ok(freed)
+            })
+            .await?)
+    }
+
     /// A keystroke in a conversation's composer.
     pub async fn keystroke(&self, conversation: Id) {
         let send = self
