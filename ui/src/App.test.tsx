@@ -263,4 +263,26 @@ describe("the main window", () => {
     await shell.emit({ type: "core", event: { event: "myCall", call: { ...left, phase: "inCall", inCallSince: at(2) } } });
     await waitFor(() => expect(screen.getByRole("button", { name: "Call" })).toBeDisabled());
   });
+
+  it("shares files dropped on the window in the chat on screen, with their progress, and says why one failed", async () => {
+    const shell = await signedIn({
+      upload_file: (args: Record<string, unknown>) => {
+        if (String(args.path).endsWith(".bat")) throw { kind: "fileRefused", message: "" };
+        return null;
+      },
+      files: [],
+    });
+    // No chat on screen: nothing is sent, and the window says what to do.
+    await shell.emit({ type: "filesDropped", paths: ["/home/amara/wound.jpg"] });
+    expect(shell.callsOf("upload_file")).toHaveLength(0);
+    expect(await screen.findByText(/Open a chat first/)).toBeInTheDocument();
+    const user = await openJane(shell);
+    await shell.emit({ type: "filesDropped", paths: ["/home/amara/wound.jpg", "C:\\Users\\amara\\run.bat"] });
+    await waitFor(() => expect(shell.callsOf("upload_file")).toHaveLength(2));
+    expect(shell.callsOf("upload_file")[0]).toMatchObject({ conversationId: 10, path: "/home/amara/wound.jpg" });
+    await user.click(screen.getByRole("button", { name: /^Files/ }));
+    const failed = await screen.findByText("run.bat was not sent");
+    expect(failed).toBeInTheDocument();
+    expect(screen.getByRole("alert")).toHaveTextContent(/cannot be shared/);
+  });
 });

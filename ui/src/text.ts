@@ -141,6 +141,14 @@ export function errorText(report: ErrorReport): string {
       return `This message is too long: ${report.chars} characters, at most ${report.max}.`;
     case "unknownConversation":
       return "This conversation is not available on this account.";
+    case "fileTooLarge":
+      return "This file is larger than the server takes.";
+    case "fileRefused":
+      return "This kind of file cannot be shared. Photos, PDF, plain text, and Word, Excel, PowerPoint or OpenDocument files can.";
+    case "fileIo":
+      return "The file could not be read or saved on this computer.";
+    case "notOpenable":
+      return report.message || "NurseCare does not open this kind of file.";
     case "cacheInUse":
       return "NurseCare is already open for this account in another program. Close it, then try again.";
     default:
