@@ -10,8 +10,9 @@ use std::sync::Arc;
 
 /// Prints how long a 25 MB file takes to upload and to download (into the encrypted cache)
 /// on loopback, median of three; asserts only that each arrived whole (speed is reported, not
-/// tested: `cargo test --release -p nursecare-core --test transfer_speed -- --nocapture`).
+/// tested: `cargo test --release -p nursecare-core --test transfer_speed -- --ignored --nocapture`).
 #[tokio::test]
+#[ignore = "a measurement; run by hand with --ignored --nocapture (README, Files in a chat)"]
 async fn figures_for_a_25_mb_file_up_and_down() {
     let dir = tempfile::tempdir().unwrap();
     let server = Running::start(dir.path(), Settings::default()).await;
