@@ -4,7 +4,7 @@
 //! `url` is a public CDN link on another host: it is fetched directly, and the token never
 //! goes to that host.
 
-use super::{ApiClient, ApiError, ApiResult, classify, json, transport};
+use super::{ApiClient, ApiError, ApiResult, answer, classify, json, transport};
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use nursecare_wire::Id;
@@ -65,21 +65,17 @@ impl ApiClient {
         if let Some(t) = &self.token {
             req = req.bearer_auth(t);
         }
-        let outcome = match req.send().await {
-            Ok(resp) => {
-                let status = resp.status();
-                let retry_after = resp
-                    .headers()
-                    .get(reqwest::header::RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok()?.trim().parse().ok());
-                match resp.bytes().await {
-                    Ok(body) => classify(status, body, retry_after),
-                    Err(e) => Err(transport(&e)),
-                }
-            }
-            Err(e) if e.is_connect() => Err(ApiError::Unreachable),
-            Err(e) => Err(transport(&e)),
-        };
+        let outcome = answer(req).await.map_err(|e| match e {
+            // Our server's upload rate, not a sign-in limit.
+            ApiError::RateLimited { retry_after_secs } => ApiError::Rejected {
+                status: 429,
+                message: format!(
+                    "too many uploads; try again in {} s",
+                    retry_after_secs.unwrap_or(60)
+                ),
+            },
+            other => other,
+        });
         if let (Err(ApiError::SessionExpired), Some(expired), Some(_)) =
             (&outcome, &self.on_expired, &self.token)
         {

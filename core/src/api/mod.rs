@@ -408,22 +408,7 @@ impl ApiClient {
             // reach the server, so only that one is repeated whatever its method: a repeated
             // `/video-calls/start` is a second call. One that broke after it went out
             // (`AnswerLost`) is repeated only when it is a GET.
-            let outcome = match req.send().await {
-                Ok(resp) => {
-                    let status = resp.status();
-                    let retry_after = resp
-                        .headers()
-                        .get(reqwest::header::RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok()?.trim().parse().ok());
-                    match resp.bytes().await {
-                        Ok(body) => classify(status, body, retry_after),
-                        // The server answered, then the body broke off.
-                        Err(e) => Err(transport(&e)),
-                    }
-                }
-                Err(e) if e.is_connect() => Err(ApiError::Unreachable),
-                Err(e) => Err(transport(&e)),
-            };
+            let outcome = answer(req).await;
             let retry = match &outcome {
                 Err(ApiError::Unreachable) => true,
                 Err(ApiError::AnswerLost) => idempotent,
@@ -446,6 +431,26 @@ impl ApiClient {
             wait *= 2;
             attempt += 1;
         }
+    }
+}
+
+/// Sends a request once and classifies what came back (or why nothing did).
+async fn answer(req: reqwest::RequestBuilder) -> ApiResult<Answer> {
+    match req.send().await {
+        Ok(resp) => {
+            let status = resp.status();
+            let retry_after = resp
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok()?.trim().parse().ok());
+            match resp.bytes().await {
+                Ok(body) => classify(status, body, retry_after),
+                // The server answered, then the body broke off.
+                Err(e) => Err(transport(&e)),
+            }
+        }
+        Err(e) if e.is_connect() => Err(ApiError::Unreachable),
+        Err(e) => Err(transport(&e)),
     }
 }
 
