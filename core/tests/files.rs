@@ -423,3 +423,36 @@ async fn an_upload_whose_answer_is_lost_is_looked_up_not_sent_twice() {
         assert_eq!(n.api.files(conv).await.unwrap().len(), 3);
     }
 }
+
+#[tokio::test]
+async fn past_the_upload_rate_the_refusal_says_uploads_not_sign_ins() {
+    let t = two(nursecare_server::Settings {
+        files: nursecare_server::files::FileSettings {
+            uploads_per_minute: 1,
+            ..Default::default()
+        },
+        ..settings(false)
+    })
+    .await;
+    let path = pdf(t.dir.path(), "a.pdf", "z");
+    t.nurse
+        .client
+        .upload_file(t.conv, &path, quiet())
+        .await
+        .unwrap();
+    let e = t
+        .nurse
+        .client
+        .upload_file(t.conv, &path, quiet())
+        .await
+        .unwrap_err();
+    match e {
+        ClientError::Api(nursecare_core::api::ApiError::Rejected {
+            status: 429,
+            message,
+        }) => {
+            assert!(message.contains("uploads"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
