@@ -322,6 +322,7 @@ mod tests {
                 "messages" => include_str!("messages.rs"),
                 "settings" => include_str!("settings.rs"),
                 "calls" => include_str!("calls.rs"),
+                "files" => include_str!("files.rs"),
                 other => panic!("unknown module {other}"),
             };
             assert_eq!(
