@@ -109,8 +109,7 @@ impl Server {
         if self.compat {
             cmd.arg("--production-compat");
         }
-        let child = cmd.spawn().unwrap();
-        self.child = Some(child);
+        self.child = Some(spawn(&mut cmd));
         for _ in 0..200 {
             if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
                 return;
@@ -317,6 +316,26 @@ impl Clinic {
             amara,
             chloe,
             conversation,
+        }
+    }
+}
+
+/// Starts a child process. Under Wine, CreateProcess now and then fails with "Internal error"
+/// (1359) while other tests start processes at the same moment; a later try starts it.
+fn spawn(cmd: &mut Command) -> std::process::Child {
+    let mut tries = 0;
+    loop {
+        match cmd.spawn() {
+            Ok(child) => return child,
+            Err(e) if tries < 5 => {
+                tries += 1;
+                eprintln!(
+                    "starting {:?} failed ({e}); trying again",
+                    cmd.get_program()
+                );
+                std::thread::sleep(Duration::from_millis(200 * tries));
+            }
+            Err(e) => panic!("cannot start {:?}: {e}", cmd.get_program()),
         }
     }
 }
