@@ -366,11 +366,7 @@ pub(crate) async fn save(
     let written: Result<(), ClientError> = async {
         let mut total = 0i64;
         for n in 0..chunks {
-            let data = shared
-                .cache
-                .call(move |c| c.kept_chunk(id, n))
-                .await?
-                .ok_or_else(|| ClientError::NotFound(format!("file {id} lost a part")))?;
+            let data = kept_part(shared, id, n).await?;
             total += data.len() as i64;
             out.write_all(&data)
                 .await
@@ -403,6 +399,15 @@ pub(crate) async fn save(
     })
 }
 
+/// Part `n` of a kept copy (a part missing is a copy lost, not an empty one).
+async fn kept_part(shared: &Shared, id: Id, n: i64) -> Result<Vec<u8>, ClientError> {
+    shared
+        .cache
+        .call(move |c| c.kept_chunk(id, n))
+        .await?
+        .ok_or_else(|| ClientError::NotFound(format!("file {id} lost a part")))
+}
+
 /// A saved copy being written: removed unless it was finished.
 struct Partial(Option<PathBuf>);
 
@@ -429,11 +434,7 @@ pub(crate) async fn photo(shared: &Arc<Shared>, id: Id, max: u64) -> Result<Vec<
         .ok_or_else(|| ClientError::NotFound(format!("file {id} is not kept here")))?;
     let mut bytes = Vec::with_capacity(file.file.size.max(0) as usize);
     for n in 0..chunks {
-        let data = shared
-            .cache
-            .call(move |c| c.kept_chunk(id, n))
-            .await?
-            .ok_or_else(|| ClientError::NotFound(format!("file {id} lost a part")))?;
+        let data = kept_part(shared, id, n).await?;
         bytes.extend_from_slice(&data);
     }
     Ok(bytes)
