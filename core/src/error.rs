@@ -194,6 +194,21 @@ pub enum ErrorKind {
     InsecureServer,
     /// The profile's settings file could not be written.
     SettingsFailed,
+    /// The account is locked with its nurse's PIN.
+    Locked,
+    /// Wrong PIN or password; `left` more tries before signing out.
+    WrongSecret {
+        /// Tries left.
+        left: u8,
+    },
+    /// Too many wrong tries: signed out (the cache waits, sealed, for the next sign-in).
+    TooManyTries,
+    /// Setting a PIN needs the account's password, and it was refused.
+    WrongPassword,
+    /// A PIN is 6 or more digits.
+    PinRule,
+    /// The protected sign-in kept on this computer cannot be read.
+    VaultDamaged,
 }
 
 /// An error for the UI: its kind and the English sentence (for logs and as a fallback).
@@ -293,6 +308,25 @@ impl ErrorKind {
                 "Plain http:// would send the password unencrypted; use the server's https:// address.".into()
             }
             Self::SettingsFailed => "The settings could not be saved.".into(),
+            Self::Locked => "This account is locked: unlock it with your PIN or password.".into(),
+            Self::WrongSecret { left: 1 } => {
+                "Wrong PIN or password. One try left before you are signed out.".into()
+            }
+            Self::WrongSecret { left } => {
+                format!("Wrong PIN or password. {left} tries left before you are signed out.")
+            }
+            Self::TooManyTries => {
+                "Too many wrong tries: you are signed out. Sign in again with your password; nothing waiting to be sent is lost.".into()
+            }
+            Self::WrongPassword => "Wrong password.".into(),
+            Self::PinRule => format!(
+                "A PIN is {} to {} digits, and digits only.",
+                crate::vault::PIN_MIN_DIGITS,
+                crate::vault::PIN_MAX_DIGITS
+            ),
+            Self::VaultDamaged => {
+                "The protected sign-in kept on this computer cannot be read; sign in again.".into()
+            }
         }
     }
 }
@@ -352,6 +386,7 @@ impl From<&ProfileError> for ErrorKind {
             ProfileError::NoDataDir => Self::NoDataDirectory,
             ProfileError::Secret(s) => s.into(),
             ProfileError::Cache(c) => c.into(),
+            ProfileError::Session(e) => e.into(),
         }
     }
 }
@@ -363,6 +398,13 @@ impl From<&crate::session::SessionError> for ErrorKind {
             SessionError::Api(a) => a.into(),
             SessionError::Secret(s) => s.into(),
             SessionError::BadToken => Self::BadToken,
+            SessionError::Locked { .. } => Self::Locked,
+            SessionError::WrongSecret { left } => Self::WrongSecret { left: *left },
+            SessionError::TooManyTries => Self::TooManyTries,
+            SessionError::WrongPassword => Self::WrongPassword,
+            SessionError::NotSignedIn => Self::NotSignedIn,
+            SessionError::Vault(crate::vault::VaultError::PinRule) => Self::PinRule,
+            SessionError::Vault(_) => Self::VaultDamaged,
         }
     }
 }

@@ -35,6 +35,7 @@ mod shared;
 pub mod socket;
 mod sync;
 pub mod typing;
+pub mod vault;
 
 pub use client::{Client, ClientConfig, ClientError};
 pub use error::{ErrorKind, ErrorReport};

@@ -4,7 +4,8 @@
 
 use crate::cache::{Cache, CacheError, CacheKey, MovedAside};
 use crate::secrets::{SecretError, SecretName, SecretStore, SecretStoreKind};
-use crate::session::{Session, Sessions};
+use crate::session::{Session, SessionError, Sessions};
+use crate::vault::{Kdf, Secret, Vault};
 use std::path::{Path, PathBuf};
 
 /// Why a profile could not be used.
@@ -19,6 +20,9 @@ pub enum ProfileError {
     /// The cache could not be opened (or moved aside).
     #[error(transparent)]
     Cache(#[from] CacheError),
+    /// The account's PIN or vault.
+    #[error(transparent)]
+    Session(#[from] SessionError),
 }
 
 /// One profile directory on one server.
@@ -124,20 +128,9 @@ impl Profile {
         &self,
         session: &Session,
     ) -> Result<(Cache, Option<MovedAside>), ProfileError> {
-        let name = self.key_name(session);
-        let key = match self
-            .store
-            .get(&name)
-            .await?
-            .as_deref()
-            .and_then(CacheKey::from_hex)
-        {
-            Some(k) => k,
-            None => {
-                let k = CacheKey::generate();
-                self.store.set(&name, &k.to_hex()).await?;
-                k
-            }
+        let key = match &session.cache_key {
+            Some(k) => k.clone(),
+            None => self.plain_key(session).await?,
         };
         let path = self.cache_path(session);
         let opened = tokio::task::spawn_blocking(move || Cache::open_or_rebuild(&path, &key))
@@ -146,13 +139,103 @@ impl Profile {
         Ok(opened)
     }
 
-    /// Deletes the account's cache and its key (on logout, when asked).
+    /// The key kept as it is for an account without a PIN (made on first use).
+    async fn plain_key(&self, session: &Session) -> Result<CacheKey, ProfileError> {
+        let name = self.key_name(session);
+        match self
+            .store
+            .get(&name)
+            .await?
+            .as_deref()
+            .and_then(CacheKey::from_hex)
+        {
+            Some(k) => Ok(k),
+            None => {
+                let k = CacheKey::generate();
+                self.store.set(&name, &k.to_hex()).await?;
+                Ok(k)
+            }
+        }
+    }
+
+    /// Deletes the account's cache and its key, plain or sealed (on logout, when asked).
     pub async fn remove_cache(&self, session: &Session) -> Result<(), ProfileError> {
         // Never under a program that has it open (the app): it would go on writing to a
         // deleted file while a new one is made.
         Cache::remove(&self.cache_path(session))?;
         self.store.delete(&self.key_name(session)).await?;
+        self.sessions().forget_vault(session.user_id).await?;
         Ok(())
+    }
+
+    /// Sets or changes the PIN of `session`'s account, proven by its password (checked
+    /// against the vault's password wrap, or by the server when there is none yet). The
+    /// cache key is wrapped under both, never changed, so the cache is not re-encrypted; an
+    /// account without a PIN moves its key and token into the vault (nothing of it stays
+    /// readable in the secret store). Answers the session with its key.
+    pub async fn set_pin(
+        &self,
+        session: &Session,
+        api: &crate::api::ApiClient,
+        password: &str,
+        pin: &str,
+    ) -> Result<Session, ProfileError> {
+        crate::vault::pin_digits(pin).map_err(SessionError::from)?;
+        let sessions = self.sessions();
+        let kept = sessions.vault(session.user_id).await?;
+        let key = match &kept {
+            Some(vault) if vault.has_password() => {
+                let (vault, password) = (vault.clone(), password.to_owned());
+                tokio::task::spawn_blocking(move || vault.open(Secret::Password(&password)))
+                    .await
+                    .map_err(|_| CacheError::Closed)?
+                    .map_err(|_| SessionError::WrongPassword)?
+            }
+            _ => {
+                match api.login(&session.email, password).await {
+                    Ok(answer)
+                        if crate::session::claims_of(&answer.access_token)?.sub
+                            == session.user_id => {}
+                    Ok(_) | Err(crate::api::ApiError::InvalidCredentials) => {
+                        return Err(SessionError::WrongPassword.into());
+                    }
+                    Err(e) => return Err(SessionError::from(e).into()),
+                }
+                match &session.cache_key {
+                    Some(k) => k.clone(),
+                    None => self.plain_key(session).await?,
+                }
+            }
+        };
+        let (who, email, token) = (
+            session.user_id,
+            session.email.clone(),
+            session.token.clone(),
+        );
+        let (pin, password, key_for) = (pin.to_owned(), password.to_owned(), key.clone());
+        let vault = tokio::task::spawn_blocking(move || -> Result<Vault, SessionError> {
+            let mut vault = match kept {
+                Some(mut vault) => {
+                    vault.set_pin(&key_for, &pin)?;
+                    vault.set_password(&key_for, &password)?;
+                    vault
+                }
+                None => Vault::new(who, &email, &key_for, &pin, Some(&password), Kdf::DEFAULT)?,
+            };
+            vault.wrong = 0;
+            vault.seal_token(&key_for, &token)?;
+            Ok(vault)
+        })
+        .await
+        .map_err(|_| CacheError::Closed)??;
+        sessions.keep_sealed(&vault).await?;
+        // Only now: a failure above leaves the account as it was.
+        self.store.delete(&self.key_name(session)).await?;
+        tracing::info!(user = session.user_id, "PIN set; the cache key is sealed");
+        Ok(Session {
+            cache_key: Some(key),
+            ..session.clone()
+        })
     }
 }
 
@@ -332,6 +415,7 @@ mod tests {
             role: nursecare_wire::Role::Nurse,
             token: "t".into(),
             expires_at: 0,
+            cache_key: None,
         };
         let path = profile.cache_path(&session);
         let (cache, _) = Cache::open_or_rebuild(&path, &CacheKey::generate()).unwrap();

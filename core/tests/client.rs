@@ -503,6 +503,7 @@ async fn a_refused_token_signs_the_user_out_instead_of_retrying() {
         role: nursecare_wire::Role::Nurse,
         token: format!("eyJhbGciOiJIUzI1NiJ9.{payload}.bad-signature"),
         expires_at: 4_102_444_800,
+        cache_key: None,
     };
     let mut s = Side::start(&profile, session, common::client_config()).await;
     s.until_connection(10, Connection::SignedOut).await;
@@ -910,6 +911,7 @@ async fn shutdown_returns_at_once_while_the_server_is_a_silent_listener() {
         role: nursecare_wire::Role::Nurse,
         token: "a.b.c".into(),
         expires_at: 4_102_444_800,
+        cache_key: None,
     };
     let mut config = common::client_config();
     config.socket.connect_timeout = Duration::from_secs(45);

@@ -64,6 +64,16 @@ impl CacheKey {
         Some(Self(k))
     }
 
+    /// The raw bytes (for wrapping under a nurse's PIN or password).
+    pub(crate) fn bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// From raw bytes (as unwrapped).
+    pub(crate) fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
     /// The hex form.
     pub fn to_hex(&self) -> String {
         self.0.iter().map(|b| format!("{b:02x}")).collect()
