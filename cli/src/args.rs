@@ -133,6 +133,20 @@ pub enum Command {
         #[command(subcommand)]
         command: FilesCommand,
     },
+    /// The PIN that locks this account on this computer.
+    Pin {
+        #[command(subcommand)]
+        command: PinCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PinCommand {
+    /// Set or change the PIN (6 or more digits; from NURSECARE_NEW_PIN, else asked twice),
+    /// proven by the account's password (NURSECARE_PASSWORD, else asked). From then on the
+    /// account's cache key and token are kept only sealed under the PIN and the password, and
+    /// every command asks for one of them (NURSECARE_PIN, else a prompt).
+    Set,
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,6 +5,7 @@ use nursecare_core::api::ApiError;
 use nursecare_core::profile::ProfileError;
 use nursecare_core::secrets::SecretError;
 use nursecare_core::session::SessionError;
+use nursecare_core::vault::VaultError;
 
 /// Everything went as asked.
 pub const OK: u8 = 0;
@@ -37,6 +38,30 @@ pub const TOO_LARGE: u8 = 11;
 pub const FILE_REFUSED: u8 = 12;
 /// A file on this computer could not be read or written.
 pub const LOCAL_FILE: u8 = 13;
+/// The account is locked with its nurse's PIN and no PIN was given (not at a terminal, and
+/// no NURSECARE_PIN).
+pub const LOCKED: u8 = 14;
+
+/// The name of an exit code, for `--json`'s error object.
+pub fn name(code: u8) -> &'static str {
+    match code {
+        OK => "ok",
+        USAGE => "usage",
+        SIGNED_OUT => "signedOut",
+        CREDENTIALS => "credentials",
+        UNREACHABLE => "unreachable",
+        QUEUED => "queued",
+        REFUSED => "refused",
+        SECRET_STORE => "secretStore",
+        CACHE => "cache",
+        IN_USE => "inUse",
+        TOO_LARGE => "tooLarge",
+        FILE_REFUSED => "fileRefused",
+        LOCAL_FILE => "localFile",
+        LOCKED => "locked",
+        _ => "failure",
+    }
+}
 
 /// The code of a cache failure.
 fn cache(e: &nursecare_core::cache::CacheError) -> u8 {
@@ -93,6 +118,7 @@ impl From<ProfileError> for Failure {
             ProfileError::Secret(s) => s.into(),
             ProfileError::Cache(c) => Self::new(cache(&c), c.to_string()),
             ProfileError::NoDataDir => Self::new(USAGE, e.to_string()),
+            ProfileError::Session(e) => e.into(),
         }
     }
 }
@@ -102,7 +128,20 @@ impl From<SessionError> for Failure {
         match e {
             SessionError::Api(a) => a.into(),
             SessionError::Secret(s) => s.into(),
-            SessionError::BadToken => Self::new(FAILURE, e.to_string()),
+            SessionError::BadToken | SessionError::Vault(VaultError::Damaged) => {
+                Self::new(FAILURE, e.to_string())
+            }
+            SessionError::Locked { .. } => Self::new(
+                LOCKED,
+                format!("{e}: run it at a terminal to be asked, or set NURSECARE_PIN"),
+            ),
+            SessionError::WrongSecret { .. } | SessionError::WrongPassword => {
+                Self::new(CREDENTIALS, e.to_string())
+            }
+            SessionError::TooManyTries | SessionError::NotSignedIn => {
+                Self::new(SIGNED_OUT, e.to_string())
+            }
+            SessionError::Vault(_) => Self::new(USAGE, e.to_string()),
         }
     }
 }

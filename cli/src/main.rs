@@ -13,13 +13,14 @@ mod hold;
 mod message_text;
 mod output;
 
-use args::{CallCommand, Cli, Command, FilesCommand, Store};
+use args::{CallCommand, Cli, Command, FilesCommand, PinCommand, Store};
 use clap::Parser;
 use exit::Failure;
 use nursecare_core::cache::{CacheHandle, OutboxState, SendFailure};
 use nursecare_core::events::Connection;
 use nursecare_core::secrets::SecretStoreKind;
-use nursecare_core::session::Session;
+use nursecare_core::session::{Kept, Session, SessionError};
+use nursecare_core::vault::Secret;
 use nursecare_core::{Client, ClientConfig, Event, EventStream, Profile};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -42,6 +43,7 @@ fn main() -> ExitCode {
         }
     };
     logging();
+    let as_json = cli.json;
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => {
@@ -52,7 +54,17 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
-            eprintln!("nursecare-cli: {}", f.message);
+            if as_json {
+                // A script reads why as data: the code's name, the code, the sentence.
+                eprintln!(
+                    "{}",
+                    serde_json::json!({
+                        "error": exit::name(f.code), "exitCode": f.code, "message": f.message,
+                    })
+                );
+            } else {
+                eprintln!("nursecare-cli: {}", f.message);
+            }
             ExitCode::from(f.code)
         }
     }
@@ -100,8 +112,9 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Login { email } => login(&profile, &email, config.api.clone(), as_json).await,
         Command::Logout { forget_cache } => {
             let sessions = profile.sessions();
-            if forget_cache && let Some(s) = sessions.current().await? {
-                profile.remove_cache(&s).await?;
+            // A locked account's cache is deleted only by its nurse (PIN or password).
+            if forget_cache && sessions.kept().await?.is_some() {
+                profile.remove_cache(&session(&profile).await?).await?;
             }
             sessions.logout().await?;
             if !as_json {
@@ -110,6 +123,24 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
             Ok(exit::OK)
         }
         Command::Whoami => {
+            // Whose a locked account is can be said without its PIN (the app's lock screen
+            // says as much).
+            if let Some(Kept::Locked(a)) = profile.sessions().kept().await? {
+                if as_json {
+                    output::json(&serde_json::json!({
+                        "userId": a.user_id, "email": a.email, "locked": true,
+                        "server": profile.server(),
+                    }));
+                } else {
+                    output::line(&format!(
+                        "{} (user {}) on {}, locked with a PIN",
+                        a.email,
+                        a.user_id,
+                        profile.server()
+                    ));
+                }
+                return Ok(exit::OK);
+            }
             let s = session(&profile).await?;
             if as_json {
                 output::json(&serde_json::json!({
@@ -163,8 +194,69 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
             };
             online(&profile, command, config, as_json, wait).await
         }
+        Command::Pin {
+            command: PinCommand::Set,
+        } => pin_set(&profile, config.api.clone(), as_json).await,
         command => online(&profile, command, config, as_json, wait).await,
     }
+}
+
+/// A secret from `var`, else asked at the terminal (not echoed); `None` when neither can be.
+fn secret_from(var: &str, prompt: &str) -> Result<Option<String>, Failure> {
+    if let Ok(value) = std::env::var(var) {
+        return Ok(Some(value));
+    }
+    if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        return Ok(None);
+    }
+    rpassword::prompt_password(prompt)
+        .map(Some)
+        .map_err(|e| Failure::new(exit::USAGE, format!("cannot read it: {e}")))
+}
+
+async fn pin_set(
+    profile: &Profile,
+    api_config: nursecare_core::api::ApiConfig,
+    as_json: bool,
+) -> Result<u8, Failure> {
+    let api = nursecare_core::api::ApiClient::new(profile.server(), api_config)?;
+    let s = session(profile).await?;
+    let missing = |what: &str, var: &str| {
+        Failure::new(
+            exit::USAGE,
+            format!("{what} needed: run it at a terminal to be asked, or set {var}"),
+        )
+    };
+    let pin = match std::env::var("NURSECARE_NEW_PIN") {
+        Ok(pin) => pin,
+        Err(_) => {
+            let pin = secret_from("NURSECARE_NEW_PIN", "New PIN (6 or more digits): ")?
+                .ok_or_else(|| missing("a new PIN", "NURSECARE_NEW_PIN"))?;
+            let again =
+                secret_from("NURSECARE_NEW_PIN", "The new PIN again: ")?.unwrap_or_default();
+            if again != pin {
+                return Err(Failure::new(
+                    exit::USAGE,
+                    "the two PINs differ; nothing changed",
+                ));
+            }
+            pin
+        }
+    };
+    // Checked before the password is asked for.
+    nursecare_core::vault::pin_digits(&pin).map_err(SessionError::from)?;
+    let password = secret_from("NURSECARE_PASSWORD", &format!("Password for {}: ", s.email))?
+        .ok_or_else(|| missing("the account's password", "NURSECARE_PASSWORD"))?;
+    profile.set_pin(&s, &api, &password, &pin).await?;
+    if as_json {
+        output::json(&serde_json::json!({"userId": s.user_id, "pin": true}));
+    } else {
+        output::line(&format!(
+            "PIN set for {}: this computer keeps its sign-in sealed under the PIN and the password.",
+            s.email
+        ));
+    }
+    Ok(exit::OK)
 }
 
 async fn login(
@@ -194,13 +286,35 @@ async fn login(
     Ok(exit::OK)
 }
 
+/// The signed-in session; an account locked with a PIN is opened with NURSECARE_PIN or what
+/// the user types at the prompt (a PIN, or the password: both open it, and each wrong try
+/// counts towards signing out, as in the app).
 async fn session(profile: &Profile) -> Result<Session, Failure> {
-    profile.sessions().current().await?.ok_or_else(|| {
-        Failure::new(
+    let sessions = profile.sessions();
+    match sessions.kept().await? {
+        Some(Kept::Open(s)) => Ok(s),
+        Some(Kept::Locked(account)) => {
+            let Some(typed) = secret_from(
+                "NURSECARE_PIN",
+                &format!("PIN (or password) for {}: ", account.email),
+            )?
+            else {
+                return Err(SessionError::Locked {
+                    email: account.email,
+                }
+                .into());
+            };
+            let secret = match nursecare_core::vault::pin_digits(&typed) {
+                Ok(_) => Secret::Pin(&typed),
+                Err(_) => Secret::Password(&typed),
+            };
+            Ok(sessions.unlock(secret).await?)
+        }
+        None => Err(Failure::new(
             exit::SIGNED_OUT,
             "not signed in (or the session expired): run `nursecare-cli login --email …`",
-        )
-    })
+        )),
+    }
 }
 
 async fn local_cache(profile: &Profile) -> Result<CacheHandle, Failure> {
