@@ -19,6 +19,7 @@ mod engine;
 mod error;
 pub mod events;
 pub mod files;
+pub mod lock;
 pub mod logs;
 pub mod my_call;
 mod outbox;

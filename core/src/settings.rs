@@ -39,6 +39,9 @@ pub struct Settings {
     pub notification_privacy: NotificationPrivacy,
     /// Start the app at login (opt-in).
     pub start_at_login: bool,
+    /// Minutes without input before the window locks (none: the default, 5; 0: never by
+    /// itself). An administrator's value wins ([`crate::lock::policy`]).
+    pub lock_minutes: Option<u32>,
 }
 
 /// Why settings could not be kept.
