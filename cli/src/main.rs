@@ -304,11 +304,7 @@ async fn session(profile: &Profile) -> Result<Session, Failure> {
                 }
                 .into());
             };
-            let secret = match nursecare_core::vault::pin_digits(&typed) {
-                Ok(_) => Secret::Pin(&typed),
-                Err(_) => Secret::Password(&typed),
-            };
-            Ok(sessions.unlock(secret).await?)
+            Ok(sessions.unlock(Secret::Either(&typed)).await?)
         }
         None => Err(Failure::new(
             exit::SIGNED_OUT,

@@ -88,6 +88,7 @@ enum Command {
     LockNow,
     Unlocked,
     Idle(Option<Duration>),
+    Hold(bool),
 }
 
 /// The lock's owner: a task that alone decides whether the window is locked.
@@ -129,6 +130,12 @@ impl Lock {
         let _ = self.commands.send(Command::Idle(idle));
     }
 
+    /// While held (the nurse is in a call, whose window is not the one reporting input), the
+    /// idle time does not run; it starts again when released.
+    pub fn hold(&self, held: bool) {
+        let _ = self.commands.send(Command::Hold(held));
+    }
+
     /// Whether it is locked now.
     pub fn is_locked(&self) -> bool {
         *self.locked.borrow()
@@ -147,8 +154,9 @@ async fn own(
     mut locked: bool,
 ) {
     let mut last_input = Instant::now();
+    let mut held = false;
     loop {
-        let deadline = idle.filter(|_| !locked).map(|d| last_input + d);
+        let deadline = idle.filter(|_| !locked && !held).map(|d| last_input + d);
         let command = match deadline {
             Some(at) => tokio::select! {
                 c = inbox.recv() => c,
@@ -180,6 +188,10 @@ async fn own(
             }
             Command::Idle(new) => {
                 idle = new;
+                last_input = Instant::now();
+            }
+            Command::Hold(on) => {
+                held = on;
                 last_input = Instant::now();
             }
         }
@@ -240,6 +252,17 @@ mod tests {
         lock.set_idle(Some(MINUTE));
         tokio::time::sleep(MINUTE + Duration::from_millis(1)).await;
         assert!(settled(&lock).await, "a new idle time applies at once");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_call_holds_the_idle_time_off() {
+        let lock = Lock::start(Some(MINUTE), false);
+        lock.hold(true);
+        tokio::time::sleep(60 * MINUTE).await;
+        assert!(!settled(&lock).await, "no lock during a call");
+        lock.hold(false);
+        tokio::time::sleep(MINUTE + Duration::from_millis(1)).await;
+        assert!(settled(&lock).await, "the idle time runs again after it");
     }
 
     #[test]

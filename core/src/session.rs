@@ -299,16 +299,9 @@ impl Sessions {
             .vault(account.user_id)
             .await?
             .ok_or(SessionError::NotSignedIn)?;
-        let (pin, password) = match secret {
-            Secret::Pin(p) => (Some(p.to_owned()), None),
-            Secret::Password(p) => (None, Some(p.to_owned())),
-        };
+        let typed = Typed::of(secret);
         let (back, opened) = blocking(move || {
-            let opened = match (&pin, &password) {
-                (Some(p), _) => vault.open(Secret::Pin(p)),
-                (_, Some(p)) => vault.open(Secret::Password(p)),
-                _ => Err(VaultError::Wrong),
-            };
+            let opened = vault.open(typed.secret());
             (vault, opened)
         })
         .await;
@@ -384,6 +377,31 @@ impl Sessions {
             expires_at: claims.exp,
             cache_key: None,
         })
+    }
+}
+
+/// A [`Secret`] owned, to go to the blocking pool.
+enum Typed {
+    Pin(String),
+    Password(String),
+    Either(String),
+}
+
+impl Typed {
+    fn of(secret: Secret<'_>) -> Self {
+        match secret {
+            Secret::Pin(p) => Self::Pin(p.to_owned()),
+            Secret::Password(p) => Self::Password(p.to_owned()),
+            Secret::Either(p) => Self::Either(p.to_owned()),
+        }
+    }
+
+    fn secret(&self) -> Secret<'_> {
+        match self {
+            Self::Pin(p) => Secret::Pin(p),
+            Self::Password(p) => Secret::Password(p),
+            Self::Either(p) => Secret::Either(p),
+        }
     }
 }
 

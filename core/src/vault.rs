@@ -71,6 +71,8 @@ pub enum Secret<'a> {
     Pin(&'a str),
     /// The account's password.
     Password(&'a str),
+    /// What the nurse typed in the one field of the lock screen: a PIN, else the password.
+    Either(&'a str),
 }
 
 impl std::fmt::Debug for Secret<'_> {
@@ -78,6 +80,7 @@ impl std::fmt::Debug for Secret<'_> {
         f.write_str(match self {
             Secret::Pin(_) => "Pin(…)",
             Secret::Password(_) => "Password(…)",
+            Secret::Either(_) => "Either(…)",
         })
     }
 }
@@ -188,6 +191,12 @@ impl Vault {
     /// the caller keeps [`Vault::wrong`].
     pub fn open(&self, secret: Secret<'_>) -> Result<CacheKey, VaultError> {
         let (what, sealed, bytes) = match secret {
+            Secret::Either(typed) => {
+                return match self.open(Secret::Pin(typed)) {
+                    Err(VaultError::Wrong) => self.open(Secret::Password(typed)),
+                    opened => opened,
+                };
+            }
             Secret::Pin(pin) => (
                 "pin",
                 Some(&self.pin),
@@ -323,12 +332,15 @@ mod tests {
         let vault = Vault::new(7, "a@b.test", &key, "123 456", Some("pass word"), CHEAP).unwrap();
         assert_eq!(vault.open(Secret::Pin("123456")).unwrap(), key);
         assert_eq!(vault.open(Secret::Password("pass word")).unwrap(), key);
+        assert_eq!(vault.open(Secret::Either("123456")).unwrap(), key);
+        assert_eq!(vault.open(Secret::Either("pass word")).unwrap(), key);
         for wrong in [
             Secret::Pin("123457"),
             Secret::Pin("12345"),
             Secret::Pin("pass word"),
             Secret::Password("123456"),
             Secret::Password("pass word "),
+            Secret::Either("654321"),
         ] {
             assert_eq!(vault.open(wrong), Err(VaultError::Wrong), "{wrong:?}");
         }
