@@ -38,6 +38,12 @@ const COMMANDS: &[&str] = &[
     "delete_file",
     "get_settings",
     "save_settings",
+    "lock_now",
+    "input",
+    "unlock",
+    "set_pin",
+    "lock_policy",
+    "set_lock_minutes",
 ];
 
 fn main() {

@@ -121,6 +121,17 @@ pub fn run(options: Options) {
             tauri::async_runtime::spawn(add_tray(handle.clone(), counts.clone()));
             tauri::async_runtime::spawn(notifications::run(handle.clone(), jobs));
             tauri::async_runtime::spawn(call_window::run(handle.clone()));
+            let policy = setup_state.lock_policy();
+            tracing::info!(
+                minutes = policy.minutes,
+                by_organisation = policy.by_organisation,
+                "lock time"
+            );
+            let lock = tauri::async_runtime::block_on(async move {
+                nursecare_core::lock::Lock::start(policy.idle(), false)
+            });
+            setup_state.set_lock(lock);
+            tauri::async_runtime::spawn(watch_lock(setup_state.clone(), notifier.clone()));
             let resume = setup_state.clone();
             tauri::async_runtime::spawn(async move { resume.resume().await });
             #[cfg(target_os = "linux")]
@@ -158,13 +169,34 @@ fn observer(app: AppHandle, notifier: Arc<Notifier>, counts: counts::Counts) -> 
         let state = app.state::<Arc<AppState>>();
         let me = state.client_if_any().map(|c| c.me());
         notifier.on_event(event, me, state.is_focused());
-        if let nursecare_core::Event::MyCall { .. } = event {
+        if let nursecare_core::Event::MyCall { call } = event {
             call_window::nudge(&app);
+            // The nurse in a call gives the main window no input: no idle lock meanwhile.
+            state.lock().hold(call.is_some());
         }
         if let nursecare_core::Event::Unread { total, .. } = event {
             counts.set(u64::from(*total));
         }
     })
+}
+
+/// Each time the window locks or opens: notifications stop naming anyone, and the window is
+/// told (it shows the lock and nothing of the account).
+async fn watch_lock(state: Arc<AppState>, notifier: Arc<Notifier>) {
+    let mut locked = state.lock().watch();
+    loop {
+        let now = *locked.borrow_and_update();
+        notifier.set_locked(now);
+        state
+            .bridge
+            .tell(ui_types::AppEvent::Session {
+                session: state.session_info(),
+            })
+            .await;
+        if locked.changed().await.is_err() {
+            return;
+        }
+    }
 }
 
 /// The tray icon where a tray host shows it; without one, closing minimises instead.

@@ -6,9 +6,12 @@ use crate::bridge::{Bridge, Observer};
 use crate::options::{Options, PRODUCTION};
 use crate::ui_types::{AppEvent, Ended, SessionInfo};
 use nursecare_core::api::ApiClient;
-use nursecare_core::session::Session;
+use nursecare_core::lock::{Lock, LockPolicy};
+use nursecare_core::session::{Kept, LockedAccount, Session, SessionError};
 use nursecare_core::socket::LinkState;
+use nursecare_core::vault::Secret;
 use nursecare_core::{Client, ClientConfig, ErrorKind, ErrorReport, Profile};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Instant;
@@ -34,6 +37,13 @@ pub struct AppState {
     last: Mutex<(Option<Ended>, Option<ErrorReport>)>,
     /// Whether the main window has the user's attention.
     focused: AtomicBool,
+    /// Whether the window is locked (the core's lock owner; set once at start-up).
+    lock: OnceLock<Lock>,
+    /// The account kept signed in but sealed under its nurse's PIN, waiting for the PIN to
+    /// start (at start-up).
+    sealed: Mutex<Option<LockedAccount>>,
+    /// Whether the signed-in account has a PIN (else the first unlock sets one).
+    has_pin: AtomicBool,
 }
 
 #[derive(Clone)]
@@ -67,7 +77,92 @@ impl AppState {
             profile: RwLock::default(),
             last: Mutex::default(),
             focused: AtomicBool::new(false),
+            lock: OnceLock::new(),
+            sealed: Mutex::default(),
+            has_pin: AtomicBool::new(false),
         }
+    }
+
+    /// The lock's owner (started once, at start-up, on the async runtime).
+    pub fn set_lock(&self, lock: Lock) {
+        let _ = self.lock.set(lock);
+    }
+
+    /// The lock; before start-up made it, one that never locks by itself.
+    pub fn lock(&self) -> &Lock {
+        self.lock.get_or_init(|| Lock::start(None, false))
+    }
+
+    /// The lock time: the organisation's, else the nurse's setting.
+    pub fn lock_policy(&self) -> LockPolicy {
+        let chosen = self
+            .profile(None)
+            .ok()
+            .and_then(|p| p.settings().ok())
+            .and_then(|(s, _)| s.lock_minutes);
+        let env = std::env::var(nursecare_core::lock::ENV).ok();
+        let app_dir = std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(Path::to_path_buf));
+        nursecare_core::lock::policy(chosen, env.as_deref(), app_dir.as_deref())
+    }
+
+    /// Opens the lock with what the nurse typed (a PIN, or the password). A sealed account
+    /// starts; the fifth wrong try signs out (the core keeps the cache and queue sealed for
+    /// the next sign-in).
+    pub async fn unlock(self: &Arc<Self>, typed: &str) -> Result<SessionInfo, ErrorReport> {
+        let _one = self.switching.lock().await;
+        let profile = self.profile(None)?;
+        let opened = profile.sessions().unlock(Secret::Either(typed)).await;
+        match opened {
+            Ok(session) => {
+                let sealed = self.sealed.lock().expect("sealed lock").take();
+                if sealed.is_some() {
+                    self.start(profile, session).await?;
+                }
+                self.lock().unlocked();
+                Ok(self.session_info())
+            }
+            Err(SessionError::TooManyTries) => {
+                self.sealed.lock().expect("sealed lock").take();
+                self.stop(Some(Ended::TooManyTries)).await;
+                self.last.lock().expect("last lock").0 = Some(Ended::TooManyTries);
+                self.has_pin.store(false, Ordering::Relaxed);
+                self.lock().unlocked();
+                tracing::warn!("too many wrong tries at the lock; signed out");
+                let info = self.session_info();
+                self.bridge
+                    .tell(AppEvent::Session {
+                        session: info.clone(),
+                    })
+                    .await;
+                Ok(info)
+            }
+            Err(e) => Err(ErrorReport::of(&e)),
+        }
+    }
+
+    /// Sets (first lock) or changes the signed-in nurse's PIN, proven by the password; the
+    /// lock opens.
+    pub async fn set_pin(&self, password: &str, pin: &str) -> Result<SessionInfo, ErrorReport> {
+        let _one = self.switching.lock().await;
+        let (session, profile) = {
+            let account = self.account.read().expect("account lock");
+            let a = account.as_ref().ok_or_else(not_signed_in)?;
+            (a.session.clone(), a.profile.clone())
+        };
+        let api = ApiClient::new(profile.server(), Default::default())
+            .map_err(|e| ErrorReport::of(&e))?;
+        let sealed = profile
+            .set_pin(&session, &api, password, pin)
+            .await
+            .map_err(|e| ErrorReport::of(&e))?;
+        if let Some(a) = self.account.write().expect("account lock").as_mut() {
+            a.session = sealed;
+        }
+        self.has_pin.store(true, Ordering::Relaxed);
+        self.lock().unlocked();
+        Ok(self.session_info())
     }
 
     /// What the shell does with each core event (tray, notifications, title).
@@ -161,12 +256,22 @@ impl AppState {
                 .map(|p| p.server().to_owned())
                 .unwrap_or_else(|_| PRODUCTION.into()),
         };
+        let sealed = self.sealed.lock().expect("sealed lock").clone();
+        let lock = self.lock();
         SessionInfo {
-            signed_in: account.is_some(),
+            signed_in: account.is_some() || sealed.is_some(),
             server,
-            email: account.as_ref().map(|a| a.session.email.clone()),
+            email: account
+                .as_ref()
+                .map(|a| a.session.email.clone())
+                .or_else(|| sealed.as_ref().map(|s| s.email.clone())),
             role: account.as_ref().map(|a| a.session.role),
-            user_id: account.as_ref().map(|a| a.session.user_id),
+            user_id: account
+                .as_ref()
+                .map(|a| a.session.user_id)
+                .or_else(|| sealed.as_ref().map(|s| s.user_id)),
+            locked: sealed.is_some() || (account.is_some() && lock.is_locked()),
+            has_pin: sealed.is_some() || self.has_pin.load(Ordering::Relaxed),
             ended,
             problem,
             production_server: PRODUCTION.into(),
@@ -182,11 +287,23 @@ impl AppState {
             let profile = self.profile(None)?;
             match profile
                 .sessions()
-                .current()
+                .kept()
                 .await
                 .map_err(|e| ErrorReport::of(&e))?
             {
-                Some(session) => self.start(profile, session).await,
+                Some(Kept::Open(session)) => self.start(profile, session).await,
+                // Sealed under its nurse's PIN: the window shows the lock, and the PIN starts it.
+                Some(Kept::Locked(account)) => {
+                    tracing::info!(user = account.user_id, "the kept account waits for its PIN");
+                    *self.sealed.lock().expect("sealed lock") = Some(account);
+                    self.lock().lock_now();
+                    self.bridge
+                        .tell(AppEvent::Session {
+                            session: self.session_info(),
+                        })
+                        .await;
+                    Ok(())
+                }
                 None => Ok(()),
             }
         }
@@ -227,6 +344,9 @@ impl AppState {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "settings unreadable"),
         }
+        self.sealed.lock().expect("sealed lock").take();
+        self.has_pin
+            .store(session.cache_key.is_some(), Ordering::Relaxed);
         if let Err(e) = self.start(profile.clone(), session).await {
             // Not kept signed in to an account that cannot run (its cache held by the CLI, a
             // keychain that stopped answering): the next launch would start it silently.
@@ -244,6 +364,9 @@ impl AppState {
     pub async fn sign_out(&self, forget_cache: bool) -> Result<SessionInfo, ErrorReport> {
         let _one = self.switching.lock().await;
         let stopped = self.stop(Some(Ended::SignedOut)).await;
+        self.sealed.lock().expect("sealed lock").take();
+        self.has_pin.store(false, Ordering::Relaxed);
+        self.lock().unlocked();
         let profile = match &stopped {
             Some(a) => a.profile.clone(),
             None => self.profile(None)?,

@@ -1,6 +1,6 @@
 //! Exists because Linux trays show neither tooltips nor titles and send no clicks: the unread
 //! count is drawn into the icon itself (and a mark while a call is missed), and the menu carries
-//! Open, the unread and missed-call lines and Quit. Windows trays also show the tooltip with
+//! Open, Lock, the unread and missed-call lines and Quit. Windows trays also show the tooltip with
 //! the count and send clicks (a left click opens the window).
 
 use crate::windows;
@@ -28,6 +28,7 @@ pub struct Tray {
 /// Makes the tray icon and its menu.
 pub fn build(app: &AppHandle) -> tauri::Result<Tray> {
     let open = MenuItem::with_id(app, "open", "Open NurseCare", true, None::<&str>)?;
+    let lock = MenuItem::with_id(app, "lock", "Lock NurseCare", true, Some("CmdOrCtrl+L"))?;
     let unread_line = MenuItem::with_id(app, "unread", unread_text(0), false, None::<&str>)?;
     let missed_line = MenuItem::with_id(app, "missed", missed_text(0), false, None::<&str>)?;
     let quit = MenuItem::with_id(app, "quit", "Quit NurseCare", true, Some("CmdOrCtrl+Q"))?;
@@ -35,6 +36,7 @@ pub fn build(app: &AppHandle) -> tauri::Result<Tray> {
         app,
         &[
             &open,
+            &lock,
             &unread_line,
             &missed_line,
             &PredefinedMenuItem::separator(app)?,
@@ -61,6 +63,10 @@ pub fn build(app: &AppHandle) -> tauri::Result<Tray> {
         })
         .on_menu_event(|app, event| match event.id().as_ref() {
             "open" => windows::show_main(app),
+            "lock" => app
+                .state::<std::sync::Arc<crate::state::AppState>>()
+                .lock()
+                .lock_now(),
             "quit" => crate::quit(app),
             _ => {}
         })

@@ -64,6 +64,9 @@ pub enum Ended {
     Expired,
     /// The user signed out.
     SignedOut,
+    /// Five wrong PINs or passwords at the lock: signed out (the cache and the queue wait,
+    /// sealed, for the next sign-in).
+    TooManyTries,
 }
 
 /// Who is signed in, and the servers the sign-in screen offers.
@@ -80,6 +83,10 @@ pub struct SessionInfo {
     pub role: Option<Role>,
     /// The account's user id.
     pub user_id: Option<Id>,
+    /// The window is locked: it shows nothing of the account until the PIN or password.
+    pub locked: bool,
+    /// The account has a PIN (else the lock asks for the password and a new PIN).
+    pub has_pin: bool,
     /// Why the last session ended, when it did.
     pub ended: Option<Ended>,
     /// Why the kept session could not start, when it could not (a locked keychain, the cache

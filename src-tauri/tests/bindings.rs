@@ -34,6 +34,7 @@ fn generate(dir: &Path) {
     ChatFile::export_all(&cfg).unwrap();
     Saved::export_all(&cfg).unwrap();
     TransferProgress::export_all(&cfg).unwrap();
+    nursecare_core::lock::LockPolicy::export_all(&cfg).unwrap();
     std::fs::write(dir.join("commands.ts"), catalogue::typescript(&cfg)).unwrap();
     std::fs::write(dir.join("noticeWords.ts"), notice_words()).unwrap();
 }

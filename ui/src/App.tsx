@@ -5,6 +5,7 @@ import { IncomingCallBanner } from "./components/IncomingCallBanner";
 import { Notices } from "./components/Notices";
 import { Ringtone } from "./components/Ringtone";
 import { Conversations } from "./screens/Conversations";
+import { LockScreen } from "./screens/LockScreen";
 import { Settings } from "./screens/Settings";
 import { SignIn } from "./screens/SignIn";
 import { Thread } from "./screens/Thread";
@@ -18,16 +19,29 @@ export function App() {
   const attachError = useStore((s) => s.attachError);
   const session = useStore((s) => s.session);
 
-  // Ctrl+Q (⌘Q) quits; closing the window only hides or minimises it.
+  // Ctrl+Q (⌘Q) quits; closing the window only hides or minimises it. Ctrl+L (⌘L) locks.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === "q") {
         e.preventDefault();
         actions.quit();
+      } else if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === "l") {
+        e.preventDefault();
+        actions.lockNow();
       }
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
+  }, []);
+
+  // Any input puts the idle lock off (reported a few times a minute at most).
+  useEffect(() => {
+    const onInput = () => actions.reportInput();
+    const kinds = ["keydown", "pointerdown", "pointermove", "wheel"] as const;
+    for (const k of kinds) window.addEventListener(k, onInput, { passive: true });
+    return () => {
+      for (const k of kinds) window.removeEventListener(k, onInput);
+    };
   }, []);
 
   if (phase === "attaching") {
@@ -51,6 +65,8 @@ export function App() {
     );
   }
   if (!session?.signedIn) return <SignIn key={session?.ended ?? "none"} session={session} />;
+  // Locked: nothing of the account is in the page, only the lock.
+  if (session.locked) return <LockScreen session={session} />;
   return <MainLayout />;
 }
 

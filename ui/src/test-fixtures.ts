@@ -90,6 +90,8 @@ export function session(over: Partial<SessionInfo> = {}): SessionInfo {
     email: "chloe@example.com",
     role: "PATIENT",
     userId: ME,
+    locked: false,
+    hasPin: false,
     ended: null,
     problem: null,
     productionServer: "https://nursecare-backend-luth.onrender.com",

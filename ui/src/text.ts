@@ -149,6 +149,20 @@ export function errorText(report: ErrorReport): string {
       return "The file could not be read or saved on this computer.";
     case "notOpenable":
       return report.message || "NurseCare does not open this kind of file.";
+    case "locked":
+      return "NurseCare is locked. Unlock it with your PIN or password.";
+    case "wrongSecret":
+      return report.left === 1
+        ? "Wrong PIN or password. One try left before you are signed out."
+        : `Wrong PIN or password. ${report.left} tries left before you are signed out.`;
+    case "tooManyTries":
+      return TOO_MANY_TRIES_TEXT;
+    case "wrongPassword":
+      return "Wrong password.";
+    case "pinRule":
+      return "A PIN is 6 or more digits, and digits only.";
+    case "vaultDamaged":
+      return "The sign-in kept on this computer cannot be read. Sign in again.";
     case "cacheInUse":
       return "NurseCare is already open for this account in another program. Close it, then try again.";
     default:
@@ -157,6 +171,8 @@ export function errorText(report: ErrorReport): string {
 }
 
 export const SESSION_EXPIRED_TEXT = "Your session expired. Sign in again.";
+export const TOO_MANY_TRIES_TEXT =
+  "Too many wrong tries: you were signed out. Sign in again with your password; messages waiting to be sent are kept.";
 export const CACHE_REBUILT_TEXT =
   "Your saved messages could not be read and were set aside; they are being fetched again.";
 

@@ -3,13 +3,14 @@
 //! UI's generated TypeScript (`ui/src/bindings/commands.ts`, written by the bindings test), so
 //! a command changed here without the UI following fails `tsc`, not a nurse's click.
 
-use super::{Answer, calls, conversations, files, messages, session, settings};
+use super::{Answer, calls, conversations, files, lock, messages, session, settings};
 use crate::notifications::Notifier;
 use crate::state::AppState;
 use crate::transfers::Transfers;
 use crate::ui_types::{AppEvent, SessionInfo, TransferProgress};
 use nursecare_core::cache::{ChatFile, ConversationSummary, OutboxItem};
 use nursecare_core::files::Saved;
+use nursecare_core::lock::LockPolicy;
 use nursecare_core::my_call::CallNow;
 use nursecare_core::search::SearchHit;
 use nursecare_core::settings::Settings;
@@ -59,6 +60,7 @@ ipc_types_via_ts!(
     String,
     Settings,
     SessionInfo,
+    LockPolicy,
     OutboxItem,
     Vec<Message>,
     Vec<ConversationSummary>,
@@ -187,6 +189,12 @@ catalogue! {
     async files::delete_file [state: State<'_, Arc<AppState>>] (file_id: Id) -> ();
     sync settings::get_settings [state: State<'_, Arc<AppState>>] () -> Settings;
     sync settings::save_settings [app: AppHandle, state: State<'_, Arc<AppState>>, notifier: State<'_, Arc<Notifier>>] (settings: Settings) -> Settings;
+    sync lock::lock_now [state: State<'_, Arc<AppState>>] () -> ();
+    sync lock::input [state: State<'_, Arc<AppState>>] () -> ();
+    async lock::unlock [state: State<'_, Arc<AppState>>] (typed: String) -> SessionInfo;
+    async lock::set_pin [state: State<'_, Arc<AppState>>] (password: String, pin: String) -> SessionInfo;
+    sync lock::lock_policy [state: State<'_, Arc<AppState>>] () -> LockPolicy;
+    sync lock::set_lock_minutes [state: State<'_, Arc<AppState>>] (minutes: u32) -> LockPolicy;
 }
 
 /// The UI's `commands.ts`: each command's arguments and answer, typed.
@@ -323,6 +331,7 @@ mod tests {
                 "settings" => include_str!("settings.rs"),
                 "calls" => include_str!("calls.rs"),
                 "files" => include_str!("files.rs"),
+                "lock" => include_str!("lock.rs"),
                 other => panic!("unknown module {other}"),
             };
             assert_eq!(

@@ -5,6 +5,7 @@ pub mod calls;
 pub mod catalogue;
 pub mod conversations;
 pub mod files;
+pub mod lock;
 pub mod messages;
 pub mod session;
 pub mod settings;

@@ -37,6 +37,7 @@ pub fn save_settings(
         .filter(|d| !d.is_empty());
     profile.save_settings(&new).map_err(report)?;
     notifier.set_privacy(new.notification_privacy);
+    state.lock().set_idle(state.lock_policy().idle());
     if new.start_at_login != old.start_at_login {
         crate::os::start_at_login(&app, new.start_at_login);
     }

@@ -67,6 +67,8 @@ fn place(m: &Message) -> (i64, Id) {
 /// The message notifier.
 pub struct Notifier {
     privacy: Mutex<NotificationPrivacy>,
+    /// The window is locked: messages and files say only that there is something new.
+    locked: std::sync::atomic::AtomicBool,
     open: Mutex<Option<Id>>,
     rows: Mutex<HashMap<Id, Row>>,
     /// Conversations with a notification up.
@@ -149,6 +151,7 @@ impl Notifier {
         (
             Self {
                 privacy: Mutex::new(privacy),
+                locked: Default::default(),
                 open: Mutex::default(),
                 rows: Mutex::default(),
                 up: Mutex::default(),
@@ -164,6 +167,29 @@ impl Notifier {
     /// The privacy level chosen in the settings.
     pub fn set_privacy(&self, privacy: NotificationPrivacy) {
         *self.privacy.lock().expect("privacy lock") = privacy;
+    }
+
+    /// The window locked or opened. Locking withdraws the message notifications up (they may
+    /// name a patient); while locked, new ones say only "NurseCare — New message". Calls
+    /// still ring, named as the privacy setting allows.
+    pub fn set_locked(&self, locked: bool) {
+        self.locked
+            .store(locked, std::sync::atomic::Ordering::Relaxed);
+        if locked {
+            let up: Vec<Id> = self.up.lock().expect("up lock").drain().collect();
+            for conversation in up {
+                let _ = self.jobs.send(Job::Withdraw { conversation });
+            }
+        }
+    }
+
+    /// What messages and files may show now: nothing of anyone while the window is locked.
+    fn message_privacy(&self) -> NotificationPrivacy {
+        if self.locked.load(std::sync::atomic::Ordering::Relaxed) {
+            NotificationPrivacy::Nothing
+        } else {
+            *self.privacy.lock().expect("privacy lock")
+        }
     }
 
     /// The chat on screen.
@@ -337,8 +363,7 @@ impl Notifier {
             .clone()
             .or(row.name)
             .unwrap_or_else(|| "Someone".into());
-        let privacy = *self.privacy.lock().expect("privacy lock");
-        let (summary, body) = content(privacy, &sender, message);
+        let (summary, body) = content(self.message_privacy(), &sender, message);
         self.up
             .lock()
             .expect("up lock")
@@ -382,8 +407,7 @@ impl Notifier {
             .and_then(|u| u.name.clone())
             .or(row.name)
             .unwrap_or_else(|| "Someone".into());
-        let privacy = *self.privacy.lock().expect("privacy lock");
-        let (summary, body) = file_content(privacy, &sender, file);
+        let (summary, body) = file_content(self.message_privacy(), &sender, file);
         let _ = self.jobs.send(Job::Show {
             conversation,
             summary,
@@ -456,6 +480,12 @@ fn answer_from_notification(app: &AppHandle, answer: Answer) {
         use tauri::Manager;
         let state = app.state::<std::sync::Arc<crate::state::AppState>>();
         let Ok(client) = state.client() else { return };
+        // Accepting on a locked computer unlocks first: the window shows the lock with the
+        // ringing call, and its Accept asks for the PIN.
+        if matches!(answer, Answer::Accept { .. }) && state.lock().is_locked() {
+            crate::windows::show_main(&app);
+            return;
+        }
         let failed = match &answer {
             Answer::Accept { room } => client.accept_call(room).await.err(),
             Answer::Reject { call } => client.reject_call(*call).await.err(),
@@ -598,6 +628,35 @@ mod tests {
             matches!(jobs.try_recv(), Ok(Job::Show { summary, body, .. })
                 if summary == "NurseCare" && body == "New file")
         );
+    }
+
+    #[test]
+    fn a_locked_window_withdraws_what_is_up_and_names_no_one_until_opened() {
+        let (n, mut jobs) = Notifier::new(NotificationPrivacy::SenderAndText);
+        n.on_event(&hi_from_the_patient(), Some(1), false);
+        assert!(matches!(jobs.try_recv(), Ok(Job::Show { body, .. }) if body == "hi"));
+        n.set_locked(true);
+        assert!(
+            matches!(jobs.try_recv(), Ok(Job::Withdraw { conversation: 7 })),
+            "the card naming the patient goes"
+        );
+        n.on_event(&hi_from_the_patient(), Some(1), false);
+        assert!(
+            matches!(jobs.try_recv(), Ok(Job::Show { summary, body, .. })
+            if summary == "NurseCare" && body == "New message")
+        );
+        n.on_event(
+            &shared_file(2, "plan.pdf", "application/pdf"),
+            Some(1),
+            false,
+        );
+        assert!(
+            matches!(jobs.try_recv(), Ok(Job::Show { summary, body, .. })
+            if summary == "NurseCare" && body == "New file")
+        );
+        n.set_locked(false);
+        n.on_event(&hi_from_the_patient(), Some(1), false);
+        assert!(matches!(jobs.try_recv(), Ok(Job::Show { body, .. }) if body == "hi"));
     }
 
     /// A live "hi" from user 2 in conversation 7.

@@ -43,4 +43,8 @@ conversationId: number, } | { "kind": "fileTooLarge" } | { "kind": "fileRefused"
 /**
  * Which.
  */
-callId: number, } | { "kind": "notFoundHere" } | { "kind": "cacheInUse" } | { "kind": "cacheUnreadable" } | { "kind": "cacheTooNew" } | { "kind": "cacheFailed" } | { "kind": "keychainUnavailable" } | { "kind": "keychainLocked" } | { "kind": "secretsFileFailed" } | { "kind": "noDataDirectory" } | { "kind": "badToken" } | { "kind": "notSignedIn" } | { "kind": "insecureServer" } | { "kind": "settingsFailed" });
+callId: number, } | { "kind": "notFoundHere" } | { "kind": "cacheInUse" } | { "kind": "cacheUnreadable" } | { "kind": "cacheTooNew" } | { "kind": "cacheFailed" } | { "kind": "keychainUnavailable" } | { "kind": "keychainLocked" } | { "kind": "secretsFileFailed" } | { "kind": "noDataDirectory" } | { "kind": "badToken" } | { "kind": "notSignedIn" } | { "kind": "insecureServer" } | { "kind": "settingsFailed" } | { "kind": "locked" } | { "kind": "wrongSecret", 
+/**
+ * Tries left.
+ */
+left: number, } | { "kind": "tooManyTries" } | { "kind": "wrongPassword" } | { "kind": "pinRule" } | { "kind": "vaultDamaged" });

@@ -28,6 +28,14 @@ role: Role | null,
  */
 userId: number | null, 
 /**
+ * The window is locked: it shows nothing of the account until the PIN or password.
+ */
+locked: boolean, 
+/**
+ * The account has a PIN (else the lock asks for the password and a new PIN).
+ */
+hasPin: boolean, 
+/**
  * Why the last session ended, when it did.
  */
 ended: Ended | null, 

@@ -20,4 +20,9 @@ notificationPrivacy: NotificationPrivacy,
 /**
  * Start the app at login (opt-in).
  */
-startAtLogin: boolean, };
+startAtLogin: boolean, 
+/**
+ * Minutes without input before the window locks (none: the default, 5; 0: never by
+ * itself). An administrator's value wins ([`crate::lock::policy`]).
+ */
+lockMinutes: number | null, };

@@ -4,6 +4,7 @@ import type { AppEvent } from "./AppEvent";
 import type { CallNow } from "./CallNow";
 import type { ChatFile } from "./ChatFile";
 import type { ConversationSummary } from "./ConversationSummary";
+import type { LockPolicy } from "./LockPolicy";
 import type { Message } from "./Message";
 import type { OutboxItem } from "./OutboxItem";
 import type { Saved } from "./Saved";
@@ -50,4 +51,10 @@ export type Commands = {
   delete_file: { args: { fileId: number }; answer: null };
   get_settings: { args: Record<string, never>; answer: Settings };
   save_settings: { args: { settings: Settings }; answer: Settings };
+  lock_now: { args: Record<string, never>; answer: null };
+  input: { args: Record<string, never>; answer: null };
+  unlock: { args: { typed: string }; answer: SessionInfo };
+  set_pin: { args: { password: string; pin: string }; answer: SessionInfo };
+  lock_policy: { args: Record<string, never>; answer: LockPolicy };
+  set_lock_minutes: { args: { minutes: number }; answer: LockPolicy };
 };

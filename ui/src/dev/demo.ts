@@ -83,13 +83,15 @@ const session: SessionInfo = {
   email: "chloe@example.com",
   role: "PATIENT",
   userId: ME,
+  locked: params.has("locked"),
+  hasPin: true,
   ended: params.has("expired") ? "expired" : null,
   problem: null,
   productionServer: "https://nursecare-backend-luth.onrender.com",
   localServer: "http://127.0.0.1:3001",
 };
 
-let settings: Settings = { server: null, jitsiDomain: null, notificationPrivacy: "senderOnly", startAtLogin: false };
+let settings: Settings = { server: null, jitsiDomain: null, notificationPrivacy: "senderOnly", startAtLogin: false, lockMinutes: null };
 let channel: { onmessage: (e: AppEvent) => void } | null = null;
 const emit = (e: AppEvent) => channel?.onmessage(e);
 let localId = 1;
@@ -110,6 +112,18 @@ mockIPC((cmd, payload) => {
       session.signedIn = true;
       setTimeout(sendSnapshot, 0);
       return session;
+    case "lock_now":
+      session.locked = true;
+      emit({ type: "session", session: { ...session } });
+      return null;
+    case "input":
+      return null;
+    case "unlock":
+      if (a.typed !== "123456") return Promise.reject({ kind: "wrongSecret", left: 4, message: "Wrong PIN or password." });
+      session.locked = false;
+      return { ...session };
+    case "lock_policy":
+      return { minutes: 5, byOrganisation: false };
     case "sign_out":
       session.signedIn = false;
       session.ended = "signedOut";

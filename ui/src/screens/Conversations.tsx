@@ -33,14 +33,19 @@ export function Conversations() {
           Messages
           {unreadTotal > 0 ? <span className="sidebar-new">{unreadTotal} new</span> : null}
         </h1>
-        <button
-          type="button"
-          className={settingsOpen ? "icon-button active" : "icon-button"}
-          aria-expanded={settingsOpen}
-          onClick={() => actions.openSettings(!settingsOpen)}
-        >
-          Settings
-        </button>
+        <div className="sidebar-actions">
+          <button type="button" className="icon-button" title="Lock NurseCare (Ctrl+L)" onClick={actions.lockNow}>
+            Lock
+          </button>
+          <button
+            type="button"
+            className={settingsOpen ? "icon-button active" : "icon-button"}
+            aria-expanded={settingsOpen}
+            onClick={() => actions.openSettings(!settingsOpen)}
+          >
+            Settings
+          </button>
+        </div>
       </div>
       <SearchBox />
       {isSearching(query) ? (

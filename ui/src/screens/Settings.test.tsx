@@ -8,7 +8,7 @@ import { store } from "../store/store";
 import { session, snapshot, summary } from "../test-fixtures";
 import { fakeShell } from "../test-ipc";
 
-const saved: Settings = { server: null, jitsiDomain: null, notificationPrivacy: "senderOnly", startAtLogin: false };
+const saved: Settings = { server: null, jitsiDomain: null, notificationPrivacy: "senderOnly", startAtLogin: false, lockMinutes: null };
 
 async function openSettings(handlers: Record<string, unknown> = {}) {
   const shell = fakeShell({
@@ -42,10 +42,30 @@ describe("Settings", () => {
     await user.click(screen.getByRole("button", { name: "Save settings" }));
     await waitFor(() =>
       expect(shell.callsOf("save_settings")).toEqual([
-        { settings: { server: null, jitsiDomain: "meet.clinic.example", notificationPrivacy: "nothing", startAtLogin: true } },
+        { settings: { server: null, jitsiDomain: "meet.clinic.example", notificationPrivacy: "nothing", startAtLogin: true, lockMinutes: null } },
       ]),
     );
     expect(await screen.findByText("Settings saved.")).toBeInTheDocument();
+  });
+
+  it("sets the lock time, unless the organisation set it", async () => {
+    const { shell, user } = await openSettings({
+      lock_policy: { minutes: 5, byOrganisation: false },
+      set_lock_minutes: ({ minutes }: { minutes: number }) => ({ minutes, byOrganisation: false }),
+    });
+    const select = await screen.findByLabelText("Lock NurseCare when it is not used");
+    await waitFor(() => expect(select).toBeEnabled());
+    await user.selectOptions(select, "Never by itself");
+    expect(shell.callsOf("set_lock_minutes")).toEqual([{ minutes: 0 }]);
+    await waitFor(() => expect(select).toHaveValue("0"));
+  });
+
+  it("shows the organisation's lock time as fixed", async () => {
+    await openSettings({ lock_policy: { minutes: 2, byOrganisation: true } });
+    const select = await screen.findByLabelText("Lock NurseCare when it is not used");
+    await waitFor(() => expect(select).toHaveValue("2"));
+    expect(select).toBeDisabled();
+    expect(screen.getByText("Set by your organisation.")).toBeInTheDocument();
   });
 
   it("lists muted chats with Unmute", async () => {

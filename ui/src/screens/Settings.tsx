@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
+import type { LockPolicy } from "../bindings/LockPolicy";
 import type { NotificationPrivacy } from "../bindings/NotificationPrivacy";
 import type { Settings as SettingsData } from "../bindings/Settings";
 import * as actions from "../store/actions";
@@ -137,6 +138,7 @@ export function Settings() {
           </span>
         </div>
       </form>
+      <LockSettings />
       <section className="settings-section" aria-label="Muted conversations">
         <h3>Muted conversations</h3>
         {muted.length === 0 ? (
@@ -189,6 +191,65 @@ export function Settings() {
           </div>
         ) : null}
       </section>
+    </section>
+  );
+}
+
+const LOCK_CHOICES = [1, 2, 5, 10, 15, 30, 60, 0];
+
+/** When the window locks by itself: the nurse's choice, or the organisation's (shown, fixed). */
+function LockSettings() {
+  const [policy, setPolicy] = useState<LockPolicy | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const id = useId();
+  useEffect(() => {
+    let alive = true;
+    void actions.lockPolicy().then((p) => {
+      if (alive) setPolicy(p);
+    });
+    return () => {
+      alive = false;
+    };
+  }, []);
+  const choose = async (minutes: number) => {
+    const answer = await actions.setLockMinutes(minutes);
+    if (typeof answer === "string") setError(answer);
+    else {
+      setError(null);
+      setPolicy(answer);
+    }
+  };
+  const label = (m: number) => (m === 0 ? "Never by itself" : m === 1 ? "After 1 minute" : `After ${m} minutes`);
+  return (
+    <section className="settings-section" aria-label="Lock">
+      <h3>Lock</h3>
+      {error ? (
+        <div role="alert" className="form-error">
+          {error}
+        </div>
+      ) : null}
+      <div className="field">
+        <label htmlFor={id}>Lock NurseCare when it is not used</label>
+        <select
+          id={id}
+          disabled={!policy || policy.byOrganisation}
+          value={policy?.minutes ?? 5}
+          onChange={(e) => void choose(Number(e.target.value))}
+        >
+          {[...new Set([...LOCK_CHOICES, policy?.minutes ?? 5])].map((m) => (
+            <option key={m} value={m}>
+              {label(m)}
+            </option>
+          ))}
+        </select>
+        {policy?.byOrganisation ? <p className="field-note">Set by your organisation.</p> : null}
+        <p className="field-note">Ctrl+L locks it at once. Your PIN or password opens it.</p>
+      </div>
+      <div className="settings-actions">
+        <button type="button" className="secondary-button" onClick={actions.lockNow}>
+          Lock now
+        </button>
+      </div>
     </section>
   );
 }

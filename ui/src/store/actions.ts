@@ -1,6 +1,7 @@
 // What the UI can ask for. Each action calls the shell through ipc.ts and puts the result
 // (or the error, in words) into the store. Components call these, never ipc.ts.
 import type { ErrorReport } from "../bindings/ErrorReport";
+import type { LockPolicy } from "../bindings/LockPolicy";
 import type { Message } from "../bindings/Message";
 import type { SearchHit } from "../bindings/SearchHit";
 import type { Settings } from "../bindings/Settings";
@@ -77,6 +78,8 @@ export async function start(): Promise<void> {
   try {
     const session = await ipc.attach(handleAppEvent);
     dispatch({ type: "attached", session });
+    // What notifications (and a call ringing on the lock) may show.
+    if (session.signedIn) void loadSettings();
   } catch (e) {
     dispatch({ type: "attachFailed", error: errorText(report(e)) });
   }
@@ -106,6 +109,64 @@ export async function signOut(forgetCache: boolean): Promise<string | null> {
     const session = await ipc.signOut(forgetCache);
     dispatch({ type: "sessionChanged", session });
     return null;
+  } catch (e) {
+    return errorText(report(e));
+  }
+}
+
+// ---------- the lock ----------
+
+/** Input is reported at most this often: the idle lock needs minutes, not every keystroke. */
+export const INPUT_EVERY_MS = 5_000;
+let lastInput = 0;
+
+/** The nurse used the window: the idle lock is put off (throttled). */
+export function reportInput(now: number = Date.now()): void {
+  if (now - lastInput < INPUT_EVERY_MS) return;
+  lastInput = now;
+  silently(ipc.input());
+}
+
+/** Locks the window now (Ctrl+L, the Lock button). */
+export function lockNow(): void {
+  quietly(ipc.lockNow());
+}
+
+/** Opens the lock with a PIN or the password; resolves to the error in words, or null. */
+export async function unlock(typed: string): Promise<string | null> {
+  try {
+    const session = await ipc.unlock(typed);
+    dispatch({ type: "sessionChanged", session });
+    return null;
+  } catch (e) {
+    return errorText(report(e));
+  }
+}
+
+/** Sets (or changes) the PIN, proven by the password; the lock opens. */
+export async function setPin(password: string, pin: string): Promise<string | null> {
+  try {
+    const session = await ipc.setPin(password, pin);
+    dispatch({ type: "sessionChanged", session });
+    return null;
+  } catch (e) {
+    return errorText(report(e));
+  }
+}
+
+export async function lockPolicy(): Promise<LockPolicy | null> {
+  try {
+    return await ipc.lockPolicy();
+  } catch (e) {
+    dispatch({ type: "notice", text: errorText(report(e)) });
+    return null;
+  }
+}
+
+/** Resolves to the policy now in force, or the error in words. */
+export async function setLockMinutes(minutes: number): Promise<LockPolicy | string> {
+  try {
+    return await ipc.setLockMinutes(minutes);
   } catch (e) {
     return errorText(report(e));
   }
