@@ -5,7 +5,7 @@
 
 use std::path::Path;
 use std::time::Duration;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 
 /// Minutes without input before the window locks, unless set otherwise.
@@ -86,7 +86,7 @@ pub fn policy(chosen: Option<u32>, env: Option<&str>, app_dir: Option<&Path>) ->
 enum Command {
     Input,
     LockNow,
-    Unlocked,
+    Unlocked(oneshot::Sender<()>),
     Idle(Option<Duration>),
     Hold(bool),
 }
@@ -120,9 +120,13 @@ impl Lock {
         let _ = self.commands.send(Command::LockNow);
     }
 
-    /// The PIN or password opened it.
-    pub fn unlocked(&self) {
-        let _ = self.commands.send(Command::Unlocked);
+    /// The PIN or password opened it; answers once the owner has taken it (so what is read
+    /// of the lock next says open).
+    pub async fn unlocked(&self) {
+        let (done, taken) = oneshot::channel();
+        if self.commands.send(Command::Unlocked(done)).is_ok() {
+            let _ = taken.await;
+        }
     }
 
     /// A new idle time (the settings changed).
@@ -179,12 +183,13 @@ async fn own(
                     tell.send_replace(true);
                 }
             }
-            Command::Unlocked => {
+            Command::Unlocked(done) => {
                 last_input = Instant::now();
                 if locked {
                     locked = false;
                     tell.send_replace(false);
                 }
+                let _ = done.send(());
             }
             Command::Idle(new) => {
                 idle = new;
@@ -235,8 +240,8 @@ mod tests {
         // Input does not open it; the PIN does, and the time starts again from there.
         lock.input();
         assert!(settled(&lock).await);
-        lock.unlocked();
-        assert!(!settled(&lock).await);
+        lock.unlocked().await;
+        assert!(!lock.is_locked(), "open as soon as unlocked() answers");
         tokio::time::sleep(5 * MINUTE + Duration::from_millis(1)).await;
         assert!(settled(&lock).await);
     }
@@ -248,7 +253,7 @@ mod tests {
         assert!(!settled(&lock).await);
         lock.lock_now();
         assert!(settled(&lock).await);
-        lock.unlocked();
+        lock.unlocked().await;
         lock.set_idle(Some(MINUTE));
         tokio::time::sleep(MINUTE + Duration::from_millis(1)).await;
         assert!(settled(&lock).await, "a new idle time applies at once");

@@ -116,11 +116,12 @@ impl AppState {
         let opened = profile.sessions().unlock(Secret::Either(typed)).await;
         match opened {
             Ok(session) => {
+                self.has_pin.store(true, Ordering::Relaxed);
                 let sealed = self.sealed.lock().expect("sealed lock").take();
                 if sealed.is_some() {
                     self.start(profile, session).await?;
                 }
-                self.lock().unlocked();
+                self.lock().unlocked().await;
                 Ok(self.session_info())
             }
             Err(SessionError::TooManyTries) => {
@@ -128,7 +129,7 @@ impl AppState {
                 self.stop(Some(Ended::TooManyTries)).await;
                 self.last.lock().expect("last lock").0 = Some(Ended::TooManyTries);
                 self.has_pin.store(false, Ordering::Relaxed);
-                self.lock().unlocked();
+                self.lock().unlocked().await;
                 tracing::warn!("too many wrong tries at the lock; signed out");
                 let info = self.session_info();
                 self.bridge
@@ -161,7 +162,7 @@ impl AppState {
             a.session = sealed;
         }
         self.has_pin.store(true, Ordering::Relaxed);
-        self.lock().unlocked();
+        self.lock().unlocked().await;
         Ok(self.session_info())
     }
 
@@ -366,7 +367,7 @@ impl AppState {
         let stopped = self.stop(Some(Ended::SignedOut)).await;
         self.sealed.lock().expect("sealed lock").take();
         self.has_pin.store(false, Ordering::Relaxed);
-        self.lock().unlocked();
+        self.lock().unlocked().await;
         let profile = match &stopped {
             Some(a) => a.profile.clone(),
             None => self.profile(None)?,

@@ -10,6 +10,7 @@ mod calls;
 mod driver;
 mod files;
 mod jitsi_stand_in;
+mod lock;
 mod notify_server;
 
 use driver::{DriverProcess, ENTER, Session};
