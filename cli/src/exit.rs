@@ -90,7 +90,7 @@ impl Failure {
 impl From<ApiError> for Failure {
     fn from(e: ApiError) -> Self {
         let code = match &e {
-            ApiError::SessionExpired => SIGNED_OUT,
+            ApiError::SessionExpired | ApiError::SignedOutByAdmin => SIGNED_OUT,
             ApiError::InvalidCredentials | ApiError::RateLimited { .. } => CREDENTIALS,
             ApiError::Unreachable
             | ApiError::AnswerLost

@@ -398,12 +398,18 @@ async fn online(
         &*client.link().borrow(),
         nursecare_core::socket::LinkState::SessionExpired
     );
+    let by_admin = client.signed_out_by_admin();
     client.shutdown().await;
     if refused {
         // Signed out once, as the app does: the next command says so in one line (the queue
         // and the cache are kept for the next login).
         profile.sessions().logout().await?;
-        if result.is_ok() {
+        if by_admin {
+            eprintln!("nursecare-cli: an administrator signed you out: sign in again");
+            if result.is_ok() {
+                return Ok(exit::SIGNED_OUT);
+            }
+        } else if result.is_ok() {
             eprintln!("nursecare-cli: the server refused this session: sign in again");
         }
     }

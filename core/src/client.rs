@@ -70,7 +70,17 @@ impl Client {
         socket_config.url = profile.server().to_owned();
         socket_config.token = Some(session.token.clone());
         socket_config.user_id = session.user_id;
-        let (socket, server_events) = socket::spawn(socket_config);
+        // A refused handshake does not say why; one REST request does (an administrator's
+        // sign-out is told as such).
+        let asker =
+            ApiClient::new(profile.server(), config.api.clone())?.with_token(&session.token);
+        let why_refused: socket::WhyRefused = Arc::new(move || {
+            let asker = asker.clone();
+            Box::pin(async move {
+                asker.unread_count().await == Err(crate::api::ApiError::SignedOutByAdmin)
+            })
+        });
+        let (socket, server_events) = socket::spawn_with(socket_config, Some(why_refused));
         // A token refused over REST (production's socket never checks it) ends the link as a
         // refused session: one sign-out, seen by every task and the UI. A message emitted
         // before may be stored all the same (that socket takes no token): the link ends once
@@ -79,7 +89,11 @@ impl Client {
         let (link, flights, echo_wait) = (socket.clone(), delivery.clone(), config.echo_timeout);
         let api = ApiClient::new(profile.server(), config.api.clone())?
             .with_token(&session.token)
-            .on_session_expired(move || {
+            .on_session_expired(move |by_admin| {
+                // Said at once, before any other task ends the link for the same refusal.
+                if by_admin {
+                    link.mark_signed_out_by_admin();
+                }
                 let (link, flights) = (link.clone(), flights.clone());
                 tokio::spawn(async move {
                     flights.landed(echo_wait).await;
@@ -126,6 +140,12 @@ impl Client {
     /// Watches the link.
     pub fn link(&self) -> tokio::sync::watch::Receiver<LinkState> {
         self.shared.socket.state()
+    }
+
+    /// Whether the session ended because an administrator signed the user out (rather than
+    /// because its token expired or was refused).
+    pub fn signed_out_by_admin(&self) -> bool {
+        self.shared.socket.signed_out_by_admin()
     }
 
     /// Waits until the link is online, up to `timeout`; answers whether it is.

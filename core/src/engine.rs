@@ -78,7 +78,8 @@ async fn on_link(engine: &Engine, state: &LinkState) {
             shared.spawn(async move {
                 match sync::full(&c).await {
                     // A refused session is the link's to report (once), not a sync failure.
-                    Err(ClientError::Api(crate::api::ApiError::SessionExpired)) | Ok(()) => {}
+                    Err(ClientError::Api(a)) if a.ends_session() => {}
+                    Ok(()) => {}
                     Err(e) => {
                         tracing::warn!(error = %e, "sync failed");
                         if !matches!(&e, ClientError::Api(a) if a.is_network()) {
@@ -94,11 +95,19 @@ async fn on_link(engine: &Engine, state: &LinkState) {
             engine.delivery.kick();
         }
         LinkState::SessionExpired => shared.events.send(Event::Error {
-            message: "The session has expired: please sign in again.".into(),
+            message: if shared.socket.signed_out_by_admin() {
+                SIGNED_OUT_BY_ADMIN.into()
+            } else {
+                "The session has expired: please sign in again.".into()
+            },
         }),
         _ => {}
     }
 }
+
+/// What the user is told when an administrator signed them out.
+pub const SIGNED_OUT_BY_ADMIN: &str =
+    "An administrator signed you out of NurseCare: please sign in again.";
 
 async fn presence_query(shared: &Shared) {
     let me = shared.me;

@@ -194,6 +194,8 @@ pub enum ErrorKind {
     InsecureServer,
     /// The profile's settings file could not be written.
     SettingsFailed,
+    /// An administrator signed the user out: sign in again.
+    SignedOutByAdmin,
     /// The account is locked with its nurse's PIN.
     Locked,
     /// Wrong PIN or password; `left` more tries before signing out.
@@ -308,6 +310,9 @@ impl ErrorKind {
                 "Plain http:// would send the password unencrypted; use the server's https:// address.".into()
             }
             Self::SettingsFailed => "The settings could not be saved.".into(),
+            Self::SignedOutByAdmin => {
+                "An administrator signed you out of NurseCare; please sign in again.".into()
+            }
             Self::Locked => "This account is locked: unlock it with your PIN or password.".into(),
             Self::WrongSecret { left: 1 } => {
                 "Wrong PIN or password. One try left before you are signed out.".into()
@@ -335,6 +340,7 @@ impl From<&ApiError> for ErrorKind {
     fn from(e: &ApiError) -> Self {
         match e {
             ApiError::SessionExpired => Self::SessionExpired,
+            ApiError::SignedOutByAdmin => Self::SignedOutByAdmin,
             ApiError::InvalidCredentials => Self::InvalidCredentials,
             ApiError::RateLimited { retry_after_secs } => Self::RateLimited {
                 retry_after_secs: *retry_after_secs,

@@ -256,7 +256,7 @@ async fn after_refusal(
     e: ClientError,
 ) -> Next {
     match &e {
-        ClientError::Api(ApiError::SessionExpired) => Next::SignedOut,
+        ClientError::Api(a) if a.ends_session() => Next::SignedOut,
         ClientError::Api(a)
             if a.is_network() || matches!(a, ApiError::Server { .. } | ApiError::Busy { .. }) =>
         {

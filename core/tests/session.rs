@@ -64,3 +64,26 @@ async fn login_keeps_the_token_and_logout_forgets_it() {
     again.logout().await.unwrap();
     assert!(sessions.current().await.unwrap().is_none());
 }
+
+/// An administrator signs the nurse out on the server while her client runs: the link ends as
+/// a refused session within seconds, and the client says an administrator did it.
+#[tokio::test]
+async fn a_remote_sign_out_ends_the_running_session_and_says_who_did_it() {
+    use nursecare_core::events::{Connection, Event};
+    let dir = tempfile::tempdir().unwrap();
+    let s = Running::start(dir.path(), Settings::default()).await;
+    common::pair(&s.base).await;
+    let mut side = common::side(&s.base, &dir.path().join("nurse"), "n@c.test").await;
+    side.until_connection(10, Connection::Online).await;
+    assert!(!side.client.signed_out_by_admin());
+    use nursecare_server::store::Store;
+    let at = nursecare_server::sign_outs::now();
+    s.store.sign_out("n@c.test", at).await.unwrap().unwrap();
+    side.until_connection(10, Connection::SignedOut).await;
+    assert!(side.client.signed_out_by_admin());
+    let told = side.until(5, |e| matches!(e, Event::Error { .. })).await;
+    assert!(
+        matches!(&told, Event::Error { message } if message.contains("administrator")),
+        "{told:?}"
+    );
+}

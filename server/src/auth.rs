@@ -169,22 +169,51 @@ impl FromRequestParts<Arc<AppState>> for AuthUser {
             .keys
             .verify(token.trim())
             .ok_or_else(ApiError::unauthorized)?;
-        if !holder_exists(state, &claims).await? {
-            return Err(ApiError::unauthorized());
+        match standing(state, &claims).await? {
+            Standing::Good => {}
+            Standing::Gone => return Err(ApiError::unauthorized()),
+            Standing::SignedOut => {
+                return Err(ApiError::Unauthorized(
+                    nursecare_wire::rest::SIGNED_OUT_MESSAGE.into(),
+                ));
+            }
         }
         Ok(AuthUser(claims))
     }
 }
 
-/// Is the token's account still the one it was issued to? A correctly signed token may name
-/// an id that no longer exists or now belongs to someone else: a database restored or reset
-/// beside the same secret (`--demo` keeps both in one folder) reuses ids. The account must
-/// exist with the token's email (compared as stored, without case).
+/// Is the token's account still the one it was issued to, and not signed out since? A
+/// correctly signed token may name an id that no longer exists or now belongs to someone else:
+/// a database restored or reset beside the same secret (`--demo` keeps both in one folder)
+/// reuses ids. The account must exist with the token's email (compared as stored, without
+/// case), and an administrator's sign-out refuses every token issued at or before it.
 pub async fn holder_exists(state: &AppState, claims: &Claims) -> Result<bool, ApiError> {
+    Ok(standing(state, claims).await? == Standing::Good)
+}
+
+/// Whether a correctly signed token still stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// Its account, not signed out since.
+    Good,
+    /// No such account (any more), or another one under that id.
+    Gone,
+    /// An administrator signed the account out after the token was issued.
+    SignedOut,
+}
+
+/// See [`holder_exists`].
+pub async fn standing(state: &AppState, claims: &Claims) -> Result<Standing, ApiError> {
     let found = state.store.users(&[claims.sub]).await?;
-    Ok(found
-        .first()
-        .is_some_and(|u| u.email == crate::identity::canonical_email(&claims.email)))
+    Ok(match found.first() {
+        Some(u) if u.email == crate::identity::canonical_email(&claims.email) => {
+            match u.signed_out_at {
+                Some(at) if claims.iat <= at => Standing::SignedOut,
+                _ => Standing::Good,
+            }
+        }
+        _ => Standing::Gone,
+    })
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ pub mod presence;
 pub mod realtime;
 pub mod rest;
 pub mod secret;
+pub mod sign_outs;
 pub mod state;
 pub mod store;
 
@@ -134,6 +135,7 @@ impl Server {
             calls::sweep(&self.state).await?;
         }
         files::sweep(&self.state).await;
+        let sign_outs = tokio::spawn(sign_outs::watch(self.state.clone()));
         let io = self.state.io.clone();
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
         let graceful = async move {
@@ -156,6 +158,7 @@ impl Server {
                 tokio::time::sleep(DRAIN).await;
             } => tracing::warn!("connections still open after {DRAIN:?}; stopping anyway"),
         }
+        sign_outs.abort();
         Ok(())
     }
 }

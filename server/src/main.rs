@@ -133,6 +133,10 @@ struct Args {
     /// in the signed links to files [default: the address each request came to].
     #[arg(long, value_name = "URL")]
     public_url: Option<String>,
+    /// End every session of this account and exit: every token it holds is refused from now
+    /// on, and a server running on the same database closes its connections within seconds.
+    #[arg(long, value_name = "EMAIL", conflicts_with_all = ["create_user", "create_admin"])]
+    sign_out: Option<String>,
     /// Same as `--create-user EMAIL --role ADMIN`, with the password from
     /// NURSECARE_ADMIN_PASSWORD (kept for existing scripts).
     #[arg(long, value_name = "EMAIL")]
@@ -314,6 +318,22 @@ async fn main() -> anyhow::Result<()> {
     let store = SqliteStore::open(&db).with_context(|| format!("opening {}", db.display()))?;
     if let Some(email) = args.create_admin {
         return create_user(&store, email, None, Role::Admin, "NURSECARE_ADMIN_PASSWORD").await;
+    }
+    if let Some(email) = args.sign_out {
+        // A running server beside this command closes the user's sockets within seconds.
+        return match store
+            .sign_out(&email, nursecare_server::sign_outs::now())
+            .await?
+        {
+            Some(id) => {
+                println!(
+                    "Signed out {email} (user {id}) everywhere: every token it held is refused, and a running server closes its connections within {} s.",
+                    nursecare_server::sign_outs::POLL.as_secs()
+                );
+                Ok(())
+            }
+            None => anyhow::bail!("no account with the email {email}"),
+        };
     }
     if let Some(email) = args.create_user {
         let role = match args.role {

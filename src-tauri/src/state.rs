@@ -407,7 +407,11 @@ impl AppState {
     /// sign-in) and the window is told.
     async fn expire(&self) {
         let _one = self.switching.lock().await;
-        let Some(stopped) = self.stop(Some(Ended::Expired)).await else {
+        let why = match self.client_if_any() {
+            Some(c) if c.signed_out_by_admin() => Ended::SignedOutByAdmin,
+            _ => Ended::Expired,
+        };
+        let Some(stopped) = self.stop(Some(why)).await else {
             return;
         };
         if let Err(e) = stopped.profile.sessions().logout().await {

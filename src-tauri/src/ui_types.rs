@@ -64,6 +64,8 @@ pub enum Ended {
     Expired,
     /// The user signed out.
     SignedOut,
+    /// An administrator signed the user out of every session (our server, Part B).
+    SignedOutByAdmin,
     /// Five wrong PINs or passwords at the lock: signed out (the cache and the queue wait,
     /// sealed, for the next sign-in).
     TooManyTries,

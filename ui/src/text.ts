@@ -149,6 +149,8 @@ export function errorText(report: ErrorReport): string {
       return "The file could not be read or saved on this computer.";
     case "notOpenable":
       return report.message || "NurseCare does not open this kind of file.";
+    case "signedOutByAdmin":
+      return SIGNED_OUT_BY_ADMIN_TEXT;
     case "locked":
       return "NurseCare is locked. Unlock it with your PIN or password.";
     case "wrongSecret":
@@ -171,6 +173,7 @@ export function errorText(report: ErrorReport): string {
 }
 
 export const SESSION_EXPIRED_TEXT = "Your session expired. Sign in again.";
+export const SIGNED_OUT_BY_ADMIN_TEXT = "An administrator signed you out of NurseCare. Sign in again.";
 export const TOO_MANY_TRIES_TEXT =
   "Too many wrong tries: you were signed out. Sign in again with your password; messages waiting to be sent are kept.";
 export const CACHE_REBUILT_TEXT =

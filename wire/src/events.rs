@@ -40,6 +40,9 @@ pub mod server {
     pub const FILE_SHARED: &str = "fileShared";
     /// Part B: a file was deleted (`FileRemoved`).
     pub const FILE_REMOVED: &str = "fileRemoved";
+    /// Part B: an administrator signed the user out; the socket is closed after it
+    /// (`SignedOut`).
+    pub const SIGNED_OUT: &str = "signedOut";
     pub const HEARTBEAT_ACK: &str = "heartbeatAck";
     /// A handler refused or failed: `{status: "error", message}`.
     pub const EXCEPTION: &str = "exception";

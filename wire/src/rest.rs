@@ -124,3 +124,23 @@ mod tests {
         assert_eq!(many.message.to_string(), "a; b");
     }
 }
+
+/// Part B: the message of the 401 that refuses a token an administrator signed out (production
+/// answers every refused token with `Unauthorized`).
+pub const SIGNED_OUT_MESSAGE: &str = "Signed out by an administrator";
+
+/// Part B: `POST /admin/sign-out` (ADMIN only): end every session of an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignOutRequest {
+    pub email: String,
+}
+
+/// Part B: `signedOut`, to every socket of a user an administrator signed out, just before the
+/// server closes them. Every token the user held is refused from then on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignedOut {
+    /// Why, for the user: `"administrator"`.
+    pub reason: String,
+}

@@ -76,10 +76,10 @@ impl ApiClient {
             },
             other => other,
         });
-        if let (Err(ApiError::SessionExpired), Some(expired), Some(_)) =
-            (&outcome, &self.on_expired, &self.token)
+        if let (Err(e), Some(expired), Some(_)) = (&outcome, &self.on_expired, &self.token)
+            && e.ends_session()
         {
-            expired();
+            expired(*e == ApiError::SignedOutByAdmin);
         }
         Ok(json::<UploadAnswer>(outcome?)?.file)
     }
@@ -129,10 +129,10 @@ impl ApiClient {
                     status: status.as_u16(),
                 });
             if ours
-                && refused == ApiError::SessionExpired
+                && refused.ends_session()
                 && let Some(expired) = &self.on_expired
             {
-                expired();
+                expired(refused == ApiError::SignedOutByAdmin);
             }
             return Err(refused);
         }

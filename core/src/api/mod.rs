@@ -31,6 +31,9 @@ pub enum ApiError {
     /// The access token was refused (expired or revoked): sign in again.
     #[error("your session has expired; please sign in again")]
     SessionExpired,
+    /// An administrator signed the user out (our server, Part B): sign in again.
+    #[error("an administrator signed you out; please sign in again")]
+    SignedOutByAdmin,
     /// Login refused.
     #[error("wrong email or password")]
     InvalidCredentials,
@@ -98,6 +101,11 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// The server refused the token: the session is over (sign in again).
+    pub fn ends_session(&self) -> bool {
+        matches!(self, Self::SessionExpired | Self::SignedOutByAdmin)
+    }
+
     /// True for failures of the link rather than refusals (worth retrying later).
     pub fn is_network(&self) -> bool {
         matches!(
@@ -148,7 +156,7 @@ pub struct ApiClient {
     token: Option<Arc<str>>,
     /// Told when the server refuses the token, whichever request it was (see
     /// [`ApiClient::on_session_expired`]).
-    on_expired: Option<Arc<dyn Fn() + Send + Sync>>,
+    on_expired: Option<Arc<dyn Fn(bool) + Send + Sync>>,
 }
 
 /// A raw answer: status, content type and body.
@@ -194,8 +202,9 @@ impl ApiClient {
     }
 
     /// Calls `f` whenever the server refuses this client's token (a 401 on any signed-in
-    /// request), so one refused request signs the user out everywhere.
-    pub fn on_session_expired(self, f: impl Fn() + Send + Sync + 'static) -> Self {
+    /// request), so one refused request signs the user out everywhere; `f(true)` when an
+    /// administrator signed the user out.
+    pub fn on_session_expired(self, f: impl Fn(bool) + Send + Sync + 'static) -> Self {
         Self {
             on_expired: Some(Arc::new(f)),
             ..self
@@ -416,10 +425,10 @@ impl ApiClient {
                 Err(ApiError::Server { status }) => idempotent && matches!(status, 502..=504),
                 _ => false,
             };
-            if let (Err(ApiError::SessionExpired), Some(expired), Some(_)) =
-                (&outcome, &self.on_expired, &self.token)
+            if let (Err(e), Some(expired), Some(_)) = (&outcome, &self.on_expired, &self.token)
+                && e.ends_session()
             {
-                expired();
+                expired(*e == ApiError::SignedOutByAdmin);
             }
             if !retry || attempt >= self.config.attempts {
                 if let Err(e) = &outcome {
@@ -473,6 +482,9 @@ fn classify(status: StatusCode, body: bytes::Bytes, retry_after: Option<u64>) ->
         .map(|b| b.message.to_string())
         .unwrap_or_else(|_| status.canonical_reason().unwrap_or("error").to_owned());
     Err(match status {
+        StatusCode::UNAUTHORIZED if message == nursecare_wire::rest::SIGNED_OUT_MESSAGE => {
+            ApiError::SignedOutByAdmin
+        }
         StatusCode::UNAUTHORIZED => ApiError::SessionExpired,
         StatusCode::FORBIDDEN => ApiError::Forbidden(message),
         StatusCode::NOT_FOUND => ApiError::NotFound(message),

@@ -22,11 +22,13 @@ pub mod decode;
 
 use futures_util::FutureExt;
 use nursecare_wire::Id;
-use nursecare_wire::events::{UNAUTHORIZED, client as cev, features as feat};
+use nursecare_wire::events::{UNAUTHORIZED, client as cev, features as feat, server as sev};
 use rand::Rng;
 use rust_socketio::asynchronous::{Client, ClientBuilder};
 use rust_socketio::{Event, Payload};
 use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::{mpsc, oneshot, watch};
 
@@ -164,6 +166,7 @@ enum Raw {
 pub struct SocketHandle {
     commands: mpsc::UnboundedSender<Command>,
     state: watch::Receiver<LinkState>,
+    by_admin: Arc<AtomicBool>,
 }
 
 impl SocketHandle {
@@ -192,6 +195,18 @@ impl SocketHandle {
         let _ = self.commands.send(Command::Expire);
     }
 
+    /// Whether the session ended because an administrator signed the user out (the server
+    /// said `signedOut`, Part B), rather than because its token expired.
+    pub fn signed_out_by_admin(&self) -> bool {
+        self.by_admin.load(Ordering::Relaxed)
+    }
+
+    /// An administrator signed the user out (a REST answer said so): the session's end is
+    /// told as theirs.
+    pub fn mark_signed_out_by_admin(&self) {
+        self.by_admin.store(true, Ordering::Relaxed);
+    }
+
     /// Watches the link state.
     pub fn state(&self) -> watch::Receiver<LinkState> {
         self.state.clone()
@@ -206,13 +221,44 @@ impl SocketHandle {
     }
 }
 
+/// Asked once when the server refuses the handshake: did an administrator sign the user out?
+/// (The handshake's refusal says only `unauthorized`; a REST request's 401 says why.)
+pub type WhyRefused =
+    Arc<dyn Fn() -> std::pin::Pin<Box<dyn Future<Output = bool> + Send>> + Send + Sync>;
+
 /// Starts the link; decoded server events arrive on the receiver.
 pub fn spawn(config: SocketConfig) -> (SocketHandle, mpsc::UnboundedReceiver<ServerEvent>) {
+    spawn_with(config, None)
+}
+
+/// [`spawn`], asking `why_refused` when the handshake is refused.
+pub fn spawn_with(
+    config: SocketConfig,
+    why_refused: Option<WhyRefused>,
+) -> (SocketHandle, mpsc::UnboundedReceiver<ServerEvent>) {
     let (commands, command_rx) = mpsc::unbounded_channel();
     let (state_tx, state) = watch::channel(LinkState::Connecting);
     let (events_tx, events) = mpsc::unbounded_channel();
-    tokio::spawn(run(config, command_rx, state_tx, events_tx));
-    (SocketHandle { commands, state }, events)
+    let by_admin = Arc::new(AtomicBool::new(false));
+    let refused = Refusal {
+        by_admin: by_admin.clone(),
+        why: why_refused,
+    };
+    tokio::spawn(run(config, command_rx, state_tx, events_tx, refused));
+    (
+        SocketHandle {
+            commands,
+            state,
+            by_admin,
+        },
+        events,
+    )
+}
+
+/// What the link learns of a refused session.
+struct Refusal {
+    by_admin: Arc<AtomicBool>,
+    why: Option<WhyRefused>,
 }
 
 /// How a connected period ended.
@@ -221,6 +267,8 @@ enum Ended {
     /// Asked to connect again now (no back-off).
     Retry,
     Refused,
+    /// An administrator signed the user out (Part B's `signedOut`).
+    SignedOut,
     Stop(oneshot::Sender<()>),
     Closed,
 }
@@ -230,7 +278,9 @@ async fn run(
     mut commands: mpsc::UnboundedReceiver<Command>,
     state: watch::Sender<LinkState>,
     events: mpsc::UnboundedSender<ServerEvent>,
+    refusal: Refusal,
 ) {
+    let by_admin = refusal.by_admin.clone();
     let mut open: Option<Id> = None;
     let mut delay = config.backoff_min;
     let mut connections = 0u64;
@@ -252,7 +302,18 @@ async fn run(
             Err(e) => e,
         };
         match ended {
+            Ended::SignedOut => {
+                tracing::info!("an administrator signed the user out");
+                by_admin.store(true, Ordering::Relaxed);
+                let _ = state.send(LinkState::SessionExpired);
+                return;
+            }
             Ended::Refused => {
+                if let Some(why) = &refusal.why
+                    && why().await
+                {
+                    by_admin.store(true, Ordering::Relaxed);
+                }
                 tracing::info!("the session was refused; sign in again");
                 let _ = state.send(LinkState::SessionExpired);
                 return;
@@ -518,6 +579,7 @@ async fn online(
                         probe = Some(Box::pin(tokio::time::sleep(config.probe_timeout)));
                     }
                 }
+                Some(Raw::Event(name, _)) if name == sev::SIGNED_OUT => return Ended::SignedOut,
                 Some(Raw::Event(name, a)) => {
                     if let Some(ServerEvent::HeartbeatAck) = forward(&name, a, events) {
                         unanswered_since = None;

@@ -69,6 +69,12 @@ impl Store for Watched {
     async fn user_count(&self) -> StoreResult<i64> {
         self.inner.user_count().await
     }
+    async fn sign_out(&self, email: &str, at: i64) -> StoreResult<Option<Id>> {
+        self.inner.sign_out(email, at).await
+    }
+    async fn signed_out_since(&self, after: i64) -> StoreResult<Vec<(Id, i64)>> {
+        self.inner.signed_out_since(after).await
+    }
     async fn get_or_create_conversation(
         &self,
         me: Id,

@@ -1,5 +1,6 @@
 //! The REST API: one module per resource, wired into one router here.
 
+mod admin;
 mod auth;
 mod calls;
 mod extract;
@@ -44,6 +45,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/auth/register", post(auth::register))
         .route("/auth/login", post(auth::login))
+        .route("/admin/sign-out", post(admin::sign_out))
         .route(
             "/messaging/conversations",
             post(messaging::create_conversation).get(messaging::list_conversations),

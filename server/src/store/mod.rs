@@ -71,6 +71,9 @@ pub struct UserRecord {
     pub password_hash: String,
     /// Last disconnect.
     pub last_seen: Option<Timestamp>,
+    /// When an administrator last signed the user out (Unix seconds): tokens issued at or
+    /// before it are refused.
+    pub signed_out_at: Option<i64>,
 }
 
 impl UserRecord {
@@ -253,6 +256,11 @@ pub trait Store: Send + Sync + 'static {
     async fn users(&self, ids: &[Id]) -> StoreResult<Vec<UserRecord>>;
     /// Records a user's last disconnect.
     async fn set_last_seen(&self, user: Id, at: Timestamp) -> StoreResult<()>;
+    /// An administrator signs `email` out of every session: tokens issued at or before `at`
+    /// (Unix seconds) are refused from then on. The user's id, or `None` when unknown.
+    async fn sign_out(&self, email: &str, at: i64) -> StoreResult<Option<Id>>;
+    /// Users signed out after `after` (Unix seconds), with when.
+    async fn signed_out_since(&self, after: i64) -> StoreResult<Vec<(Id, i64)>>;
     /// How many users there are (the demo seeds only an empty database).
     async fn user_count(&self) -> StoreResult<i64>;
 

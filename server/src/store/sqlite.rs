@@ -29,6 +29,7 @@ const MIGRATIONS: &[Step] = &[
     Step::Sql(include_str!("migrations/0001_init.sql")),
     Step::Code(emails_without_case),
     Step::Sql(include_str!("migrations/0003_files.sql")),
+    Step::Sql(include_str!("migrations/0004_sign_out.sql")),
 ];
 
 /// How many read connections to keep.
@@ -299,7 +300,7 @@ fn parse_enum<T>(s: String, f: fn(&str) -> Option<T>, col: usize) -> rusqlite::R
     })
 }
 
-const USER_COLS: &str = "id, email, name, role, password_hash, last_seen";
+const USER_COLS: &str = "id, email, name, role, password_hash, last_seen, signed_out_at";
 
 fn user_row(r: &Row<'_>) -> rusqlite::Result<UserRecord> {
     Ok(UserRecord {
@@ -309,6 +310,7 @@ fn user_row(r: &Row<'_>) -> rusqlite::Result<UserRecord> {
         role: parse_enum(r.get(3)?, Role::parse, 3)?,
         password_hash: r.get(4)?,
         last_seen: opt_ts(r.get(5)?),
+        signed_out_at: r.get(6)?,
     })
 }
 
@@ -525,6 +527,7 @@ impl Store for SqliteStore {
                 role: user.role,
                 password_hash: user.password_hash,
                 last_seen: None,
+                signed_out_at: None,
             })
         })
         .await
@@ -563,6 +566,32 @@ impl Store for SqliteStore {
             tx.prepare_cached("UPDATE users SET last_seen = ?2 WHERE id = ?1")?
                 .execute(params![user, at.millis()])?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn sign_out(&self, email: &str, at: i64) -> StoreResult<Option<Id>> {
+        let email = identity::canonical_email(email);
+        self.write(move |tx| {
+            let id: Option<Id> = tx
+                .prepare_cached("SELECT id FROM users WHERE email = ?1")?
+                .query_row([&email], |r| r.get(0))
+                .optional()?;
+            if let Some(id) = id {
+                tx.prepare_cached("UPDATE users SET signed_out_at = ?2 WHERE id = ?1")?
+                    .execute(params![id, at])?;
+            }
+            Ok(id)
+        })
+        .await
+    }
+
+    async fn signed_out_since(&self, after: i64) -> StoreResult<Vec<(Id, i64)>> {
+        self.read(move |c| {
+            let mut stmt =
+                c.prepare_cached("SELECT id, signed_out_at FROM users WHERE signed_out_at > ?1")?;
+            let rows = stmt.query_map([after], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
         .await
     }

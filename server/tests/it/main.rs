@@ -12,6 +12,7 @@ mod logs;
 mod node;
 mod rest;
 mod restart;
+mod sign_out;
 mod socket;
 mod tokens;
 mod util;

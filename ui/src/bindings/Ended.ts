@@ -3,4 +3,4 @@
 /**
  * Why the last session ended.
  */
-export type Ended = "expired" | "signedOut" | "tooManyTries";
+export type Ended = "expired" | "signedOut" | "signedOutByAdmin" | "tooManyTries";

@@ -51,6 +51,16 @@ describe("SignIn", () => {
     expect(server).toHaveValue("http://127.0.0.1:3001");
   });
 
+  it("says too many wrong tries signed the nurse out", async () => {
+    await showSignIn({}, { ...signedOut, ended: "tooManyTries" });
+    expect(screen.getByText(/Too many wrong tries: you were signed out/)).toBeInTheDocument();
+  });
+
+  it("says an administrator signed the nurse out", async () => {
+    await showSignIn({}, { ...signedOut, ended: "signedOutByAdmin" });
+    expect(screen.getByText("An administrator signed you out of NurseCare. Sign in again.")).toBeInTheDocument();
+  });
+
   it("goes to the list when signed in", async () => {
     const shell = await showSignIn({ sign_in: () => session() });
     const user = userEvent.setup();

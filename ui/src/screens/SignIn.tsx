@@ -1,7 +1,7 @@
 import { useId, useState, type FormEvent } from "react";
 import type { SessionInfo } from "../shell";
 import * as actions from "../store/actions";
-import { errorText, SESSION_EXPIRED_TEXT, TOO_MANY_TRIES_TEXT } from "../text";
+import { errorText, SESSION_EXPIRED_TEXT, SIGNED_OUT_BY_ADMIN_TEXT, TOO_MANY_TRIES_TEXT } from "../text";
 
 /** Server, email and password; errors in words by kind. */
 export function SignIn({ session }: { session: SessionInfo | null }) {
@@ -36,6 +36,7 @@ export function SignIn({ session }: { session: SessionInfo | null }) {
         <h1 id={ids.heading}>Sign in to NurseCare</h1>
         {expired && !error ? <p className="sign-in-note">{SESSION_EXPIRED_TEXT}</p> : null}
         {session?.ended === "tooManyTries" && !error ? <p className="sign-in-note">{TOO_MANY_TRIES_TEXT}</p> : null}
+        {session?.ended === "signedOutByAdmin" && !error ? <p className="sign-in-note">{SIGNED_OUT_BY_ADMIN_TEXT}</p> : null}
         {error || problem ? (
           <div role="alert" className="form-error">
             {error ?? problem}
