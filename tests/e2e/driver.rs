@@ -227,6 +227,16 @@ impl Session {
         .await
     }
 
+    /// Runs an asynchronous script (it ends by calling its last argument); answers its value.
+    pub async fn script_async(&self, script: &str, args: Value) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/async",
+            Some(json!({"script": script, "args": args})),
+        )
+        .await
+    }
+
     /// The element with this role and (partial) accessible name, now.
     pub async fn find_now(&self, role: &str, name: &str) -> Option<El> {
         let v = self.script(FIND_BY_ROLE, json!([role, name, false])).await;
