@@ -98,6 +98,10 @@ pub enum Command {
         /// Read the message from this file (one final line ending is dropped).
         #[arg(long, value_name = "FILE")]
         file: Option<PathBuf>,
+        /// Mark it urgent: the other side's app alerts again every 2 minutes until it is read
+        /// (our server; refused where the server has no urgent messages).
+        #[arg(long)]
+        urgent: bool,
     },
     /// Mark a conversation's messages read.
     Read { conversation_id: i64 },

@@ -166,6 +166,7 @@ impl From<ClientError> for Failure {
                 format!("{e}; to end it: nursecare-cli call end {id}"),
             ),
             ClientError::Empty | ClientError::TooLong { .. } => Self::new(USAGE, e.to_string()),
+            ClientError::NoUrgent => Self::new(REFUSED, e.to_string()),
             ClientError::FileRefused(_) | ClientError::NotOpenable(_) => {
                 Self::new(FILE_REFUSED, e.to_string())
             }

@@ -184,6 +184,7 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
             conversation_id,
             text,
             file,
+            urgent,
         } => {
             // Read before connecting: a text that cannot be sent is told at once.
             let text = message_text::read(message_text::Source::of(text, file)).await?;
@@ -191,6 +192,7 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
                 conversation_id,
                 text: Some(text),
                 file: None,
+                urgent,
             };
             online(&profile, command, config, as_json, wait).await
         }
@@ -340,10 +342,21 @@ async fn online(
         Command::Send {
             conversation_id,
             text,
+            urgent,
             ..
         } => {
             let text = text.unwrap_or_default();
-            send(&client, &mut events, conversation_id, &text, as_json, wait).await
+            // Where the server's features are known first: urgent is refused, not sent as
+            // an ordinary message, on a server without it.
+            if urgent {
+                client.wait_online(wait).await;
+            }
+            let sent = Sending {
+                conversation: conversation_id,
+                text: &text,
+                urgent,
+            };
+            send(&client, &mut events, sent, as_json, wait).await
         }
         Command::Call {
             command:
@@ -547,15 +560,23 @@ async fn call(client: &Client, command: CallCommand, as_json: bool) -> Result<()
     Ok(())
 }
 
+/// What `send` sends.
+struct Sending<'a> {
+    conversation: i64,
+    text: &'a str,
+    urgent: bool,
+}
+
 async fn send(
     client: &Client,
     events: &mut EventStream,
-    conversation: i64,
-    text: &str,
+    sending: Sending<'_>,
     as_json: bool,
     wait: Duration,
 ) -> Result<u8, Failure> {
-    let item = client.send(conversation, text).await?;
+    let item = client
+        .send_with(sending.conversation, sending.text, sending.urgent)
+        .await?;
     if !client.wait_online(wait).await {
         if matches!(
             &*client.link().borrow(),
@@ -589,7 +610,7 @@ async fn send(
             let id = row.message_id.unwrap_or_default();
             // It is sent: a failure to read it back must not say otherwise.
             let message = client
-                .history(conversation, None, 50)
+                .history(sending.conversation, None, 50)
                 .await
                 .unwrap_or_default()
                 .into_iter()

@@ -52,8 +52,13 @@ pub fn message_line(m: &Message) -> String {
         .as_deref()
         .map(safe)
         .unwrap_or_else(|| format!("user {}", m.sender_id));
+    let urgent = match (m.urgent, &m.read_at) {
+        (Some(true), Some(read)) => format!(" (urgent, read {})", when(read)),
+        (Some(true), None) => " (urgent)".to_owned(),
+        _ => String::new(),
+    };
     format!(
-        "#{} [{}] {}: {}",
+        "#{} [{}] {}{urgent}: {}",
         m.id,
         when(&m.created_at),
         who,

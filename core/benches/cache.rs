@@ -193,6 +193,8 @@ impl Generator {
                     role,
                 },
                 client_id,
+                urgent: None,
+                read_at: None,
             });
         }
         batch

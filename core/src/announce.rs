@@ -63,11 +63,13 @@ pub(crate) async fn connection(shared: &Shared, state: &LinkState) {
         state,
         outbox,
         retry_in_ms,
+        urgent,
     } = connection_now(shared, state).await;
     shared.events.send(Event::Connection {
         state,
         outbox,
         retry_in_ms,
+        urgent,
     });
 }
 
@@ -78,6 +80,7 @@ pub(crate) async fn connection_now(shared: &Shared, state: &LinkState) -> Connec
         .call(|c| c.outbox_pending_count())
         .await
         .unwrap_or(0);
+    let urgent = matches!(state, LinkState::Online { features, .. } if features.urgent);
     let (state, retry_in_ms) = match state {
         LinkState::Online { .. } => (Connection::Online, None),
         LinkState::Connecting => (Connection::Connecting, None),
@@ -89,5 +92,6 @@ pub(crate) async fn connection_now(shared: &Shared, state: &LinkState) -> Connec
         state,
         outbox,
         retry_in_ms,
+        urgent,
     }
 }

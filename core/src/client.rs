@@ -56,6 +56,8 @@ impl Client {
     ) -> Result<(Self, EventStream), ClientError> {
         let (cache, moved) = profile.open_cache(session).await?;
         let (events, stream) = EventSink::new();
+        // Urgent messages not read yet are alerted again until read (our server).
+        events.tap(crate::urgent::start(session.user_id, events.clone()));
         if let Some(m) = moved {
             events.send(Event::CacheRebuilt {
                 moved_to: m.to.display().to_string(),
@@ -266,6 +268,21 @@ impl Client {
     /// Queues a message; it goes out now if the link is up, else when it returns. Progress
     /// arrives as [`Event::Outbox`].
     pub async fn send(&self, conversation: Id, text: &str) -> Result<OutboxItem, ClientError> {
+        self.send_with(conversation, text, false).await
+    }
+
+    /// [`Client::send`], marked urgent when `urgent` (our server: the recipient's app alerts
+    /// again until it is read). Refused at once where the server is known to lack urgent
+    /// messages (production): [`ClientError::NoUrgent`].
+    pub async fn send_with(
+        &self,
+        conversation: Id,
+        text: &str,
+        urgent: bool,
+    ) -> Result<OutboxItem, ClientError> {
+        if urgent && self.shared.features().is_some_and(|f| !f.urgent) {
+            return Err(ClientError::NoUrgent);
+        }
         let chars = text.chars().count();
         if text.trim().is_empty() {
             return Err(ClientError::Empty);
@@ -284,7 +301,7 @@ impl Client {
         let queued = self
             .shared
             .cache
-            .call(move |c| c.outbox_add_if_known(conversation, &text, &cid))
+            .call(move |c| c.outbox_add_if_known(conversation, &text, &cid, urgent))
             .await?;
         let item = match queued {
             Some(item) => item,
@@ -292,7 +309,7 @@ impl Client {
                 self.check_conversation(conversation).await?;
                 self.shared
                     .cache
-                    .call(move |c| c.outbox_add(conversation, &content, &client_id))
+                    .call(move |c| c.outbox_add_with(conversation, &content, &client_id, urgent))
                     .await?
             }
         };

@@ -59,6 +59,9 @@ pub enum ClientError {
     /// Nothing of that id here.
     #[error("{0}")]
     NotFound(String),
+    /// This server has no urgent messages (production): send it as an ordinary message.
+    #[error("this server does not take urgent messages; send it as an ordinary message")]
+    NoUrgent,
     /// This file is not one NurseCare shares (decided here from its bytes and name, before
     /// anything is sent): why, in our words.
     #[error("{0}")]
@@ -196,6 +199,8 @@ pub enum ErrorKind {
     SettingsFailed,
     /// An administrator signed the user out: sign in again.
     SignedOutByAdmin,
+    /// This server has no urgent messages.
+    NoUrgent,
     /// The account is locked with its nurse's PIN.
     Locked,
     /// Wrong PIN or password; `left` more tries before signing out.
@@ -310,6 +315,10 @@ impl ErrorKind {
                 "Plain http:// would send the password unencrypted; use the server's https:// address.".into()
             }
             Self::SettingsFailed => "The settings could not be saved.".into(),
+            Self::NoUrgent => {
+                "This server does not take urgent messages; send it as an ordinary message."
+                    .into()
+            }
             Self::SignedOutByAdmin => {
                 "An administrator signed you out of NurseCare; please sign in again.".into()
             }
@@ -447,6 +456,7 @@ impl From<&ClientError> for ErrorKind {
             ClientError::FileRefused(_) => Self::FileRefused,
             ClientError::FileIo(_) => Self::FileIo,
             ClientError::NotOpenable(_) => Self::NotOpenable,
+            ClientError::NoUrgent => Self::NoUrgent,
         }
     }
 }

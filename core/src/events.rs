@@ -58,6 +58,8 @@ pub enum Event {
         outbox: u32,
         /// Milliseconds to the next attempt, when offline.
         retry_in_ms: Option<u64>,
+        /// The server takes urgent messages (our server, online).
+        urgent: bool,
     },
     /// The conversation list changed (new conversation, new preview, new count).
     #[serde(rename = "conversations", rename_all = "camelCase")]
@@ -209,6 +211,17 @@ pub enum Event {
         /// The call now, if any.
         call: Option<CallNow>,
     },
+    /// An urgent message to the user is still unread: alert again (every two minutes, at
+    /// most ten times; see `urgent`).
+    #[serde(rename_all = "camelCase")]
+    UrgentAgain {
+        /// Its conversation.
+        conversation_id: Id,
+        /// The message.
+        message_id: Id,
+        /// Which alert this is (1 for the first after the message's own notification).
+        times: u32,
+    },
     /// The local cache could not be read and was rebuilt; the old file was kept.
     #[serde(rename_all = "camelCase")]
     CacheRebuilt {
@@ -270,6 +283,8 @@ pub struct ConnectionNow {
     pub outbox: u32,
     /// Milliseconds to the next attempt, when offline.
     pub retry_in_ms: Option<u64>,
+    /// The server takes urgent messages (our server, online).
+    pub urgent: bool,
 }
 
 /// A call ringing here, in a [`Snapshot`] (what [`Event::IncomingCall`] said).
@@ -318,6 +333,8 @@ pub struct EventSink {
     /// The sender, and how many events went through it (see [`Snapshot::events_before`]):
     /// counted and sent under one lock, so the count is the event's place in the stream.
     tx: Arc<Mutex<(mpsc::UnboundedSender<Event>, u64)>>,
+    /// The urgent messages' owner hears the events that concern it (`urgent::concerns`).
+    tap: Arc<std::sync::OnceLock<mpsc::UnboundedSender<Event>>>,
 }
 
 /// The receiving side.
@@ -330,13 +347,24 @@ impl EventSink {
         (
             Self {
                 tx: Arc::new(Mutex::new((tx, 0))),
+                tap: Arc::default(),
             },
             rx,
         )
     }
 
+    /// Passes the events that concern urgent messages to `tap` as well (set once).
+    pub(crate) fn tap(&self, tap: mpsc::UnboundedSender<Event>) {
+        let _ = self.tap.set(tap);
+    }
+
     /// Sends one event.
     pub fn send(&self, event: Event) {
+        if let Some(tap) = self.tap.get()
+            && crate::urgent::concerns(&event)
+        {
+            let _ = tap.send(event.clone());
+        }
         let mut tx = self.tx.lock().expect("event sink lock");
         tx.1 += 1;
         let _ = tx.0.send(event);

@@ -36,6 +36,7 @@ mod shared;
 pub mod socket;
 mod sync;
 pub mod typing;
+pub mod urgent;
 pub mod vault;
 
 pub use client::{Client, ClientConfig, ClientError};

@@ -230,6 +230,9 @@ async fn deliver(
         content: item.content.clone(),
         kind: Some(MessageType::Text),
         client_id: features.client_id.then(|| item.client_id.clone()),
+        // A row queued urgent goes out as such only where the server takes it (else as an
+        // ordinary message: the UI offers urgent only where the server has it).
+        urgent: (item.urgent && features.urgent).then_some(true),
     };
     let next = match shared.tell_server(cev::SEND_MESSAGE, &payload).await {
         Ok(()) => {

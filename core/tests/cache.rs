@@ -21,6 +21,8 @@ fn msg(id: i64, conv: i64, sender: i64, text: &str, at: i64, read: bool) -> Mess
             role: Role::Nurse,
         },
         client_id: None,
+        urgent: None,
+        read_at: None,
     }
 }
 

@@ -71,6 +71,7 @@ async fn online_with_features_and_messages_flow() {
         client_id: true,
         read_events: true,
         file_events: true,
+        urgent: true,
     };
     assert_eq!(
         until(&a, |s| matches!(s, LinkState::Online { .. })).await,

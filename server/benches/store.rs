@@ -41,6 +41,7 @@ async fn main() {
                 content: format!("message {i}"),
                 kind: MessageType::Text,
                 client_id: Some(format!("k{i}")),
+                urgent: false,
                 at: Timestamp::now(),
             })
             .await

@@ -105,6 +105,7 @@ pub async fn seed_if_empty(store: &dyn Store) -> anyhow::Result<bool> {
                     content,
                     kind: MessageType::Text,
                     client_id: None,
+                    urgent: false,
                     at: Timestamp::from_millis(at),
                 })
                 .await?;
@@ -124,6 +125,7 @@ pub async fn seed_if_empty(store: &dyn Store) -> anyhow::Result<bool> {
                         content: PATIENT_LINES[(j + k) % PATIENT_LINES.len()].to_owned(),
                         kind: MessageType::Text,
                         client_id: None,
+                        urgent: false,
                         at: Timestamp::from_millis(now - (unread_for_nurse - j) as i64 * 90_000),
                     })
                     .await?;

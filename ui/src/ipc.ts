@@ -54,7 +54,8 @@ export const around = (conversationId: number, messageId: number, count: number)
 export const markRead = (conversationId: number) => call("mark_read", { conversationId });
 export const setDraft = (conversationId: number, text: string) => call("set_draft", { conversationId, text });
 export const setMuted = (conversationId: number, muted: boolean) => call("set_muted", { conversationId, muted });
-export const sendMessage = (conversationId: number, text: string) => call("send_message", { conversationId, text });
+export const sendMessage = (conversationId: number, text: string, urgent = false) =>
+  call("send_message", { conversationId, text, urgent });
 export const retryMessage = (clientId: string) => call("retry_message", { clientId });
 export const discardMessage = (clientId: string) => call("discard_message", { clientId });
 export const keystroke = (conversationId: number) => call("keystroke", { conversationId });

@@ -44,6 +44,7 @@ export function summary(id: number, over: Partial<ConversationSummary> = {}): Co
     draft: null,
     missedCall: false,
     lastFile: null,
+    urgent: 0,
     ...over,
   };
 }
@@ -61,6 +62,7 @@ export function outboxItem(clientId: string, over: Partial<OutboxItem> = {}): Ou
     createdAt: at(500),
     attempts: 0,
     attemptedAt: null,
+    urgent: false,
     ...over,
   };
 }
@@ -69,7 +71,7 @@ export function snapshot(over: Partial<Snapshot> = {}): Snapshot {
   return {
     eventsBefore: 0,
     me: ME,
-    connection: { state: "online", outbox: 0, retryInMs: null },
+    connection: { state: "online", outbox: 0, retryInMs: null, urgent: true },
     conversations: [summary(10), summary(11)],
     unread: {},
     unreadTotal: 0,

@@ -63,8 +63,10 @@ pub mod features {
     pub const READ_EVENTS: &str = "readEvents";
     /// `fileShared` and `fileRemoved` tell the participants of a file's conversation.
     pub const FILE_EVENTS: &str = "fileEvents";
+    /// `sendMessage` takes `urgent: true`; messages carry `urgent` and, once read, `readAt`.
+    pub const URGENT: &str = "urgent";
     /// All of them, in the order the server lists them.
-    pub const ALL: [&str; 5] = [AUTH, USER_RING, CLIENT_ID, READ_EVENTS, FILE_EVENTS];
+    pub const ALL: [&str; 6] = [AUTH, USER_RING, CLIENT_ID, READ_EVENTS, FILE_EVENTS, URGENT];
 }
 
 /// The `connect_error` message of a handshake refused for want of a valid token (Part B.1).

@@ -161,6 +161,13 @@ pub struct Message {
     /// Part B.5: the sender's idempotency key, echoed back where the server offers `clientId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
+    /// Part B (feature `urgent`): the sender marked it urgent (present only then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub urgent: Option<bool>,
+    /// Part B (feature `urgent`): when an urgent message was read (present only for urgent
+    /// messages, once read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_at: Option<Timestamp>,
 }
 
 /// A conversation between two users, with up to 50 messages, newest first.

@@ -31,6 +31,9 @@ pub struct SendMessage {
     /// Part B.5: an idempotency key made by the client (a UUID).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
+    /// Part B (feature `urgent`): the recipient's app alerts again until it is read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub urgent: Option<bool>,
 }
 
 /// `joinConversation`, `typing` without the flag, and friends: a conversation and (in

@@ -37,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_my_call.sql"),
     include_str!("migrations/0006_missed_calls.sql"),
     include_str!("migrations/0007_files.sql"),
+    include_str!("migrations/0008_urgent.sql"),
 ];
 
 /// The 32-byte key of a cache file. Its `Debug` never shows the bytes.
@@ -606,8 +607,8 @@ fn put_messages(
         let inserted = tx
             .prepare_cached(
                 "INSERT INTO messages (id, conversation_id, sender_id, content, type, read, created_at, client_id, \
-                 sender_name, sender_role) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (id) DO NOTHING",
+                 sender_name, sender_role, urgent, read_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT (id) DO NOTHING",
             )?
             .execute(params![
                 m.id,
@@ -619,16 +620,24 @@ fn put_messages(
                 m.created_at.millis(),
                 m.client_id,
                 m.sender.name,
-                m.sender.role.as_str()
+                m.sender.role.as_str(),
+                m.urgent == Some(true),
+                m.read_at.map(|t| t.millis())
             ])?;
         if inserted == 1 {
             fresh.push(m.id);
         } else {
-            // Read flags only move forward; a clientId learnt later is kept.
+            // Read flags only move forward; a clientId or a read time learnt later is kept.
             tx.prepare_cached(
-                "UPDATE messages SET read = MAX(read, ?2), client_id = COALESCE(client_id, ?3) WHERE id = ?1",
+                "UPDATE messages SET read = MAX(read, ?2), client_id = COALESCE(client_id, ?3), \
+                 read_at = COALESCE(read_at, ?4) WHERE id = ?1",
             )?
-            .execute(params![m.id, m.read, m.client_id])?;
+            .execute(params![
+                m.id,
+                m.read,
+                m.client_id,
+                m.read_at.map(|t| t.millis())
+            ])?;
         }
     }
     Ok(fresh)
@@ -636,7 +645,8 @@ fn put_messages(
 
 /// The columns [`message_row`] reads, for a query over `messages m`.
 const MESSAGE_COLUMNS: &str = "m.id, m.conversation_id, m.sender_id, m.content, m.type, m.read, \
-                               m.created_at, m.client_id, m.sender_name, m.sender_role";
+                               m.created_at, m.client_id, m.sender_name, m.sender_role, \
+                               m.urgent, m.read_at";
 
 fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
     let sender_id: Id = r.get(2)?;
@@ -659,6 +669,8 @@ fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
                 .and_then(Role::parse)
                 .unwrap_or(Role::Patient),
         },
+        urgent: r.get::<_, bool>(10)?.then_some(true),
+        read_at: r.get::<_, Option<i64>>(11)?.map(Timestamp::from_millis),
     })
 }
 

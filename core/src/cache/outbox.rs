@@ -101,10 +101,12 @@ pub struct OutboxItem {
     pub attempts: u32,
     /// When it was first emitted (it may be on the server since then).
     pub attempted_at: Option<Timestamp>,
+    /// Marked urgent by its sender (our server: the recipient's app alerts again until read).
+    pub urgent: bool,
 }
 
 const COLUMNS: &str = "local_id, client_id, conversation_id, content, state, reason, message_id, \
-                       created_at, attempts, attempted_at, failure";
+                       created_at, attempts, attempted_at, failure, urgent";
 
 fn item_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxItem> {
     let state: String = r.get(4)?;
@@ -122,6 +124,7 @@ fn item_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxItem> {
         failure: r
             .get::<_, Option<String>>(10)?
             .map(|f| SendFailure::parse(&f)),
+        urgent: r.get(11)?,
     })
 }
 
@@ -136,16 +139,28 @@ impl Cache {
         content: &str,
         client_id: &str,
     ) -> Result<OutboxItem, CacheError> {
+        self.outbox_add_with(conversation, content, client_id, false)
+    }
+
+    /// Queues a message, urgent or not.
+    pub fn outbox_add_with(
+        &mut self,
+        conversation: Id,
+        content: &str,
+        client_id: &str,
+        urgent: bool,
+    ) -> Result<OutboxItem, CacheError> {
         self.conn
             .prepare_cached(
-                "INSERT INTO outbox (client_id, conversation_id, content, state, created_at) \
-                 VALUES (?1, ?2, ?3, 'pending', ?4)",
+                "INSERT INTO outbox (client_id, conversation_id, content, state, created_at, urgent) \
+                 VALUES (?1, ?2, ?3, 'pending', ?4, ?5)",
             )?
             .execute(params![
                 client_id,
                 conversation,
                 content,
-                Timestamp::now().millis()
+                Timestamp::now().millis(),
+                urgent
             ])?;
         self.outbox_item(client_id)?
             .ok_or(CacheError::Sqlite(rusqlite::Error::QueryReturnedNoRows))
@@ -158,11 +173,13 @@ impl Cache {
         conversation: Id,
         content: &str,
         client_id: &str,
+        urgent: bool,
     ) -> Result<Option<OutboxItem>, CacheError> {
         if !self.has_conversation(conversation)? {
             return Ok(None);
         }
-        self.outbox_add(conversation, content, client_id).map(Some)
+        self.outbox_add_with(conversation, content, client_id, urgent)
+            .map(Some)
     }
 
     /// One row by its clientId.

@@ -32,6 +32,8 @@ pub struct ConversationSummary {
     /// The newest file shared in the chat, when it is newer than the newest message (the
     /// preview then says "Chloe sent a photo").
     pub last_file: Option<FileNote>,
+    /// Urgent messages from the others not read yet (our server): the row says so.
+    pub urgent: u32,
 }
 
 /// A file shared in a chat, as its row tells it: who, and whether it is a photo. Never the
@@ -113,6 +115,7 @@ impl Cache {
             draft,
             missed_call: self.missed_call(id)?,
             last_file,
+            urgent: self.urgent_in(id, me)?,
         })
     }
 
@@ -232,6 +235,17 @@ impl Cache {
             .conn
             .prepare_cached(
                 "SELECT count(*) FROM messages WHERE conversation_id = ?1 AND read = 0 AND sender_id != ?2",
+            )?
+            .query_row(params![conversation, me], |r| r.get(0))?)
+    }
+
+    /// Urgent messages of one conversation from the others, not yet read.
+    pub fn urgent_in(&self, conversation: Id, me: Id) -> Result<u32, CacheError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT count(*) FROM messages WHERE conversation_id = ?1 AND read = 0 \
+                 AND urgent = 1 AND sender_id != ?2",
             )?
             .query_row(params![conversation, me], |r| r.get(0))?)
     }

@@ -94,6 +94,8 @@ pub struct Features {
     pub read_events: bool,
     /// `fileShared` and `fileRemoved` tell a chat's files.
     pub file_events: bool,
+    /// Urgent messages (`urgent` on `sendMessage`, `readAt` on messages).
+    pub urgent: bool,
 }
 
 impl Features {
@@ -105,6 +107,7 @@ impl Features {
             client_id: has(feat::CLIENT_ID),
             read_events: has(feat::READ_EVENTS),
             file_events: has(feat::FILE_EVENTS),
+            urgent: has(feat::URGENT),
         }
     }
 }

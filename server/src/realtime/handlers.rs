@@ -266,6 +266,8 @@ async fn send_message(state: &AppState, socket: &SocketRef, p: SendMessage) -> A
         )));
     }
     let members = access::conversation(state, p.conversation_id, sender).await?;
+    // Part B: compat mode ignores it, as production would.
+    let urgent = state.extensions() && p.urgent == Some(true);
     let (message, fresh) = state
         .store
         .insert_message(NewMessage {
@@ -274,6 +276,7 @@ async fn send_message(state: &AppState, socket: &SocketRef, p: SendMessage) -> A
             content: p.content,
             kind: MessageType::Text,
             client_id,
+            urgent,
             at: Timestamp::now(),
         })
         .await?;

@@ -135,6 +135,8 @@ pub struct NewMessage {
     pub kind: MessageType,
     /// Idempotency key (Part B.5); `None` stores no key and de-duplicates nothing.
     pub client_id: Option<String>,
+    /// Urgent (Part B, feature `urgent`).
+    pub urgent: bool,
     /// When it was received.
     pub at: Timestamp,
 }

@@ -30,6 +30,7 @@ const MIGRATIONS: &[Step] = &[
     Step::Code(emails_without_case),
     Step::Sql(include_str!("migrations/0003_files.sql")),
     Step::Sql(include_str!("migrations/0004_sign_out.sql")),
+    Step::Sql(include_str!("migrations/0005_urgent.sql")),
 ];
 
 /// How many read connections to keep.
@@ -315,7 +316,7 @@ fn user_row(r: &Row<'_>) -> rusqlite::Result<UserRecord> {
 }
 
 const MESSAGE_SELECT: &str = "SELECT m.id, m.conversation_id, m.sender_id, m.content, m.type, \
-     m.read, m.created_at, m.client_id, u.name, u.role \
+     m.read, m.created_at, m.client_id, u.name, u.role, m.urgent, m.read_at \
      FROM messages m JOIN users u ON u.id = m.sender_id";
 
 fn message_row(r: &Row<'_>) -> rusqlite::Result<Message> {
@@ -333,6 +334,13 @@ fn message_row(r: &Row<'_>) -> rusqlite::Result<Message> {
             id: sender_id,
             name: r.get(8)?,
             role: parse_enum(r.get(9)?, Role::parse, 9)?,
+        },
+        // Part B's fields only on urgent messages: every other answer stays Part A's.
+        urgent: r.get::<_, bool>(10)?.then_some(true),
+        read_at: if r.get::<_, bool>(10)? {
+            opt_ts(r.get(11)?)
+        } else {
+            None
         },
     })
 }
@@ -739,8 +747,8 @@ impl Store for SqliteStore {
             }
             let read = m.kind == MessageType::System;
             tx.prepare_cached(
-                "INSERT INTO messages (conversation_id, sender_id, content, type, read, client_id, created_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO messages (conversation_id, sender_id, content, type, read, client_id, created_at, urgent) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?
             .execute(params![
                 m.conversation_id,
@@ -749,7 +757,8 @@ impl Store for SqliteStore {
                 m.kind.as_str(),
                 read,
                 m.client_id,
-                m.at.millis()
+                m.at.millis(),
+                m.urgent
             ])?;
             let id = tx.last_insert_rowid();
             tx.prepare_cached("UPDATE conversations SET updated_at = ?2 WHERE id = ?1")?
@@ -763,10 +772,10 @@ impl Store for SqliteStore {
         self.write(move |tx| {
             let n = tx
                 .prepare_cached(
-                    "UPDATE messages SET read = 1 \
+                    "UPDATE messages SET read = 1, read_at = ?3 \
                      WHERE conversation_id = ?1 AND sender_id != ?2 AND read = 0",
                 )?
-                .execute([conversation, reader])?;
+                .execute(params![conversation, reader, Timestamp::now().millis()])?;
             Ok(n as u64)
         })
         .await
@@ -1173,6 +1182,7 @@ mod tests {
             content: "hi".into(),
             kind: MessageType::Text,
             client_id: Some(key.into()),
+            urgent: false,
             at: Timestamp::now(),
         };
         let (m1, fresh1) = s.insert_message(msg(a, "k1")).await.unwrap();

@@ -30,7 +30,7 @@ async fn registered_announces_features() {
     let r = sock.expect("registered").await;
     assert_eq!(
         r.data(),
-        &json!({"userId": w.nurse.id, "features": ["auth", "userRing", "clientId", "readEvents", "fileEvents"]})
+        &json!({"userId": w.nurse.id, "features": ["auth", "userRing", "clientId", "readEvents", "fileEvents", "urgent"]})
     );
 }
 
@@ -353,4 +353,70 @@ async fn presence_and_heartbeat() {
     assert_eq!(off.data()["userId"], w.patient.id);
     assert_eq!(off.data()["isOnline"], false);
     assert!(off.data()["lastSeen"].is_string());
+}
+
+/// Part B's urgent messages: the flag travels with the message, the recipient's read stamps
+/// `readAt` on it for the sender, and every other message keeps Part A's shape.
+#[tokio::test]
+async fn an_urgent_message_carries_its_flag_and_when_it_was_read() {
+    let w = world().await;
+    let nurse = w.s.registered(&w.nurse).await;
+    let patient = w.s.registered(&w.patient).await;
+    nurse
+        .emit(
+            "sendMessage",
+            json!({"conversationId": w.conv, "content": "Call me now", "urgent": true}),
+        )
+        .await;
+    let urgent = patient.expect("newMessage").await;
+    assert_eq!(urgent.data()["urgent"], true);
+    assert!(urgent.data().get("readAt").is_none(), "not read yet");
+    nurse
+        .emit(
+            "sendMessage",
+            json!({"conversationId": w.conv, "content": "And an ordinary one"}),
+        )
+        .await;
+    let plain = patient.expect("newMessage").await;
+    for key in ["urgent", "readAt"] {
+        assert!(
+            plain.data().get(key).is_none(),
+            "{key} on a plain message: {}",
+            plain.data()
+        );
+    }
+
+    let before = chrono::Utc::now();
+    let r =
+        w.s.post(
+            &format!("/messaging/conversations/{}/read", w.conv),
+            &w.patient.token,
+            json!({}),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.text);
+    let page =
+        w.s.get(
+            &format!("/messaging/conversations/{}/messages", w.conv),
+            &w.nurse.token,
+        )
+        .await
+        .json();
+    let find = |text: &str| {
+        page.as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["content"] == text)
+            .cloned()
+            .unwrap()
+    };
+    let read_at = find("Call me now")["readAt"].as_str().unwrap().to_owned();
+    let read_at = chrono::DateTime::parse_from_rfc3339(&read_at).unwrap();
+    assert!(
+        read_at >= before - chrono::Duration::seconds(1),
+        "{read_at}"
+    );
+    let plain = find("And an ordinary one");
+    assert_eq!(plain["read"], true);
+    assert!(plain.get("readAt").is_none(), "{plain}");
 }

@@ -167,7 +167,7 @@ catalogue! {
     async conversations::mark_read [state: State<'_, Arc<AppState>>] (conversation_id: Id) -> u64;
     async conversations::set_draft [state: State<'_, Arc<AppState>>] (conversation_id: Id, text: String) -> ();
     async conversations::set_muted [state: State<'_, Arc<AppState>>] (conversation_id: Id, muted: bool) -> ();
-    async messages::send_message [state: State<'_, Arc<AppState>>] (conversation_id: Id, text: String) -> OutboxItem;
+    async messages::send_message [state: State<'_, Arc<AppState>>] (conversation_id: Id, text: String, urgent: bool) -> OutboxItem;
     async messages::retry_message [state: State<'_, Arc<AppState>>] (client_id: String) -> OutboxItem;
     async messages::discard_message [state: State<'_, Arc<AppState>>] (client_id: String) -> bool;
     async messages::keystroke [state: State<'_, Arc<AppState>>] (conversation_id: Id) -> ();

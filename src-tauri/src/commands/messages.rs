@@ -11,15 +11,19 @@ use tauri::State;
 /// Most hits a search answers.
 const HITS_MAX: u32 = 200;
 
-/// Queues a message: the pending row now, its progress as `outbox` events.
+/// Queues a message, urgent or not: the pending row now, its progress as `outbox` events.
 #[tauri::command]
 pub async fn send_message(
     state: State<'_, Arc<AppState>>,
     conversation_id: Id,
     text: String,
+    urgent: bool,
 ) -> Answer<OutboxItem> {
     let client = state.client()?;
-    let item = client.send(conversation_id, &text).await.map_err(report)?;
+    let item = client
+        .send_with(conversation_id, &text, urgent)
+        .await
+        .map_err(report)?;
     client.stop_typing(conversation_id).await;
     Ok(item)
 }

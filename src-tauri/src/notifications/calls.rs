@@ -205,6 +205,7 @@ mod tests {
             draft: None,
             missed_call,
             last_file: None,
+            urgent: 0,
         }
     }
 

@@ -282,6 +282,9 @@ impl Notifier {
                 self.saw(message);
                 self.raise(message, me, focused);
             }
+            Event::UrgentAgain {
+                conversation_id, ..
+            } => self.raise_urgent(*conversation_id),
             Event::FileShared {
                 conversation_id,
                 file,
@@ -354,7 +357,10 @@ impl Notifier {
             .cloned()
             .unwrap_or_default();
         let open = *self.open.lock().expect("open lock");
-        if !worth_notifying(message, me, row.muted, focused, open) {
+        // An urgent message notifies through mute (never through the system's Do Not
+        // Disturb, which the desktop decides).
+        let muted = row.muted && message.urgent != Some(true);
+        if !worth_notifying(message, me, muted, focused, open) {
             return;
         }
         let sender = message
@@ -363,7 +369,10 @@ impl Notifier {
             .clone()
             .or(row.name)
             .unwrap_or_else(|| "Someone".into());
-        let (summary, body) = content(self.message_privacy(), &sender, message);
+        let (summary, mut body) = content(self.message_privacy(), &sender, message);
+        if message.urgent == Some(true) {
+            body = format!("Urgent: {body}");
+        }
         self.up
             .lock()
             .expect("up lock")
@@ -377,6 +386,28 @@ impl Notifier {
 }
 
 impl Notifier {
+    /// An urgent message is still unread: its chat's notification comes up again, through
+    /// mute and the lock (named as the privacy setting allows; nobody while locked).
+    fn raise_urgent(&self, conversation: Id) {
+        let name = self
+            .rows
+            .lock()
+            .expect("rows lock")
+            .get(&conversation)
+            .and_then(|r| r.name.clone())
+            .unwrap_or_else(|| "Someone".into());
+        let summary = match self.message_privacy() {
+            NotificationPrivacy::Nothing => "NurseCare".to_owned(),
+            _ => name,
+        };
+        self.up.lock().expect("up lock").insert(conversation);
+        let _ = self.jobs.send(Job::Show {
+            conversation,
+            summary,
+            body: "Urgent message, not read yet".into(),
+        });
+    }
+
     /// Shows a notification for a file the other side shared, unless it is the user's own,
     /// the chat is muted, or it is on screen in a focused window. Not withdrawn by reads (a
     /// file is no message): a click opens the chat.
@@ -659,6 +690,72 @@ mod tests {
         assert!(matches!(jobs.try_recv(), Ok(Job::Show { body, .. }) if body == "hi"));
     }
 
+    #[test]
+    fn an_urgent_message_notifies_through_mute_and_again_until_read() {
+        let (n, mut jobs) = Notifier::new(NotificationPrivacy::SenderOnly);
+        n.on_event(&row(None), Some(1), false);
+        n.on_event(
+            &Event::ConversationChanged {
+                summary: ConversationSummary {
+                    muted: true,
+                    ..summary_of(&row(None))
+                },
+            },
+            Some(1),
+            false,
+        );
+        n.on_event(&hi_from_the_patient(), Some(1), false);
+        assert!(
+            jobs.try_recv().is_err(),
+            "muted: an ordinary message is quiet"
+        );
+        let mut urgent = message(2, "call me", MessageType::Text);
+        urgent.id = 2;
+        urgent.urgent = Some(true);
+        n.on_event(
+            &Event::MessageAdded {
+                message: urgent,
+                live: true,
+            },
+            Some(1),
+            false,
+        );
+        assert!(
+            matches!(jobs.try_recv(), Ok(Job::Show { body, .. }) if body == "Urgent: New message")
+        );
+        n.on_event(
+            &Event::UrgentAgain {
+                conversation_id: 7,
+                message_id: 2,
+                times: 1,
+            },
+            Some(1),
+            false,
+        );
+        assert!(
+            matches!(jobs.try_recv(), Ok(Job::Show { body, .. }) if body == "Urgent message, not read yet")
+        );
+        n.set_locked(true);
+        let _withdrawn = jobs.try_recv();
+        n.on_event(
+            &Event::UrgentAgain {
+                conversation_id: 7,
+                message_id: 2,
+                times: 2,
+            },
+            Some(1),
+            false,
+        );
+        assert!(matches!(jobs.try_recv(), Ok(Job::Show { summary, .. }) if summary == "NurseCare"));
+    }
+
+    fn summary_of(e: &Event) -> ConversationSummary {
+        match e {
+            Event::ConversationChanged { summary } => summary.clone(),
+            _ => unreachable!(),
+        }
+    }
+
     /// A live "hi" from user 2 in conversation 7.
     fn hi_from_the_patient() -> Event {
         Event::MessageAdded {
@@ -681,6 +778,7 @@ mod tests {
                 draft: None,
                 missed_call: false,
                 last_file: None,
+                urgent: 0,
             },
         }
     }

@@ -16,4 +16,8 @@ outbox: number,
 /**
  * Milliseconds to the next attempt, when offline.
  */
-retryInMs: number | null, };
+retryInMs: number | null, 
+/**
+ * The server takes urgent messages (our server, online).
+ */
+urgent: boolean, };

@@ -48,4 +48,8 @@ missedCall: boolean,
  * The newest file shared in the chat, when it is newer than the newest message (the
  * preview then says "Chloe sent a photo").
  */
-lastFile: FileNote | null, };
+lastFile: FileNote | null, 
+/**
+ * Urgent messages from the others not read yet (our server): the row says so.
+ */
+urgent: number, };

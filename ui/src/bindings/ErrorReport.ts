@@ -43,7 +43,7 @@ conversationId: number, } | { "kind": "fileTooLarge" } | { "kind": "fileRefused"
 /**
  * Which.
  */
-callId: number, } | { "kind": "notFoundHere" } | { "kind": "cacheInUse" } | { "kind": "cacheUnreadable" } | { "kind": "cacheTooNew" } | { "kind": "cacheFailed" } | { "kind": "keychainUnavailable" } | { "kind": "keychainLocked" } | { "kind": "secretsFileFailed" } | { "kind": "noDataDirectory" } | { "kind": "badToken" } | { "kind": "notSignedIn" } | { "kind": "insecureServer" } | { "kind": "settingsFailed" } | { "kind": "signedOutByAdmin" } | { "kind": "locked" } | { "kind": "wrongSecret", 
+callId: number, } | { "kind": "notFoundHere" } | { "kind": "cacheInUse" } | { "kind": "cacheUnreadable" } | { "kind": "cacheTooNew" } | { "kind": "cacheFailed" } | { "kind": "keychainUnavailable" } | { "kind": "keychainLocked" } | { "kind": "secretsFileFailed" } | { "kind": "noDataDirectory" } | { "kind": "badToken" } | { "kind": "notSignedIn" } | { "kind": "insecureServer" } | { "kind": "settingsFailed" } | { "kind": "signedOutByAdmin" } | { "kind": "noUrgent" } | { "kind": "locked" } | { "kind": "wrongSecret", 
 /**
  * Tries left.
  */

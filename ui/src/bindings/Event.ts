@@ -23,7 +23,11 @@ outbox: number,
 /**
  * Milliseconds to the next attempt, when offline.
  */
-retryInMs: number | null, } | { "event": "conversations", 
+retryInMs: number | null, 
+/**
+ * The server takes urgent messages (our server, online).
+ */
+urgent: boolean, } | { "event": "conversations", 
 /**
  * The whole list, most recent first.
  */
@@ -171,7 +175,19 @@ conversationId: number, } | { "event": "myCall",
 /**
  * The call now, if any.
  */
-call: CallNow | null, } | { "event": "cacheRebuilt", 
+call: CallNow | null, } | { "event": "urgentAgain", 
+/**
+ * Its conversation.
+ */
+conversationId: number, 
+/**
+ * The message.
+ */
+messageId: number, 
+/**
+ * Which alert this is (1 for the first after the message's own notification).
+ */
+times: number, } | { "event": "cacheRebuilt", 
 /**
  * Where the unreadable file went.
  */

@@ -10,4 +10,13 @@ export type Message = { id: number, conversationId: number, senderId: number, co
 /**
  * Part B.5: the sender's idempotency key, echoed back where the server offers `clientId`.
  */
-clientId?: string | null, };
+clientId?: string | null, 
+/**
+ * Part B (feature `urgent`): the sender marked it urgent (present only then).
+ */
+urgent?: boolean | null, 
+/**
+ * Part B (feature `urgent`): when an urgent message was read (present only for urgent
+ * messages, once read).
+ */
+readAt?: Timestamp | null, };

@@ -50,4 +50,8 @@ attempts: number,
 /**
  * When it was first emitted (it may be on the server since then).
  */
-attemptedAt: Timestamp | null, };
+attemptedAt: Timestamp | null, 
+/**
+ * Marked urgent by its sender (our server: the recipient's app alerts again until read).
+ */
+urgent: boolean, };

@@ -29,7 +29,7 @@ export type Commands = {
   mark_read: { args: { conversationId: number }; answer: number };
   set_draft: { args: { conversationId: number; text: string }; answer: null };
   set_muted: { args: { conversationId: number; muted: boolean }; answer: null };
-  send_message: { args: { conversationId: number; text: string }; answer: OutboxItem };
+  send_message: { args: { conversationId: number; text: string; urgent: boolean }; answer: OutboxItem };
   retry_message: { args: { clientId: string }; answer: OutboxItem };
   discard_message: { args: { clientId: string }; answer: boolean };
   keystroke: { args: { conversationId: number }; answer: null };

@@ -1,4 +1,4 @@
-import { render, screen, waitFor } from "@testing-library/react";
+import { act, render, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it } from "vitest";
 import { store, useStore } from "../store/store";
@@ -24,7 +24,7 @@ describe("Composer", () => {
     expect(shell.callsOf("keystroke")[0]).toEqual({ conversationId: 10 });
     await user.keyboard("{Enter}");
     await waitFor(() => expect(box).toHaveValue(""));
-    expect(shell.callsOf("send_message")).toEqual([{ conversationId: 10, text: "Hello nurse" }]);
+    expect(shell.callsOf("send_message")).toEqual([{ conversationId: 10, text: "Hello nurse", urgent: false }]);
     expect(shell.callsOf("stop_typing")).toContainEqual({ conversationId: 10 });
     expect(store.getState().outbox.c1?.content).toBe("Hello nurse");
   });
@@ -52,7 +52,7 @@ describe("Composer", () => {
     expect(box).toHaveValue("line one\nline two");
     expect(shell.callsOf("send_message")).toEqual([]);
     await user.click(screen.getByRole("button", { name: "Send" }));
-    await waitFor(() => expect(shell.callsOf("send_message")).toEqual([{ conversationId: 10, text: "line one\nline two" }]));
+    await waitFor(() => expect(shell.callsOf("send_message")).toEqual([{ conversationId: 10, text: "line one\nline two", urgent: false }]));
   });
 
   it("shows a refused send in words and keeps the text", async () => {
@@ -63,6 +63,21 @@ describe("Composer", () => {
     await user.type(box, "x{Enter}");
     expect(await screen.findByRole("alert")).toHaveTextContent("This message is too long: 5001 characters, at most 5000.");
     expect(box).toHaveValue("x");
+  });
+
+  it("offers Urgent only where the server takes it, and sends it so once", async () => {
+    const shell = fakeShell({ send_message: (a: Record<string, unknown>) => outboxItem("c1", { content: String(a.text) }) });
+    render(<Wired />);
+    expect(screen.queryByLabelText("Urgent")).toBeNull();
+    act(() => store.dispatch({ type: "appEvents", events: [{ type: "core", event: { event: "connection", state: "online", outbox: 0, retryInMs: null, urgent: true } }] }));
+    const user = userEvent.setup();
+    await user.click(screen.getByLabelText("Urgent"));
+    await user.type(screen.getByLabelText("Message"), "Come now{Enter}");
+    await waitFor(() => expect(shell.callsOf("send_message")).toEqual([{ conversationId: 10, text: "Come now", urgent: true }]));
+    // The next message is an ordinary one unless marked again.
+    await waitFor(() => expect(screen.getByLabelText("Urgent")).not.toBeChecked());
+    await user.type(screen.getByLabelText("Message"), "Thanks{Enter}");
+    await waitFor(() => expect(shell.callsOf("send_message")[1]).toEqual({ conversationId: 10, text: "Thanks", urgent: false }));
   });
 
   it("starts from the draft and saves changes to it", async () => {

@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import * as actions from "../store/actions";
+import { useStore } from "../store/store";
 
 type Props = {
   conversationId: number;
@@ -13,6 +14,10 @@ const DRAFT_DELAY_MS = 400;
 /** The message box: Enter sends, Shift+Enter starts a new line; the draft is kept per chat. */
 export function Composer({ conversationId, initialText, error }: Props) {
   const [text, setText] = useState(initialText);
+  // Offered only where the server takes urgent messages (ours, online; never production).
+  const canUrgent = useStore((s) => s.connection.urgent);
+  const [urgent, setUrgent] = useState(false);
+  const urgentId = useId();
   // What the box holds now (a send resolves after more may have been typed).
   const latest = useRef(initialText);
   const [sending, setSending] = useState(false);
@@ -63,9 +68,10 @@ export function Composer({ conversationId, initialText, error }: Props) {
     const sent = text;
     if (sent.trim().length === 0 || sending) return;
     setSending(true);
-    const ok = await actions.send(conversationId, sent);
+    const ok = await actions.send(conversationId, sent, urgent && canUrgent);
     setSending(false);
     if (ok) {
+      setUrgent(false);
       if (draftTimer.current) clearTimeout(draftTimer.current);
       draftTimer.current = null;
       pendingDraft.current = null;
@@ -121,8 +127,14 @@ export function Composer({ conversationId, initialText, error }: Props) {
         <button type="button" className="secondary-button attach-button" onClick={() => void actions.attachFiles(conversationId)} title="Share a photo or a document in this chat">
           Attach
         </button>
+        {canUrgent ? (
+          <label className={urgent ? "urgent-toggle on" : "urgent-toggle"} htmlFor={urgentId} title="The other side is alerted again every 2 minutes until they read it">
+            <input id={urgentId} type="checkbox" checked={urgent} onChange={(e) => setUrgent(e.target.checked)} />
+            Urgent
+          </label>
+        ) : null}
         <button type="submit" className="send-button" disabled={sending || text.trim().length === 0}>
-          Send
+          {urgent && canUrgent ? "Send urgent" : "Send"}
         </button>
       </div>
     </form>

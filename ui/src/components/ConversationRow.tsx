@@ -50,6 +50,11 @@ export const ConversationRow = memo(function ConversationRow({ summary, me, draf
           </span>
           <span className="conversation-bottom" id={describedBy}>
             {/* On the preview's line, not the name's: the name stays whole whatever is marked. */}
+            {summary.urgent > 0 ? (
+              <span className="urgent-mark" title="Urgent message not read yet">
+                Urgent
+              </span>
+            ) : null}
             {missedCall ? (
               <span className="missed-call-mark" title="Missed call">
                 Missed call

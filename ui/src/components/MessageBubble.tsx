@@ -16,10 +16,12 @@ type Props = {
 export function MessageBubble({ message, mine, senderName, highlighted, onOpenLink }: Props) {
   const classes = ["bubble-row", mine ? "mine" : "theirs"];
   if (highlighted) classes.push("highlighted");
+  if (message.urgent) classes.push("urgent");
   const attachment = message.type === "IMAGE" || message.type === "FILE";
   return (
     <div className={classes.join(" ")}>
       {senderName ? <div className="bubble-sender">{senderName}</div> : null}
+      {message.urgent ? <div className="urgent-label">Urgent</div> : null}
       <div className={attachment ? "bubble attachment" : "bubble"}>
         {attachment ? (
           <span className="attachment-label">{attachmentLabel(message)}</span>
@@ -30,6 +32,8 @@ export function MessageBubble({ message, mine, senderName, highlighted, onOpenLi
       <div className="bubble-meta">
         <time dateTime={message.createdAt}>{formatTime(message.createdAt)}</time>
         {mine ? <ReadTicks read={message.read} /> : null}
+        {/* The sender of an urgent message sees when it was read. */}
+        {mine && message.urgent && message.readAt ? <span className="read-at">Read {formatTime(message.readAt)}</span> : null}
       </div>
     </div>
   );

@@ -67,6 +67,7 @@ function summary(id: number, other: { id: number; name: string }, extra: Partial
     draft: null,
     missedCall: false,
     lastFile: null,
+    urgent: 0,
     ...extra,
   };
 }
@@ -182,6 +183,7 @@ mockIPC((cmd, payload) => {
         createdAt: new Date().toISOString(),
         attempts: 0,
         attemptedAt: null,
+        urgent: a.urgent === true,
       };
       if (String(a.text).includes("fail")) {
         setTimeout(() => emit({ type: "core", event: { event: "outbox", item: { ...item, state: "failed", reason: "The server refused the message.", failure: "refused" } } }), 600);
@@ -228,7 +230,7 @@ function sendSnapshot() {
     snapshot: {
       eventsBefore: 0,
       me: ME,
-      connection: params.has("offline") ? { state: "offline", outbox: 2, retryInMs: 5000 } : { state: "online", outbox: 0, retryInMs: null },
+      connection: params.has("offline") ? { state: "offline", outbox: 2, retryInMs: 5000, urgent: true } : { state: "online", outbox: 0, retryInMs: null, urgent: true },
       conversations,
       unread: { 10: 3 },
       unreadTotal: 3,

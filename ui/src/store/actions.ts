@@ -309,10 +309,10 @@ export function stopTyping(conversationId: number): void {
 }
 
 /** Sends; resolves true when the message is queued (the composer then clears). */
-export async function send(conversationId: number, text: string): Promise<boolean> {
+export async function send(conversationId: number, text: string, urgent = false): Promise<boolean> {
   dispatch({ type: "composerError", conversationId, error: null });
   try {
-    const item = await ipc.sendMessage(conversationId, text);
+    const item = await ipc.sendMessage(conversationId, text, urgent);
     dispatch({ type: "outboxUpsert", item });
     dispatch({ type: "draftTyped", conversationId, text: "" });
     stopTyping(conversationId);

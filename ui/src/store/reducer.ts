@@ -249,7 +249,7 @@ function withSession(state: State, session: SessionInfo): State {
       attachError: state.attachError,
       session,
       firstPaintSent: state.firstPaintSent,
-      connection: { state: "signedOut", outbox: 0, retryInMs: null },
+      connection: { state: "signedOut", outbox: 0, retryInMs: null, urgent: false },
     };
   }
   const changedUser = state.session?.userId != null && state.session.userId !== session.userId;
@@ -394,8 +394,11 @@ export function applySnapshot(state: State, snap: Snapshot): State {
 
 export function applyCoreEvent(state: State, ev: Event): State {
   switch (ev.event) {
+    // The shell raises it (through mute, also while locked); nothing to keep here.
+    case "urgentAgain":
+      return state;
     case "connection":
-      return { ...state, connection: { state: ev.state, outbox: ev.outbox, retryInMs: ev.retryInMs } };
+      return { ...state, connection: { state: ev.state, outbox: ev.outbox, retryInMs: ev.retryInMs, urgent: ev.urgent } };
     case "conversations":
       return setConversations(state, ev.conversations);
     case "conversation":

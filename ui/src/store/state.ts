@@ -120,7 +120,7 @@ export const initialState: State = {
   session: null,
   hasSnapshot: false,
   me: null,
-  connection: { state: "connecting", outbox: 0, retryInMs: null },
+  connection: { state: "connecting", outbox: 0, retryInMs: null, urgent: false },
   conversations: [],
   unread: {},
   unreadTotal: 0,
