@@ -107,6 +107,12 @@ pub fn run(options: Options) {
                 .on_missed(Arc::new(move |missed| {
                     tray::show_missed(&missed_to, missed);
                 }));
+            let urgent_to = handle.clone();
+            handle
+                .state::<Arc<Notifier>>()
+                .on_urgent(Arc::new(move |chats| {
+                    tray::show_urgent(&urgent_to, chats);
+                }));
             windows::watch_main(&handle);
             if let Some(w) = windows::main_window(&handle) {
                 webview::lean(&w);
@@ -212,6 +218,7 @@ async fn add_tray(app: AppHandle, counts: counts::Counts) {
             // A count (and missed calls) that came before the tray existed.
             tray::show_count(&handle, counts.current());
             tray::show_missed(&handle, handle.state::<Arc<Notifier>>().missed_count());
+            tray::show_urgent(&handle, handle.state::<Arc<Notifier>>().urgent_chats());
             handle
                 .state::<windows::CloseToTray>()
                 .0

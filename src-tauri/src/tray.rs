@@ -20,6 +20,7 @@ pub struct Tray {
     icon: TrayIcon,
     unread_line: MenuItem<Wry>,
     missed_line: MenuItem<Wry>,
+    urgent_line: MenuItem<Wry>,
     base: (Vec<u8>, u32, u32),
     /// (unread, chats with a missed call) as drawn.
     shown: std::sync::Mutex<(u64, usize)>,
@@ -31,6 +32,7 @@ pub fn build(app: &AppHandle) -> tauri::Result<Tray> {
     let lock = MenuItem::with_id(app, "lock", "Lock NurseCare", true, Some("CmdOrCtrl+L"))?;
     let unread_line = MenuItem::with_id(app, "unread", unread_text(0), false, None::<&str>)?;
     let missed_line = MenuItem::with_id(app, "missed", missed_text(0), false, None::<&str>)?;
+    let urgent_line = MenuItem::with_id(app, "urgent", urgent_text(0), false, None::<&str>)?;
     let quit = MenuItem::with_id(app, "quit", "Quit NurseCare", true, Some("CmdOrCtrl+Q"))?;
     let menu = Menu::with_items(
         app,
@@ -39,6 +41,7 @@ pub fn build(app: &AppHandle) -> tauri::Result<Tray> {
             &lock,
             &unread_line,
             &missed_line,
+            &urgent_line,
             &PredefinedMenuItem::separator(app)?,
             &quit,
         ],
@@ -75,6 +78,7 @@ pub fn build(app: &AppHandle) -> tauri::Result<Tray> {
         icon,
         unread_line,
         missed_line,
+        urgent_line,
         base,
         shown: std::sync::Mutex::default(),
     })
@@ -128,6 +132,22 @@ pub fn tooltip(unread: u64, missed: usize) -> String {
         text.push_str(&missed_text(missed));
     }
     text
+}
+
+/// Says in the menu how many chats hold an urgent message not read yet (no names).
+pub fn show_urgent(app: &AppHandle, chats: usize) {
+    if let Some(tray) = app.try_state::<Tray>() {
+        let _ = tray.urgent_line.set_text(urgent_text(chats));
+    }
+}
+
+/// The menu's urgent line.
+pub fn urgent_text(chats: usize) -> String {
+    match chats {
+        0 => "No urgent messages".into(),
+        1 => "Urgent message not read (open its chat)".into(),
+        n => format!("Urgent messages not read in {n} chats"),
+    }
 }
 
 /// The menu's missed-call line.
@@ -384,6 +404,13 @@ mod tests {
             "NurseCare\n12 unread messages\nMissed calls in 2 chats"
         );
         assert!(tooltip(u64::MAX, usize::MAX).encode_utf16().count() <= 127);
+    }
+
+    #[test]
+    fn the_urgent_line_names_no_one() {
+        assert_eq!(urgent_text(0), "No urgent messages");
+        assert_eq!(urgent_text(1), "Urgent message not read (open its chat)");
+        assert_eq!(urgent_text(3), "Urgent messages not read in 3 chats");
     }
 
     #[test]

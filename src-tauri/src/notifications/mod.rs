@@ -55,6 +55,8 @@ pub enum Job {
 struct Row {
     name: Option<String>,
     muted: bool,
+    /// Urgent messages from the other side not read yet.
+    urgent: u32,
     /// The newest message known here, as (time, id): messages a sync finds are news only
     /// above it (a catch-up after a reconnect), not below (paging back, a first sync).
     newest: Option<(i64, Id)>,
@@ -78,6 +80,8 @@ pub struct Notifier {
     marks: Mutex<MissedMarks>,
     /// Told how many chats carry a missed-call mark whenever that changes (the tray).
     on_missed: Mutex<Option<MissedListener>>,
+    /// Told how many chats hold an urgent message not read, whenever that changes (the tray).
+    on_urgent: Mutex<(usize, Option<MissedListener>)>,
     jobs: mpsc::UnboundedSender<Job>,
 }
 
@@ -158,6 +162,7 @@ impl Notifier {
                 calls: Mutex::default(),
                 marks: Mutex::default(),
                 on_missed: Mutex::default(),
+                on_urgent: Mutex::default(),
                 jobs,
             },
             rx,
@@ -201,6 +206,40 @@ impl Notifier {
     pub fn on_missed(&self, listener: MissedListener) {
         listener(self.missed_count());
         *self.on_missed.lock().expect("listener lock") = Some(listener);
+    }
+
+    /// Who hears how many chats hold an urgent message not read (told now, and on change).
+    pub fn on_urgent(&self, listener: MissedListener) {
+        let now = self.urgent_chats();
+        listener(now);
+        *self.on_urgent.lock().expect("listener lock") = (now, Some(listener));
+    }
+
+    /// How many chats hold an urgent message not read.
+    pub fn urgent_chats(&self) -> usize {
+        self.rows
+            .lock()
+            .expect("rows lock")
+            .values()
+            .filter(|r| r.urgent > 0)
+            .count()
+    }
+
+    /// Tells the tray when the number of chats holding an urgent message changed. Called
+    /// without a lock held (the tray may wait for the main thread).
+    fn tell_urgent(&self) {
+        let now = self.urgent_chats();
+        let listener = {
+            let mut told = self.on_urgent.lock().expect("listener lock");
+            if told.0 == now {
+                return;
+            }
+            told.0 = now;
+            told.1.clone()
+        };
+        if let Some(listener) = listener {
+            listener(now);
+        }
     }
 
     /// How many chats carry a missed-call mark.
@@ -249,6 +288,7 @@ impl Notifier {
         self.send_call_alerts(alerts);
         self.marks.lock().expect("marks lock").clear();
         self.tell_missed();
+        self.tell_urgent();
     }
 
     /// A core event: keeps names and mutes, raises and withdraws notifications.
@@ -267,16 +307,22 @@ impl Notifier {
         }
         match event {
             Event::ConversationList { conversations } => {
-                let mut rows = self.rows.lock().expect("rows lock");
-                let before = std::mem::take(&mut *rows);
-                for c in conversations {
-                    rows.insert(c.id, row_of(c, before.get(&c.id)));
+                {
+                    let mut rows = self.rows.lock().expect("rows lock");
+                    let before = std::mem::take(&mut *rows);
+                    for c in conversations {
+                        rows.insert(c.id, row_of(c, before.get(&c.id)));
+                    }
                 }
+                self.tell_urgent();
             }
             Event::ConversationChanged { summary } => {
-                let mut rows = self.rows.lock().expect("rows lock");
-                let row = row_of(summary, rows.get(&summary.id));
-                rows.insert(summary.id, row);
+                {
+                    let mut rows = self.rows.lock().expect("rows lock");
+                    let row = row_of(summary, rows.get(&summary.id));
+                    rows.insert(summary.id, row);
+                }
+                self.tell_urgent();
             }
             Event::MessageAdded { message, .. } => {
                 self.saw(message);
@@ -455,6 +501,7 @@ fn row_of(c: &ConversationSummary, before: Option<&Row>) -> Row {
             .as_ref()
             .map(|o| o.name.clone().unwrap_or_else(|| o.email.clone())),
         muted: c.muted,
+        urgent: c.urgent,
         newest: c
             .last_message
             .as_ref()
@@ -747,6 +794,24 @@ mod tests {
             false,
         );
         assert!(matches!(jobs.try_recv(), Ok(Job::Show { summary, .. }) if summary == "NurseCare"));
+    }
+
+    #[test]
+    fn the_tray_hears_how_many_chats_hold_an_urgent_message() {
+        let (n, _jobs) = Notifier::new(NotificationPrivacy::SenderOnly);
+        let heard = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let into = heard.clone();
+        n.on_urgent(std::sync::Arc::new(move |chats| into.lock().unwrap().push(chats)));
+        let with = |urgent| Event::ConversationChanged {
+            summary: ConversationSummary {
+                urgent,
+                ..summary_of(&row(None))
+            },
+        };
+        n.on_event(&with(2), Some(1), false);
+        n.on_event(&with(1), Some(1), false);
+        n.on_event(&with(0), Some(1), false);
+        assert_eq!(*heard.lock().unwrap(), vec![0, 1, 0], "told on change only");
     }
 
     fn summary_of(e: &Event) -> ConversationSummary {
