@@ -801,7 +801,9 @@ mod tests {
         let (n, _jobs) = Notifier::new(NotificationPrivacy::SenderOnly);
         let heard = std::sync::Arc::new(Mutex::new(Vec::new()));
         let into = heard.clone();
-        n.on_urgent(std::sync::Arc::new(move |chats| into.lock().unwrap().push(chats)));
+        n.on_urgent(std::sync::Arc::new(move |chats| {
+            into.lock().unwrap().push(chats)
+        }));
         let with = |urgent| Event::ConversationChanged {
             summary: ConversationSummary {
                 urgent,
