@@ -60,6 +60,25 @@ describe("Settings", () => {
     await waitFor(() => expect(select).toHaveValue("0"));
   });
 
+  it("changes the PIN with the password, and says a refusal", async () => {
+    let tries = 0;
+    const { shell, user } = await openSettings({
+      set_pin: () => (tries++ === 0 ? Promise.reject({ kind: "wrongPassword", message: "" }) : session({ hasPin: true })),
+    });
+    await user.click(screen.getByRole("button", { name: "Set a PIN" }));
+    await user.type(screen.getByLabelText("Password"), "nope");
+    await user.type(screen.getByLabelText("New PIN (6 or more digits)"), "135790");
+    await user.click(screen.getByRole("button", { name: "Save PIN" }));
+    expect(await screen.findByRole("alert")).toHaveTextContent("Wrong password.");
+    await user.type(screen.getByLabelText("Password"), "secret-pw");
+    await user.click(screen.getByRole("button", { name: "Save PIN" }));
+    expect(await screen.findByText("PIN saved.")).toBeInTheDocument();
+    expect(shell.callsOf("set_pin")).toEqual([
+      { password: "nope", pin: "135790" },
+      { password: "secret-pw", pin: "135790" },
+    ]);
+  });
+
   it("shows the organisation's lock time as fixed", async () => {
     await openSettings({ lock_policy: { minutes: 2, byOrganisation: true } });
     const select = await screen.findByLabelText("Lock NurseCare when it is not used");

@@ -250,6 +250,73 @@ function LockSettings() {
           Lock now
         </button>
       </div>
+      <ChangePin />
     </section>
+  );
+}
+
+/** Sets or changes the PIN that opens the lock, proven by the password. */
+function ChangePin() {
+  const hasPin = useStore((s) => s.session?.hasPin ?? false);
+  const [open, setOpen] = useState(false);
+  const [password, setPassword] = useState("");
+  const [pin, setPin] = useState("");
+  const [status, setStatus] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const ids = { password: useId(), pin: useId() };
+  const save = async (e: FormEvent) => {
+    e.preventDefault();
+    if (busy) return;
+    setBusy(true);
+    const failure = await actions.setPin(password, pin);
+    setBusy(false);
+    setPassword("");
+    setError(failure);
+    if (!failure) {
+      setPin("");
+      setOpen(false);
+      setStatus("PIN saved.");
+    }
+  };
+  if (!open) {
+    return (
+      <div className="settings-actions">
+        <button type="button" className="secondary-button" onClick={() => {
+            setOpen(true);
+            setStatus(null);
+          }}>
+          {hasPin ? "Change PIN" : "Set a PIN"}
+        </button>
+        <span aria-live="polite" className="settings-status">
+          {status}
+        </span>
+      </div>
+    );
+  }
+  return (
+    <form className="change-pin" onSubmit={save} aria-label={hasPin ? "Change PIN" : "Set a PIN"}>
+      {error ? (
+        <div role="alert" className="form-error">
+          {error}
+        </div>
+      ) : null}
+      <div className="field">
+        <label htmlFor={ids.password}>Password</label>
+        <input id={ids.password} type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} />
+      </div>
+      <div className="field">
+        <label htmlFor={ids.pin}>New PIN (6 or more digits)</label>
+        <input id={ids.pin} type="password" inputMode="numeric" autoComplete="new-password" value={pin} onChange={(e) => setPin(e.target.value)} />
+      </div>
+      <div className="settings-actions">
+        <button type="submit" className="primary-button" disabled={busy || password === "" || pin === ""}>
+          Save PIN
+        </button>
+        <button type="button" className="secondary-button" onClick={() => setOpen(false)}>
+          Cancel
+        </button>
+      </div>
+    </form>
   );
 }
