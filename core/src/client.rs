@@ -56,8 +56,10 @@ impl Client {
     ) -> Result<(Self, EventStream), ClientError> {
         let (cache, moved) = profile.open_cache(session).await?;
         let (events, stream) = EventSink::new();
-        // Urgent messages not read yet are alerted again until read (our server).
-        events.tap(crate::urgent::start(session.user_id, events.clone()));
+        // Urgent messages not read yet are alerted again until read (our server), those
+        // already waiting in the cache too.
+        let urgent = crate::urgent::start(session.user_id, events.clone(), config.urgent_every);
+        events.tap(urgent.clone());
         if let Some(m) = moved {
             events.send(Event::CacheRebuilt {
                 moved_to: m.to.display().to_string(),
@@ -65,6 +67,17 @@ impl Client {
             });
         }
         let cache = CacheHandle::spawn(cache);
+        let me = session.user_id;
+        match cache.call(move |c| c.unread_urgent(me)).await {
+            Ok(waiting) if !waiting.is_empty() => {
+                let _ = urgent.send(Event::MessagesFound {
+                    conversation_id: waiting[0].conversation_id,
+                    messages: waiting,
+                });
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "urgent messages waiting"),
+        }
         if let Err(e) = cache.call(|c| c.outbox_prune()).await {
             tracing::warn!(error = %e, "outbox prune");
         }

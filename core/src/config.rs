@@ -25,6 +25,8 @@ pub struct ClientConfig {
     /// Bytes of downloaded files kept in the cache for offline use; past it the least
     /// recently opened go.
     pub kept_files_cap: u64,
+    /// Between two alerts of an urgent message not read yet ([`crate::urgent::EVERY`]).
+    pub urgent_every: Duration,
 }
 
 impl Default for ClientConfig {
@@ -38,6 +40,7 @@ impl Default for ClientConfig {
             ring_poll: Duration::from_secs(5),
             ring_for: Duration::from_secs(60),
             kept_files_cap: 500 * 1024 * 1024,
+            urgent_every: crate::urgent::EVERY,
         }
     }
 }

@@ -34,14 +34,15 @@ struct Waiting {
     told: u32,
 }
 
-/// Starts the owner for user `me`: it hears events on the receiver and alerts on `sink`.
-pub(crate) fn start(me: Id, sink: EventSink) -> mpsc::UnboundedSender<Event> {
+/// Starts the owner for user `me`: it hears events on the receiver and alerts on `sink`,
+/// `every` apart ([`EVERY`] but in tests).
+pub(crate) fn start(me: Id, sink: EventSink, every: Duration) -> mpsc::UnboundedSender<Event> {
     let (tx, rx) = mpsc::unbounded_channel();
-    tokio::spawn(own(me, sink, rx));
+    tokio::spawn(own(me, sink, rx, every));
     tx
 }
 
-async fn own(me: Id, sink: EventSink, mut heard: mpsc::UnboundedReceiver<Event>) {
+async fn own(me: Id, sink: EventSink, mut heard: mpsc::UnboundedReceiver<Event>, every: Duration) {
     let mut waiting: BTreeMap<Id, Waiting> = BTreeMap::new();
     loop {
         let next = waiting.values().map(|w| w.next).min();
@@ -52,7 +53,7 @@ async fn own(me: Id, sink: EventSink, mut heard: mpsc::UnboundedReceiver<Event>)
                     let now = Instant::now();
                     for (id, w) in waiting.iter_mut().filter(|(_, w)| w.next <= now) {
                         w.told += 1;
-                        w.next = now + EVERY;
+                        w.next = now + every;
                         sink.send(Event::UrgentAgain {
                             conversation_id: w.conversation,
                             message_id: *id,
@@ -67,10 +68,10 @@ async fn own(me: Id, sink: EventSink, mut heard: mpsc::UnboundedReceiver<Event>)
         };
         let Some(event) = event else { return };
         match event {
-            Event::MessageAdded { message, .. } => wait_for(&mut waiting, me, &message),
+            Event::MessageAdded { message, .. } => wait_for(&mut waiting, me, &message, every),
             Event::MessagesFound { messages, .. } => {
                 for m in &messages {
-                    wait_for(&mut waiting, me, m);
+                    wait_for(&mut waiting, me, m, every);
                 }
             }
             // A chat read to the end (here or on another device) has nothing urgent left.
@@ -82,11 +83,11 @@ async fn own(me: Id, sink: EventSink, mut heard: mpsc::UnboundedReceiver<Event>)
     }
 }
 
-fn wait_for(waiting: &mut BTreeMap<Id, Waiting>, me: Id, m: &Message) {
+fn wait_for(waiting: &mut BTreeMap<Id, Waiting>, me: Id, m: &Message, every: Duration) {
     if m.urgent == Some(true) && !m.read && m.sender_id != me {
         waiting.entry(m.id).or_insert(Waiting {
             conversation: m.conversation_id,
-            next: Instant::now() + EVERY,
+            next: Instant::now() + every,
             told: 0,
         });
     }
@@ -131,7 +132,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn it_alerts_every_two_minutes_until_read() {
         let (sink, mut stream) = EventSink::new();
-        let owner = start(1, sink);
+        let owner = start(1, sink, EVERY);
         owner
             .send(Event::MessageAdded {
                 message: urgent(7, 3, 2),
@@ -173,7 +174,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn it_stops_after_ten_alerts() {
         let (sink, mut stream) = EventSink::new();
-        let owner = start(1, sink);
+        let owner = start(1, sink, EVERY);
         owner
             .send(Event::MessagesFound {
                 conversation_id: 3,

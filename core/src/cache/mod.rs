@@ -361,6 +361,17 @@ impl Cache {
         Ok(fresh)
     }
 
+    /// Urgent messages to `me` not read yet, oldest first (the urgent owner's start).
+    pub fn unread_urgent(&self, me: Id) -> Result<Vec<Message>, CacheError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages m \
+             WHERE m.urgent = 1 AND m.read = 0 AND m.sender_id != ?1 \
+             ORDER BY m.created_at, m.id"
+        ))?;
+        let rows = stmt.query_map([me], message_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// A page of a conversation's messages, newest first, older than `before` (a message id)
     /// when given.
     pub fn messages(
