@@ -270,6 +270,9 @@ enum Ended {
     /// Asked to connect again now (no back-off).
     Retry,
     Refused,
+    /// A REST request's 401 ended the session (its hook has said whether an administrator
+    /// did it): no need to ask why.
+    Expired,
     /// An administrator signed the user out (Part B's `signedOut`).
     SignedOut,
     Stop(oneshot::Sender<()>),
@@ -305,6 +308,11 @@ async fn run(
             Err(e) => e,
         };
         match ended {
+            Ended::Expired => {
+                tracing::info!("the session was refused over REST; sign in again");
+                let _ = state.send(LinkState::SessionExpired);
+                return;
+            }
             Ended::SignedOut => {
                 tracing::info!("an administrator signed the user out");
                 by_admin.store(true, Ordering::Relaxed);
@@ -537,7 +545,7 @@ async fn online(
                 None => return Ended::Closed,
                 Some(Command::Stop(done)) => return Ended::Stop(done),
                 Some(Command::Reconnect) => return Ended::Retry,
-                Some(Command::Expire) => return Ended::Refused,
+                Some(Command::Expire) => return Ended::Expired,
                 Some(Command::Emit(event, data, reply)) => {
                     let ok = client.emit(event.as_str(), data).await.is_ok();
                     let _ = reply.send(if ok { Ok(()) } else { Err(SocketError::NotConnected) });
