@@ -159,10 +159,14 @@ async fn on_event(engine: &Engine, shown: &mut typing::Shown, ev: ServerEvent) {
             on_message(engine, m).await;
         }
         ServerEvent::MessagesRead(r) => {
-            let (conv, reader) = (r.conversation_id, r.read_by);
+            let (conv, reader, at) = (r.conversation_id, r.read_by, r.timestamp);
             match shared
                 .cache
-                .call(move |c| c.mark_read_by(conv, reader))
+                .call(move |c| {
+                    let n = c.mark_read_by(conv, reader)?;
+                    c.stamp_urgent_read(conv, reader, at)?;
+                    Ok(n)
+                })
                 .await
             {
                 Ok(_) if reader == shared.me => {

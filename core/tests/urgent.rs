@@ -33,7 +33,7 @@ fn again(e: &Event, id: i64) -> Option<u32> {
 #[tokio::test]
 async fn an_urgent_message_alerts_again_until_read_and_after_a_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Running::start(dir.path(), Settings::default()).await;
+    let mut server = Running::start(dir.path(), Settings::default()).await;
     let (_, _, conv) = pair(&server.base).await;
     let mut patient = side(&server.base, &dir.path().join("patient"), "p@c.test").await;
     patient.until_connection(10, Connection::Online).await;
@@ -84,9 +84,18 @@ async fn an_urgent_message_alerts_again_until_read_and_after_a_restart() {
     })
     .await;
     assert!(quiet.is_err(), "alerted after it was read: {quiet:?}");
+    // The sender's client learns it live (the read event's time) and keeps it.
+    patient
+        .until(
+            5,
+            |e| matches!(e, Event::Read { conversation_id, .. } if *conversation_id == conv),
+        )
+        .await;
+    // From its cache alone: the server is gone.
+    server.stop().await;
     let page = patient.client.history(conv, None, 10).await.unwrap();
     let read = page.iter().find(|m| m.id == message.id).unwrap();
-    assert!(read.read_at.is_some() || read.read, "{read:?}");
+    assert!(read.read && read.read_at.is_some(), "{read:?}");
 }
 
 #[tokio::test]

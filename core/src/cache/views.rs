@@ -286,6 +286,23 @@ impl Cache {
             .execute(params![conversation, reader])?)
     }
 
+    /// Stamps when `reader` read the urgent messages the others sent them in a conversation
+    /// (the sender sees it; our server sends the time with its read event).
+    pub fn stamp_urgent_read(
+        &mut self,
+        conversation: Id,
+        reader: Id,
+        at: nursecare_wire::Timestamp,
+    ) -> Result<usize, CacheError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "UPDATE messages SET read_at = ?3 WHERE conversation_id = ?1 AND sender_id != ?2 \
+                 AND urgent = 1 AND read_at IS NULL AND created_at <= ?3",
+            )?
+            .execute(params![conversation, reader, at.millis()])?)
+    }
+
     /// Marks read the others' messages of a conversation up to and including `up_to` (a
     /// message id; by place in the order): what a read request sent before later messages
     /// arrived covered, and no more.

@@ -290,6 +290,14 @@ describe("unread, read, typing, presence", () => {
     expect(s.threads[10]?.messages.map((m) => m.read)).toEqual([true, false, false]);
   });
 
+  it("an urgent message's sender learns when it was read; an ordinary one carries no time", () => {
+    const s = run(
+      withThread([msg(1, { senderId: ME, urgent: true }), msg(2, { senderId: ME })]),
+      core({ event: "read", conversationId: 10, readBy: JANE, at: at(5) }),
+    );
+    expect(s.threads[10]?.messages.map((m) => m.readAt ?? null)).toEqual([at(5), null]);
+  });
+
   it("my own read elsewhere changes no ticks", () => {
     const s = withThread([msg(1, { senderId: ME })]);
     expect(reduce(s, core({ event: "read", conversationId: 10, readBy: ME, at: at(5) }))).toBe(s);

@@ -554,7 +554,8 @@ function applyRead(state: State, conversationId: number, readBy: number, at: str
   if (thread && thread.messages.some(isNowRead)) {
     next = setThread(next, conversationId, {
       ...thread,
-      messages: thread.messages.map((m) => (isNowRead(m) ? { ...m, read: true } : m)),
+      // An urgent message's sender sees when it was read.
+      messages: thread.messages.map((m) => (isNowRead(m) ? { ...m, read: true, readAt: m.urgent ? (m.readAt ?? at) : m.readAt } : m)),
     });
   }
   const conversations = next.conversations.map((c) =>
