@@ -200,7 +200,10 @@ async fn a_nurse_signs_in_and_chats_with_a_patient_on_the_cli() {
 
     let patient = world.patient();
     let conversation = conversation_with_amara(&patient);
-    s.click(&row).await;
+    // Found again just before the click: the list may have re-rendered while the patient
+    // signed in (its presence, its row), and a handle found seconds ago can be stale.
+    drop(row);
+    s.click(&s.find("button", "Chloe Martin").await).await;
     s.find("log", "Messages").await;
 
     // The patient's message appears live.
