@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import type { RingingNow } from "../bindings/RingingNow";
+import { PasswordAndNewPin } from "../components/PasswordAndNewPin";
 import { Ringtone } from "../components/Ringtone";
 import type { SessionInfo } from "../shell";
 import * as actions from "../store/actions";
@@ -101,7 +102,7 @@ function UnlockForm({ fieldRef, busy, setBusy, setError, onOpened, answering }: 
 function FirstPinForm({ fieldRef, busy, setBusy, setError, onOpened }: FormProps) {
   const [password, setPassword] = useState("");
   const [pin, setPin] = useState("");
-  const ids = { password: useId(), pin: useId(), note: useId() };
+  const ids = { note: useId() };
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (busy) return;
@@ -117,28 +118,7 @@ function FirstPinForm({ fieldRef, busy, setBusy, setError, onOpened }: FormProps
       <p className="field-note" id={ids.note}>
         Choose a PIN to unlock NurseCare on this computer from now on. Your password confirms it is you.
       </p>
-      <div className="field">
-        <label htmlFor={ids.password}>Password</label>
-        <input
-          id={ids.password}
-          ref={fieldRef}
-          type="password"
-          autoComplete="current-password"
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-        />
-      </div>
-      <div className="field">
-        <label htmlFor={ids.pin}>New PIN (6 or more digits)</label>
-        <input
-          id={ids.pin}
-          type="password"
-          inputMode="numeric"
-          autoComplete="new-password"
-          value={pin}
-          onChange={(e) => setPin(e.target.value)}
-        />
-      </div>
+      <PasswordAndNewPin password={password} pin={pin} onPassword={setPassword} onPin={setPin} passwordRef={fieldRef} />
       <button type="submit" className="primary-button" disabled={busy || password === "" || pin === ""}>
         Set PIN and unlock
       </button>

@@ -2,6 +2,7 @@ import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent 
 import type { LockPolicy } from "../bindings/LockPolicy";
 import type { NotificationPrivacy } from "../bindings/NotificationPrivacy";
 import type { Settings as SettingsData } from "../bindings/Settings";
+import { PasswordAndNewPin } from "../components/PasswordAndNewPin";
 import * as actions from "../store/actions";
 import { useStore } from "../store/store";
 import { displayName, PUBLIC_JITSI_LIMIT } from "../text";
@@ -264,7 +265,6 @@ function ChangePin() {
   const [status, setStatus] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const ids = { password: useId(), pin: useId() };
   const save = async (e: FormEvent) => {
     e.preventDefault();
     if (busy) return;
@@ -301,14 +301,7 @@ function ChangePin() {
           {error}
         </div>
       ) : null}
-      <div className="field">
-        <label htmlFor={ids.password}>Password</label>
-        <input id={ids.password} type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} />
-      </div>
-      <div className="field">
-        <label htmlFor={ids.pin}>New PIN (6 or more digits)</label>
-        <input id={ids.pin} type="password" inputMode="numeric" autoComplete="new-password" value={pin} onChange={(e) => setPin(e.target.value)} />
-      </div>
+      <PasswordAndNewPin password={password} pin={pin} onPassword={setPassword} onPin={setPin} />
       <div className="settings-actions">
         <button type="submit" className="primary-button" disabled={busy || password === "" || pin === ""}>
           Save PIN
