@@ -70,6 +70,11 @@ pub enum Command {
     },
     /// Who is signed in (read from the kept token; no network).
     Whoami,
+    /// The accounts signed in on this computer (a ward's shared computer keeps up to 8), the
+    /// one in use first; no network, no PIN.
+    Accounts,
+    /// Use another signed-in account from now on (by email or user id).
+    Switch { account: String },
     /// The conversation list.
     Conversations,
     /// Get or create the conversation with a user (does not join it).

@@ -41,6 +41,8 @@ pub const LOCAL_FILE: u8 = 13;
 /// The account is locked with its nurse's PIN and no PIN was given (not at a terminal, and
 /// no NURSECARE_PIN).
 pub const LOCKED: u8 = 14;
+/// As many accounts as one computer keeps are signed in already (8): sign one out first.
+pub const TOO_MANY_ACCOUNTS: u8 = 15;
 
 /// The name of an exit code, for `--json`'s error object.
 pub fn name(code: u8) -> &'static str {
@@ -59,6 +61,7 @@ pub fn name(code: u8) -> &'static str {
         FILE_REFUSED => "fileRefused",
         LOCAL_FILE => "localFile",
         LOCKED => "locked",
+        TOO_MANY_ACCOUNTS => "tooManyAccounts",
         _ => "failure",
     }
 }
@@ -141,6 +144,10 @@ impl From<SessionError> for Failure {
             SessionError::TooManyTries | SessionError::NotSignedIn => {
                 Self::new(SIGNED_OUT, e.to_string())
             }
+            SessionError::TooManyAccounts { .. } => Self::new(
+                TOO_MANY_ACCOUNTS,
+                format!("{e} (`nursecare-cli accounts` lists them)"),
+            ),
             SessionError::Vault(_) => Self::new(USAGE, e.to_string()),
         }
     }

@@ -157,6 +157,59 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
             }
             Ok(exit::OK)
         }
+        Command::Accounts => {
+            let kept = profile.sessions().kept_all().await?;
+            if as_json {
+                let list: Vec<_> = kept
+                    .iter()
+                    .enumerate()
+                    .map(|(i, k)| {
+                        serde_json::json!({
+                            "userId": k.user_id(), "email": k.email(),
+                            "locked": matches!(k, Kept::Locked(_)), "inUse": i == 0,
+                        })
+                    })
+                    .collect();
+                output::json(&serde_json::json!(list));
+            } else if kept.is_empty() {
+                output::line("Nobody is signed in.");
+            } else {
+                for (i, k) in kept.iter().enumerate() {
+                    output::line(&format!(
+                        "{} {} (user {}){}",
+                        if i == 0 { "*" } else { " " },
+                        k.email(),
+                        k.user_id(),
+                        if matches!(k, Kept::Locked(_)) {
+                            ", locked with a PIN"
+                        } else {
+                            ""
+                        }
+                    ));
+                }
+            }
+            Ok(exit::OK)
+        }
+        Command::Switch { account } => {
+            let sessions = profile.sessions();
+            let wanted = account.trim();
+            let found = sessions.kept_all().await?.into_iter().find(|k| {
+                k.email().eq_ignore_ascii_case(wanted) || k.user_id().to_string() == wanted
+            });
+            let Some(found) = found else {
+                return Err(Failure::new(
+                    exit::SIGNED_OUT,
+                    format!(
+                        "{wanted} is not signed in on this computer: run `nursecare-cli login --email …`"
+                    ),
+                ));
+            };
+            sessions.make_current(found.user_id()).await?;
+            if !as_json {
+                output::line(&format!("Now using {}.", found.email()));
+            }
+            Ok(exit::OK)
+        }
         Command::History {
             conversation_id,
             limit,

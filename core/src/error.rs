@@ -216,6 +216,11 @@ pub enum ErrorKind {
     PinRule,
     /// The protected sign-in kept on this computer cannot be read.
     VaultDamaged,
+    /// As many nurses as one computer keeps are signed in already.
+    TooManyAccounts {
+        /// The limit.
+        max: u8,
+    },
 }
 
 /// An error for the UI: its kind and the English sentence (for logs and as a fallback).
@@ -341,6 +346,9 @@ impl ErrorKind {
             Self::VaultDamaged => {
                 "The protected sign-in kept on this computer cannot be read; sign in again.".into()
             }
+            Self::TooManyAccounts { max } => format!(
+                "{max} nurses are signed in on this computer already, the most it keeps. Sign one of them out first (Switch nurse on the lock screen)."
+            ),
         }
     }
 }
@@ -418,6 +426,9 @@ impl From<&crate::session::SessionError> for ErrorKind {
             SessionError::TooManyTries => Self::TooManyTries,
             SessionError::WrongPassword => Self::WrongPassword,
             SessionError::NotSignedIn => Self::NotSignedIn,
+            SessionError::TooManyAccounts { max } => Self::TooManyAccounts {
+                max: u8::try_from(*max).unwrap_or(u8::MAX),
+            },
             SessionError::Vault(crate::vault::VaultError::PinRule) => Self::PinRule,
             SessionError::Vault(_) => Self::VaultDamaged,
         }

@@ -14,6 +14,10 @@ use crate::cache::CacheKey;
 use crate::secrets::{SecretError, SecretName, SecretStore};
 use crate::vault::{MAX_WRONG, Secret, Vault, VaultError};
 
+/// The most nurses kept signed in at once in one profile (one computer account): a ward's
+/// shift with room to spare. Each running account holds a socket and an open cache.
+pub const MAX_ACCOUNTS: usize = 8;
+
 /// A signed-in user.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Session {
@@ -80,6 +84,12 @@ pub enum SessionError {
     /// Nothing is locked: no account with a PIN is signed in.
     #[error("not signed in")]
     NotSignedIn,
+    /// As many nurses as a computer keeps are signed in already.
+    #[error("{max} nurses are signed in on this computer already: sign one out first")]
+    TooManyAccounts {
+        /// The limit, [`MAX_ACCOUNTS`].
+        max: usize,
+    },
     /// The PIN breaks the rule, or the kept vault cannot be read.
     #[error(transparent)]
     Vault(#[from] VaultError),
@@ -92,6 +102,24 @@ pub enum Kept {
     Open(Session),
     /// Sealed under the nurse's PIN: [`Sessions::unlock`] opens it.
     Locked(LockedAccount),
+}
+
+impl Kept {
+    /// Whose account.
+    pub fn user_id(&self) -> Id {
+        match self {
+            Self::Open(s) => s.user_id,
+            Self::Locked(a) => a.user_id,
+        }
+    }
+
+    /// The account's email.
+    pub fn email(&self) -> &str {
+        match self {
+            Self::Open(s) => &s.email,
+            Self::Locked(a) => &a.email,
+        }
+    }
 }
 
 /// An account signed in and locked with a PIN: only what the lock screen may show.
@@ -132,19 +160,32 @@ impl Sessions {
         }
     }
 
-    fn token_name(&self) -> SecretName {
+    /// The plain token of `user_id`'s account (one without a PIN).
+    fn token_name(&self, user_id: Id) -> SecretName {
         SecretName {
             server: self.server.clone(),
-            account: "session".into(),
+            account: user_id.to_string(),
             profile: self.profile.clone(),
             what: "token",
         }
     }
 
-    fn who_name(&self) -> SecretName {
+    /// The accounts signed in, most recently used first.
+    fn roster_name(&self) -> SecretName {
         SecretName {
-            what: "who",
-            ..self.token_name()
+            server: self.server.clone(),
+            account: "session".into(),
+            profile: self.profile.clone(),
+            what: "accounts",
+        }
+    }
+
+    /// Where a version with one account per profile kept its plain token (`"token"`) or the
+    /// id of its sealed account (`"who"`).
+    fn single_name(&self, what: &'static str) -> SecretName {
+        SecretName {
+            what,
+            ..self.roster_name()
         }
     }
 
@@ -179,15 +220,88 @@ impl Sessions {
         Ok(())
     }
 
-    /// Marks the PIN-protected `vault`'s account as the one signed in, its token sealed in it;
-    /// a plain token of the profile is forgotten.
+    /// Keeps the PIN-protected `vault`'s account signed in, its token sealed in it (its plain
+    /// token is forgotten), as the account in use.
     pub async fn keep_sealed(&self, vault: &Vault) -> Result<(), SessionError> {
         self.keep_vault(vault).await?;
-        self.store
-            .set(&self.who_name(), &vault.user_id.to_string())
-            .await?;
-        self.store.delete(&self.token_name()).await?;
+        self.store.delete(&self.token_name(vault.user_id)).await?;
+        self.put_first(vault.user_id).await
+    }
+
+    /// The ids of the accounts on the roster, most recently used first (what an older
+    /// version kept for its one account joins it).
+    async fn roster(&self) -> Result<Vec<Id>, SessionError> {
+        let mut ids: Vec<Id> = match self.store.get(&self.roster_name()).await? {
+            Some(text) => serde_json::from_str(&text).unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "the list of signed-in accounts is unreadable; none kept");
+                Vec::new()
+            }),
+            None => Vec::new(),
+        };
+        let single_token = self.store.get(&self.single_name("token")).await?;
+        let single_who = self.store.get(&self.single_name("who")).await?;
+        if single_token.is_none() && single_who.is_none() {
+            return Ok(ids);
+        }
+        if let Some(token) = single_token
+            && let Ok(claims) = claims_of(&token)
+        {
+            self.store.set(&self.token_name(claims.sub), &token).await?;
+            if !ids.contains(&claims.sub) {
+                ids.insert(0, claims.sub);
+            }
+        }
+        if let Some(id) = single_who.and_then(|who| who.trim().parse::<Id>().ok())
+            && !ids.contains(&id)
+        {
+            ids.insert(0, id);
+        }
+        self.keep_roster(&ids).await?;
+        self.store.delete(&self.single_name("token")).await?;
+        self.store.delete(&self.single_name("who")).await?;
+        tracing::info!("the signed-in account moved to the list of accounts");
+        Ok(ids)
+    }
+
+    async fn keep_roster(&self, ids: &[Id]) -> Result<(), SessionError> {
+        if ids.is_empty() {
+            self.store.delete(&self.roster_name()).await?;
+        } else {
+            let text = serde_json::to_string(ids).expect("ids serialise");
+            self.store.set(&self.roster_name(), &text).await?;
+        }
         Ok(())
+    }
+
+    /// Puts `user_id` first on the roster (the account in use, the CLI's and the next
+    /// start's).
+    async fn put_first(&self, user_id: Id) -> Result<(), SessionError> {
+        let mut ids = self.roster().await?;
+        if ids.first() == Some(&user_id) {
+            return Ok(());
+        }
+        ids.retain(|id| *id != user_id);
+        ids.insert(0, user_id);
+        self.keep_roster(&ids).await
+    }
+
+    async fn take_off(&self, user_id: Id) -> Result<(), SessionError> {
+        let mut ids = self.roster().await?;
+        let before = ids.len();
+        ids.retain(|id| *id != user_id);
+        if ids.len() != before {
+            self.keep_roster(&ids).await?;
+        }
+        Ok(())
+    }
+
+    /// Makes `user_id`'s account the one in use (the CLI's, and the one the app shows
+    /// first at its next start).
+    pub async fn make_current(&self, user_id: Id) -> Result<(), SessionError> {
+        if !self.roster().await?.contains(&user_id) {
+            return Err(SessionError::NotSignedIn);
+        }
+        self.put_first(user_id).await
     }
 
     /// Signs in and keeps the token: sealed in the account's vault when it has a PIN (the
@@ -200,6 +314,13 @@ impl Sessions {
     ) -> Result<Session, SessionError> {
         let answer = api.login(email, password).await?;
         let mut session = self.session_of(answer.access_token)?;
+        let signed_in = self.kept_all().await?;
+        if signed_in.len() >= MAX_ACCOUNTS
+            && !signed_in.iter().any(|k| k.user_id() == session.user_id)
+        {
+            tracing::warn!(max = MAX_ACCOUNTS, "sign-in refused: the roster is full");
+            return Err(SessionError::TooManyAccounts { max: MAX_ACCOUNTS });
+        }
         match self.vault(session.user_id).await {
             Ok(Some(vault)) => {
                 let password = password.to_owned();
@@ -232,48 +353,58 @@ impl Sessions {
                 self.forget_vault(session.user_id).await?;
             }
         }
-        self.store.set(&self.token_name(), &session.token).await?;
-        self.store.delete(&self.who_name()).await?;
+        self.store
+            .set(&self.token_name(session.user_id), &session.token)
+            .await?;
+        self.put_first(session.user_id).await?;
         tracing::info!(user = session.user_id, "signed in");
         Ok(session)
     }
 
-    /// The account kept signed in: open (no PIN) or locked (its nurse's PIN opens it). An
-    /// expired plain token is forgotten.
+    /// The account in use (the most recently used one kept signed in): open (no PIN) or
+    /// locked (its nurse's PIN opens it).
     pub async fn kept(&self) -> Result<Option<Kept>, SessionError> {
-        if let Some(token) = self.store.get(&self.token_name()).await? {
-            let session = match self.session_of(token) {
-                Ok(s) => s,
-                Err(SessionError::BadToken) => {
-                    self.store.delete(&self.token_name()).await?;
-                    return Ok(None);
+        Ok(self.kept_all().await?.into_iter().next())
+    }
+
+    /// Every account kept signed in, most recently used first. Those no longer signed in
+    /// (an expired plain token, a vault without its token) leave the roster.
+    pub async fn kept_all(&self) -> Result<Vec<Kept>, SessionError> {
+        let ids = self.roster().await?;
+        let mut kept = Vec::with_capacity(ids.len());
+        for &id in &ids {
+            if let Some(k) = self.kept_account(id).await? {
+                kept.push(k);
+            }
+        }
+        if kept.len() != ids.len() {
+            let still: Vec<Id> = kept.iter().map(Kept::user_id).collect();
+            self.keep_roster(&still).await?;
+        }
+        Ok(kept)
+    }
+
+    /// `user_id`'s account as kept: open, locked, or not signed in (an expired or unreadable
+    /// plain token is forgotten).
+    pub async fn kept_account(&self, user_id: Id) -> Result<Option<Kept>, SessionError> {
+        if let Some(token) = self.store.get(&self.token_name(user_id)).await? {
+            match self.session_of(token) {
+                Ok(s) if s.user_id == user_id && s.expires_at > now() => {
+                    return Ok(Some(Kept::Open(s)));
+                }
+                Ok(_) | Err(SessionError::BadToken) => {
+                    self.store.delete(&self.token_name(user_id)).await?;
                 }
                 Err(e) => return Err(e),
-            };
-            if session.expires_at <= now() {
-                self.store.delete(&self.token_name()).await?;
-                return Ok(None);
             }
-            return Ok(Some(Kept::Open(session)));
         }
-        let Some(user_id) = self
-            .store
-            .get(&self.who_name())
-            .await?
-            .and_then(|who| who.trim().parse::<Id>().ok())
-        else {
-            return Ok(None);
-        };
         match self.vault(user_id).await? {
             Some(vault) if vault.signed_in() => Ok(Some(Kept::Locked(LockedAccount {
                 user_id,
                 email: vault.email.clone(),
                 wrong: vault.wrong,
             }))),
-            _ => {
-                self.store.delete(&self.who_name()).await?;
-                Ok(None)
-            }
+            _ => Ok(None),
         }
     }
 
@@ -292,7 +423,20 @@ impl Sessions {
     /// the [`MAX_WRONG`]th signs the account out (the vault and the cache stay, so the next
     /// sign-in with the password reads them). An expired token inside signs out too.
     pub async fn unlock(&self, secret: Secret<'_>) -> Result<Session, SessionError> {
-        let Some(Kept::Locked(account)) = self.kept().await? else {
+        let Some(current) = self.roster().await?.first().copied() else {
+            return Err(SessionError::NotSignedIn);
+        };
+        self.unlock_account(current, secret).await
+    }
+
+    /// Opens `user_id`'s locked account, as [`Sessions::unlock`] does; it becomes the account
+    /// in use.
+    pub async fn unlock_account(
+        &self,
+        user_id: Id,
+        secret: Secret<'_>,
+    ) -> Result<Session, SessionError> {
+        let Some(Kept::Locked(account)) = self.kept_account(user_id).await? else {
             return Err(SessionError::NotSignedIn);
         };
         let mut vault = self
@@ -314,7 +458,7 @@ impl Sessions {
                     vault.drop_token();
                     vault.wrong = 0;
                     self.keep_vault(&vault).await?;
-                    self.store.delete(&self.who_name()).await?;
+                    self.take_off(account.user_id).await?;
                     tracing::warn!(user = account.user_id, "too many wrong tries; signed out");
                     return Err(SessionError::TooManyTries);
                 }
@@ -339,31 +483,35 @@ impl Sessions {
         if session.expires_at <= now() {
             vault.drop_token();
             self.keep_vault(&vault).await?;
-            self.store.delete(&self.who_name()).await?;
+            self.take_off(account.user_id).await?;
             return Err(SessionError::Api(ApiError::SessionExpired));
         }
+        self.put_first(account.user_id).await?;
         session.cache_key = Some(key);
         tracing::info!(user = session.user_id, "unlocked");
         Ok(session)
     }
 
-    /// Forgets the token (the server has no logout endpoint; the token simply expires there).
-    /// A vault keeps its wraps, so the cache and its queue wait for the next sign-in.
+    /// Signs the account in use out: see [`Sessions::logout_account`].
     pub async fn logout(&self) -> Result<(), SessionError> {
-        self.store.delete(&self.token_name()).await?;
-        if let Some(user_id) = self
-            .store
-            .get(&self.who_name())
-            .await?
-            .and_then(|who| who.trim().parse::<Id>().ok())
-        {
-            if let Some(mut vault) = self.vault(user_id).await? {
-                vault.drop_token();
-                self.keep_vault(&vault).await?;
-            }
-            self.store.delete(&self.who_name()).await?;
+        match self.roster().await?.first() {
+            Some(&current) => self.logout_account(current).await,
+            None => Ok(()),
         }
-        Ok(())
+    }
+
+    /// Forgets `user_id`'s token (the server has no logout endpoint; the token simply expires
+    /// there). A vault keeps its wraps, so the cache and its queue wait for the next sign-in.
+    /// The other accounts stay signed in.
+    pub async fn logout_account(&self, user_id: Id) -> Result<(), SessionError> {
+        self.store.delete(&self.token_name(user_id)).await?;
+        if let Some(mut vault) = self.vault(user_id).await?
+            && vault.signed_in()
+        {
+            vault.drop_token();
+            self.keep_vault(&vault).await?;
+        }
+        self.take_off(user_id).await
     }
 
     fn session_of(&self, token: String) -> Result<Session, SessionError> {
