@@ -41,6 +41,7 @@ const COMMANDS: &[&str] = &[
     "lock_now",
     "input",
     "unlock",
+    "switch_nurse",
     "set_pin",
     "lock_policy",
     "set_lock_minutes",

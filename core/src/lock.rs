@@ -85,7 +85,7 @@ pub fn policy(chosen: Option<u32>, env: Option<&str>, app_dir: Option<&Path>) ->
 
 enum Command {
     Input,
-    LockNow,
+    LockNow(Option<oneshot::Sender<()>>),
     Unlocked(oneshot::Sender<()>),
     Idle(Option<Duration>),
     Hold(bool),
@@ -117,7 +117,16 @@ impl Lock {
 
     /// Lock now (Ctrl+L, the tray, the menu, switching nurse).
     pub fn lock_now(&self) {
-        let _ = self.commands.send(Command::LockNow);
+        let _ = self.commands.send(Command::LockNow(None));
+    }
+
+    /// Locks now and answers once the owner has taken it (so what is read of the lock next,
+    /// and any answer built from it, says locked).
+    pub async fn locked_now(&self) {
+        let (done, taken) = oneshot::channel();
+        if self.commands.send(Command::LockNow(Some(done))).is_ok() {
+            let _ = taken.await;
+        }
     }
 
     /// The PIN or password opened it; answers once the owner has taken it (so what is read
@@ -176,11 +185,14 @@ async fn own(
         let Some(command) = command else { return };
         match command {
             Command::Input => last_input = Instant::now(),
-            Command::LockNow => {
+            Command::LockNow(done) => {
                 if !locked {
                     locked = true;
                     tracing::info!("locked when asked");
                     tell.send_replace(true);
+                }
+                if let Some(done) = done {
+                    let _ = done.send(());
                 }
             }
             Command::Unlocked(done) => {

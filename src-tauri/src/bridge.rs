@@ -1,13 +1,17 @@
-//! The core's event stream → the window's channel, in order and without loss.
+//! The core's event streams → the window's channel, in order and without loss.
 //!
-//! The window may attach late (start-up) or again (a reload): each attach gets a snapshot
-//! first, then every event the snapshot does not already hold. Events that arrive while no
-//! window is attached are held (bounded) so notices such as a rebuilt cache are not lost.
+//! Several nurses may be signed in (a ward's shared computer); the window shows one account
+//! at a time, and only that account's events reach it. The others' are shown to the observer
+//! only (counts, calls). The window may attach late (start-up) or again (a reload), and the
+//! account shown may change: each gets a snapshot first, then every event the snapshot does
+//! not already hold. Events that arrive while no window is attached are held (bounded) so
+//! notices such as a rebuilt cache are not lost.
 
 use crate::ui_types::AppEvent;
 use nursecare_core::events::Event;
 use nursecare_core::{Client, ErrorReport, EventStream};
-use std::collections::VecDeque;
+use nursecare_wire::Id;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use tauri::ipc::Channel;
 use tokio::sync::Mutex;
@@ -25,10 +29,11 @@ const BATCH_AT_MOST: usize = 500;
 /// frame goes at once.
 const FRAME: std::time::Duration = std::time::Duration::from_millis(16);
 
-/// Something in the shell that reacts to core events (tray count, notifications, title).
-pub type Observer = Arc<dyn Fn(&Event) + Send + Sync>;
+/// Something in the shell that reacts to core events (tray count, notifications, title), with
+/// whose account each came from.
+pub type Observer = Arc<dyn Fn(Id, &Event) + Send + Sync>;
 
-/// The bridge: at most one window channel, and the events of the running account.
+/// The bridge: at most one window channel, and the events of the account it shows.
 #[derive(Default)]
 pub struct Bridge {
     inner: Mutex<Inner>,
@@ -37,8 +42,11 @@ pub struct Bridge {
 #[derive(Default)]
 struct Inner {
     channel: Option<Channel<AppEvent>>,
-    /// Events received from the current account's stream so far (its place numbers).
-    received: u64,
+    /// The account whose events go to the window.
+    shown: Option<Id>,
+    /// Events received from each account's stream so far (their place numbers, which a
+    /// snapshot's `events_before` counts in).
+    received: HashMap<Id, u64>,
     /// Events numbered below this are in the snapshot the window has.
     covered_to: u64,
     held: VecDeque<(u64, Event)>,
@@ -68,20 +76,15 @@ impl Bridge {
         Ok(())
     }
 
-    /// A new account's stream: forwarded until it ends (the account stops), each event shown
-    /// to `observe` first. Held until [`Bridge::release`] sends the window its snapshot.
+    /// A new account's stream: read until it ends (the account stops), each event shown to
+    /// `observe` first; forwarded while the account is the one shown ([`Bridge::show`]).
     pub async fn start(
         self: &Arc<Self>,
+        user: Id,
         mut stream: EventStream,
         observe: Observer,
     ) -> tokio::task::JoinHandle<()> {
-        {
-            let mut inner = self.inner.lock().await;
-            inner.received = 0;
-            inner.covered_to = 0;
-            inner.held.clear();
-            inner.paused = true;
-        }
+        self.inner.lock().await.received.insert(user, 0);
         let bridge = self.clone();
         tokio::spawn(async move {
             let mut last_sent: Option<tokio::time::Instant> = None;
@@ -107,18 +110,42 @@ impl Bridge {
                     }
                 }
                 for event in &run {
-                    observe(event);
+                    observe(user, event);
                 }
-                bridge.forward(run).await;
+                bridge.forward(user, run).await;
                 last_sent = Some(tokio::time::Instant::now());
             }
         })
     }
 
-    /// The account is ready to show: an attached window gets its snapshot now (else at attach).
-    pub async fn release(&self, client: &Client) -> Result<(), ErrorReport> {
+    /// The window shows `client`'s account from now on (or none): nothing of the one before
+    /// reaches it again, and an attached window gets the new one's snapshot now (else at
+    /// attach).
+    pub async fn show(&self, client: Option<&Client>) -> Result<(), ErrorReport> {
         let mut inner = self.inner.lock().await;
-        Self::resend(&mut inner, client).await
+        inner.shown = client.map(Client::me);
+        inner.covered_to = 0;
+        inner.held.clear();
+        inner.paused = true;
+        match client {
+            Some(client) => Self::resend(&mut inner, client).await,
+            None => Ok(()),
+        }
+    }
+
+    /// The account whose events the window gets.
+    pub async fn shown(&self) -> Option<Id> {
+        self.inner.lock().await.shown
+    }
+
+    /// An account stopped: its place numbers go.
+    pub async fn forget(&self, user: Id) {
+        let mut inner = self.inner.lock().await;
+        inner.received.remove(&user);
+        if inner.shown == Some(user) {
+            inner.shown = None;
+            inner.held.clear();
+        }
     }
 
     /// A sentence for the user in the window's notices (as a core `error` event).
@@ -141,12 +168,18 @@ impl Bridge {
 
     /// Sends a run of events (one channel message for many: a burst costs the webview one
     /// message, not thousands), or holds them while no window listens or a snapshot is due.
-    async fn forward(&self, events: Vec<Event>) {
+    async fn forward(&self, user: Id, events: Vec<Event>) {
         let mut inner = self.inner.lock().await;
+        let Some(received) = inner.received.get_mut(&user) else {
+            return;
+        };
+        let first = *received;
+        *received += events.len() as u64;
+        if inner.shown != Some(user) {
+            return;
+        }
         let mut fresh = Vec::with_capacity(events.len());
-        for event in events {
-            let place = inner.received;
-            inner.received += 1;
+        for (place, event) in (first..).zip(events) {
             if place >= inner.covered_to || is_notice(&event) {
                 fresh.push((place, event));
             }
@@ -266,8 +299,12 @@ mod tests {
             inner.channel = Some(channel);
         }
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        let pump = bridge.start(rx, Arc::new(|_| {})).await;
-        bridge.inner.lock().await.paused = false;
+        let pump = bridge.start(7, rx, Arc::new(|_, _| {})).await;
+        {
+            let mut inner = bridge.inner.lock().await;
+            inner.shown = Some(7);
+            inner.paused = false;
+        }
 
         // A lone event goes at once, alone.
         let start = tokio::time::Instant::now();
@@ -302,5 +339,49 @@ mod tests {
         assert!(before.elapsed() < FRAME);
         drop(tx);
         pump.await.unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn another_nurses_events_never_reach_the_window_but_reach_the_observer() {
+        let bridge = Arc::new(Bridge::default());
+        let (channel, seen) = recording();
+        {
+            let mut inner = bridge.inner.lock().await;
+            inner.channel = Some(channel);
+        }
+        let observed: Arc<StdMutex<Vec<(Id, i64)>>> = Arc::default();
+        let log = observed.clone();
+        let observer: Observer = Arc::new(move |user, e| {
+            if let Event::Typing {
+                conversation_id, ..
+            } = e
+            {
+                log.lock().unwrap().push((user, *conversation_id));
+            }
+        });
+        let (shown_tx, shown_rx) = tokio::sync::mpsc::unbounded_channel();
+        let (other_tx, other_rx) = tokio::sync::mpsc::unbounded_channel();
+        let shown = bridge.start(7, shown_rx, observer.clone()).await;
+        let other = bridge.start(8, other_rx, observer).await;
+        {
+            let mut inner = bridge.inner.lock().await;
+            inner.shown = Some(7);
+            inner.paused = false;
+        }
+        other_tx.send(typing(80)).unwrap();
+        shown_tx.send(typing(70)).unwrap();
+        other_tx.send(typing(81)).unwrap();
+        shown_tx.send(typing(71)).unwrap();
+        until(&seen, 2).await;
+        drop((shown_tx, other_tx));
+        shown.await.unwrap();
+        other.await.unwrap();
+        let to_window: Vec<i64> = seen.lock().unwrap().iter().flatten().copied().collect();
+        assert_eq!(to_window, [70, 71], "only the shown account's events");
+        let mut all = observed.lock().unwrap().clone();
+        all.sort();
+        assert_eq!(all, [(7, 70), (7, 71), (8, 80), (8, 81)]);
+        // Its place numbers were still counted (a snapshot of it, when shown, counts them).
+        assert_eq!(bridge.inner.lock().await.received.get(&8), Some(&2));
     }
 }

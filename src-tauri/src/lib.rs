@@ -10,6 +10,7 @@ pub mod logging;
 pub mod notifications;
 pub mod options;
 pub mod os;
+pub mod roster;
 pub mod state;
 pub mod transfers;
 pub mod tray;
@@ -88,11 +89,9 @@ pub fn run(options: Options) {
                 tray::show_count(&shows, unread);
             }));
             tauri::async_runtime::spawn(show_counts);
-            setup_state.observe_with(observer(
-                handle.clone(),
-                setup_notifier.clone(),
-                counts.clone(),
-            ));
+            setup_state.observe_with(observer(handle.clone(), setup_notifier.clone()));
+            let counting = counts.clone();
+            setup_state.on_count(Arc::new(move |unread| counting.set(u64::from(unread))));
             let stopped = counts.clone();
             let stopping = handle.clone();
             setup_state.on_stop(Arc::new(move || {
@@ -144,7 +143,7 @@ pub fn run(options: Options) {
             {
                 let waking = setup_state.clone();
                 tauri::async_runtime::spawn(wake::run(move |_| {
-                    if let Some(client) = waking.client_if_any() {
+                    for client in waking.clients() {
                         client.reconnect_now();
                     }
                 }));
@@ -169,19 +168,22 @@ pub fn quit(app: &AppHandle) {
     app.exit(0);
 }
 
-/// What the shell does with each core event: the tray, the title and notifications.
-fn observer(app: AppHandle, notifier: Arc<Notifier>, counts: counts::Counts) -> bridge::Observer {
-    Arc::new(move |event| {
+/// What the shell does with each core event: the tray, the title and notifications, for the
+/// account in front; of the other nurses signed in, only their counts.
+fn observer(app: AppHandle, notifier: Arc<Notifier>) -> bridge::Observer {
+    Arc::new(move |user, event| {
         let state = app.state::<Arc<AppState>>();
-        let me = state.client_if_any().map(|c| c.me());
-        notifier.on_event(event, me, state.is_focused());
+        if let nursecare_core::Event::Unread { total, .. } = event {
+            state.set_unread(user, *total);
+        }
+        if !state.is_front(user) {
+            return;
+        }
+        notifier.on_event(event, Some(user), state.is_focused());
         if let nursecare_core::Event::MyCall { call } = event {
             call_window::nudge(&app);
             // The nurse in a call gives the main window no input: no idle lock meanwhile.
             state.lock().hold(call.is_some());
-        }
-        if let nursecare_core::Event::Unread { total, .. } = event {
-            counts.set(u64::from(*total));
         }
     })
 }

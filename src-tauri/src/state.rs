@@ -1,21 +1,23 @@
-//! What the shell manages: the options, the bridge, and the running account (a core
-//! `Client`, or none while signed out). Starting and stopping an account lives here so the
-//! commands, the tray and the expiry watcher all go through one place.
+//! What the shell manages: the options, the bridge, and the nurses signed in (a core `Client`
+//! each, running whether or not the window shows it; see `roster`). Starting, stopping and
+//! showing an account lives here so the commands, the tray and the expiry watchers all go
+//! through one place.
 
 use crate::bridge::{Bridge, Observer};
 use crate::options::{Options, PRODUCTION};
+use crate::roster::{Roster, Running};
 use crate::ui_types::{AppEvent, Ended, SessionInfo};
 use nursecare_core::api::ApiClient;
 use nursecare_core::lock::{Lock, LockPolicy};
-use nursecare_core::session::{Kept, LockedAccount, Session, SessionError};
+use nursecare_core::session::{Kept, Session, SessionError};
 use nursecare_core::socket::LinkState;
 use nursecare_core::vault::Secret;
 use nursecare_core::{Client, ClientConfig, ErrorKind, ErrorReport, Profile};
+use nursecare_wire::Id;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Instant;
-use tokio::task::JoinHandle;
 
 /// The managed state.
 pub struct AppState {
@@ -29,9 +31,10 @@ pub struct AppState {
     observer: OnceLock<Observer>,
     /// What the shell clears when an account stops (notifications, tray, title).
     on_stop: OnceLock<Arc<dyn Fn() + Send + Sync>>,
-    /// Starting and stopping accounts one at a time.
+    /// Starting, stopping and showing accounts one at a time.
     switching: tokio::sync::Mutex<()>,
-    account: RwLock<Option<Account>>,
+    /// The nurses signed in, and the one the window is for.
+    roster: RwLock<Roster>,
     /// The profile in use (also while signed out: where the next sign-in goes).
     profile: RwLock<Option<Profile>>,
     last: Mutex<(Option<Ended>, Option<ErrorReport>)>,
@@ -39,19 +42,8 @@ pub struct AppState {
     focused: AtomicBool,
     /// Whether the window is locked (the core's lock owner; set once at start-up).
     lock: OnceLock<Lock>,
-    /// The account kept signed in but sealed under its nurse's PIN, waiting for the PIN to
-    /// start (at start-up).
-    sealed: Mutex<Option<LockedAccount>>,
-    /// Whether the signed-in account has a PIN (else the first unlock sets one).
-    has_pin: AtomicBool,
-}
-
-#[derive(Clone)]
-struct Account {
-    client: Arc<Client>,
-    session: Session,
-    profile: Profile,
-    tasks: Arc<Vec<JoinHandle<()>>>,
+    /// Told the unread count of the account shown (the tray and the title).
+    on_count: OnceLock<Arc<dyn Fn(u32) + Send + Sync>>,
 }
 
 /// The error for commands that need an account while none runs.
@@ -73,13 +65,12 @@ impl AppState {
             observer: OnceLock::new(),
             on_stop: OnceLock::new(),
             switching: tokio::sync::Mutex::new(()),
-            account: RwLock::default(),
+            roster: RwLock::default(),
             profile: RwLock::default(),
             last: Mutex::default(),
             focused: AtomicBool::new(false),
             lock: OnceLock::new(),
-            sealed: Mutex::default(),
-            has_pin: AtomicBool::new(false),
+            on_count: OnceLock::new(),
         }
     }
 
@@ -107,28 +98,33 @@ impl AppState {
         nursecare_core::lock::policy(chosen, env.as_deref(), app_dir.as_deref())
     }
 
-    /// Opens the lock with what the nurse typed (a PIN, or the password). A sealed account
-    /// starts; the fifth wrong try signs out (the core keeps the cache and queue sealed for
-    /// the next sign-in).
+    /// Opens the lock with what the front nurse typed (a PIN, or the password). A sealed
+    /// account starts; the window shows the account; the fifth wrong try signs out (the core
+    /// keeps the cache and queue sealed for the next sign-in).
     pub async fn unlock(self: &Arc<Self>, typed: &str) -> Result<SessionInfo, ErrorReport> {
         let _one = self.switching.lock().await;
         let profile = self.profile(None)?;
-        let opened = profile.sessions().unlock(Secret::Either(typed)).await;
+        let front = self.roster().front().ok_or_else(not_signed_in)?;
+        let opened = profile
+            .sessions()
+            .unlock_account(front, Secret::Either(typed))
+            .await;
         match opened {
             Ok(session) => {
-                self.has_pin.store(true, Ordering::Relaxed);
-                let sealed = self.sealed.lock().expect("sealed lock").take();
-                if sealed.is_some() {
-                    self.start(profile, session).await?;
+                let running = self.roster().running(front).is_some();
+                if running {
+                    if let Some(r) = self.roster_mut().running_mut(front) {
+                        r.has_pin = true;
+                    }
+                } else {
+                    self.start(profile, session, true).await?;
                 }
+                self.show_front().await;
                 self.lock().unlocked().await;
                 Ok(self.session_info())
             }
             Err(SessionError::TooManyTries) => {
-                self.sealed.lock().expect("sealed lock").take();
-                self.stop(Some(Ended::TooManyTries)).await;
-                self.last.lock().expect("last lock").0 = Some(Ended::TooManyTries);
-                self.has_pin.store(false, Ordering::Relaxed);
+                self.stop(front, Some(Ended::TooManyTries)).await;
                 self.lock().unlocked().await;
                 tracing::warn!("too many wrong tries at the lock; signed out");
                 let info = self.session_info();
@@ -143,13 +139,43 @@ impl AppState {
         }
     }
 
-    /// Sets (first lock) or changes the signed-in nurse's PIN, proven by the password; the
-    /// lock opens.
-    pub async fn set_pin(&self, password: &str, pin: &str) -> Result<SessionInfo, ErrorReport> {
+    /// Another nurse signed in on this computer comes to the front (the lock screen's
+    /// *Switch nurse*): the window locks, shows nothing of the one before, and asks for the
+    /// new one's PIN (or password and a new PIN).
+    pub async fn switch_to(&self, user: Id) -> Result<SessionInfo, ErrorReport> {
+        let _one = self.switching.lock().await;
+        if !self.roster_mut().set_front(Some(user)) {
+            return Err(not_signed_in());
+        }
+        // Taken before the answer is built: the answer must say locked.
+        self.lock().locked_now().await;
+        self.hide().await;
+        if let Ok(profile) = self.profile(None)
+            && let Err(e) = profile.sessions().make_current(user).await
+        {
+            tracing::warn!(error = %e, "could not keep who is in front for the next start");
+        }
+        tracing::info!(user, "switched nurse");
+        let info = self.session_info();
+        self.bridge
+            .tell(AppEvent::Session {
+                session: info.clone(),
+            })
+            .await;
+        Ok(info)
+    }
+
+    /// Sets (first lock) or changes the front nurse's PIN, proven by the password; the lock
+    /// opens.
+    pub async fn set_pin(
+        self: &Arc<Self>,
+        password: &str,
+        pin: &str,
+    ) -> Result<SessionInfo, ErrorReport> {
         let _one = self.switching.lock().await;
         let (session, profile) = {
-            let account = self.account.read().expect("account lock");
-            let a = account.as_ref().ok_or_else(not_signed_in)?;
+            let roster = self.roster();
+            let a = roster.front_running().ok_or_else(not_signed_in)?;
             (a.session.clone(), a.profile.clone())
         };
         let api = ApiClient::new(profile.server(), Default::default())
@@ -158,10 +184,11 @@ impl AppState {
             .set_pin(&session, &api, password, pin)
             .await
             .map_err(|e| ErrorReport::of(&e))?;
-        if let Some(a) = self.account.write().expect("account lock").as_mut() {
+        if let Some(a) = self.roster_mut().running_mut(session.user_id) {
             a.session = sealed;
+            a.has_pin = true;
         }
-        self.has_pin.store(true, Ordering::Relaxed);
+        self.show_front().await;
         self.lock().unlocked().await;
         Ok(self.session_info())
     }
@@ -171,14 +198,61 @@ impl AppState {
         let _ = self.observer.set(observer);
     }
 
-    /// The running client.
+    /// Told the shown account's unread count each time it changes or another account is
+    /// shown (the tray and the title: numbers only).
+    pub fn on_count(&self, hook: Arc<dyn Fn(u32) + Send + Sync>) {
+        let _ = self.on_count.set(hook);
+    }
+
+    fn roster(&self) -> std::sync::RwLockReadGuard<'_, Roster> {
+        self.roster.read().expect("roster lock")
+    }
+
+    fn roster_mut(&self) -> std::sync::RwLockWriteGuard<'_, Roster> {
+        self.roster.write().expect("roster lock")
+    }
+
+    /// The client of the account in front, when it runs (the window's commands act on it).
     pub fn client(&self) -> Result<Arc<Client>, ErrorReport> {
-        self.account
-            .read()
-            .expect("account lock")
-            .as_ref()
+        self.roster()
+            .front_running()
             .map(|a| a.client.clone())
             .ok_or_else(not_signed_in)
+    }
+
+    /// Whether `user`'s account is the one the window shows (else its events are counted,
+    /// never shown or named).
+    pub fn is_front(&self, user: Id) -> bool {
+        self.roster().front() == Some(user)
+    }
+
+    /// `user`'s account said its unread count; the tray and title follow the front one's,
+    /// and the lock screen's list of the other nurses theirs.
+    pub fn set_unread(&self, user: Id, total: u32) {
+        let (front, changed) = {
+            let mut roster = self.roster_mut();
+            let changed = roster
+                .running_mut(user)
+                .map(|r| std::mem::replace(&mut r.unread, total) != total)
+                .unwrap_or(false);
+            (roster.front() == Some(user), changed)
+        };
+        if front {
+            if let Some(hook) = self.on_count.get() {
+                hook(total);
+            }
+        } else if changed {
+            let (bridge, session) = (self.bridge.clone(), self.session_info());
+            tokio::spawn(async move { bridge.tell(AppEvent::Session { session }).await });
+        }
+    }
+
+    /// Every running client (waking from sleep reconnects them all).
+    pub fn clients(&self) -> Vec<Arc<Client>> {
+        self.roster()
+            .all_running()
+            .map(|r| r.client.clone())
+            .collect()
     }
 
     /// What to clear when an account stops: nothing of it may outlive it on screen.
@@ -189,6 +263,7 @@ impl AppState {
     /// The main window gained or lost the user's attention.
     pub fn set_focused(&self, focused: bool) {
         self.focused.store(focused, Ordering::Relaxed);
+        // Only the front account is on screen: the others read nothing.
         if let Some(client) = self.client_if_any() {
             client.set_focused(focused);
         }
@@ -246,67 +321,85 @@ impl AppState {
         Ok(self.session_info())
     }
 
-    /// Who is signed in.
+    /// Who is signed in: the front nurse, and the others.
     pub fn session_info(&self) -> SessionInfo {
-        let account = self.account.read().expect("account lock").clone();
         let (ended, problem) = self.last.lock().expect("last lock").clone();
-        let server = match &account {
+        let roster = self.roster();
+        let running = roster.front_running();
+        let sealed = roster.front_sealed();
+        let server = match running {
             Some(a) => a.profile.server().to_owned(),
             None => self
                 .profile(None)
                 .map(|p| p.server().to_owned())
                 .unwrap_or_else(|_| PRODUCTION.into()),
         };
-        let sealed = self.sealed.lock().expect("sealed lock").clone();
         let lock = self.lock();
         SessionInfo {
-            signed_in: account.is_some() || sealed.is_some(),
+            signed_in: running.is_some() || sealed.is_some(),
             server,
-            email: account
-                .as_ref()
+            email: running
                 .map(|a| a.session.email.clone())
-                .or_else(|| sealed.as_ref().map(|s| s.email.clone())),
-            role: account.as_ref().map(|a| a.session.role),
-            user_id: account
-                .as_ref()
+                .or_else(|| sealed.map(|s| s.email.clone())),
+            role: running.map(|a| a.session.role),
+            user_id: running
                 .map(|a| a.session.user_id)
-                .or_else(|| sealed.as_ref().map(|s| s.user_id)),
-            locked: sealed.is_some() || (account.is_some() && lock.is_locked()),
-            has_pin: sealed.is_some() || self.has_pin.load(Ordering::Relaxed),
+                .or_else(|| sealed.map(|s| s.user_id)),
+            locked: sealed.is_some() || (running.is_some() && lock.is_locked()),
+            has_pin: sealed.is_some() || running.is_some_and(|a| a.has_pin),
             ended,
             problem,
+            others: roster.others(),
             production_server: PRODUCTION.into(),
             local_server: crate::options::LOCAL.into(),
         }
     }
 
-    /// At start-up: the kept session of the profile, if any, starts (an account signed in
-    /// with `nursecare-cli login` opens signed in).
+    /// At start-up: the accounts kept signed in in the profile start (an account signed in
+    /// with `nursecare-cli login` opens signed in); those sealed under a PIN wait for it. The
+    /// one used last is in front; a sealed one in front shows the lock.
     pub async fn resume(self: &Arc<Self>) {
         let _one = self.switching.lock().await;
         let result = async {
             let profile = self.profile(None)?;
-            match profile
+            let kept = profile
                 .sessions()
-                .kept()
+                .kept_all()
                 .await
-                .map_err(|e| ErrorReport::of(&e))?
-            {
-                Some(Kept::Open(session)) => self.start(profile, session).await,
-                // Sealed under its nurse's PIN: the window shows the lock, and the PIN starts it.
-                Some(Kept::Locked(account)) => {
-                    tracing::info!(user = account.user_id, "the kept account waits for its PIN");
-                    *self.sealed.lock().expect("sealed lock") = Some(account);
-                    self.lock().lock_now();
-                    self.bridge
-                        .tell(AppEvent::Session {
-                            session: self.session_info(),
-                        })
-                        .await;
-                    Ok(())
+                .map_err(|e| ErrorReport::of(&e))?;
+            let mut failed = None;
+            for (n, account) in kept.into_iter().enumerate() {
+                let user = account.user_id();
+                match account {
+                    Kept::Open(session) => {
+                        let has_pin = session.cache_key.is_some();
+                        if let Err(e) = self.start(profile.clone(), session, has_pin).await {
+                            tracing::warn!(user, kind = ?e.kind, "a kept account could not start");
+                            failed.get_or_insert(e);
+                            continue;
+                        }
+                    }
+                    // Sealed under its nurse's PIN: it receives once the PIN starts it.
+                    Kept::Locked(account) => {
+                        tracing::info!(user, "a kept account waits for its PIN");
+                        self.roster_mut().add_sealed(account);
+                    }
                 }
-                None => Ok(()),
+                if n == 0 {
+                    self.roster_mut().set_front(Some(user));
+                }
             }
+            if self.roster().front_sealed().is_some() {
+                self.lock().lock_now();
+            } else {
+                self.show_front().await;
+            }
+            self.bridge
+                .tell(AppEvent::Session {
+                    session: self.session_info(),
+                })
+                .await;
+            failed.map_or(Ok(()), Err)
         }
         .await;
         if let Err(report) = result {
@@ -326,8 +419,13 @@ impl AppState {
         // The address meets the core's rules (plain http only to this computer) before the
         // account that runs now is stopped.
         ApiClient::new(server.trim(), Default::default()).map_err(|e| ErrorReport::of(&e))?;
-        self.stop(None).await;
+        // The nurses signed in stay (a shift change); on another server they are stopped
+        // (still signed in there for the next time it is chosen).
+        let before = self.profile(None)?;
         let profile = self.profile(Some(server.trim()))?;
+        if profile.server() != before.server() {
+            self.stop_all().await;
+        }
         let api = ApiClient::new(profile.server(), Default::default())
             .map_err(|e| ErrorReport::of(&e))?;
         let session = profile
@@ -345,50 +443,59 @@ impl AppState {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "settings unreadable"),
         }
-        self.sealed.lock().expect("sealed lock").take();
-        self.has_pin
-            .store(session.cache_key.is_some(), Ordering::Relaxed);
-        if let Err(e) = self.start(profile.clone(), session).await {
+        let user = session.user_id;
+        let has_pin = session.cache_key.is_some();
+        // Signed in again while running (a new token): the account restarts with it.
+        self.stop(user, None).await;
+        if let Err(e) = self.start(profile.clone(), session, has_pin).await {
             // Not kept signed in to an account that cannot run (its cache held by the CLI, a
             // keychain that stopped answering): the next launch would start it silently.
-            if let Err(forget) = profile.sessions().logout().await {
+            if let Err(forget) = profile.sessions().logout_account(user).await {
                 tracing::warn!(error = %forget, "could not forget the token of a failed start");
             }
             return Err(e);
         }
+        self.roster_mut().set_front(Some(user));
+        *self.last.lock().expect("last lock") = (None, None);
+        self.show_front().await;
+        self.lock().unlocked().await;
+        self.bridge
+            .tell(AppEvent::Session {
+                session: self.session_info(),
+            })
+            .await;
         Ok(self.session_info())
     }
 
-    /// Signs out: the account stops, its token is forgotten, and with `forget_cache` its
-    /// cache and key are deleted. The window is told it is signed out whatever fails after
-    /// the stop; a failure to forget or delete is answered as the error.
+    /// Signs the front nurse out: the account stops, its token is forgotten, and with
+    /// `forget_cache` its cache and key are deleted. The other nurses stay signed in. The
+    /// window is told whatever fails after the stop; a failure to forget or delete is
+    /// answered as the error.
     pub async fn sign_out(&self, forget_cache: bool) -> Result<SessionInfo, ErrorReport> {
         let _one = self.switching.lock().await;
-        let stopped = self.stop(Some(Ended::SignedOut)).await;
-        self.sealed.lock().expect("sealed lock").take();
-        self.has_pin.store(false, Ordering::Relaxed);
-        self.lock().unlocked().await;
-        let profile = match &stopped {
-            Some(a) => a.profile.clone(),
-            None => self.profile(None)?,
+        let profile = self.profile(None)?;
+        let front = self.roster().front();
+        let stopped = match front {
+            Some(user) => self.stop(user, Some(Ended::SignedOut)).await,
+            None => None,
         };
+        self.last.lock().expect("last lock").0 = Some(Ended::SignedOut);
+        self.lock().unlocked().await;
         let mut failure = None;
         if forget_cache {
-            // Stopped already (the token expired meanwhile): the kept session says whose.
-            let session = match &stopped {
-                Some(a) => Some(a.session.clone()),
-                None => profile.sessions().current().await.ok().flatten(),
-            };
-            match session {
-                Some(s) => {
-                    if let Err(e) = profile.remove_cache(&s).await {
+            // A sealed account's cache is deleted only once its nurse opened it.
+            match &stopped {
+                Some(a) => {
+                    if let Err(e) = a.profile.remove_cache(&a.session).await {
                         failure = Some(ErrorReport::of(&e));
                     }
                 }
                 None => failure = Some(not_signed_in()),
             }
         }
-        if let Err(e) = profile.sessions().logout().await {
+        if let Some(user) = front
+            && let Err(e) = profile.sessions().logout_account(user).await
+        {
             failure.get_or_insert(ErrorReport::of(&e));
         }
         let info = self.session_info();
@@ -403,21 +510,21 @@ impl AppState {
         }
     }
 
-    /// The server refused the token: the account stops (its cache and queue stay for the next
-    /// sign-in) and the window is told.
-    async fn expire(&self) {
+    /// The server refused `user`'s token: the account stops (its cache and queue stay for the
+    /// next sign-in) and the window is told.
+    async fn expire(&self, user: Id) {
         let _one = self.switching.lock().await;
-        let why = match self.client_if_any() {
-            Some(c) if c.signed_out_by_admin() => Ended::SignedOutByAdmin,
+        let why = match self.roster().running(user) {
+            Some(r) if r.client.signed_out_by_admin() => Ended::SignedOutByAdmin,
             _ => Ended::Expired,
         };
-        let Some(stopped) = self.stop(Some(why)).await else {
+        let Some(stopped) = self.stop(user, Some(why)).await else {
             return;
         };
-        if let Err(e) = stopped.profile.sessions().logout().await {
+        if let Err(e) = stopped.profile.sessions().logout_account(user).await {
             tracing::warn!(error = %e, "could not forget the refused token");
         }
-        tracing::info!("session expired; signed out");
+        tracing::info!(user, "session expired; signed out");
         self.bridge
             .tell(AppEvent::Session {
                 session: self.session_info(),
@@ -429,8 +536,8 @@ impl AppState {
     /// notifications alone (updating the tray waits for the main thread).
     pub async fn shutdown(&self) {
         let _one = self.switching.lock().await;
-        let account = self.account.write().expect("account lock").take();
-        if let Some(account) = account {
+        let all = self.roster_mut().take_all();
+        for account in all {
             account.client.shutdown().await;
             for t in account.tasks.iter() {
                 t.abort();
@@ -438,22 +545,25 @@ impl AppState {
         }
     }
 
+    /// Starts `session`'s account, receiving in the background (the window shows it once
+    /// it is in front and open: [`AppState::show_front`]).
     async fn start(
         self: &Arc<Self>,
         profile: Profile,
         session: Session,
+        has_pin: bool,
     ) -> Result<(), ErrorReport> {
+        let user = session.user_id;
         let (client, stream) = Client::start(&profile, &session, ClientConfig::default())
             .await
             .map_err(|e| ErrorReport::of(&e))?;
         let client = Arc::new(client);
-        client.set_focused(self.is_focused());
         let observer = self
             .observer
             .get()
             .cloned()
-            .unwrap_or_else(|| Arc::new(|_: &_| {}));
-        let pump = self.bridge.start(stream, observer).await;
+            .unwrap_or_else(|| Arc::new(|_, _: &_| {}));
+        let pump = self.bridge.start(user, stream, observer).await;
         let watcher = {
             let me = self.clone();
             let mut link = client.link();
@@ -464,41 +574,106 @@ impl AppState {
                     .is_ok()
                 {
                     // Its own task: stopping the account aborts this watcher.
-                    tokio::spawn(async move { me.expire().await });
+                    tokio::spawn(async move { me.expire(user).await });
                 }
             })
         };
-        *self.last.lock().expect("last lock") = (None, None);
         *self.profile.write().expect("profile lock") = Some(profile.clone());
-        tracing::info!(user = session.user_id, "account started");
-        *self.account.write().expect("account lock") = Some(Account {
-            client: client.clone(),
+        tracing::info!(user, "account started");
+        self.roster_mut().add_running(Running {
+            client,
             session,
             profile,
             tasks: Arc::new(vec![pump, watcher]),
+            has_pin,
+            unread: 0,
         });
-        self.bridge
-            .tell(AppEvent::Session {
-                session: self.session_info(),
-            })
-            .await;
-        if let Err(e) = self.bridge.release(&client).await {
-            // The window asks again when it attaches; the account runs.
-            tracing::warn!(kind = ?e.kind, "no snapshot for the window");
-        }
         Ok(())
     }
 
-    async fn stop(&self, why: Option<Ended>) -> Option<Account> {
-        let account = self.account.write().expect("account lock").take()?;
+    /// The window shows the front account, if it runs (its snapshot, then its events), and
+    /// only it has the user's attention.
+    async fn show_front(&self) {
+        let (front, others) = {
+            let roster = self.roster();
+            let front = roster.front_running().map(|r| (r.client.clone(), r.unread));
+            let others: Vec<Arc<Client>> = roster
+                .all_running()
+                .filter(|r| Some(r.session.user_id) != roster.front())
+                .map(|r| r.client.clone())
+                .collect();
+            (front, others)
+        };
+        for other in others {
+            other.set_focused(false);
+        }
+        let Some((client, unread)) = front else {
+            self.hide().await;
+            return;
+        };
+        client.set_focused(self.is_focused());
+        if self.bridge.shown().await == Some(client.me()) {
+            return;
+        }
+        *self.last.lock().expect("last lock") = (None, None);
+        if let Some(hook) = self.on_count.get() {
+            hook(unread);
+        }
+        if let Err(e) = self.bridge.show(Some(&client)).await {
+            // The window asks again when it attaches; the account runs.
+            tracing::warn!(kind = ?e.kind, "no snapshot for the window");
+        }
+    }
+
+    /// The window shows no account (another nurse comes to the front): nothing of the one
+    /// before stays on screen.
+    async fn hide(&self) {
+        if self.bridge.shown().await.is_none() {
+            return;
+        }
+        let _ = self.bridge.show(None).await;
+        if let Some(hook) = self.on_stop.get() {
+            hook();
+        }
+    }
+
+    /// Stops `user`'s account (signed out, expired); `why` is said when it was in front.
+    async fn stop(&self, user: Id, why: Option<Ended>) -> Option<Running> {
+        let was_front = self.is_front(user);
+        let account = self.roster_mut().take(user);
+        if was_front {
+            self.last.lock().expect("last lock").0 = why;
+            if self.bridge.shown().await == Some(user) {
+                self.bridge.forget(user).await;
+                if let Some(hook) = self.on_stop.get() {
+                    hook();
+                }
+            }
+        }
+        let account = account?;
+        self.bridge.forget(user).await;
         account.client.shutdown().await;
         for t in account.tasks.iter() {
             t.abort();
         }
-        if let Some(hook) = self.on_stop.get() {
-            hook();
-        }
-        self.last.lock().expect("last lock").0 = why;
         Some(account)
+    }
+
+    /// Stops every account (another server was chosen).
+    async fn stop_all(&self) {
+        let all = self.roster_mut().take_all();
+        for account in all {
+            let user = account.session.user_id;
+            if self.bridge.shown().await == Some(user)
+                && let Some(hook) = self.on_stop.get()
+            {
+                hook();
+            }
+            self.bridge.forget(user).await;
+            account.client.shutdown().await;
+            for t in account.tasks.iter() {
+                t.abort();
+            }
+        }
     }
 }

@@ -94,8 +94,24 @@ pub struct SessionInfo {
     /// Why the kept session could not start, when it could not (a locked keychain, the cache
     /// held by another program).
     pub problem: Option<ErrorReport>,
+    /// The other nurses signed in on this computer (a ward's shared computer): whose, and
+    /// their counts, never a patient's name.
+    pub others: Vec<OtherAccount>,
     /// Production's address.
     pub production_server: String,
     /// The local server's usual address.
     pub local_server: String,
+}
+
+/// Another nurse signed in on this computer, as the lock screen's *Switch nurse* lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct OtherAccount {
+    /// The user id.
+    pub user_id: Id,
+    /// The email.
+    pub email: String,
+    /// Unread messages; none while the account waits for its PIN to start (it receives
+    /// nothing until then).
+    pub unread: Option<u32>,
 }

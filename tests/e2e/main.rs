@@ -12,6 +12,7 @@ mod files;
 mod jitsi_stand_in;
 mod lock;
 mod notify_server;
+mod shift;
 
 use driver::{DriverProcess, ENTER, Session};
 use notify_server::Notifications;

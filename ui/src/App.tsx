@@ -66,7 +66,7 @@ export function App() {
   }
   if (!session?.signedIn) return <SignIn key={session?.ended ?? "none"} session={session} />;
   // Locked: nothing of the account is in the page, only the lock.
-  if (session.locked) return <LockScreen session={session} />;
+  if (session.locked) return <LockScreen key={session.userId ?? "none"} session={session} />;
   return <MainLayout />;
 }
 

@@ -70,6 +70,7 @@ export const quit = () => call("quit");
 export const lockNow = () => call("lock_now");
 export const input = () => call("input");
 export const unlock = (typed: string) => call("unlock", { typed });
+export const switchNurse = (userId: number) => call("switch_nurse", { userId });
 export const setPin = (password: string, pin: string) => call("set_pin", { password, pin });
 export const lockPolicy = () => call("lock_policy");
 export const setLockMinutes = (minutes: number) => call("set_lock_minutes", { minutes });

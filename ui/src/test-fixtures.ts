@@ -96,6 +96,7 @@ export function session(over: Partial<SessionInfo> = {}): SessionInfo {
     hasPin: false,
     ended: null,
     problem: null,
+    others: [],
     productionServer: "https://nursecare-backend-luth.onrender.com",
     localServer: "http://127.0.0.1:3001",
     ...over,

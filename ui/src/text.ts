@@ -163,6 +163,8 @@ export function errorText(report: ErrorReport): string {
       return "Wrong password.";
     case "pinRule":
       return "A PIN is 6 or more digits, and digits only.";
+    case "tooManyAccounts":
+      return `${report.max} nurses are signed in on this computer already, the most it keeps. One of them signs out first (Switch nurse, then their Sign out).`;
     case "vaultDamaged":
       return "The sign-in kept on this computer cannot be read. Sign in again.";
     case "cacheInUse":
@@ -170,6 +172,13 @@ export function errorText(report: ErrorReport): string {
     default:
       return report.message || "Something went wrong.";
   }
+}
+
+/** Another nurse's count as the lock screen shows it: a number, never who wrote. */
+export function otherNurseText(unread: number | null): string {
+  if (unread === null) return "PIN needed to receive messages";
+  if (unread === 0) return "no new messages";
+  return unread === 1 ? "1 new message" : `${unread} new messages`;
 }
 
 export const SESSION_EXPIRED_TEXT = "Your session expired. Sign in again.";

@@ -192,6 +192,7 @@ catalogue! {
     sync lock::lock_now [state: State<'_, Arc<AppState>>] () -> ();
     sync lock::input [state: State<'_, Arc<AppState>>] () -> ();
     async lock::unlock [state: State<'_, Arc<AppState>>] (typed: String) -> SessionInfo;
+    async lock::switch_nurse [state: State<'_, Arc<AppState>>] (user_id: Id) -> SessionInfo;
     async lock::set_pin [state: State<'_, Arc<AppState>>] (password: String, pin: String) -> SessionInfo;
     sync lock::lock_policy [state: State<'_, Arc<AppState>>] () -> LockPolicy;
     sync lock::set_lock_minutes [state: State<'_, Arc<AppState>>] (minutes: u32) -> LockPolicy;

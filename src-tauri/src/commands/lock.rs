@@ -5,6 +5,7 @@ use super::{Answer, report};
 use crate::state::AppState;
 use crate::ui_types::SessionInfo;
 use nursecare_core::lock::LockPolicy;
+use nursecare_wire::Id;
 use std::sync::Arc;
 use tauri::State;
 
@@ -26,6 +27,13 @@ pub fn input(state: State<'_, Arc<AppState>>) -> Answer<()> {
 #[tauri::command]
 pub async fn unlock(state: State<'_, Arc<AppState>>, typed: String) -> Answer<SessionInfo> {
     state.inner().unlock(&typed).await
+}
+
+/// Another nurse signed in on this computer comes to the front: the window locks and asks
+/// for their PIN.
+#[tauri::command]
+pub async fn switch_nurse(state: State<'_, Arc<AppState>>, user_id: Id) -> Answer<SessionInfo> {
+    state.switch_to(user_id).await
 }
 
 /// Sets or changes the PIN (6 or more digits), proven by the account's password; the lock

@@ -47,4 +47,8 @@ callId: number, } | { "kind": "notFoundHere" } | { "kind": "cacheInUse" } | { "k
 /**
  * Tries left.
  */
-left: number, } | { "kind": "tooManyTries" } | { "kind": "wrongPassword" } | { "kind": "pinRule" } | { "kind": "vaultDamaged" });
+left: number, } | { "kind": "tooManyTries" } | { "kind": "wrongPassword" } | { "kind": "pinRule" } | { "kind": "vaultDamaged" } | { "kind": "tooManyAccounts", 
+/**
+ * The limit.
+ */
+max: number, });

@@ -54,6 +54,7 @@ export type Commands = {
   lock_now: { args: Record<string, never>; answer: null };
   input: { args: Record<string, never>; answer: null };
   unlock: { args: { typed: string }; answer: SessionInfo };
+  switch_nurse: { args: { userId: number }; answer: SessionInfo };
   set_pin: { args: { password: string; pin: string }; answer: SessionInfo };
   lock_policy: { args: Record<string, never>; answer: LockPolicy };
   set_lock_minutes: { args: { minutes: number }; answer: LockPolicy };

@@ -88,6 +88,7 @@ const session: SessionInfo = {
   hasPin: true,
   ended: params.has("expired") ? "expired" : null,
   problem: null,
+  others: [],
   productionServer: "https://nursecare-backend-luth.onrender.com",
   localServer: "http://127.0.0.1:3001",
 };

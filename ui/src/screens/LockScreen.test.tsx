@@ -65,6 +65,48 @@ describe("LockScreen", () => {
     expect(shell.callsOf("lock_now")).toHaveLength(1);
   });
 
+  it("switches nurse: the others with their counts only, then the chosen one's PIN", async () => {
+    const others = [
+      { userId: 8, email: "ben@ward.test", unread: 4 },
+      { userId: 9, email: "ada@ward.test", unread: null },
+    ];
+    const ben = session({ userId: 8, email: "ben@ward.test", locked: true, hasPin: true, others: [] });
+    const shell = await lockedWindow({ switch_nurse: () => ben });
+    await shell.emit({ type: "session", session: session({ locked: true, hasPin: true, others }) });
+    const user = userEvent.setup();
+    await user.click(screen.getByRole("button", { name: "Switch nurse" }));
+    const list = screen.getByRole("list", { name: "Nurses signed in on this computer" });
+    expect(list).toHaveTextContent("ben@ward.test, 4 new messages");
+    expect(list).toHaveTextContent("ada@ward.test, PIN needed to receive messages");
+    expect(document.body.textContent).not.toContain("Jane");
+    await user.click(screen.getByRole("button", { name: /ben@ward\.test/ }));
+    expect(shell.callsOf("switch_nurse")).toEqual([{ userId: 8 }]);
+    expect(await screen.findByText("Signed in as ben@ward.test")).toBeInTheDocument();
+    expect(screen.getByLabelText("PIN or password")).toHaveFocus();
+  });
+
+  it("lets another nurse sign in beside the first, and says when the computer is full", async () => {
+    const shell = await lockedWindow({
+      sign_in: () => Promise.reject({ kind: "tooManyAccounts", max: 8, message: "" }),
+    });
+    const user = userEvent.setup();
+    await user.click(screen.getByRole("button", { name: "Switch nurse" }));
+    await user.click(screen.getByRole("button", { name: "Another nurse signs in" }));
+    expect(screen.getByRole("heading", { name: "Another nurse signs in" })).toBeInTheDocument();
+    expect(screen.getByText("chloe@example.com stays signed in, locked, and keeps receiving.")).toBeInTheDocument();
+    expect(screen.getByLabelText("Email")).toHaveValue("");
+    await user.type(screen.getByLabelText("Email"), "ben@ward.test");
+    await user.type(screen.getByLabelText("Password"), "secret-pw{Enter}");
+    expect(await screen.findByRole("alert")).toHaveTextContent(
+      "8 nurses are signed in on this computer already, the most it keeps. One of them signs out first",
+    );
+    expect(shell.callsOf("sign_in")).toEqual([
+      { server: "https://nursecare-backend-luth.onrender.com", email: "ben@ward.test", password: "secret-pw" },
+    ]);
+    await user.click(screen.getByRole("button", { name: "Cancel" }));
+    expect(await screen.findByRole("heading", { name: "NurseCare is locked" })).toBeInTheDocument();
+  });
+
   it("rings while locked and answers only after the PIN", async () => {
     const shell = await lockedWindow({ unlock: () => session() });
     await shell.emit({

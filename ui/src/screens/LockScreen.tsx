@@ -1,25 +1,33 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import type { RingingNow } from "../bindings/RingingNow";
+import { OtherNurses } from "../components/OtherNurses";
 import { PasswordAndNewPin } from "../components/PasswordAndNewPin";
 import { Ringtone } from "../components/Ringtone";
 import type { SessionInfo } from "../shell";
 import * as actions from "../store/actions";
 import { conversationName } from "../store/selectors";
 import { useStore } from "../store/store";
+import { SignIn } from "./SignIn";
 
 /** The locked window: whose it is and how to open it, nothing of any patient (no list, no
  * preview, no count of who wrote). A call still rings here, named as the notification setting
- * allows; Accept asks for the PIN first. */
+ * allows; Accept asks for the PIN first. *Switch nurse* lists the other nurses signed in on
+ * this computer (their counts only) and lets another sign in beside them. */
 export function LockScreen({ session }: { session: SessionInfo }) {
   const ringing = useStore((s) => s.ringing);
   const [answering, setAnswering] = useState<RingingNow | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [switching, setSwitching] = useState(false);
+  const [adding, setAdding] = useState(false);
   const field = useRef<HTMLInputElement>(null);
   const heading = useId();
+  const switchHeading = useId();
 
   // Focus goes to the field at once, and back to it after each wrong try.
-  useEffect(() => field.current?.focus(), [error, answering]);
+  useEffect(() => field.current?.focus(), [error, answering, adding]);
+
+  if (adding) return <SignIn session={session} adding onCancel={() => setAdding(false)} />;
 
   const opened = () => {
     if (answering) actions.acceptCall(answering.roomName);
@@ -51,6 +59,19 @@ export function LockScreen({ session }: { session: SessionInfo }) {
         <button type="button" className="link-button" disabled={busy} onClick={() => void actions.signOut(false)}>
           Sign out
         </button>
+        {switching ? (
+          <section className="lock-switch" aria-labelledby={switchHeading}>
+            <h2 id={switchHeading}>Switch nurse</h2>
+            <OtherNurses others={session.others} busy={busy} />
+            <button type="button" className="secondary-button" disabled={busy} onClick={() => setAdding(true)}>
+              Another nurse signs in
+            </button>
+          </section>
+        ) : (
+          <button type="button" className="link-button" disabled={busy} onClick={() => setSwitching(true)}>
+            Switch nurse
+          </button>
+        )}
       </div>
     </main>
   );

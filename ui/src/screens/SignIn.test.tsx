@@ -61,6 +61,19 @@ describe("SignIn", () => {
     expect(screen.getByText("An administrator signed you out of NurseCare. Sign in again.")).toBeInTheDocument();
   });
 
+  it("offers the nurses still signed in on this computer after one signs out", async () => {
+    const ben = session({ userId: 8, email: "ben@ward.test", locked: true, hasPin: true });
+    const shell = await showSignIn(
+      { switch_nurse: () => ben },
+      { ...signedOut, ended: "signedOut", others: [{ userId: 8, email: "ben@ward.test", unread: 0 }] },
+    );
+    const user = userEvent.setup();
+    await user.click(screen.getByRole("button", { name: /^ben@ward\.test,\s?no new messages$/ }));
+    expect(shell.callsOf("switch_nurse")).toEqual([{ userId: 8 }]);
+    expect(await screen.findByRole("heading", { name: "NurseCare is locked" })).toBeInTheDocument();
+    expect(screen.getByText("Signed in as ben@ward.test")).toBeInTheDocument();
+  });
+
   it("goes to the list when signed in", async () => {
     const shell = await showSignIn({ sign_in: () => session() });
     const user = userEvent.setup();

@@ -143,6 +143,17 @@ export async function unlock(typed: string): Promise<string | null> {
   }
 }
 
+/** Another nurse signed in on this computer comes to the front, behind their PIN. */
+export async function switchNurse(userId: number): Promise<string | null> {
+  try {
+    const session = await ipc.switchNurse(userId);
+    dispatch({ type: "sessionChanged", session });
+    return null;
+  } catch (e) {
+    return errorText(report(e));
+  }
+}
+
 /** Sets (or changes) the PIN, proven by the password; the lock opens. */
 export async function setPin(password: string, pin: string): Promise<string | null> {
   try {
