@@ -102,15 +102,43 @@ impl Profile {
 
     /// Where the cache of `session`'s account lives.
     pub fn cache_path(&self, session: &Session) -> PathBuf {
+        self.account_dir(session.user_id).join("cache.db")
+    }
+
+    /// The folder of `user_id`'s account on this server: its cache and its nurse's own
+    /// settings.
+    pub fn account_dir(&self, user_id: nursecare_wire::Id) -> PathBuf {
         let server: String = self
             .server
             .chars()
             .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
             .collect();
-        self.dir
-            .join("caches")
-            .join(format!("{server}-{}", session.user_id))
-            .join("cache.db")
+        self.dir.join("caches").join(format!("{server}-{user_id}"))
+    }
+
+    /// The settings as `user_id`'s nurse sees them (their own choices over the profile's);
+    /// the profile's with nobody.
+    pub fn settings_for(
+        &self,
+        user_id: Option<nursecare_wire::Id>,
+    ) -> Result<(crate::settings::Settings, Option<PathBuf>), crate::settings::SettingsError> {
+        match user_id {
+            Some(id) => crate::settings::load_for(&self.dir, &self.account_dir(id)),
+            None => self.settings(),
+        }
+    }
+
+    /// Saves `user_id`'s nurse's settings (see [`crate::settings::save_for`]); the profile's
+    /// with nobody.
+    pub fn save_settings_for(
+        &self,
+        user_id: Option<nursecare_wire::Id>,
+        settings: &crate::settings::Settings,
+    ) -> Result<(), crate::settings::SettingsError> {
+        match user_id {
+            Some(id) => crate::settings::save_for(&self.dir, &self.account_dir(id), settings),
+            None => self.save_settings(settings),
+        }
     }
 
     fn key_name(&self, session: &Session) -> SecretName {

@@ -92,6 +92,8 @@ pub fn run(options: Options) {
             setup_state.observe_with(observer(handle.clone(), setup_notifier.clone()));
             let counting = counts.clone();
             setup_state.on_count(Arc::new(move |unread| counting.set(u64::from(unread))));
+            let private = setup_notifier.clone();
+            setup_state.on_privacy(Arc::new(move |privacy| private.set_privacy(privacy)));
             let stopped = counts.clone();
             let stopping = handle.clone();
             setup_state.on_stop(Arc::new(move || {

@@ -10,6 +10,7 @@ use crate::ui_types::{AppEvent, Ended, SessionInfo};
 use nursecare_core::api::ApiClient;
 use nursecare_core::lock::{Lock, LockPolicy};
 use nursecare_core::session::{Kept, Session, SessionError};
+use nursecare_core::settings::{NotificationPrivacy, Settings};
 use nursecare_core::socket::LinkState;
 use nursecare_core::vault::Secret;
 use nursecare_core::{Client, ClientConfig, ErrorKind, ErrorReport, Profile};
@@ -42,8 +43,11 @@ pub struct AppState {
     focused: AtomicBool,
     /// Whether the window is locked (the core's lock owner; set once at start-up).
     lock: OnceLock<Lock>,
-    /// Told the unread count of the account shown (the tray and the title).
+    /// Told the shown account's unread count each time it changes or another account is
+    /// shown (the tray and the title: numbers only).
     on_count: OnceLock<Arc<dyn Fn(u32) + Send + Sync>>,
+    /// Told the front nurse's notification privacy when another nurse comes to the front.
+    on_privacy: OnceLock<Arc<dyn Fn(NotificationPrivacy) + Send + Sync>>,
 }
 
 /// The error for commands that need an account while none runs.
@@ -71,6 +75,7 @@ impl AppState {
             focused: AtomicBool::new(false),
             lock: OnceLock::new(),
             on_count: OnceLock::new(),
+            on_privacy: OnceLock::new(),
         }
     }
 
@@ -84,13 +89,37 @@ impl AppState {
         self.lock.get_or_init(|| Lock::start(None, false))
     }
 
-    /// The lock time: the organisation's, else the nurse's setting.
+    /// The settings as the front nurse sees them (their own choices over the profile's).
+    pub fn settings(&self) -> Result<Settings, ErrorReport> {
+        let profile = self.profile(None)?;
+        let (settings, moved) = profile
+            .settings_for(self.roster().front())
+            .map_err(|e| ErrorReport::of(&e))?;
+        if let Some(to) = moved {
+            tracing::warn!(to = %to.display(), "damaged settings file set aside");
+        }
+        Ok(settings)
+    }
+
+    /// Saves the front nurse's settings; the lock time takes effect at once.
+    pub fn save_settings(&self, settings: &Settings) -> Result<(), ErrorReport> {
+        let profile = self.profile(None)?;
+        profile
+            .save_settings_for(self.roster().front(), settings)
+            .map_err(|e| ErrorReport::of(&e))?;
+        self.lock().set_idle(self.lock_policy().idle());
+        Ok(())
+    }
+
+    /// Told the front nurse's notification privacy each time another nurse comes to the
+    /// front.
+    pub fn on_privacy(&self, hook: Arc<dyn Fn(NotificationPrivacy) + Send + Sync>) {
+        let _ = self.on_privacy.set(hook);
+    }
+
+    /// The lock time: the organisation's, else the front nurse's setting.
     pub fn lock_policy(&self) -> LockPolicy {
-        let chosen = self
-            .profile(None)
-            .ok()
-            .and_then(|p| p.settings().ok())
-            .and_then(|(s, _)| s.lock_minutes);
+        let chosen = self.settings().ok().and_then(|s| s.lock_minutes);
         let env = std::env::var(nursecare_core::lock::ENV).ok();
         let app_dir = std::env::current_exe()
             .ok()
@@ -606,6 +635,11 @@ impl AppState {
         };
         for other in others {
             other.set_focused(false);
+        }
+        // The front nurse's own choices: their lock time and what notifications show.
+        self.lock().set_idle(self.lock_policy().idle());
+        if let (Some(hook), Ok(settings)) = (self.on_privacy.get(), self.settings()) {
+            hook(settings.notification_privacy);
         }
         let Some((client, unread)) = front else {
             self.hide().await;

@@ -1,7 +1,7 @@
 //! The lock: lock now, the nurse's input (which puts the idle lock off), unlocking with the
 //! PIN or password, setting the PIN, and the lock time. The rules are the core's.
 
-use super::{Answer, report};
+use super::Answer;
 use crate::state::AppState;
 use crate::ui_types::SessionInfo;
 use nursecare_core::lock::LockPolicy;
@@ -58,11 +58,8 @@ pub fn lock_policy(state: State<'_, Arc<AppState>>) -> Answer<LockPolicy> {
 /// stays in force.
 #[tauri::command]
 pub fn set_lock_minutes(state: State<'_, Arc<AppState>>, minutes: u32) -> Answer<LockPolicy> {
-    let profile = state.profile(None)?;
-    let (mut settings, _) = profile.settings().map_err(report)?;
+    let mut settings = state.settings()?;
     settings.lock_minutes = Some(minutes.min(nursecare_core::lock::MAX_MINUTES));
-    profile.save_settings(&settings).map_err(report)?;
-    let policy = state.lock_policy();
-    state.lock().set_idle(policy.idle());
-    Ok(policy)
+    state.save_settings(&settings)?;
+    Ok(state.lock_policy())
 }
