@@ -92,8 +92,14 @@ pub fn run(options: Options) {
             setup_state.observe_with(observer(handle.clone(), setup_notifier.clone()));
             let counting = counts.clone();
             setup_state.on_count(Arc::new(move |unread| counting.set(u64::from(unread))));
-            let private = setup_notifier.clone();
-            setup_state.on_privacy(Arc::new(move |privacy| private.set_privacy(privacy)));
+            let fronting = setup_notifier.clone();
+            setup_state.on_front(Arc::new(move |nurse, privacy| {
+                fronting.set_privacy(privacy);
+                // Their calls ring as the front's from now on (the window's banner).
+                fronting.forget_other(nurse);
+            }));
+            let leaving = setup_notifier.clone();
+            setup_state.on_gone(Arc::new(move |nurse| leaving.forget_other(nurse)));
             let stopped = counts.clone();
             let stopping = handle.clone();
             setup_state.on_stop(Arc::new(move || {
@@ -179,6 +185,12 @@ fn observer(app: AppHandle, notifier: Arc<Notifier>) -> bridge::Observer {
             state.set_unread(user, *total);
         }
         if !state.is_front(user) {
+            // Another nurse's: only their calls ring, saying for whom.
+            if let Some(email) = state.email_of(user)
+                && let Some(ringing) = notifier.on_other_event(user, &email, event)
+            {
+                state.set_ringing(user, ringing);
+            }
             return;
         }
         notifier.on_event(event, Some(user), state.is_focused());

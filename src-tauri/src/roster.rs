@@ -24,6 +24,8 @@ pub struct Running {
     pub has_pin: bool,
     /// Its unread count, as its last `unread` event said.
     pub unread: u32,
+    /// A call rings for it (while another nurse is in front).
+    pub ringing: bool,
 }
 
 /// The signed-in accounts of the window.
@@ -135,11 +137,13 @@ impl Roster {
             user_id: r.session.user_id,
             email: r.session.email.clone(),
             unread: Some(r.unread),
+            ringing: r.ringing,
         });
         let sealed = self.sealed.iter().map(|a| OtherAccount {
             user_id: a.user_id,
             email: a.email.clone(),
             unread: None,
+            ringing: false,
         });
         running
             .chain(sealed)

@@ -46,8 +46,10 @@ pub struct AppState {
     /// Told the shown account's unread count each time it changes or another account is
     /// shown (the tray and the title: numbers only).
     on_count: OnceLock<Arc<dyn Fn(u32) + Send + Sync>>,
-    /// Told the front nurse's notification privacy when another nurse comes to the front.
-    on_privacy: OnceLock<Arc<dyn Fn(NotificationPrivacy) + Send + Sync>>,
+    /// Told who came to the front, with their notification privacy.
+    on_front: OnceLock<Arc<dyn Fn(Id, NotificationPrivacy) + Send + Sync>>,
+    /// Told each account that stops (signed out, expired, another server).
+    on_gone: OnceLock<Arc<dyn Fn(Id) + Send + Sync>>,
 }
 
 /// The error for commands that need an account while none runs.
@@ -75,7 +77,8 @@ impl AppState {
             focused: AtomicBool::new(false),
             lock: OnceLock::new(),
             on_count: OnceLock::new(),
-            on_privacy: OnceLock::new(),
+            on_front: OnceLock::new(),
+            on_gone: OnceLock::new(),
         }
     }
 
@@ -111,10 +114,30 @@ impl AppState {
         Ok(())
     }
 
-    /// Told the front nurse's notification privacy each time another nurse comes to the
-    /// front.
-    pub fn on_privacy(&self, hook: Arc<dyn Fn(NotificationPrivacy) + Send + Sync>) {
-        let _ = self.on_privacy.set(hook);
+    /// Told who comes to the front, with their notification privacy, each time another
+    /// nurse does.
+    pub fn on_front(&self, hook: Arc<dyn Fn(Id, NotificationPrivacy) + Send + Sync>) {
+        let _ = self.on_front.set(hook);
+    }
+
+    /// Told each account that stops.
+    pub fn on_gone(&self, hook: Arc<dyn Fn(Id) + Send + Sync>) {
+        let _ = self.on_gone.set(hook);
+    }
+
+    /// `user`'s email, when they are signed in and running.
+    pub fn email_of(&self, user: Id) -> Option<String> {
+        self.roster().running(user).map(|r| r.session.email.clone())
+    }
+
+    /// Whether a call rings for `user` (another nurse) changed: the lock screen's list says
+    /// so.
+    pub fn set_ringing(&self, user: Id, ringing: bool) {
+        if let Some(r) = self.roster_mut().running_mut(user) {
+            r.ringing = ringing;
+        }
+        let (bridge, session) = (self.bridge.clone(), self.session_info());
+        tokio::spawn(async move { bridge.tell(AppEvent::Session { session }).await });
     }
 
     /// The lock time: the organisation's, else the front nurse's setting.
@@ -616,6 +639,7 @@ impl AppState {
             tasks: Arc::new(vec![pump, watcher]),
             has_pin,
             unread: 0,
+            ringing: false,
         });
         Ok(())
     }
@@ -638,8 +662,10 @@ impl AppState {
         }
         // The front nurse's own choices: their lock time and what notifications show.
         self.lock().set_idle(self.lock_policy().idle());
-        if let (Some(hook), Ok(settings)) = (self.on_privacy.get(), self.settings()) {
-            hook(settings.notification_privacy);
+        if let (Some(hook), Some(front), Ok(settings)) =
+            (self.on_front.get(), front.as_ref(), self.settings())
+        {
+            hook(front.0.me(), settings.notification_privacy);
         }
         let Some((client, unread)) = front else {
             self.hide().await;
@@ -684,6 +710,9 @@ impl AppState {
                 }
             }
         }
+        if let Some(hook) = self.on_gone.get() {
+            hook(user);
+        }
         let account = account?;
         self.bridge.forget(user).await;
         account.client.shutdown().await;
@@ -702,6 +731,9 @@ impl AppState {
                 && let Some(hook) = self.on_stop.get()
             {
                 hook();
+            }
+            if let Some(hook) = self.on_gone.get() {
+                hook(user);
             }
             self.bridge.forget(user).await;
             account.client.shutdown().await;

@@ -114,4 +114,6 @@ pub struct OtherAccount {
     /// Unread messages; none while the account waits for its PIN to start (it receives
     /// nothing until then).
     pub unread: Option<u32>,
+    /// A call rings for them: they come to the front, unlock, and answer.
+    pub ringing: bool,
 }

@@ -1,11 +1,14 @@
 //! A shift change on the ward's shared computer, in the real window: Amara locks, Ben signs
-//! in beside her from the lock screen and sees only his chats; a patient writes to Amara
-//! meanwhile and her count on Ben's lock screen goes up (her account receives in the
-//! background) with nothing of the message readable; Amara comes back with her own PIN and
-//! finds it; when she signs out, Ben is still there to open.
+//! in beside her from the lock screen and sees only his chats; a patient calls Amara
+//! meanwhile: it rings for her on the desktop and in Ben's window, saying for whom and never
+//! who calls, and switching brings Amara to the front behind her PIN, where the call's banner
+//! answers. A patient writes to Ben while Amara works: his count on her lock screen goes up
+//! (his account receives in the background) with nothing of the message readable; Ben comes
+//! back with his own PIN and finds it; when he signs out, Amara is still there to open.
 
 use super::driver::Session;
-use super::support::{AMARA, DEMO_PASSWORD};
+use super::notify_server::{self, Notifications};
+use super::support::{AMARA, Cli, DEMO_PASSWORD, Running};
 use super::{World, app_bin, conversation_with_amara, list_shows, one_app_at_a_time, sign_in};
 
 const BEN: &str = "ben.carter@nursecare.test";
@@ -34,6 +37,8 @@ async fn a_shift_change_keeps_each_nurse_apart_and_both_receiving() {
     let _one = one_app_at_a_time().await;
     let world = World::start();
     let s = Session::start(world.driver.port, &app_bin()).await;
+    let notifications =
+        Notifications::serve(&notify_server::bus_of_app(&world.app_profile())).await;
     sign_in(&s, DEMO_PASSWORD).await;
     s.find("button", "Daniel Kim").await;
 
@@ -55,20 +60,57 @@ async fn a_shift_change_keeps_each_nurse_apart_and_both_receiving() {
         "Amara's patient on Ben's screen:\n{text}"
     );
 
-    // A patient writes to Amara: Ben's window shows none of it; on his lock screen her count
-    // goes up, and still nothing of the message.
+    // Chloe calls Amara: it rings for Amara, on the desktop and in Ben's window, naming no
+    // caller; switching brings Amara to the front, and once open her banner answers.
+    let patient = world.patient();
+    let to_amara = conversation_with_amara(&patient).to_string();
+    let mut caller = Running::spawn(
+        &patient,
+        &["--json", "call", "start", &to_amara, "--hold", "60"],
+    );
+    caller.next();
+    let rang = notifications.nth(1).await;
+    assert_eq!(
+        (rang.summary.as_str(), rang.body.as_str()),
+        (
+            "NurseCare",
+            "Incoming video call for amara.okafor@nursecare.test"
+        ),
+        "{rang:?}"
+    );
+    let banner = s
+        .find(
+            "alertdialog",
+            "Incoming video call for amara.okafor@nursecare.test",
+        )
+        .await;
+    assert!(!s.text(&banner).await.contains("Chloe"));
+    s.click(&s.find("button", "Switch nurse to answer").await)
+        .await;
+    s.until_text("Amara's lock", |t| {
+        t.contains(&format!("Signed in as {AMARA}"))
+    })
+    .await;
+    set_first_pin(&s, "482916").await;
+    s.find("alertdialog", "Chloe Martin is calling").await;
+    notifications.until_closed(rang.id).await;
+    s.click(&s.find("button", "Decline").await).await;
+    caller.until(|v| v["event"] == "call" && v["change"] == "rejected");
+    caller.finish();
+
+    // Chloe writes to Ben while Amara works: Amara's window shows none of it; on her lock
+    // screen his count goes up, and still nothing of the message.
     s.click(&s.find("button", "Lock").await).await;
     s.click(&s.find("button", "Switch nurse").await).await;
     let before = s
-        .until_text("Amara's count", |t| count_for(t, AMARA).is_some())
+        .until_text("Ben's count", |t| count_for(t, BEN).is_some())
         .await;
-    let before = count_for(&before, AMARA).unwrap();
-    let patient = world.patient();
-    let conversation = conversation_with_amara(&patient).to_string();
-    patient.expect(0, &["send", &conversation, "For Amara only, the dressing"]);
+    let before = count_for(&before, BEN).unwrap();
+    let to_ben = conversation_with(&patient, BEN).to_string();
+    patient.expect(0, &["send", &to_ben, "For Ben only, the dressing"]);
     let after = s
-        .until_text("Amara's count going up", |t| {
-            count_for(t, AMARA).is_some_and(|n| n > before)
+        .until_text("Ben's count going up", |t| {
+            count_for(t, BEN).is_some_and(|n| n > before)
         })
         .await;
     assert!(!after.contains("dressing"), "{after}");
@@ -78,30 +120,43 @@ async fn a_shift_change_keeps_each_nurse_apart_and_both_receiving() {
             serde_json::json!([]),
         )
         .await;
+    let markup = markup.as_str().unwrap();
     assert!(
-        !markup.as_str().unwrap().contains("dressing")
-            && !markup.as_str().unwrap().contains("Elena"),
+        !markup.contains("dressing") && !markup.contains("Daniel") && !markup.contains("Elena"),
         "nothing of either nurse's chats in a locked page"
     );
 
-    // Amara comes back: her own PIN (set now, with her password), and the message is there.
+    // Ben comes back: his own PIN (set now, with his password), and the message is there.
+    s.click(&s.find("button", BEN).await).await;
+    s.until_text("Ben's lock", |t| t.contains(&format!("Signed in as {BEN}")))
+        .await;
+    set_first_pin(&s, "135790").await;
+    list_shows(&s, "For Ben only, the dressing").await;
+    assert!(!s.page_text().await.contains("Daniel Kim"));
+
+    // He signs out; Amara is still signed in, to open with her PIN.
+    s.click(&s.find("button", "Lock").await).await;
+    s.click(&s.find("button", "Sign out").await).await;
+    s.find("heading", "Sign in to NurseCare").await;
     s.click(&s.find("button", AMARA).await).await;
     s.until_text("Amara's lock", |t| {
         t.contains(&format!("Signed in as {AMARA}"))
     })
     .await;
-    set_first_pin(&s, "482916").await;
-    list_shows(&s, "For Amara only, the dressing").await;
-    assert!(!s.page_text().await.contains("Elena Rossi"));
-
-    // She signs out; Ben is still signed in, to open with his own password and PIN.
-    s.click(&s.find("button", "Lock").await).await;
-    s.click(&s.find("button", "Sign out").await).await;
-    s.find("heading", "Sign in to NurseCare").await;
-    s.click(&s.find("button", BEN).await).await;
-    s.until_text("Ben's lock", |t| t.contains(&format!("Signed in as {BEN}")))
+    let field = s.find("textbox", "PIN or password").await;
+    s.type_into(&field, &format!("482916{}", super::driver::ENTER))
         .await;
-    set_first_pin(&s, "135790").await;
-    s.find("button", "Elena Rossi").await;
+    s.find("button", "Daniel Kim").await;
     s.end().await;
+}
+
+/// The conversation between the patient and `nurse`, seen from the patient's CLI.
+fn conversation_with(patient: &Cli, nurse: &str) -> i64 {
+    let list = patient.json(&["conversations"]);
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["other"]["email"] == nurse)
+        .and_then(|c| c["id"].as_i64())
+        .unwrap_or_else(|| panic!("no conversation with {nurse}: {list}"))
 }

@@ -2,6 +2,7 @@ import { useEffect } from "react";
 import { ConnectionBanner } from "./components/ConnectionBanner";
 import { CallBar } from "./components/CallBar";
 import { IncomingCallBanner } from "./components/IncomingCallBanner";
+import { OtherNurseRing } from "./components/OtherNurseRing";
 import { Notices } from "./components/Notices";
 import { Ringtone } from "./components/Ringtone";
 import { Conversations } from "./screens/Conversations";
@@ -132,9 +133,12 @@ function Calls() {
   // Accepting hangs up whatever call the user has here, a rejoin offer included: ask first
   // (a call already left offline needs no question).
   const inCall = useStore(selectInACall);
+  // Calls for the other nurses signed in on this computer ring here too, for whom only.
+  const session = useStore((s) => s.session);
+  const forOthers = session?.others.filter((o) => o.ringing) ?? [];
   return (
     <>
-      <Ringtone ringing={ringing.length > 0} />
+      <Ringtone ringing={ringing.length > 0 || forOthers.length > 0} />
       {myCall ? (
         <CallBar call={myCall} name={nameOf(myCall.conversationId)} onHangUp={actions.hangUp} onRejoin={actions.rejoinCall} />
       ) : null}
@@ -147,6 +151,9 @@ function Calls() {
           onAccept={actions.acceptCall}
           onReject={actions.rejectCall}
         />
+      ))}
+      {forOthers.map((o) => (
+        <OtherNurseRing key={o.userId} nurse={o} />
       ))}
     </>
   );

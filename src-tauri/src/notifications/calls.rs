@@ -25,6 +25,17 @@ pub enum Alert {
         /// The user is in a call here: accepting hangs that one up (the button says so).
         in_call: bool,
     },
+    /// A call rings for another nurse signed in on this computer (not the one in front):
+    /// it says for whom, never who calls; opening it brings that nurse to the front, behind
+    /// their PIN.
+    RingFor {
+        /// The call.
+        call: Id,
+        /// The nurse it rings for.
+        nurse: Id,
+        /// Their email.
+        email: String,
+    },
     /// The call stopped ringing: its notification goes.
     StopRinging {
         /// The call.
@@ -119,6 +130,11 @@ impl CallNotices {
         rows.filter(|r| !r.missed_call && self.missed_up.remove(&r.id))
             .map(|r| Alert::SeenMissed { conversation: r.id })
             .collect()
+    }
+
+    /// Whether a call rings here now.
+    pub fn is_ringing(&self) -> bool {
+        !self.ringing.is_empty()
     }
 
     /// The account stopped: every ring and notice goes.

@@ -107,6 +107,8 @@ pub struct Ring {
     pub room: String,
     /// The chat a click on the card opens.
     pub conversation: Id,
+    /// Another nurse's call: a click brings them to the front instead.
+    pub for_nurse: Option<Id>,
 }
 
 /// What to do on the desktop for one job.
@@ -159,7 +161,23 @@ pub fn step(job: Job) -> Option<Step> {
                 (Press::Decline, "Decline"),
                 open,
             ],
-            ring: Some(Ring { room, conversation }),
+            ring: Some(Ring {
+                room,
+                conversation,
+                for_nurse: None,
+            }),
+        }),
+        Job::Call(Alert::RingFor { call, nurse, email }) => Step::Show(Card {
+            slot: Slot::Ring(call),
+            kind: Kind::Ring,
+            title: "NurseCare".into(),
+            body: format!("Incoming video call for {email}"),
+            buttons: vec![(Press::Open, "Open")],
+            ring: Some(Ring {
+                room: String::new(),
+                conversation: 0,
+                for_nurse: Some(nurse),
+            }),
         }),
         Job::Call(Alert::StopRinging { call }) => Step::Withdraw(Slot::Ring(call)),
         Job::Call(Alert::Missed {
@@ -187,11 +205,16 @@ pub enum Reaction {
     OpenChat(Id),
     /// Answer a call, as the window's buttons do.
     Answer(Answer),
+    /// Bring another nurse signed in to the front (their call rings), behind their PIN.
+    SwitchTo(Id),
 }
 
 /// What pressing `press` on the card in `slot` (a ring's `ring`) does; `None` for a press the
 /// card did not offer.
 pub fn reaction(slot: Slot, ring: Option<&Ring>, press: Press) -> Option<Reaction> {
+    if let Some(nurse) = ring.and_then(|r| r.for_nurse) {
+        return (press == Press::Open).then_some(Reaction::SwitchTo(nurse));
+    }
     match (slot, press) {
         (Slot::Message(c) | Slot::Missed(c), Press::Open) => Some(Reaction::OpenChat(c)),
         (Slot::Ring(_), Press::Open) => Some(Reaction::OpenChat(ring?.conversation)),
@@ -227,7 +250,8 @@ mod tests {
             card.ring,
             Some(Ring {
                 room: "room-7".into(),
-                conversation: 3
+                conversation: 3,
+                for_nurse: None,
             })
         );
         assert_eq!(card.kind, Kind::Ring);
@@ -252,6 +276,7 @@ mod tests {
         let ring = Ring {
             room: "room-7".into(),
             conversation: 3,
+            for_nurse: None,
         };
         let ring = Some(&ring);
         assert_eq!(
@@ -279,6 +304,39 @@ mod tests {
         );
         assert_eq!(reaction(Slot::Message(3), None, Press::Accept), None);
         assert_eq!(reaction(Slot::Ring(7), None, Press::Accept), None);
+    }
+
+    #[test]
+    fn another_nurses_ring_says_for_whom_never_who_calls_and_only_opens() {
+        let Some(Step::Show(card)) = step(Job::Call(Alert::RingFor {
+            call: 9,
+            nurse: 4,
+            email: "ben@ward.test".into(),
+        })) else {
+            panic!("it shows")
+        };
+        assert_eq!(
+            (
+                card.slot,
+                card.kind,
+                card.title.as_str(),
+                card.body.as_str()
+            ),
+            (
+                Slot::Ring(9),
+                Kind::Ring,
+                "NurseCare",
+                "Incoming video call for ben@ward.test"
+            )
+        );
+        assert_eq!(card.buttons, vec![(Press::Open, "Open")]);
+        let ring = card.ring.as_ref();
+        assert_eq!(
+            reaction(card.slot, ring, Press::Open),
+            Some(Reaction::SwitchTo(4))
+        );
+        assert_eq!(reaction(card.slot, ring, Press::Accept), None);
+        assert_eq!(reaction(card.slot, ring, Press::Decline), None);
     }
 
     #[test]

@@ -11,6 +11,7 @@
 
 pub mod calls;
 pub mod cards;
+pub mod others;
 pub mod toasts;
 #[cfg(target_os = "linux")]
 mod xdg;
@@ -76,6 +77,8 @@ pub struct Notifier {
     /// Conversations with a notification up.
     up: Mutex<std::collections::HashSet<Id>>,
     calls: Mutex<CallNotices>,
+    /// Calls ringing for the other nurses signed in (a shared computer).
+    others: Mutex<others::OtherRings>,
     /// The chats whose rows carry a missed-call mark (the core's), for the tray.
     marks: Mutex<MissedMarks>,
     /// Told how many chats carry a missed-call mark whenever that changes (the tray).
@@ -160,6 +163,7 @@ impl Notifier {
                 rows: Mutex::default(),
                 up: Mutex::default(),
                 calls: Mutex::default(),
+                others: Mutex::default(),
                 marks: Mutex::default(),
                 on_missed: Mutex::default(),
                 on_urgent: Mutex::default(),
@@ -289,6 +293,29 @@ impl Notifier {
         self.marks.lock().expect("marks lock").clear();
         self.tell_missed();
         self.tell_urgent();
+    }
+
+    /// An event of another nurse's account (not the one in front): only their calls ring,
+    /// saying for whom. Answers whether a call now rings for them, when that changed.
+    pub fn on_other_event(&self, nurse: Id, email: &str, event: &Event) -> Option<bool> {
+        let (alerts, ringing) = self
+            .others
+            .lock()
+            .expect("others lock")
+            .on_event(nurse, email, event);
+        self.send_call_alerts(alerts);
+        ringing
+    }
+
+    /// Whether a call rings for another nurse.
+    pub fn other_ringing(&self, nurse: Id) -> bool {
+        self.others.lock().expect("others lock").is_ringing(nurse)
+    }
+
+    /// `nurse` came to the front or stopped: their rings as another nurse go.
+    pub fn forget_other(&self, nurse: Id) {
+        let alerts = self.others.lock().expect("others lock").forget(nurse);
+        self.send_call_alerts(alerts);
     }
 
     /// A core event: keeps names and mutes, raises and withdraws notifications.
@@ -532,7 +559,22 @@ fn react(app: &AppHandle, reaction: cards::Reaction) {
     match reaction {
         cards::Reaction::OpenChat(conversation) => open_from_notification(app, conversation),
         cards::Reaction::Answer(answer) => answer_from_notification(app, answer),
+        cards::Reaction::SwitchTo(nurse) => switch_from_notification(app, nurse),
     }
+}
+
+/// Another nurse's call was clicked: the window comes up with that nurse in front, behind
+/// their PIN (once open, their call's banner answers it).
+fn switch_from_notification(app: &AppHandle, nurse: Id) {
+    crate::windows::show_main(app);
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        use tauri::Manager;
+        let state = app.state::<std::sync::Arc<crate::state::AppState>>();
+        if let Err(e) = state.switch_to(nurse).await {
+            tracing::warn!(kind = ?e.kind, "the nurse of a ring is no longer signed in");
+        }
+    });
 }
 
 /// What a ring notification's button asked.

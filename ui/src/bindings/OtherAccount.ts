@@ -16,4 +16,8 @@ email: string,
  * Unread messages; none while the account waits for its PIN to start (it receives
  * nothing until then).
  */
-unread: number | null, };
+unread: number | null, 
+/**
+ * A call rings for them: they come to the front, unlock, and answer.
+ */
+ringing: boolean, };

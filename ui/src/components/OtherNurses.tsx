@@ -13,7 +13,10 @@ export function OtherNurses({ others, busy }: { others: OtherAccount[]; busy: bo
           <button type="button" className="other-nurse" disabled={busy} onClick={() => void actions.switchNurse(o.userId)}>
             <span className="other-nurse-email">{o.email}</span>
             <span className="visually-hidden">, </span>
-            <span className="other-nurse-count">{otherNurseText(o.unread)}</span>
+            <span className="other-nurse-count">
+              {o.ringing ? <strong className="other-nurse-ringing">Incoming call · </strong> : null}
+              {otherNurseText(o.unread)}
+            </span>
           </button>
         </li>
       ))}

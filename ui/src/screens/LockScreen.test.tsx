@@ -67,8 +67,8 @@ describe("LockScreen", () => {
 
   it("switches nurse: the others with their counts only, then the chosen one's PIN", async () => {
     const others = [
-      { userId: 8, email: "ben@ward.test", unread: 4 },
-      { userId: 9, email: "ada@ward.test", unread: null },
+      { userId: 8, email: "ben@ward.test", unread: 4, ringing: true },
+      { userId: 9, email: "ada@ward.test", unread: null, ringing: false },
     ];
     const ben = session({ userId: 8, email: "ben@ward.test", locked: true, hasPin: true, others: [] });
     const shell = await lockedWindow({ switch_nurse: () => ben });
@@ -76,7 +76,7 @@ describe("LockScreen", () => {
     const user = userEvent.setup();
     await user.click(screen.getByRole("button", { name: "Switch nurse" }));
     const list = screen.getByRole("list", { name: "Nurses signed in on this computer" });
-    expect(list).toHaveTextContent("ben@ward.test, 4 new messages");
+    expect(list).toHaveTextContent("ben@ward.test, Incoming call · 4 new messages");
     expect(list).toHaveTextContent("ada@ward.test, PIN needed to receive messages");
     expect(document.body.textContent).not.toContain("Jane");
     await user.click(screen.getByRole("button", { name: /ben@ward\.test/ }));
@@ -105,6 +105,23 @@ describe("LockScreen", () => {
     ]);
     await user.click(screen.getByRole("button", { name: "Cancel" }));
     expect(await screen.findByRole("heading", { name: "NurseCare is locked" })).toBeInTheDocument();
+  });
+
+  it("rings in the open window for another nurse, for whom only, and switches to them", async () => {
+    const ben = session({ userId: 8, email: "ben@ward.test", locked: true, hasPin: true });
+    const shell = fakeShell({ attach: session(), get_settings: null, switch_nurse: () => ben });
+    render(<App />);
+    await start();
+    await shell.emit({ type: "snapshot", snapshot: snapshot({ conversations: [chat] }) });
+    await shell.emit({
+      type: "session",
+      session: session({ others: [{ userId: 8, email: "ben@ward.test", unread: 2, ringing: true }] }),
+    });
+    const ring = await screen.findByRole("alertdialog", { name: "Incoming video call for ben@ward.test" });
+    expect(ring).not.toHaveTextContent("Jane");
+    await userEvent.setup().click(screen.getByRole("button", { name: "Switch nurse to answer" }));
+    expect(shell.callsOf("switch_nurse")).toEqual([{ userId: 8 }]);
+    expect(await screen.findByText("Signed in as ben@ward.test")).toBeInTheDocument();
   });
 
   it("rings while locked and answers only after the PIN", async () => {

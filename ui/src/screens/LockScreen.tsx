@@ -35,7 +35,7 @@ export function LockScreen({ session }: { session: SessionInfo }) {
 
   return (
     <main className="lock-screen" aria-labelledby={heading}>
-      <Ringtone ringing={ringing.length > 0} />
+      <Ringtone ringing={ringing.length > 0 || session.others.some((o) => o.ringing)} />
       <div className="lock-card" aria-busy={busy}>
         <div className="brand" aria-hidden="true">
           <span className="brand-mark">N</span>

@@ -65,7 +65,7 @@ describe("SignIn", () => {
     const ben = session({ userId: 8, email: "ben@ward.test", locked: true, hasPin: true });
     const shell = await showSignIn(
       { switch_nurse: () => ben },
-      { ...signedOut, ended: "signedOut", others: [{ userId: 8, email: "ben@ward.test", unread: 0 }] },
+      { ...signedOut, ended: "signedOut", others: [{ userId: 8, email: "ben@ward.test", unread: 0, ringing: false }] },
     );
     const user = userEvent.setup();
     await user.click(screen.getByRole("button", { name: /^ben@ward\.test,\s?no new messages$/ }));
