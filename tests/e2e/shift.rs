@@ -4,7 +4,8 @@
 //! who calls, and switching brings Amara to the front behind her PIN, where the call's banner
 //! answers. A patient writes to Ben while Amara works: his count on her lock screen goes up
 //! (his account receives in the background) with nothing of the message readable; Ben comes
-//! back with his own PIN and finds it; when he signs out, Amara is still there to open.
+//! back with his own PIN and finds it (urgent: while he was not in front, a notification said
+//! only that one waits for him); when he signs out, Amara is still there to open.
 
 use super::driver::Session;
 use super::notify_server::{self, Notifications};
@@ -107,7 +108,16 @@ async fn a_shift_change_keeps_each_nurse_apart_and_both_receiving() {
         .await;
     let before = count_for(&before, BEN).unwrap();
     let to_ben = conversation_with(&patient, BEN).to_string();
-    patient.expect(0, &["send", &to_ben, "For Ben only, the dressing"]);
+    patient.expect(
+        0,
+        &["send", &to_ben, "For Ben only, the dressing", "--urgent"],
+    );
+    let urgent = notifications.nth(2).await;
+    assert_eq!(
+        (urgent.summary.as_str(), urgent.body.as_str()),
+        ("NurseCare", "Urgent message for ben.carter@nursecare.test"),
+        "an urgent message for Ben says for whom only: {urgent:?}"
+    );
     let after = s
         .until_text("Ben's count going up", |t| {
             count_for(t, BEN).is_some_and(|n| n > before)
@@ -132,6 +142,7 @@ async fn a_shift_change_keeps_each_nurse_apart_and_both_receiving() {
         .await;
     set_first_pin(&s, "135790").await;
     list_shows(&s, "For Ben only, the dressing").await;
+    notifications.until_closed(urgent.id).await;
     assert!(!s.page_text().await.contains("Daniel Kim"));
 
     // He signs out; Amara is still signed in, to open with her PIN.

@@ -100,7 +100,8 @@ pub struct Card {
     pub ring: Option<Ring>,
 }
 
-/// What a ring's presses need beyond its slot.
+/// What a ring's presses need beyond its slot (also what another nurse's urgent notice
+/// needs: whose it is).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ring {
     /// The room Accept answers.
@@ -176,6 +177,22 @@ pub fn step(job: Job) -> Option<Step> {
             ring: Some(Ring {
                 room: String::new(),
                 conversation: 0,
+                for_nurse: Some(nurse),
+            }),
+        }),
+        Job::UrgentFor {
+            nurse,
+            email,
+            conversation,
+        } => Step::Show(Card {
+            slot: Slot::Message(conversation),
+            kind: Kind::Message,
+            title: "NurseCare".into(),
+            body: format!("Urgent message for {email}"),
+            buttons: vec![open],
+            ring: Some(Ring {
+                room: String::new(),
+                conversation,
                 for_nurse: Some(nurse),
             }),
         }),

@@ -49,6 +49,16 @@ pub enum Job {
     },
     /// A call rings, stops ringing, was missed, or its miss was seen.
     Call(Alert),
+    /// An urgent message for another nurse signed in on this computer (not the one in
+    /// front), new or still unread: for whom, never from whom or what.
+    UrgentFor {
+        /// The nurse.
+        nurse: Id,
+        /// Their email.
+        email: String,
+        /// The chat (its card's slot).
+        conversation: Id,
+    },
 }
 
 /// What the notifier knows of each conversation.
@@ -295,15 +305,18 @@ impl Notifier {
         self.tell_urgent();
     }
 
-    /// An event of another nurse's account (not the one in front): only their calls ring,
-    /// saying for whom. Answers whether a call now rings for them, when that changed.
+    /// An event of another nurse's account (not the one in front): only their calls and
+    /// urgent messages show, saying for whom. Answers whether a call now rings for them, when
+    /// that changed.
     pub fn on_other_event(&self, nurse: Id, email: &str, event: &Event) -> Option<bool> {
-        let (alerts, ringing) = self
+        let (jobs, ringing) = self
             .others
             .lock()
             .expect("others lock")
             .on_event(nurse, email, event);
-        self.send_call_alerts(alerts);
+        for job in jobs {
+            let _ = self.jobs.send(job);
+        }
         ringing
     }
 
@@ -312,10 +325,13 @@ impl Notifier {
         self.others.lock().expect("others lock").is_ringing(nurse)
     }
 
-    /// `nurse` came to the front or stopped: their rings as another nurse go.
+    /// `nurse` came to the front or stopped: their rings and urgent notices as another
+    /// nurse go.
     pub fn forget_other(&self, nurse: Id) {
-        let alerts = self.others.lock().expect("others lock").forget(nurse);
-        self.send_call_alerts(alerts);
+        let jobs = self.others.lock().expect("others lock").forget(nurse);
+        for job in jobs {
+            let _ = self.jobs.send(job);
+        }
     }
 
     /// A core event: keeps names and mutes, raises and withdraws notifications.
