@@ -22,8 +22,8 @@ pub struct Tray {
     missed_line: MenuItem<Wry>,
     urgent_line: MenuItem<Wry>,
     base: (Vec<u8>, u32, u32),
-    /// (unread, chats with a missed call) as drawn.
-    shown: std::sync::Mutex<(u64, usize)>,
+    /// What is drawn now.
+    shown: std::sync::Mutex<Shown>,
 }
 
 /// Makes the tray icon and its menu.
@@ -84,62 +84,108 @@ pub fn build(app: &AppHandle) -> tauri::Result<Tray> {
     })
 }
 
+/// The numbers the icon shows (never a name).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Shown {
+    /// Unread messages.
+    pub unread: u64,
+    /// Chats with a missed call.
+    pub missed: usize,
+    /// Chats holding an urgent message not read.
+    pub urgent: usize,
+}
+
 /// Shows the count in the icon and the menu.
 pub fn show_count(app: &AppHandle, unread: u64) {
-    let Some(tray) = app.try_state::<Tray>() else {
-        return;
-    };
-    let missed = {
-        let mut shown = tray.shown.lock().expect("tray lock");
-        shown.0 = unread;
-        shown.1
-    };
-    redraw(&tray, unread, missed);
-    let _ = tray.unread_line.set_text(unread_text(unread));
+    if let Some(tray) = app.try_state::<Tray>() {
+        redraw(&tray, |s| s.unread = unread);
+        let _ = tray.unread_line.set_text(unread_text(unread));
+    }
 }
 
 /// Shows how many chats have a missed call (a mark on the icon, a menu line).
 pub fn show_missed(app: &AppHandle, missed: usize) {
-    let Some(tray) = app.try_state::<Tray>() else {
-        return;
-    };
-    let unread = {
-        let mut shown = tray.shown.lock().expect("tray lock");
-        shown.1 = missed;
-        shown.0
-    };
-    redraw(&tray, unread, missed);
-    let _ = tray.missed_line.set_text(missed_text(missed));
+    if let Some(tray) = app.try_state::<Tray>() {
+        redraw(&tray, |s| s.missed = missed);
+        let _ = tray.missed_line.set_text(missed_text(missed));
+    }
 }
 
-fn redraw(tray: &Tray, unread: u64, missed: usize) {
-    let (mut rgba, w, h) = tray.base.clone();
-    draw_count(&mut rgba, w, h, unread);
-    if missed > 0 {
-        draw_missed(&mut rgba, w, h);
-    }
-    if let Err(e) = tray.icon.set_icon(Some(Image::new_owned(rgba, w, h))) {
-        tracing::debug!(error = %e, "tray icon not updated");
-    }
-    let _ = tray.icon.set_tooltip(Some(tooltip(unread, missed)));
-}
-
-/// The icon's tooltip (Windows shows it; at most 127 characters there).
-pub fn tooltip(unread: u64, missed: usize) -> String {
-    let mut text = format!("NurseCare\n{}", unread_text(unread));
-    if missed > 0 {
-        text.push('\n');
-        text.push_str(&missed_text(missed));
-    }
-    text
-}
-
-/// Says in the menu how many chats hold an urgent message not read yet (no names).
+/// Shows how many chats hold an urgent message not read yet (a mark on the icon, a menu
+/// line; no names).
 pub fn show_urgent(app: &AppHandle, chats: usize) {
     if let Some(tray) = app.try_state::<Tray>() {
+        redraw(&tray, |s| s.urgent = chats);
         let _ = tray.urgent_line.set_text(urgent_text(chats));
     }
 }
+
+fn redraw(tray: &Tray, change: impl FnOnce(&mut Shown)) {
+    let shown = {
+        let mut shown = tray.shown.lock().expect("tray lock");
+        change(&mut shown);
+        *shown
+    };
+    let (mut rgba, w, h) = tray.base.clone();
+    draw_marks(&mut rgba, w, h, shown);
+    if let Err(e) = tray.icon.set_icon(Some(Image::new_owned(rgba, w, h))) {
+        tracing::debug!(error = %e, "tray icon not updated");
+    }
+    let _ = tray.icon.set_tooltip(Some(tooltip(shown)));
+}
+
+/// Draws what `shown` says on the icon: the count (bottom right), a missed call (top left),
+/// an urgent message (top right).
+pub fn draw_marks(rgba: &mut [u8], w: u32, h: u32, shown: Shown) {
+    draw_count(rgba, w, h, shown.unread);
+    if shown.missed > 0 {
+        draw_missed(rgba, w, h);
+    }
+    if shown.urgent > 0 {
+        draw_urgent(rgba, w, h);
+    }
+}
+
+/// The icon's tooltip (Windows shows it; at most 127 characters there).
+pub fn tooltip(shown: Shown) -> String {
+    let mut text = format!("NurseCare\n{}", unread_text(shown.unread));
+    if shown.urgent > 0 {
+        text.push('\n');
+        text.push_str(&urgent_text(shown.urgent));
+    }
+    if shown.missed > 0 {
+        text.push('\n');
+        text.push_str(&missed_text(shown.missed));
+    }
+    // Windows shows at most 127 UTF-16 units; the lines that matter most come first.
+    text.chars().take(127).collect()
+}
+
+/// Draws a red disc with a white "!" at the icon's top-right: an urgent message waits.
+pub fn draw_urgent(rgba: &mut [u8], w: u32, h: u32) {
+    if w < 16 || h < 16 || rgba.len() < (w * h * 4) as usize {
+        return;
+    }
+    let r = (w.min(h) as f32) * 0.24;
+    let (cx, cy) = (w as f32 - r - 0.5, r + 0.5);
+    // The "!": a bar and a dot, each a fifth of the disc wide.
+    let stroke = (r * 0.4).max(1.0);
+    for y in 0..h {
+        for x in 0..w {
+            let (dx, dy) = (x as f32 + 0.5 - cx, y as f32 + 0.5 - cy);
+            if dx * dx + dy * dy > r * r {
+                continue;
+            }
+            let in_bar = dx.abs() <= stroke / 2.0 && dy >= -r * 0.7 && dy <= r * 0.15;
+            let in_dot = dx.abs() <= stroke / 2.0 && dy >= r * 0.35 && dy <= r * 0.35 + stroke;
+            let i = ((y * w + x) * 4) as usize;
+            rgba[i..i + 4].copy_from_slice(if in_bar || in_dot { &INK } else { &URGENT });
+        }
+    }
+}
+
+/// The urgent mark's red (darker than the count's, so the two read apart).
+pub const URGENT: [u8; 4] = [0xb9, 0x1c, 0x1c, 0xff];
 
 /// The menu's urgent line.
 pub fn urgent_text(chats: usize) -> String {
@@ -398,12 +444,59 @@ mod tests {
 
     #[test]
     fn the_tooltip_says_the_counts_in_words() {
-        assert_eq!(tooltip(0, 0), "NurseCare\nNo unread messages");
+        let shown = |unread, missed, urgent| Shown {
+            unread,
+            missed,
+            urgent,
+        };
+        assert_eq!(tooltip(shown(0, 0, 0)), "NurseCare\nNo unread messages");
         assert_eq!(
-            tooltip(12, 2),
+            tooltip(shown(12, 2, 0)),
             "NurseCare\n12 unread messages\nMissed calls in 2 chats"
         );
-        assert!(tooltip(u64::MAX, usize::MAX).encode_utf16().count() <= 127);
+        assert_eq!(
+            tooltip(shown(3, 0, 1)),
+            "NurseCare\n3 unread messages\nUrgent message not read (open its chat)"
+        );
+        assert!(
+            tooltip(shown(u64::MAX, usize::MAX, usize::MAX))
+                .encode_utf16()
+                .count()
+                <= 127
+        );
+    }
+
+    #[test]
+    fn an_urgent_message_marks_the_top_right_with_a_bang_and_leaves_the_rest() {
+        let mut icon = blank();
+        let counted_and_missed = Shown {
+            unread: 3,
+            missed: 1,
+            urgent: 0,
+        };
+        draw_marks(&mut icon, 32, 32, counted_and_missed);
+        let before = icon.clone();
+        draw_marks(
+            &mut icon,
+            32,
+            32,
+            Shown {
+                urgent: 2,
+                ..counted_and_missed
+            },
+        );
+        // The disc's edge is red; its middle column holds the white "!".
+        assert_eq!(at(&icon, 31 - 2, 7), URGENT);
+        let column: Vec<bool> = (1..15).map(|y| at(&icon, 24, y) == INK).collect();
+        assert!(column.iter().filter(|i| **i).count() >= 5, "{column:?}");
+        let runs = column.windows(2).filter(|w| w[0] != w[1]).count();
+        assert!((3..=4).contains(&runs), "a bar, a gap, a dot: {column:?}");
+        // The count and the missed mark stay as they were.
+        assert_eq!(at(&icon, 31 - 3, 31 - 3), at(&before, 31 - 3, 31 - 3));
+        assert_eq!(at(&icon, 3, 3), MISSED);
+        let mut none = blank();
+        draw_marks(&mut none, 32, 32, Shown::default());
+        assert_eq!(none, blank(), "nothing to say, nothing drawn");
     }
 
     #[test]
