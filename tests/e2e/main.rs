@@ -355,14 +355,35 @@ async fn new_messages_notify_without_patient_words_and_a_click_opens_the_chat() 
         "{:?}",
         notifications.shown()
     );
+    // An urgent message notifies through mute, and its chat's row says so until it is read;
+    // the sender learns when it was.
+    patient.expect(0, &["send", &conversation, "Please come now", "--urgent"]);
+    let urgent = notifications.nth(3).await;
+    assert_eq!(urgent.body, "Urgent: Please come now");
+    let deadline = Instant::now() + driver::WAIT;
+    loop {
+        let row = s.find("button", "Chloe Martin").await;
+        if s.text(&row).await.contains("Urgent") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no urgent mark on the row");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     s.click(&s.find("button", "Chloe Martin").await).await;
+    s.until_text("the urgent label in the thread", |t| {
+        t.contains("Urgent") && t.contains("Please come now")
+    })
+    .await;
+    notifications.until_closed(urgent.id).await;
+    let history = patient.expect(0, &["history", &conversation, "--limit", "1"]);
+    assert!(history.contains("(urgent, read "), "{history}");
     s.click(&s.find("button", "Unmute").await).await;
     s.find("button", "Mute").await;
     s.click(&s.find("button", "Daniel Kim").await).await;
 
     // A click opens the chat, which reads it, which withdraws the notification.
     patient.expect(0, &["send", &conversation, "Are you there?"]);
-    let third = notifications.nth(3).await;
+    let third = notifications.nth(4).await;
     assert_eq!(
         third.body, "Are you there?",
         "the muted message never notified"
@@ -375,7 +396,7 @@ async fn new_messages_notify_without_patient_words_and_a_click_opens_the_chat() 
     // the computer), and signing in again brings the list back.
     s.click(&s.find("button", "Daniel Kim").await).await;
     patient.expect(0, &["send", &conversation, "Before the sign-out"]);
-    let fourth = notifications.nth(4).await;
+    let fourth = notifications.nth(5).await;
     assert_eq!(fourth.body, "Before the sign-out");
     s.click(&s.find("button", "Settings").await).await;
     s.click(&s.find("button", "Sign out").await).await;
