@@ -75,6 +75,7 @@ describe("LockScreen", () => {
     await shell.emit({ type: "session", session: session({ locked: true, hasPin: true, others }) });
     const user = userEvent.setup();
     await user.click(screen.getByRole("button", { name: "Switch nurse" }));
+    expect(screen.getByRole("button", { name: /^ben@ward\.test/ })).toHaveFocus();
     const list = screen.getByRole("list", { name: "Nurses signed in on this computer" });
     expect(list).toHaveTextContent("ben@ward.test, Incoming call · 4 new messages");
     expect(list).toHaveTextContent("ada@ward.test, PIN needed to receive messages");

@@ -21,11 +21,16 @@ export function LockScreen({ session }: { session: SessionInfo }) {
   const [switching, setSwitching] = useState(false);
   const [adding, setAdding] = useState(false);
   const field = useRef<HTMLInputElement>(null);
+  const switchList = useRef<HTMLElement>(null);
   const heading = useId();
   const switchHeading = useId();
 
   // Focus goes to the field at once, and back to it after each wrong try.
   useEffect(() => field.current?.focus(), [error, answering, adding]);
+  // Opening Switch nurse takes the focus to its first choice (the button that opened it is gone).
+  useEffect(() => {
+    if (switching) switchList.current?.querySelector<HTMLButtonElement>("button")?.focus();
+  }, [switching]);
 
   if (adding) return <SignIn session={session} adding onCancel={() => setAdding(false)} />;
 
@@ -60,7 +65,7 @@ export function LockScreen({ session }: { session: SessionInfo }) {
           Sign out
         </button>
         {switching ? (
-          <section className="lock-switch" aria-labelledby={switchHeading}>
+          <section className="lock-switch" aria-labelledby={switchHeading} ref={switchList}>
             <h2 id={switchHeading}>Switch nurse</h2>
             <OtherNurses others={session.others} busy={busy} />
             <button type="button" className="secondary-button" disabled={busy} onClick={() => setAdding(true)}>
