@@ -91,16 +91,6 @@ export function unreadLabel(count: number): string {
   return count === 1 ? "1 unread" : `${count} unread`;
 }
 
-/** The accessible name of a conversation row: starts with the other person's name. */
-export function conversationRowLabel(name: string, unread: number, muted: boolean, online: boolean, missedCall = false): string {
-  const parts = [name];
-  if (missedCall) parts.push("missed call");
-  if (unread > 0) parts.push(unreadLabel(unread));
-  if (online) parts.push("online");
-  if (muted) parts.push("muted");
-  return parts.join(", ");
-}
-
 // ---------- errors ----------
 
 export const UNREACHABLE_TEXT =
