@@ -71,6 +71,39 @@ describe("IncomingCallBanner", () => {
     expect(reject).toHaveBeenCalledWith(5);
   });
 
+  it("takes the focus to Accept when it rings, and gives it back when the ring is over", () => {
+    const { rerender } = render(
+      <div>
+        <button type="button">Search</button>
+      </div>,
+    );
+    const search = screen.getByRole("button", { name: "Search" });
+    search.focus();
+    const banner = (ringing: boolean) => (
+      <div>
+        <button type="button">Search</button>
+        {ringing ? <IncomingCallBanner ring={ring} name="Ben Okoro" inCall={false} onAccept={() => {}} onReject={() => {}} /> : null}
+      </div>
+    );
+    rerender(banner(true));
+    expect(screen.getByRole("button", { name: "Accept" })).toHaveFocus();
+    rerender(banner(false));
+    expect(screen.getByRole("button", { name: "Search" })).toHaveFocus();
+  });
+
+  it("leaves the focus where the user is typing", () => {
+    const { rerender } = render(<textarea aria-label="Message" />);
+    const message = screen.getByRole("textbox", { name: "Message" });
+    message.focus();
+    rerender(
+      <>
+        <textarea aria-label="Message" />
+        <IncomingCallBanner ring={ring} name="Ben Okoro" inCall={false} onAccept={() => {}} onReject={() => {}} />
+      </>,
+    );
+    expect(screen.getByRole("textbox", { name: "Message" })).toHaveFocus();
+  });
+
   it("asks before a second call hangs up the first", async () => {
     const accept = vi.fn();
     render(<IncomingCallBanner ring={ring} name="Ben Okoro" inCall={true} onAccept={accept} onReject={() => {}} />);

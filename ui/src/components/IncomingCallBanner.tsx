@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import type { RingingNow } from "../bindings/RingingNow";
 
 type Props = {
@@ -10,11 +10,32 @@ type Props = {
   onReject: (callId: number) => void;
 };
 
-/** A call ringing here: who calls, Accept and Decline. Accepting during a call asks first. */
+/** Whether the user is typing somewhere: a ring must not take the keys mid-word (an Enter
+ * meant for the message would answer the call). */
+function typingIn(el: Element | null): boolean {
+  return el instanceof HTMLElement && (el.isContentEditable || el.tagName === "TEXTAREA" || (el.tagName === "INPUT" && (el as HTMLInputElement).type !== "checkbox"));
+}
+
+/** A call ringing here: who calls, Accept and Decline. Accepting during a call asks first.
+ * When it starts ringing the focus goes to Accept (unless the user is typing), and comes back
+ * to where it was once the ring is over. */
 export function IncomingCallBanner({ ring, name, inCall, onAccept, onReject }: Props) {
   const [confirming, setConfirming] = useState(false);
+  const accept = useRef<HTMLButtonElement>(null);
+  const banner = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const before = document.activeElement;
+    if (!typingIn(before)) accept.current?.focus();
+    const node = banner.current;
+    return () => {
+      const now = document.activeElement;
+      // Only if the focus is still with the banner (gone with it: on the page itself).
+      const lost = now === null || now === document.body || (node !== null && node.contains(now));
+      if (lost && before instanceof HTMLElement && before.isConnected) before.focus();
+    };
+  }, []);
   return (
-    <div className="incoming-call" role="alertdialog" aria-label={`${name} is calling`}>
+    <div className="incoming-call" role="alertdialog" aria-label={`${name} is calling`} ref={banner}>
       <span className="incoming-call-text">
         {confirming ? "Accepting hangs up your current call." : `${name} is calling`}
       </span>
@@ -32,6 +53,7 @@ export function IncomingCallBanner({ ring, name, inCall, onAccept, onReject }: P
           <button
             type="button"
             className="primary-button"
+            ref={accept}
             onClick={() => (inCall ? setConfirming(true) : onAccept(ring.roomName))}
           >
             Accept

@@ -21,7 +21,11 @@ describe("urgent messages", () => {
   it("the chat's row says an urgent message waits", () => {
     render(
       <ul>
-        <ConversationRow summary={summary(10, { urgent: 1, unread: 1 })} me={1} draft={undefined} online={false} missedCall={false} selected={false} onSelect={() => undefined} />
+        <ConversationRow summary={summary(10, { urgent: 1, unread: 1 })} me={1} draft={undefined} online={false} missedCall={false} selected={false}
+          tabStop
+          onSelect={() => undefined}
+          onFocusRow={() => undefined}
+        />
       </ul>,
     );
     expect(screen.getByText("Urgent")).toBeInTheDocument();

@@ -1,4 +1,4 @@
-import { useEffect, type KeyboardEvent } from "react";
+import { useEffect, useState, type KeyboardEvent } from "react";
 import { ConversationRow } from "../components/ConversationRow";
 import * as actions from "../store/actions";
 import { useStore } from "../store/store";
@@ -16,6 +16,11 @@ export function Conversations() {
   const query = useStore((s) => s.search.query);
   const unreadTotal = useStore((s) => s.unreadTotal);
   const settingsOpen = useStore((s) => s.settingsOpen);
+  // One Tab stop for the whole list (the row last focused, else the open chat, else the
+  // first): Tab goes past the list to the chat, arrows move within it.
+  const [focused, setFocused] = useState<number | null>(null);
+  const ids = conversations.map((c) => c.id);
+  const tabStop = [focused, open, ids[0]].find((id) => id != null && ids.includes(id)) ?? null;
 
   // The shell times start-up to the first paint of the list from the snapshot.
   useEffect(() => {
@@ -41,6 +46,7 @@ export function Conversations() {
             type="button"
             className={settingsOpen ? "icon-button active" : "icon-button"}
             aria-expanded={settingsOpen}
+            data-settings-toggle
             onClick={() => actions.openSettings(!settingsOpen)}
           >
             Settings
@@ -66,7 +72,9 @@ export function Conversations() {
                 online={c.other ? (presence[c.other.id]?.online ?? false) : false}
                 missedCall={c.missedCall}
                 selected={c.id === open}
+                tabStop={c.id === tabStop}
                 onSelect={actions.selectConversation}
+                onFocusRow={setFocused}
               />
             ))}
           </ul>

@@ -48,6 +48,17 @@ describe("Settings", () => {
     expect(await screen.findByText("Settings saved.")).toBeInTheDocument();
   });
 
+  it("gives the focus back to the Settings button when closed with Escape or its button", async () => {
+    const { user } = await openSettings();
+    await user.click(screen.getByRole("radio", { name: "Nothing" }));
+    await user.keyboard("{Escape}");
+    expect(screen.queryByRole("heading", { name: "Settings" })).not.toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Settings" })).toHaveFocus();
+    await user.click(screen.getByRole("button", { name: "Settings" }));
+    await user.click(await screen.findByRole("button", { name: "Close settings" }));
+    expect(screen.getByRole("button", { name: "Settings" })).toHaveFocus();
+  });
+
   it("sets the lock time, unless the organisation set it", async () => {
     const { shell, user } = await openSettings({
       lock_policy: { minutes: 5, byOrganisation: false },

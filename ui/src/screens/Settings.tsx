@@ -59,10 +59,17 @@ export function Settings() {
     if (failure) setError(failure);
   };
 
+  // Closing gives the focus back to the button that opened Settings (it would fall to the
+  // page otherwise, and a keyboard user would start again from the top).
+  const close = () => {
+    actions.openSettings(false);
+    document.querySelector<HTMLButtonElement>("[data-settings-toggle]")?.focus();
+  };
+
   const onKeyDown = (e: KeyboardEvent) => {
     if (e.key === "Escape") {
       e.preventDefault();
-      actions.openSettings(false);
+      close();
     }
   };
 
@@ -72,7 +79,7 @@ export function Settings() {
         <h2 id={ids.heading} ref={headingRef} tabIndex={-1}>
           Settings
         </h2>
-        <button type="button" className="secondary-button" onClick={() => actions.openSettings(false)}>
+        <button type="button" className="secondary-button" onClick={close}>
           Close settings
         </button>
       </header>
