@@ -237,6 +237,14 @@ impl Session {
         .await
     }
 
+    /// The element that has the focus (the page itself when nothing does).
+    pub async fn focused(&self) -> El {
+        let v = self
+            .script("return document.activeElement || document.body", json!([]))
+            .await;
+        El(v[ELEMENT].as_str().expect("an element").to_owned())
+    }
+
     /// The element with this role and (partial) accessible name, now.
     pub async fn find_now(&self, role: &str, name: &str) -> Option<El> {
         let v = self.script(FIND_BY_ROLE, json!([role, name, false])).await;

@@ -5,6 +5,7 @@
 #[path = "../../cli/tests/support/mod.rs"]
 mod support;
 
+mod accessibility;
 mod app_process;
 mod calls;
 mod driver;

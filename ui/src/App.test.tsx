@@ -62,7 +62,7 @@ describe("the main window", () => {
     await waitFor(() => expect(rows()).toHaveLength(3));
     expect(rows().map((r) => r.tabIndex)).toEqual([0, -1, -1]);
     const user = userEvent.setup();
-    rows()[0].focus();
+    rows()[0]?.focus();
     await user.keyboard("{ArrowDown}");
     expect(rows()[1]).toHaveFocus();
     expect(rows().map((r) => r.tabIndex)).toEqual([-1, 0, -1]);
