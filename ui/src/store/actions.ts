@@ -374,15 +374,39 @@ export function setSearchQuery(query: string): void {
   dispatch({ type: "searchQuery", query });
 }
 
-export async function runSearch(query: string): Promise<void> {
-  if (query.trim().length < 2) return;
-  dispatch({ type: "searchLoading", query });
-  try {
-    const hits = await ipc.search(query.trim(), SEARCH_LIMIT);
-    dispatch({ type: "searchResults", query, hits });
-  } catch (e) {
-    dispatch({ type: "searchFailed", query, error: errorText(report(e)) });
+/** The search running now, and the newest query typed meanwhile (those typed in between are
+ * never run: the nurse has typed past them). */
+let searching: Promise<void> | null = null;
+let waitingQuery: string | null = null;
+
+/** Searches as the nurse types: one search at a time, then the newest query typed meanwhile;
+ * a query no longer in the box is skipped, and results for one are dropped (the reducer). */
+export function runSearch(query: string): Promise<void> {
+  if (query.trim().length < 2) return Promise.resolve();
+  if (searching) {
+    waitingQuery = query;
+    return searching;
   }
+  searching = (async () => {
+    let next: string | null = query;
+    while (next !== null) {
+      const current: string = next;
+      waitingQuery = null;
+      if (current === state().search.query) {
+        dispatch({ type: "searchLoading", query: current });
+        try {
+          const hits = await ipc.search(current.trim(), SEARCH_LIMIT);
+          dispatch({ type: "searchResults", query: current, hits });
+        } catch (e) {
+          dispatch({ type: "searchFailed", query: current, error: errorText(report(e)) });
+        }
+      }
+      next = waitingQuery;
+    }
+  })().finally(() => {
+    searching = null;
+  });
+  return searching;
 }
 
 // ---------- notices and settings ----------
