@@ -88,6 +88,9 @@ for r in $(seq "$runs"); do
   mem=$(pss_mb "$app")
   kill "$app"; wait "$app" 2>/dev/null || true
   echo "run $r: first paint ${paint:-none} ms, PSS ${mem} MB after ${settle} s"
+  # Where the time went: each start-up step the app logs once (ms since the process began).
+  steps=$(grep -o 'start-up step="[^"]*" ms=[0-9]*' "$work/app-$r.log" | sed 's/start-up step="\([^"]*\)" ms=\([0-9]*\)/\2 ms \1/' | paste -sd ';' -)
+  echo "  steps: ${steps:-none logged}"
   paints+=("${paint:-99999}"); mems+=("$mem")
 done
 

@@ -224,6 +224,7 @@ impl Bridge {
             inner.channel = None;
             return Ok(());
         }
+        crate::startup::step("first snapshot sent to the window");
         inner.covered_to = covered;
         inner.paused = false;
         let newer: Vec<Event> = std::mem::take(&mut inner.held)

@@ -11,6 +11,7 @@ pub mod notifications;
 pub mod options;
 pub mod os;
 pub mod roster;
+pub mod startup;
 pub mod state;
 pub mod transfers;
 pub mod tray;
@@ -31,6 +32,7 @@ use tauri_plugin_window_state::StateFlags;
 
 /// Runs the app until it quits.
 pub fn run(options: Options) {
+    startup::began();
     let log = logging::init(&options.log);
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "starting");
     if !webview_runtime::ready() {
@@ -82,6 +84,7 @@ pub fn run(options: Options) {
         })
         .invoke_handler(commands::catalogue::handler())
         .setup(move |app| {
+            startup::step("tauri and the window made");
             let handle = app.handle().clone();
             let shows = handle.clone();
             let (counts, show_counts) = counts::Counts::new(Box::new(move |unread| {
@@ -146,7 +149,10 @@ pub fn run(options: Options) {
             setup_state.set_lock(lock);
             tauri::async_runtime::spawn(watch_lock(setup_state.clone(), notifier.clone()));
             let resume = setup_state.clone();
-            tauri::async_runtime::spawn(async move { resume.resume().await });
+            tauri::async_runtime::spawn(async move {
+                resume.resume().await;
+                startup::step("kept accounts started");
+            });
             #[cfg(target_os = "linux")]
             {
                 let waking = setup_state.clone();

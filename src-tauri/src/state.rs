@@ -367,6 +367,7 @@ impl AppState {
         &self,
         channel: tauri::ipc::Channel<AppEvent>,
     ) -> Result<SessionInfo, ErrorReport> {
+        crate::startup::step("page loaded and attached");
         let _one = self.switching.lock().await;
         let client = self.client_if_any();
         self.bridge.attach(channel, client.as_deref()).await?;

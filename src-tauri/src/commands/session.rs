@@ -43,6 +43,7 @@ pub fn reconnect_now(state: State<'_, Arc<AppState>>) -> Answer<()> {
 /// The window painted the conversation list for the first time.
 #[tauri::command]
 pub fn first_paint(state: State<'_, Arc<AppState>>) -> Answer<()> {
+    crate::startup::step("first paint of the list");
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         tracing::info!(
