@@ -136,8 +136,7 @@ impl AppState {
         if let Some(r) = self.roster_mut().running_mut(user) {
             r.ringing = ringing;
         }
-        let (bridge, session) = (self.bridge.clone(), self.session_info());
-        tokio::spawn(async move { bridge.tell(AppEvent::Session { session }).await });
+        self.announce_soon();
     }
 
     /// The lock time: the organisation's, else the front nurse's setting.
@@ -179,13 +178,7 @@ impl AppState {
                 self.stop(front, Some(Ended::TooManyTries)).await;
                 self.lock().unlocked().await;
                 tracing::warn!("too many wrong tries at the lock; signed out");
-                let info = self.session_info();
-                self.bridge
-                    .tell(AppEvent::Session {
-                        session: info.clone(),
-                    })
-                    .await;
-                Ok(info)
+                Ok(self.announce().await)
             }
             Err(e) => Err(ErrorReport::of(&e)),
         }
@@ -208,13 +201,7 @@ impl AppState {
             tracing::warn!(error = %e, "could not keep who is in front for the next start");
         }
         tracing::info!(user, "switched nurse");
-        let info = self.session_info();
-        self.bridge
-            .tell(AppEvent::Session {
-                session: info.clone(),
-            })
-            .await;
-        Ok(info)
+        Ok(self.announce().await)
     }
 
     /// Sets (first lock) or changes the front nurse's PIN, proven by the password; the lock
@@ -294,8 +281,7 @@ impl AppState {
                 hook(total);
             }
         } else if changed {
-            let (bridge, session) = (self.bridge.clone(), self.session_info());
-            tokio::spawn(async move { bridge.tell(AppEvent::Session { session }).await });
+            self.announce_soon();
         }
     }
 
@@ -374,6 +360,23 @@ impl AppState {
         Ok(self.session_info())
     }
 
+    /// Tells the window who is signed in now; answers what it told.
+    async fn announce(&self) -> SessionInfo {
+        let session = self.session_info();
+        self.bridge
+            .tell(AppEvent::Session {
+                session: session.clone(),
+            })
+            .await;
+        session
+    }
+
+    /// [`AppState::announce`] from code that cannot wait (the observer of core events).
+    fn announce_soon(&self) {
+        let (bridge, session) = (self.bridge.clone(), self.session_info());
+        tokio::spawn(async move { bridge.tell(AppEvent::Session { session }).await });
+    }
+
     /// Who is signed in: the front nurse, and the others.
     pub fn session_info(&self) -> SessionInfo {
         let (ended, problem) = self.last.lock().expect("last lock").clone();
@@ -447,11 +450,7 @@ impl AppState {
             } else {
                 self.show_front().await;
             }
-            self.bridge
-                .tell(AppEvent::Session {
-                    session: self.session_info(),
-                })
-                .await;
+            self.announce().await;
             failed.map_or(Ok(()), Err)
         }
         .await;
@@ -512,12 +511,7 @@ impl AppState {
         *self.last.lock().expect("last lock") = (None, None);
         self.show_front().await;
         self.lock().unlocked().await;
-        self.bridge
-            .tell(AppEvent::Session {
-                session: self.session_info(),
-            })
-            .await;
-        Ok(self.session_info())
+        Ok(self.announce().await)
     }
 
     /// Signs the front nurse out: the account stops, its token is forgotten, and with
@@ -551,12 +545,7 @@ impl AppState {
         {
             failure.get_or_insert(ErrorReport::of(&e));
         }
-        let info = self.session_info();
-        self.bridge
-            .tell(AppEvent::Session {
-                session: info.clone(),
-            })
-            .await;
+        let info = self.announce().await;
         match failure {
             Some(e) => Err(e),
             None => Ok(info),
@@ -578,11 +567,7 @@ impl AppState {
             tracing::warn!(error = %e, "could not forget the refused token");
         }
         tracing::info!(user, "session expired; signed out");
-        self.bridge
-            .tell(AppEvent::Session {
-                session: self.session_info(),
-            })
-            .await;
+        self.announce().await;
     }
 
     /// Stops everything (quitting). Runs on the main thread, so it leaves the tray and the

@@ -6,7 +6,9 @@
 
 use super::driver::{ENTER, Session};
 use super::support::{DEMO_PASSWORD, Running};
-use super::{World, app_bin, conversation_with_amara, list_shows, one_app_at_a_time, sign_in};
+use super::{
+    World, app_bin, conversation_with_amara, list_shows, one_app_at_a_time, set_first_pin, sign_in,
+};
 use serde_json::{Value, json};
 
 const TAB: &str = "\u{E004}";
@@ -92,11 +94,7 @@ async fn axe_finds_no_serious_violation_on_any_screen() {
     s.click(&s.find("button", "Lock").await).await;
     s.find("heading", "NurseCare is locked").await;
     check("the lock", &s).await;
-    s.type_into(&s.find("textbox", "Password").await, DEMO_PASSWORD)
-        .await;
-    s.type_into(&s.find("textbox", "New PIN").await, "482916")
-        .await;
-    s.click(&s.find("button", "Set PIN and unlock").await).await;
+    set_first_pin(&s, "482916").await;
     s.find("button", "Chloe Martin").await;
 
     world.server.kill();

@@ -133,13 +133,26 @@ fn mkdir(root: &Path, name: &str) -> PathBuf {
 
 /// The conversation between the patient and Amara, seen from the patient's CLI.
 fn conversation_with_amara(patient: &Cli) -> i64 {
+    conversation_with(patient, AMARA)
+}
+
+/// The conversation between the patient and `nurse`, seen from the patient's CLI.
+fn conversation_with(patient: &Cli, nurse: &str) -> i64 {
     let list = patient.json(&["conversations"]);
     list.as_array()
         .unwrap()
         .iter()
-        .find(|c| c["other"]["email"] == AMARA)
+        .find(|c| c["other"]["email"] == nurse)
         .and_then(|c| c["id"].as_i64())
-        .unwrap_or_else(|| panic!("no conversation with Amara: {list}"))
+        .unwrap_or_else(|| panic!("no conversation with {nurse}: {list}"))
+}
+
+/// The first lock of an account without a PIN: the demo password, a new PIN, and unlock.
+async fn set_first_pin(s: &Session, pin: &str) {
+    s.type_into(&s.find("textbox", "Password").await, DEMO_PASSWORD)
+        .await;
+    s.type_into(&s.find("textbox", "New PIN").await, pin).await;
+    s.click(&s.find("button", "Set PIN and unlock").await).await;
 }
 
 /// Waits until the patient's history holds `text`; answers how many times it does.

@@ -9,8 +9,11 @@
 
 use super::driver::Session;
 use super::notify_server::{self, Notifications};
-use super::support::{AMARA, Cli, DEMO_PASSWORD, Running};
-use super::{World, app_bin, conversation_with_amara, list_shows, one_app_at_a_time, sign_in};
+use super::support::{AMARA, DEMO_PASSWORD, Running};
+use super::{
+    World, app_bin, conversation_with, conversation_with_amara, list_shows, one_app_at_a_time,
+    set_first_pin, sign_in,
+};
 
 const BEN: &str = "ben.carter@nursecare.test";
 
@@ -24,13 +27,6 @@ fn count_for(text: &str, email: &str) -> Option<u32> {
     }
     let (n, rest) = after.split_once(' ')?;
     rest.starts_with("new message").then(|| n.parse().ok())?
-}
-
-async fn set_first_pin(s: &Session, pin: &str) {
-    s.type_into(&s.find("textbox", "Password").await, DEMO_PASSWORD)
-        .await;
-    s.type_into(&s.find("textbox", "New PIN").await, pin).await;
-    s.click(&s.find("button", "Set PIN and unlock").await).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -159,15 +155,4 @@ async fn a_shift_change_keeps_each_nurse_apart_and_both_receiving() {
         .await;
     s.find("button", "Daniel Kim").await;
     s.end().await;
-}
-
-/// The conversation between the patient and `nurse`, seen from the patient's CLI.
-fn conversation_with(patient: &Cli, nurse: &str) -> i64 {
-    let list = patient.json(&["conversations"]);
-    list.as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["other"]["email"] == nurse)
-        .and_then(|c| c["id"].as_i64())
-        .unwrap_or_else(|| panic!("no conversation with {nurse}: {list}"))
 }

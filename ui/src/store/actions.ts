@@ -6,7 +6,7 @@ import type { Message } from "../bindings/Message";
 import type { SearchHit } from "../bindings/SearchHit";
 import type { Settings } from "../bindings/Settings";
 import * as ipc from "../ipc";
-import type { AppEvent } from "../shell";
+import type { AppEvent, SessionInfo } from "../shell";
 import { errorText } from "../text";
 import { store } from "./store";
 
@@ -93,25 +93,24 @@ export function firstPaintDone(): void {
 
 // ---------- session ----------
 
-/** Resolves to the error in words, or null on success. */
-export async function signIn(server: string, email: string, password: string): Promise<string | null> {
+/** A command that answers who is signed in now: the store takes it; resolves to the error in
+ * words, or null. */
+async function sessionChange(answer: Promise<SessionInfo>): Promise<string | null> {
   try {
-    const session = await ipc.signIn(server.trim(), email.trim(), password);
-    dispatch({ type: "sessionChanged", session });
+    dispatch({ type: "sessionChanged", session: await answer });
     return null;
   } catch (e) {
     return errorText(report(e));
   }
 }
 
+/** Resolves to the error in words, or null on success. */
+export async function signIn(server: string, email: string, password: string): Promise<string | null> {
+  return sessionChange(ipc.signIn(server.trim(), email.trim(), password));
+}
+
 export async function signOut(forgetCache: boolean): Promise<string | null> {
-  try {
-    const session = await ipc.signOut(forgetCache);
-    dispatch({ type: "sessionChanged", session });
-    return null;
-  } catch (e) {
-    return errorText(report(e));
-  }
+  return sessionChange(ipc.signOut(forgetCache));
 }
 
 // ---------- the lock ----------
@@ -134,35 +133,17 @@ export function lockNow(): void {
 
 /** Opens the lock with a PIN or the password; resolves to the error in words, or null. */
 export async function unlock(typed: string): Promise<string | null> {
-  try {
-    const session = await ipc.unlock(typed);
-    dispatch({ type: "sessionChanged", session });
-    return null;
-  } catch (e) {
-    return errorText(report(e));
-  }
+  return sessionChange(ipc.unlock(typed));
 }
 
 /** Another nurse signed in on this computer comes to the front, behind their PIN. */
 export async function switchNurse(userId: number): Promise<string | null> {
-  try {
-    const session = await ipc.switchNurse(userId);
-    dispatch({ type: "sessionChanged", session });
-    return null;
-  } catch (e) {
-    return errorText(report(e));
-  }
+  return sessionChange(ipc.switchNurse(userId));
 }
 
 /** Sets (or changes) the PIN, proven by the password; the lock opens. */
 export async function setPin(password: string, pin: string): Promise<string | null> {
-  try {
-    const session = await ipc.setPin(password, pin);
-    dispatch({ type: "sessionChanged", session });
-    return null;
-  } catch (e) {
-    return errorText(report(e));
-  }
+  return sessionChange(ipc.setPin(password, pin));
 }
 
 export async function lockPolicy(): Promise<LockPolicy | null> {
