@@ -237,6 +237,19 @@ impl Session {
         .await
     }
 
+    /// Reloads the page and waits for the new one (WebDriver's refresh waits for the load, so
+    /// nothing found afterwards belongs to the page before).
+    pub async fn reload(&self) {
+        self.script("window.__beforeReload = true; return null", json!([]))
+            .await;
+        self.call(reqwest::Method::POST, "/refresh", Some(json!({})))
+            .await;
+        let old = self
+            .script("return window.__beforeReload === true", json!([]))
+            .await;
+        assert_eq!(old, json!(false), "the page was not reloaded");
+    }
+
     /// The element that has the focus (the page itself when nothing does).
     pub async fn focused(&self) -> El {
         let v = self

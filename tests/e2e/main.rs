@@ -250,7 +250,7 @@ async fn a_nurse_signs_in_and_chats_with_a_patient_on_the_cli() {
     assert_eq!(images, json!(0));
 
     // A reload rebuilds the same state from the snapshot.
-    s.script("location.reload(); return null", json!([])).await;
+    s.reload().await;
     let row = s.find("button", "Chloe Martin").await;
     s.click(&row).await;
     s.until_text("history after a reload", |t| {
