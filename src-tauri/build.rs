@@ -4,6 +4,7 @@
 /// Every command the window may call (each needs `allow-<name>` in permissions/app.toml).
 const COMMANDS: &[&str] = &[
     "attach",
+    "pull_events",
     "sign_in",
     "sign_out",
     "reconnect_now",

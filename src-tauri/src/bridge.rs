@@ -1,13 +1,15 @@
-//! The core's event streams → the window's channel, in order and without loss.
+//! The core's event streams → the window's feed, in order and without loss.
 //!
 //! Several nurses may be signed in (a ward's shared computer); the window shows one account
 //! at a time, and only that account's events reach it. The others' are shown to the observer
 //! only (counts, calls). The window may attach late (start-up) or again (a reload), and the
 //! account shown may change: each gets a snapshot first, then every event the snapshot does
 //! not already hold. Events that arrive while no window is attached are held (bounded) so
-//! notices such as a rebuilt cache are not lost.
+//! notices such as a rebuilt cache are not lost. The window pulls what is for it from its
+//! [`Feed`] (bytes, not scripts: see `feed.rs`).
 
-use crate::ui_types::AppEvent;
+use crate::feed::{Feed, Pulled};
+use crate::ui_types::{AppEvent, FeedNotice};
 use nursecare_core::events::Event;
 use nursecare_core::{Client, ErrorReport, EventStream};
 use nursecare_wire::Id;
@@ -20,20 +22,14 @@ use tokio::sync::Mutex;
 /// when it attaches holds the state they carried).
 const HOLD_AT_MOST: usize = 10_000;
 
-/// Most events sent to the window in one channel message.
-const BATCH_AT_MOST: usize = 500;
-
-/// Under load the window gets at most one channel message per frame: each one is a script
-/// the webview evaluates (the event's JSON inline in it), and thousands of them a second grew
-/// the web process by more than 100 MB in a flood of live messages. An event after a quiet
-/// frame goes at once.
-const FRAME: std::time::Duration = std::time::Duration::from_millis(16);
+/// Most events read from a stream before they go to the feed together.
+const RUN_AT_MOST: usize = 500;
 
 /// Something in the shell that reacts to core events (tray count, notifications, title), with
 /// whose account each came from.
 pub type Observer = Arc<dyn Fn(Id, &Event) + Send + Sync>;
 
-/// The bridge: at most one window channel, and the events of the account it shows.
+/// The bridge: at most one window's feed, and the events of the account it shows.
 #[derive(Default)]
 pub struct Bridge {
     inner: Mutex<Inner>,
@@ -41,7 +37,9 @@ pub struct Bridge {
 
 #[derive(Default)]
 struct Inner {
-    channel: Option<Channel<AppEvent>>,
+    feed: Option<Feed>,
+    /// Feeds made so far (each attach makes one; its number is its id).
+    feeds: u64,
     /// The account whose events go to the window.
     shown: Option<Id>,
     /// Events received from each account's stream so far (their place numbers, which a
@@ -62,14 +60,16 @@ fn is_notice(event: &Event) -> bool {
 }
 
 impl Bridge {
-    /// The window's (new) channel; with an account running, a snapshot goes first.
+    /// A (new) page: its feed, told through `notices`; with an account running, a snapshot
+    /// goes first. Whatever the page before it had not pulled goes with the old feed.
     pub async fn attach(
         &self,
-        channel: Channel<AppEvent>,
+        notices: Channel<FeedNotice>,
         client: Option<&Client>,
     ) -> Result<(), ErrorReport> {
         let mut inner = self.inner.lock().await;
-        inner.channel = Some(channel);
+        inner.feeds += 1;
+        inner.feed = Some(Feed::new(notices, inner.feeds));
         if let Some(client) = client {
             Self::resend(&mut inner, client).await?;
         }
@@ -87,23 +87,10 @@ impl Bridge {
         self.inner.lock().await.received.insert(user, 0);
         let bridge = self.clone();
         tokio::spawn(async move {
-            let mut last_sent: Option<tokio::time::Instant> = None;
             while let Some(first) = stream.recv().await {
+                // Whatever else is already waiting goes with it (one lock, one push).
                 let mut run = vec![first];
-                // Sent less than a frame ago: what comes until the frame ends goes with it.
-                if let Some(until) = last_sent.map(|t| t + FRAME)
-                    && tokio::time::Instant::now() < until
-                {
-                    while run.len() < BATCH_AT_MOST {
-                        match tokio::time::timeout_at(until, stream.recv()).await {
-                            Ok(Some(e)) => run.push(e),
-                            // The frame is over, or the stream ended (the next recv says so).
-                            _ => break,
-                        }
-                    }
-                }
-                // Whatever else is already waiting goes with it.
-                while run.len() < BATCH_AT_MOST {
+                while run.len() < RUN_AT_MOST {
                     match stream.try_recv() {
                         Ok(e) => run.push(e),
                         Err(_) => break,
@@ -113,7 +100,6 @@ impl Bridge {
                     observe(user, event);
                 }
                 bridge.forward(user, run).await;
-                last_sent = Some(tokio::time::Instant::now());
             }
         })
     }
@@ -158,16 +144,44 @@ impl Bridge {
 
     /// Sends something of the shell's own (session changes, open requests).
     pub async fn tell(&self, event: AppEvent) {
-        let inner = self.inner.lock().await;
-        if let Some(ch) = &inner.channel
-            && ch.send(event).is_err()
-        {
-            tracing::debug!("window channel closed");
+        if let Some(feed) = self.inner.lock().await.feed.as_mut() {
+            feed.push(event);
         }
     }
 
-    /// Sends a run of events (one channel message for many: a burst costs the webview one
-    /// message, not thousands), or holds them while no window listens or a snapshot is due.
+    /// What waits for the page of feed `feed` (none for a page from before a reload). A feed
+    /// that overflowed starts again from a snapshot of `client`, the account shown.
+    pub async fn pull(
+        &self,
+        feed: u64,
+        client: Option<&Client>,
+    ) -> Result<Vec<AppEvent>, ErrorReport> {
+        let mut inner = self.inner.lock().await;
+        let Some(f) = inner.feed.as_mut().filter(|f| f.id() == feed) else {
+            return Ok(Vec::new());
+        };
+        match f.pull() {
+            Pulled::Items(items) => Ok(items),
+            Pulled::Overflowed => {
+                tracing::info!("the window fell behind; it starts again from a snapshot");
+                // A failed snapshot leaves the feed overflowed: the page's next pull tries again.
+                if let Some(client) = client.filter(|c| inner.shown == Some(c.me())) {
+                    Self::resend(&mut inner, client).await?;
+                }
+                let Some(feed) = inner.feed.as_mut() else {
+                    return Ok(Vec::new());
+                };
+                feed.resynced();
+                match feed.pull() {
+                    Pulled::Items(items) => Ok(items),
+                    Pulled::Overflowed => Ok(Vec::new()),
+                }
+            }
+        }
+    }
+
+    /// Queues a run of events for the page, or holds them while no page listens or a
+    /// snapshot is due.
     async fn forward(&self, user: Id, events: Vec<Event>) {
         let mut inner = self.inner.lock().await;
         let Some(received) = inner.received.get_mut(&user) else {
@@ -188,21 +202,10 @@ impl Bridge {
             return;
         }
         if !inner.paused
-            && let Some(ch) = &inner.channel
+            && let Some(feed) = inner.feed.as_mut()
         {
-            let message = match fresh.len() {
-                1 => AppEvent::Core {
-                    event: fresh[0].1.clone(),
-                },
-                _ => AppEvent::CoreBatch {
-                    events: fresh.iter().map(|(_, e)| e.clone()).collect(),
-                },
-            };
-            if ch.send(message).is_ok() {
-                return;
-            }
-            // The window went away (a reload): keep them for the next attach.
-            inner.channel = None;
+            feed.push_events(fresh.into_iter().map(|(_, e)| e).collect());
+            return;
         }
         for held in fresh {
             if inner.held.len() == HOLD_AT_MOST {
@@ -217,14 +220,11 @@ impl Bridge {
     async fn resend(inner: &mut Inner, client: &Client) -> Result<(), ErrorReport> {
         let snapshot = client.snapshot().await.map_err(|e| ErrorReport::of(&e))?;
         let covered = snapshot.events_before;
-        let Some(ch) = inner.channel.clone() else {
+        let Some(feed) = inner.feed.as_mut() else {
             return Ok(());
         };
-        if ch.send(AppEvent::Snapshot { snapshot }).is_err() {
-            inner.channel = None;
-            return Ok(());
-        }
-        crate::startup::step("first snapshot sent to the window");
+        feed.push(AppEvent::Snapshot { snapshot });
+        crate::startup::step("first snapshot ready for the window");
         inner.covered_to = covered;
         inner.paused = false;
         let newer: Vec<Event> = std::mem::take(&mut inner.held)
@@ -232,9 +232,10 @@ impl Bridge {
             .filter(|(place, event)| *place >= covered || is_notice(event))
             .map(|(_, event)| event)
             .collect();
-        if !newer.is_empty() && ch.send(AppEvent::CoreBatch { events: newer }).is_err() {
-            // Gone again: its next attach brings a fresh snapshot.
-            inner.channel = None;
+        if !newer.is_empty()
+            && let Some(feed) = inner.feed.as_mut()
+        {
+            feed.push_events(newer);
         }
         Ok(())
     }
@@ -244,34 +245,55 @@ impl Bridge {
 mod tests {
     use super::*;
     use std::sync::Mutex as StdMutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
     use tauri::ipc::InvokeResponseBody;
 
-    /// Each channel message as the conversation ids of the events it carried.
-    type Seen = Arc<StdMutex<Vec<Vec<i64>>>>;
+    /// A page's notice channel: counts the notices and wakes whoever waits for one.
+    struct Page {
+        notices: Arc<AtomicUsize>,
+        told: Arc<tokio::sync::Notify>,
+    }
 
-    /// A channel that records what it carries.
-    fn recording() -> (Channel<AppEvent>, Seen) {
-        let seen: Seen = Arc::default();
-        let log = seen.clone();
-        let channel = Channel::new(move |body| {
-            let InvokeResponseBody::Json(json) = body else {
-                panic!("a raw message")
-            };
-            let v: serde_json::Value = serde_json::from_str(&json).unwrap();
-            let events = match v["type"].as_str() {
-                Some("core") => vec![v["event"].clone()],
-                Some("coreBatch") => v["events"].as_array().unwrap().clone(),
-                other => panic!("{other:?}"),
-            };
-            log.lock().unwrap().push(
-                events
-                    .into_iter()
-                    .map(|e| e["conversationId"].as_i64().unwrap())
-                    .collect(),
-            );
-            Ok(())
-        });
-        (channel, seen)
+    impl Page {
+        async fn attach(bridge: &Bridge) -> Self {
+            let notices = Arc::new(AtomicUsize::new(0));
+            let told: Arc<tokio::sync::Notify> = Arc::default();
+            let (count, wake) = (notices.clone(), Arc::clone(&told));
+            let channel = Channel::new(move |body| {
+                let InvokeResponseBody::Json(json) = body else {
+                    panic!("a raw notice")
+                };
+                assert!(json.starts_with("{\"feed\":"), "{json}");
+                count.fetch_add(1, Ordering::SeqCst);
+                wake.notify_one();
+                Ok(())
+            });
+            bridge.attach(channel, None).await.unwrap();
+            Self { notices, told }
+        }
+
+        fn notices(&self) -> usize {
+            self.notices.load(Ordering::SeqCst)
+        }
+    }
+
+    /// The conversation ids the items carry (what the tests number events by).
+    fn ids(items: &[AppEvent]) -> Vec<i64> {
+        let mut out = Vec::new();
+        for item in items {
+            if let AppEvent::CoreBatch { events } = item {
+                for e in events {
+                    if let Event::Typing {
+                        conversation_id, ..
+                    } = e
+                    {
+                        out.push(*conversation_id);
+                    }
+                }
+            }
+        }
+        out
     }
 
     fn typing(n: i64) -> Event {
@@ -282,62 +304,91 @@ mod tests {
         }
     }
 
-    async fn until(seen: &StdMutex<Vec<Vec<i64>>>, events: usize) {
-        while seen.lock().unwrap().iter().map(Vec::len).sum::<usize>() < events {
-            tokio::task::yield_now().await;
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
+    async fn show(bridge: &Bridge, user: Id) {
+        let mut inner = bridge.inner.lock().await;
+        inner.shown = Some(user);
+        inner.paused = false;
     }
 
-    use std::time::Duration;
-
     #[tokio::test(start_paused = true)]
-    async fn a_burst_goes_as_few_messages_in_order_and_a_lone_event_at_once() {
+    async fn a_flood_is_one_notice_and_a_page_pulling_at_its_own_pace_gets_every_event_once_in_order()
+     {
         let bridge = Arc::new(Bridge::default());
-        let (channel, seen) = recording();
-        {
-            let mut inner = bridge.inner.lock().await;
-            inner.channel = Some(channel);
-        }
+        let page = Page::attach(&bridge).await;
+        let feed = bridge.inner.lock().await.feed.as_ref().unwrap().id();
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let pump = bridge.start(7, rx, Arc::new(|_, _| {})).await;
-        {
-            let mut inner = bridge.inner.lock().await;
-            inner.shown = Some(7);
-            inner.paused = false;
-        }
+        show(&bridge, 7).await;
 
-        // A lone event goes at once, alone.
-        let start = tokio::time::Instant::now();
+        // The page: on a notice it pulls, and pulls again a frame later until nothing is left.
+        const N: i64 = 5_000;
+        let (reader, told) = (bridge.clone(), page.told.clone());
+        let reading = tokio::spawn(async move {
+            let (mut got, mut pulls) = (Vec::new(), 0);
+            while (got.len() as i64) < N {
+                told.notified().await;
+                loop {
+                    let items = reader.pull(feed, None).await.unwrap();
+                    pulls += 1;
+                    if items.is_empty() {
+                        break;
+                    }
+                    got.extend(ids(&items));
+                    tokio::time::sleep(Duration::from_millis(16)).await;
+                }
+            }
+            (got, pulls)
+        });
+        // A lone event first, then the flood: 5,000 events over about 100 ms.
         tx.send(typing(0)).unwrap();
-        until(&seen, 1).await;
-        assert!(start.elapsed() < FRAME, "{:?}", start.elapsed());
-        // A burst right after it: 1,000 events over about 50 ms.
-        for n in 1..=1000 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        for n in 1..N {
             tx.send(typing(n)).unwrap();
-            if n % 20 == 0 {
+            if n % 50 == 0 {
                 tokio::time::sleep(Duration::from_millis(1)).await;
             }
         }
-        until(&seen, 1001).await;
-        let messages = seen.lock().unwrap().clone();
-        let order: Vec<i64> = messages.iter().flatten().copied().collect();
+        let (got, pulls) = reading.await.unwrap();
         assert_eq!(
-            order,
-            (0..=1000).collect::<Vec<_>>(),
+            got,
+            (0..N).collect::<Vec<_>>(),
             "every event once, in order"
         );
-        assert!(
-            messages.len() <= 8,
-            "a frame's events go together: {} messages",
-            messages.len()
+        assert_eq!(
+            page.notices(),
+            2,
+            "one notice for the lone event, one for the whole flood"
         );
-        // After a quiet frame, the next one goes at once again.
-        tokio::time::sleep(FRAME * 3).await;
-        let before = tokio::time::Instant::now();
-        tx.send(typing(1001)).unwrap();
-        until(&seen, 1002).await;
-        assert!(before.elapsed() < FRAME);
+        assert!(pulls < 20, "a pull per frame, not per event: {pulls}");
+        drop(tx);
+        pump.await.unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_reloaded_page_pulls_only_from_its_own_feed() {
+        let bridge = Arc::new(Bridge::default());
+        let old = Page::attach(&bridge).await;
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let pump = bridge.start(7, rx, Arc::new(|_, _| {})).await;
+        show(&bridge, 7).await;
+        tx.send(typing(1)).unwrap();
+        old.told.notified().await;
+        assert_eq!(ids(&bridge.pull(1, None).await.unwrap()), [1]);
+        // Nothing left: the page waits for the next notice.
+        assert!(bridge.pull(1, None).await.unwrap().is_empty());
+        tx.send(typing(2)).unwrap();
+        old.told.notified().await;
+        // The page reloads before it pulls: the new page has its own feed (in the app a
+        // snapshot opens it, which holds what the old page left).
+        let new = Page::attach(&bridge).await;
+        tx.send(typing(3)).unwrap();
+        new.told.notified().await;
+        assert!(
+            bridge.pull(1, None).await.unwrap().is_empty(),
+            "the old page's feed is gone"
+        );
+        assert_eq!(ids(&bridge.pull(2, None).await.unwrap()), [3]);
+        assert_eq!((old.notices(), new.notices()), (2, 1));
         drop(tx);
         pump.await.unwrap();
     }
@@ -345,11 +396,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn another_nurses_events_never_reach_the_window_but_reach_the_observer() {
         let bridge = Arc::new(Bridge::default());
-        let (channel, seen) = recording();
-        {
-            let mut inner = bridge.inner.lock().await;
-            inner.channel = Some(channel);
-        }
+        let page = Page::attach(&bridge).await;
         let observed: Arc<StdMutex<Vec<(Id, i64)>>> = Arc::default();
         let log = observed.clone();
         let observer: Observer = Arc::new(move |user, e| {
@@ -364,20 +411,16 @@ mod tests {
         let (other_tx, other_rx) = tokio::sync::mpsc::unbounded_channel();
         let shown = bridge.start(7, shown_rx, observer.clone()).await;
         let other = bridge.start(8, other_rx, observer).await;
-        {
-            let mut inner = bridge.inner.lock().await;
-            inner.shown = Some(7);
-            inner.paused = false;
-        }
+        show(&bridge, 7).await;
         other_tx.send(typing(80)).unwrap();
         shown_tx.send(typing(70)).unwrap();
         other_tx.send(typing(81)).unwrap();
         shown_tx.send(typing(71)).unwrap();
-        until(&seen, 2).await;
         drop((shown_tx, other_tx));
         shown.await.unwrap();
         other.await.unwrap();
-        let to_window: Vec<i64> = seen.lock().unwrap().iter().flatten().copied().collect();
+        assert!(page.notices() >= 1);
+        let to_window = ids(&bridge.pull(1, None).await.unwrap());
         assert_eq!(to_window, [70, 71], "only the shown account's events");
         let mut all = observed.lock().unwrap().clone();
         all.sort();

@@ -6,6 +6,7 @@ pub mod bridge;
 pub mod call_window;
 pub mod commands;
 pub mod counts;
+pub mod feed;
 pub mod logging;
 pub mod notifications;
 pub mod options;

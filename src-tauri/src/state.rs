@@ -6,7 +6,7 @@
 use crate::bridge::{Bridge, Observer};
 use crate::options::{Options, PRODUCTION};
 use crate::roster::{Roster, Running};
-use crate::ui_types::{AppEvent, Ended, SessionInfo};
+use crate::ui_types::{AppEvent, Ended, FeedNotice, SessionInfo};
 use nursecare_core::api::ApiClient;
 use nursecare_core::lock::{Lock, LockPolicy};
 use nursecare_core::session::{Kept, Session, SessionError};
@@ -351,13 +351,27 @@ impl AppState {
     /// sends the snapshot when an account runs.
     pub async fn attach(
         &self,
-        channel: tauri::ipc::Channel<AppEvent>,
+        notices: tauri::ipc::Channel<FeedNotice>,
     ) -> Result<SessionInfo, ErrorReport> {
         crate::startup::step("page loaded and attached");
         let _one = self.switching.lock().await;
         let client = self.client_if_any();
-        self.bridge.attach(channel, client.as_deref()).await?;
+        self.bridge.attach(notices, client.as_deref()).await?;
         Ok(self.session_info())
+    }
+
+    /// What waits in the window's feed `feed`, as the bytes of its JSON.
+    pub async fn pull_events(&self, feed: u64) -> Result<Vec<u8>, ErrorReport> {
+        let client = self.client_if_any();
+        let items = self.bridge.pull(feed, client.as_deref()).await?;
+        serde_json::to_vec(&items).map_err(|e| {
+            tracing::error!(error = %e, "the window's events could not be written");
+            let kind = ErrorKind::UnexpectedAnswer;
+            ErrorReport {
+                message: kind.sentence(),
+                kind,
+            }
+        })
     }
 
     /// Tells the window who is signed in now; answers what it told.

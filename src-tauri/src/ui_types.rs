@@ -6,7 +6,16 @@ use nursecare_core::events::{Event, Snapshot};
 use nursecare_wire::{Id, Role};
 use serde::Serialize;
 
-/// One message on the window's event channel, in order.
+/// The one thing the shell's channel carries: there is something to pull (`pull_events`)
+/// from this feed. Tiny on purpose: each channel message is a script the webview evaluates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct FeedNotice {
+    /// The feed to pull from (a new one per attach; a page from before a reload has an old one).
+    #[ts(type = "number")]
+    pub feed: u64,
+}
+
+/// One item of the window's event feed, in order (pulled as bytes by `pull_events`).
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(tag = "type", rename_all = "camelCase")]
 #[allow(clippy::large_enum_variant)]

@@ -9,7 +9,7 @@ use nursecare_core::files::Saved;
 use nursecare_core::search::SearchHit;
 use nursecare_core::settings::Settings;
 use nursecare_desktop::commands::catalogue;
-use nursecare_desktop::ui_types::{AppEvent, SessionInfo, TransferProgress};
+use nursecare_desktop::ui_types::{AppEvent, FeedNotice, SessionInfo, TransferProgress};
 use nursecare_wire::{VideoCall, VideoCallWithUrl};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -34,6 +34,7 @@ fn generate(dir: &Path) {
     ChatFile::export_all(&cfg).unwrap();
     Saved::export_all(&cfg).unwrap();
     TransferProgress::export_all(&cfg).unwrap();
+    FeedNotice::export_all(&cfg).unwrap();
     nursecare_core::lock::LockPolicy::export_all(&cfg).unwrap();
     std::fs::write(dir.join("commands.ts"), catalogue::typescript(&cfg)).unwrap();
     std::fs::write(dir.join("noticeWords.ts"), notice_words()).unwrap();

@@ -6,6 +6,7 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 import type { Commands } from "./bindings/commands";
 import type { ErrorReport } from "./bindings/ErrorReport";
+import type { FeedNotice } from "./bindings/FeedNotice";
 import type { TransferProgress } from "./bindings/TransferProgress";
 import type { Settings } from "./bindings/Settings";
 import type { AppEvent, SessionInfo } from "./shell";
@@ -34,11 +35,52 @@ async function call<K extends Name>(cmd: K, ...rest: Args<K> extends Record<stri
   }
 }
 
-/** Opens the event stream; the shell answers who is signed in and then streams AppEvents. */
+/** While the shell has more, the page pulls again after this long (a frame): a flood costs
+ * about one pull per frame, and the page paints between them. */
+export const PULL_GAP_MS = 16;
+const PULL_RETRY_MS = 1000;
+
+/** Opens the event feed; the shell answers who is signed in, and `onEvent` then gets every
+ * AppEvent in order. The shell's channel only says there is something to pull (each channel
+ * message is a script the webview keeps memory for); the events come as the bytes of an
+ * answer. The page pulls until nothing is left, then waits for the next notice. */
 export function attach(onEvent: (event: AppEvent) => void): Promise<SessionInfo> {
-  const events = new Channel<AppEvent>();
-  events.onmessage = onEvent;
-  return call("attach", { events });
+  const notices = new Channel<FeedNotice>();
+  const decoder = new TextDecoder();
+  let pulling = false;
+  let again = false;
+  const pull = async (feed: number) => {
+    if (pulling) {
+      again = true;
+      return;
+    }
+    pulling = true;
+    try {
+      await pullAll(feed);
+    } finally {
+      pulling = false;
+    }
+  };
+  const pullAll = async (feed: number) => {
+    for (;;) {
+      again = false;
+      let events: AppEvent[];
+      try {
+        events = JSON.parse(decoder.decode(await call("pull_events", { feed }))) as AppEvent[];
+      } catch (e) {
+        // The shell keeps what was not pulled: try again a little later.
+        const r = asErrorReport(e);
+        console.warn("NurseCare: the window's events could not be pulled", r.kind, r.message);
+        await new Promise((r) => setTimeout(r, PULL_RETRY_MS));
+        continue;
+      }
+      for (const e of events) onEvent(e);
+      if (events.length === 0 && !again) break;
+      await new Promise((r) => setTimeout(r, PULL_GAP_MS));
+    }
+  };
+  notices.onmessage = (n) => void pull(n.feed);
+  return call("attach", { events: notices });
 }
 
 export const signIn = (server: string, email: string, password: string) => call("sign_in", { server, email, password });

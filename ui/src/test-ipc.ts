@@ -1,7 +1,9 @@
 // A fake shell for component tests: mockIPC with per-command answers, a record of calls,
-// and the window's event channel captured from `attach` so a test can push AppEvents.
+// and the window's event feed: a test pushes AppEvents, the page is told on the channel it
+// gave `attach` and pulls them with `pull_events`, as from the real shell.
 import { act } from "@testing-library/react";
 import { mockIPC } from "@tauri-apps/api/mocks";
+import type { FeedNotice } from "./bindings/FeedNotice";
 import type { AppEvent } from "./shell";
 import { flushEvents } from "./store/actions";
 
@@ -10,17 +12,25 @@ type Handler = (args: Record<string, unknown>) => unknown;
 export type FakeShell = {
   calls: { cmd: string; args: Record<string, unknown> }[];
   callsOf(cmd: string): Record<string, unknown>[];
-  /** Pushes an event down the channel `attach` was given. */
+  /** Puts an event in the feed, tells the page, and waits until the page has pulled it. */
   emit(event: AppEvent): Promise<void>;
 };
 
+const FEED = 1;
+
 export function fakeShell(handlers: Record<string, Handler | unknown> = {}): FakeShell {
   const calls: FakeShell["calls"] = [];
-  let channel: { onmessage: (e: AppEvent) => void } | null = null;
+  let channel: { onmessage: (n: FeedNotice) => void } | null = null;
+  let feed: AppEvent[] = [];
   mockIPC((cmd, payload) => {
     const args = (payload ?? {}) as Record<string, unknown>;
+    if (cmd === "pull_events") {
+      const items = feed;
+      feed = [];
+      return new TextEncoder().encode(JSON.stringify(items)).buffer;
+    }
     calls.push({ cmd, args });
-    if (cmd === "attach") channel = args.events as { onmessage: (e: AppEvent) => void };
+    if (cmd === "attach") channel = args.events as { onmessage: (n: FeedNotice) => void };
     const h = handlers[cmd];
     if (typeof h === "function") return (h as Handler)(args);
     if (h !== undefined) return h;
@@ -33,7 +43,11 @@ export function fakeShell(handlers: Record<string, Handler | unknown> = {}): Fak
       if (!channel) throw new Error("attach was not called");
       const ch = channel;
       await act(async () => {
-        ch.onmessage(event);
+        feed.push(event);
+        ch.onmessage({ feed: FEED });
+        // Pulled (the answer is a macrotask away at most), then handed on.
+        while (feed.length > 0) await new Promise((r) => setTimeout(r, 0));
+        await new Promise((r) => setTimeout(r, 0));
         // Core events are batched (actions.handleAppEvent); tests see each applied at once.
         flushEvents();
       });

@@ -7,7 +7,7 @@ use super::{Answer, calls, conversations, files, lock, messages, session, settin
 use crate::notifications::Notifier;
 use crate::state::AppState;
 use crate::transfers::Transfers;
-use crate::ui_types::{AppEvent, SessionInfo, TransferProgress};
+use crate::ui_types::{FeedNotice, SessionInfo, TransferProgress};
 use nursecare_core::cache::{ChatFile, ConversationSummary, OutboxItem};
 use nursecare_core::files::Saved;
 use nursecare_core::lock::LockPolicy;
@@ -73,9 +73,9 @@ ipc_types_via_ts!(
     Vec<String>,
 );
 
-impl IpcType for Channel<AppEvent> {
+impl IpcType for Channel<FeedNotice> {
     fn ts_name(cfg: &ts_rs::Config) -> String {
-        format!("Channel<{}>", AppEvent::name(cfg))
+        format!("Channel<{}>", FeedNotice::name(cfg))
     }
 }
 
@@ -154,7 +154,8 @@ macro_rules! catalogue {
 
 // kind module::command [what Tauri injects] (what the window sends) -> what it answers;
 catalogue! {
-    async session::attach [state: State<'_, Arc<AppState>>] (events: Channel<AppEvent>) -> SessionInfo;
+    async session::attach [state: State<'_, Arc<AppState>>] (events: Channel<FeedNotice>) -> SessionInfo;
+    async session::pull_events [state: State<'_, Arc<AppState>>] (feed: u64) -> tauri::ipc::Response;
     async session::sign_in [state: State<'_, Arc<AppState>>] (server: String, email: String, password: String) -> SessionInfo;
     async session::sign_out [state: State<'_, Arc<AppState>>] (forget_cache: bool) -> SessionInfo;
     sync session::reconnect_now [state: State<'_, Arc<AppState>>] () -> ();
@@ -275,11 +276,15 @@ mod tests {
         assert_eq!(names.len(), shapes.len());
         let ts = typescript(&cfg());
         assert!(
-            ts.contains("attach: { args: { events: Channel<AppEvent> }; answer: SessionInfo };"),
+            ts.contains("attach: { args: { events: Channel<FeedNotice> }; answer: SessionInfo };"),
             "{ts}"
         );
         assert!(
-            ts.contains("import type { AppEvent } from \"./AppEvent\";"),
+            ts.contains("pull_events: { args: { feed: number }; answer: ArrayBuffer };"),
+            "{ts}"
+        );
+        assert!(
+            ts.contains("import type { FeedNotice } from \"./FeedNotice\";"),
             "{ts}"
         );
         assert!(

@@ -1,19 +1,29 @@
-//! Sign in and out, who is signed in, the window's event channel, start-up timing.
+//! Sign in and out, who is signed in, the window's event feed, start-up timing.
 
 use super::Answer;
 use crate::state::AppState;
-use crate::ui_types::{AppEvent, SessionInfo};
+use crate::ui_types::{FeedNotice, SessionInfo};
 use std::sync::Arc;
 use tauri::State;
 use tauri::ipc::Channel;
 
-/// The window's event channel (again after a reload): a snapshot follows when signed in.
+/// The window's event feed (again after a reload): a snapshot waits in it when signed in.
 #[tauri::command]
 pub async fn attach(
     state: State<'_, Arc<AppState>>,
-    events: Channel<AppEvent>,
+    events: Channel<FeedNotice>,
 ) -> Answer<SessionInfo> {
     state.attach(events).await
+}
+
+/// What waits in the window's feed (told by a notice on the `attach` channel): the JSON of
+/// its items as bytes, an answer rather than a script the webview keeps.
+#[tauri::command]
+pub async fn pull_events(
+    state: State<'_, Arc<AppState>>,
+    feed: u64,
+) -> Answer<tauri::ipc::Response> {
+    Ok(tauri::ipc::Response::new(state.pull_events(feed).await?))
 }
 
 /// Signs in (the account starts; its snapshot follows on the channel).

@@ -4,7 +4,7 @@ import type { SessionInfo } from "./SessionInfo";
 import type { Snapshot } from "./Snapshot";
 
 /**
- * One message on the window's event channel, in order.
+ * One item of the window's event feed, in order (pulled as bytes by `pull_events`).
  */
 export type AppEvent = { "type": "snapshot", 
 /**

@@ -1,9 +1,9 @@
 // Generated from src-tauri/src/commands/catalogue.rs by src-tauri/tests/bindings.rs. Do not edit.
 import type { Channel } from "@tauri-apps/api/core";
-import type { AppEvent } from "./AppEvent";
 import type { CallNow } from "./CallNow";
 import type { ChatFile } from "./ChatFile";
 import type { ConversationSummary } from "./ConversationSummary";
+import type { FeedNotice } from "./FeedNotice";
 import type { LockPolicy } from "./LockPolicy";
 import type { Message } from "./Message";
 import type { OutboxItem } from "./OutboxItem";
@@ -16,7 +16,8 @@ import type { VideoCall } from "./VideoCall";
 
 /** Every command the window may call: its arguments and its answer. */
 export type Commands = {
-  attach: { args: { events: Channel<AppEvent> }; answer: SessionInfo };
+  attach: { args: { events: Channel<FeedNotice> }; answer: SessionInfo };
+  pull_events: { args: { feed: number }; answer: ArrayBuffer };
   sign_in: { args: { server: string; email: string; password: string }; answer: SessionInfo };
   sign_out: { args: { forgetCache: boolean }; answer: SessionInfo };
   reconnect_now: { args: Record<string, never>; answer: null };

@@ -1,0 +1,48 @@
+import { mockIPC } from "@tauri-apps/api/mocks";
+import { describe, expect, it } from "vitest";
+import type { FeedNotice } from "./bindings/FeedNotice";
+import { attach } from "./ipc";
+import type { AppEvent } from "./shell";
+
+const open = (conversationId: number): AppEvent => ({ type: "openConversation", conversationId });
+const bytes = (items: AppEvent[]) => new TextEncoder().encode(JSON.stringify(items)).buffer;
+const until = async (check: () => boolean) => {
+  for (let i = 0; i < 600 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
+  expect(check()).toBe(true);
+};
+
+describe("the event feed", () => {
+  it("pulls on a notice until nothing is left, in order, one loop at a time, and retries a refused pull", async () => {
+    // What the shell has for each pull, in turn: a burst in two pulls, then nothing.
+    const answers: (AppEvent[] | Error)[] = [[open(1), open(2)], new Error("busy"), [open(3)], []];
+    const pulls: number[] = [];
+    let notices: { onmessage: (n: FeedNotice) => void } | null = null;
+    mockIPC((cmd, args) => {
+      const a = args as Record<string, unknown>;
+      if (cmd === "attach") notices = a.events as typeof notices;
+      if (cmd !== "pull_events") return null;
+      pulls.push(a.feed as number);
+      const next = answers.shift() ?? [];
+      if (next instanceof Error) throw next;
+      return bytes(next);
+    });
+    const got: number[] = [];
+    await attach((e) => {
+      if (e.type === "openConversation") got.push(e.conversationId);
+    });
+    notices!.onmessage({ feed: 4 });
+    // Told again while pulling: still one loop (two would pull more often).
+    notices!.onmessage({ feed: 4 });
+    await until(() => pulls.length >= 4);
+    expect(got).toEqual([1, 2, 3]);
+    // A refused pull was tried again; the last one found nothing and the page waits.
+    expect(pulls).toEqual([4, 4, 4, 4]);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(pulls.length).toBe(4);
+    // The next notice starts again.
+    answers.push([open(5)]);
+    notices!.onmessage({ feed: 4 });
+    await until(() => got.length === 4);
+    expect(got).toEqual([1, 2, 3, 5]);
+  });
+});
