@@ -55,6 +55,62 @@ pub fn pss_kib(pid: u32) -> u64 {
 /// The proportional set size, in KiB, of `pid` and each of its descendants, by name.
 #[allow(dead_code)]
 pub fn pss_by_process(pid: u32) -> Vec<(String, u64)> {
+    descendants(pid)
+        .iter()
+        .filter_map(|p| {
+            let rollup = std::fs::read_to_string(format!("/proc/{p}/smaps_rollup")).ok()?;
+            let kib = rollup
+                .lines()
+                .find(|l| l.starts_with("Pss:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<u64>().ok())?;
+            let comm = std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default();
+            Some((comm.trim().to_owned(), kib))
+        })
+        .collect()
+}
+
+/// The proportional set size, in KiB, of the first descendant of `pid` named `comm` (e.g. the
+/// WebKit web process), by kind of mapping: its file, `[heap]`, or anonymous memory by its
+/// permissions (JavaScriptCore's compiled code is anonymous and executable).
+#[allow(dead_code)]
+pub fn pss_by_mapping(pid: u32, comm: &str) -> HashMap<String, u64> {
+    let mut out = HashMap::new();
+    let Some(child) = descendants(pid).into_iter().find(|p| {
+        std::fs::read_to_string(format!("/proc/{p}/comm")).is_ok_and(|c| c.trim() == comm)
+    }) else {
+        return out;
+    };
+    let smaps = std::fs::read_to_string(format!("/proc/{child}/smaps")).unwrap_or_default();
+    let mut kind = String::new();
+    for line in smaps.lines() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        // A mapping's header: `start-end perms offset dev inode [path]`.
+        if fields
+            .first()
+            .is_some_and(|f| f.contains('-') && !f.ends_with(':'))
+        {
+            kind = match fields.get(5) {
+                Some(path) if path.starts_with('/') => {
+                    path.rsplit('/').next().unwrap_or(path).to_owned()
+                }
+                Some(name) => (*name).to_owned(),
+                None => format!("anon {}", fields.get(1).unwrap_or(&"")),
+            };
+        } else if fields.first() == Some(&"Pss:") {
+            let kib: u64 = fields.get(1).and_then(|v| v.parse().ok()).unwrap_or(0);
+            *out.entry(kind.clone()).or_default() += kib;
+        } else if fields.first() == Some(&"LazyFree:") {
+            // Freed with MADV_FREE: counted until the kernel needs the pages.
+            let kib: u64 = fields.get(1).and_then(|v| v.parse().ok()).unwrap_or(0);
+            *out.entry("(lazily freed)".into()).or_default() += kib;
+        }
+    }
+    out
+}
+
+/// `pid` and all its descendants.
+fn descendants(pid: u32) -> Vec<u32> {
     let mut all = vec![pid];
     let mut i = 0;
     while i < all.len() {
@@ -76,16 +132,5 @@ pub fn pss_by_process(pid: u32) -> Vec<(String, u64)> {
         }
         i += 1;
     }
-    all.iter()
-        .filter_map(|p| {
-            let rollup = std::fs::read_to_string(format!("/proc/{p}/smaps_rollup")).ok()?;
-            let kib = rollup
-                .lines()
-                .find(|l| l.starts_with("Pss:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse::<u64>().ok())?;
-            let comm = std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default();
-            Some((comm.trim().to_owned(), kib))
-        })
-        .collect()
+    all
 }

@@ -636,11 +636,25 @@ async fn measure_ten_thousand_live_messages_in_the_open_thread() {
     let flood = std::env::var_os("NURSECARE_FLOOD_BIN").expect("NURSECARE_FLOOD_BIN");
     let count = std::env::var("FLOOD_N").unwrap_or_else(|_| "10000".into());
     let _one = one_app_at_a_time().await;
-    let world = World::start();
+    // The load is a test's, not an attack: the server's per-socket event rate (20 a second)
+    // would spread 10,000 messages over eight minutes.
+    // FLOOD_APP_ENV="NAME=value ...": more of the app's environment (options tried one by one).
+    let extra = std::env::var("FLOOD_APP_ENV").unwrap_or_default();
+    let app_env: Vec<(&str, OsString)> = extra
+        .split_whitespace()
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k, OsString::from(v)))
+        .collect();
+    let world = World::start_full(false, &["--socket-events-per-second", "100000"], app_env);
     let s = Session::start(world.driver.port, &app).await;
     sign_in(&s, DEMO_PASSWORD).await;
-    s.click(&s.find("button", "Chloe Martin").await).await;
-    s.find("log", "Messages").await;
+    // FLOOD_CLOSED=1: the same flood with no chat open (the list only), to tell the thread's
+    // cost from the rest.
+    let open = std::env::var_os("FLOOD_CLOSED").is_none();
+    if open {
+        s.click(&s.find("button", "Chloe Martin").await).await;
+        s.find("log", "Messages").await;
+    }
     let patient = world.patient();
     let conversation = conversation_with_amara(&patient).to_string();
     let (pid, _) = app_process::find(&world.app_profile());
@@ -648,6 +662,18 @@ async fn measure_ten_thousand_live_messages_in_the_open_thread() {
     tokio::time::sleep(Duration::from_secs(5)).await;
     let before = app_process::pss_kib(pid);
     let by_before = app_process::pss_by_process(pid);
+    let maps_before = app_process::pss_by_mapping(pid, "WebKitWebProces");
+    // Every command the page calls during the flood, counted (what crosses the IPC).
+    s.script(
+        "window.__ipc = {}; const inner = window.fetch;
+         window.fetch = function (url, ...rest) {
+           const cmd = String(url).split('/').pop().split('?')[0];
+           window.__ipc[cmd] = (window.__ipc[cmd] || 0) + 1;
+           return inner.call(this, url, ...rest); };
+         return null",
+        json!([]),
+    )
+    .await;
     s.script(
         "window.__gaps = { max: 0, over100: 0, frames: 0, last: performance.now() };
          const tick = (t) => { const g = window.__gaps; const d = t - g.last;
@@ -679,13 +705,35 @@ async fn measure_ten_thousand_live_messages_in_the_open_thread() {
     // The list's height says how many rows it holds (about 64 px each), the DOM its size.
     let list = s
         .script(
-            "return [parseFloat(document.querySelector('.message-canvas').style.height) || 0,
+            "const c = document.querySelector('.message-canvas');
+             return [c ? parseFloat(c.style.height) || 0 : 0,
                      document.querySelectorAll('*').length]",
             json!([]),
         )
         .await;
+    let ipc = s.script("return window.__ipc", json!([])).await;
     tokio::time::sleep(Duration::from_secs(10)).await;
     let after = app_process::pss_kib(pid);
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    let later = app_process::pss_kib(pid);
+    // Where the web process grew most.
+    let maps_after = app_process::pss_by_mapping(pid, "WebKitWebProces");
+    let mut grew: Vec<(String, i64)> = maps_after
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                *v as i64 - *maps_before.get(k).unwrap_or(&0) as i64,
+            )
+        })
+        .collect();
+    grew.sort_by_key(|(_, d)| -d);
+    let grew = grew
+        .iter()
+        .take(4)
+        .map(|(k, d)| format!("{k} {:+.1}", *d as f64 / 1024.0))
+        .collect::<Vec<_>>()
+        .join(", ");
     let mb = |kib: u64| kib as f64 / 1024.0;
     let by = |v: Vec<(String, u64)>| {
         v.into_iter()
@@ -694,13 +742,19 @@ async fn measure_ten_thousand_live_messages_in_the_open_thread() {
             .join(", ")
     };
     println!(
-        "live {count} in the open thread: all shown after {:.1} s; PSS {:.1} MB before, {:.1} MB 10 s after (+{:.1} MB) [before: {}; after: {}]; longest frame gap {:.0} ms, {} gaps over 100 ms in {} frames; list {} px tall, {} DOM elements; {}",
+        "live {count} {}: all shown after {:.1} s; PSS {:.1} MB before, {:.1} MB 10 s after (+{:.1} MB) [before: {}; after: {}; the web process grew most in: {grew} MB]; {:.1} MB 40 s after; commands the page called: {ipc}; longest frame gap {:.0} ms, {} gaps over 100 ms in {} frames; list {} px tall, {} DOM elements; {}",
+        if open {
+            "in the open thread"
+        } else {
+            "with no chat open"
+        },
         shown_after.as_secs_f64(),
         mb(before),
         mb(after),
         mb(after) - mb(before),
         by(by_before),
         by(app_process::pss_by_process(pid)),
+        mb(later),
         gaps["max"].as_f64().unwrap_or(0.0),
         gaps["over100"],
         gaps["frames"],
