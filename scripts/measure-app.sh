@@ -26,6 +26,10 @@ cargo build --release --locked -p nursecare-server -p nursecare-cli
 cargo build --release --locked -p nursecare-core --example flood
 cargo build --release --locked -p nursecare-desktop --features custom-protocol
 bin=target/release
+parts="${PARTS:-paint idle flood}"
+has() { [[ " $parts " == *" $1 "* ]]; }
+# A Tauri hello world of the same Tauri version (scripts/hello-tauri), measured the same way.
+has paint && cargo build --release --locked --manifest-path scripts/hello-tauri/Cargo.toml --target-dir target/hello-tauri
 
 work=$(mktemp -d)
 pids=()
@@ -83,10 +87,7 @@ ticks() { local sum=0; for p in $(tree "$1"); do
   v=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0); sum=$((sum + ${v:-0})); done; echo "$sum"; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
-parts="${PARTS:-paint idle flood}"
-has() { [[ " $parts " == *" $1 "* ]]; }
-
-paints=(); mems=()
+paints=(); mems=(); hellos=()
 has paint && for r in $(seq "$runs"); do
   "$bin/nursecare-desktop" >"$work/app-$r.log" 2>&1 &
   app=$!
@@ -100,6 +101,13 @@ has paint && for r in $(seq "$runs"); do
   steps=$(grep -o 'start-up step="[^"]*" ms=[0-9]*' "$work/app-$r.log" | sed 's/start-up step="\([^"]*\)" ms=\([0-9]*\)/\2 ms \1/' | paste -sd ';' -)
   echo "  steps: ${steps:-none logged}"
   paints+=("${paint:-99999}"); mems+=("$mem")
+  target/hello-tauri/release/hello-tauri >"$work/hello-$r.log" 2>&1 &
+  hello=$!
+  sleep "$settle"
+  hmem=$(pss_mb "$hello")
+  kill "$hello"; wait "$hello" 2>/dev/null || true
+  echo "  the Tauri hello world: PSS ${hmem} MB after ${settle} s"
+  hellos+=("$hmem")
 done
 
 cpus=()
@@ -125,7 +133,10 @@ done
 echo
 echo "median of $runs runs:"
 echo "  first paint of the conversation list: $(printf '%s\n' "${paints[@]}" | median) ms (goal < 500)"
-echo "  memory, PSS of the app and WebKit after ${settle} s: $(printf '%s\n' "${mems[@]}" | median) MB (goal < 200)"
+if has paint; then
+  m=$(printf '%s\n' "${mems[@]}" | median); h=$(printf '%s\n' "${hellos[@]}" | median)
+  echo "  memory, PSS of the app and WebKit after ${settle} s: $m MB (goal < 200), the Tauri hello world's: $h MB, ratio $(echo "scale=2; $m / $h" | bc) (goal <= 0.8)"
+fi
 echo "  idle CPU, hidden, over ${settle} s: $(printf '%s\n' "${cpus[@]}" | median)% of one core (goal < 0.5)"
 deb=$(ls -t target/release/bundle/deb/*.deb 2>/dev/null | head -1 || true)
 [ -n "$deb" ] && echo "  .deb: $(du -h --apparent-size "$deb" | cut -f1) ($deb; goal < 12 MB)"

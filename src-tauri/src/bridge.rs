@@ -60,20 +60,26 @@ fn is_notice(event: &Event) -> bool {
 }
 
 impl Bridge {
-    /// A (new) page: its feed, told through `notices`; with an account running, a snapshot
-    /// goes first. Whatever the page before it had not pulled goes with the old feed.
+    /// A (new) page: its feed, told through `notices`, and what is in it already (with an
+    /// account running, its snapshot): the page gets them in `attach`'s answer, not after a
+    /// notice and a pull. Whatever the page before it had not pulled goes with the old feed.
     pub async fn attach(
         &self,
         notices: Channel<FeedNotice>,
         client: Option<&Client>,
-    ) -> Result<(), ErrorReport> {
+    ) -> Result<(u64, Vec<AppEvent>), ErrorReport> {
         let mut inner = self.inner.lock().await;
         inner.feeds += 1;
-        inner.feed = Some(Feed::new(notices, inner.feeds));
+        let id = inner.feeds;
+        inner.feed = Some(Feed::new(notices, id));
         if let Some(client) = client {
             Self::resend(&mut inner, client).await?;
         }
-        Ok(())
+        let first = match inner.feed.as_mut().map(Feed::pull) {
+            Some(Pulled::Items(items)) => items,
+            _ => Vec::new(),
+        };
+        Ok((id, first))
     }
 
     /// A new account's stream: read until it ends (the account stops), each event shown to
@@ -269,7 +275,10 @@ mod tests {
                 wake.notify_one();
                 Ok(())
             });
-            bridge.attach(channel, None).await.unwrap();
+            let (feed, first) = bridge.attach(channel, None).await.unwrap();
+            assert!(first.is_empty(), "no account: nothing to show yet");
+            // The page's own first pull after the answer: nothing, so it waits to be told.
+            assert!(bridge.pull(feed, None).await.unwrap().is_empty());
             Self { notices, told }
         }
 

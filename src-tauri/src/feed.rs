@@ -37,14 +37,15 @@ pub enum Pulled {
 }
 
 impl Feed {
-    /// A new page's feed; it is told as soon as there is something.
+    /// A new page's feed. The page takes what is in it with `attach`'s answer and then pulls
+    /// once by itself, so it is told nothing until a pull has found it empty.
     pub fn new(notices: Channel<FeedNotice>, id: u64) -> Self {
         Self {
             notices,
             id,
             items: Vec::new(),
             events: 0,
-            waiting: true,
+            waiting: false,
             overflowed: false,
         }
     }
@@ -185,6 +186,8 @@ mod tests {
     fn one_notice_until_the_page_pulls_and_a_busy_page_gets_none() {
         let (channel, notices) = counting();
         let mut feed = Feed::new(channel, 3);
+        // The page's first pull (after attach) finds nothing: from now on it is told.
+        assert!(items(feed.pull()).is_empty());
         for n in 0..1000 {
             feed.push(AppEvent::Core { event: typing(n) });
         }

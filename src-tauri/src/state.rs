@@ -6,7 +6,7 @@
 use crate::bridge::{Bridge, Observer};
 use crate::options::{Options, PRODUCTION};
 use crate::roster::{Roster, Running};
-use crate::ui_types::{AppEvent, Ended, FeedNotice, SessionInfo};
+use crate::ui_types::{AppEvent, Attached, Ended, FeedNotice, SessionInfo};
 use nursecare_core::api::ApiClient;
 use nursecare_core::lock::{Lock, LockPolicy};
 use nursecare_core::session::{Kept, Session, SessionError};
@@ -352,12 +352,16 @@ impl AppState {
     pub async fn attach(
         &self,
         notices: tauri::ipc::Channel<FeedNotice>,
-    ) -> Result<SessionInfo, ErrorReport> {
+    ) -> Result<Attached, ErrorReport> {
         crate::startup::step("page loaded and attached");
         let _one = self.switching.lock().await;
         let client = self.client_if_any();
-        self.bridge.attach(notices, client.as_deref()).await?;
-        Ok(self.session_info())
+        let (feed, first) = self.bridge.attach(notices, client.as_deref()).await?;
+        Ok(Attached {
+            session: self.session_info(),
+            feed,
+            first,
+        })
     }
 
     /// What waits in the window's feed `feed`, as the bytes of its JSON.

@@ -1,10 +1,45 @@
-//! What the shell sends the window beyond the core's own types: the one message type of the
-//! event channel, and who is signed in. TypeScript for both is generated (tests/bindings.rs).
+//! What the shell and the window send each other beyond the core's own types: the feed's
+//! notice and items, who is signed in, and the page's start-up times. TypeScript for them is
+//! generated (tests/bindings.rs).
 
 use nursecare_core::ErrorReport;
 use nursecare_core::events::{Event, Snapshot};
 use nursecare_wire::{Id, Role};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+/// When the page reached each step of its start, in ms since its `performance.timeOrigin`
+/// (which is ms since the Unix epoch): the shell logs them beside its own steps.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(rename_all = "camelCase")]
+pub struct PageTimes {
+    /// The page's time origin (ms since the Unix epoch).
+    pub time_origin: f64,
+    /// The document had arrived (the navigation's `responseEnd`).
+    pub document: f64,
+    /// The bundle began to run.
+    pub script: f64,
+    /// `attach` answered.
+    pub attached: f64,
+    /// The first snapshot was pulled and applied.
+    pub snapshot: f64,
+    /// The list was painted.
+    pub painted: f64,
+}
+
+/// `attach`'s answer: who is signed in, the page's feed, and what is in it already (the
+/// snapshot, when an account runs), so the first screen needs no notice and no pull.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Attached {
+    /// Who is signed in.
+    pub session: SessionInfo,
+    /// The feed to pull from.
+    #[ts(type = "number")]
+    pub feed: u64,
+    /// Its first items, in order.
+    pub first: Vec<AppEvent>,
+}
 
 /// The one thing the shell's channel carries: there is something to pull (`pull_events`)
 /// from this feed. Tiny on purpose: each channel message is a script the webview evaluates.

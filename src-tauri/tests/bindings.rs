@@ -9,7 +9,9 @@ use nursecare_core::files::Saved;
 use nursecare_core::search::SearchHit;
 use nursecare_core::settings::Settings;
 use nursecare_desktop::commands::catalogue;
-use nursecare_desktop::ui_types::{AppEvent, FeedNotice, SessionInfo, TransferProgress};
+use nursecare_desktop::ui_types::{
+    AppEvent, Attached, FeedNotice, PageTimes, SessionInfo, TransferProgress,
+};
 use nursecare_wire::{VideoCall, VideoCallWithUrl};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -35,6 +37,8 @@ fn generate(dir: &Path) {
     Saved::export_all(&cfg).unwrap();
     TransferProgress::export_all(&cfg).unwrap();
     FeedNotice::export_all(&cfg).unwrap();
+    PageTimes::export_all(&cfg).unwrap();
+    Attached::export_all(&cfg).unwrap();
     nursecare_core::lock::LockPolicy::export_all(&cfg).unwrap();
     std::fs::write(dir.join("commands.ts"), catalogue::typescript(&cfg)).unwrap();
     std::fs::write(dir.join("noticeWords.ts"), notice_words()).unwrap();

@@ -92,6 +92,12 @@ describe("the main window", () => {
     expect(within(list).getByText("Missed video call")).toBeInTheDocument();
     expect(within(list).getByText("How are you?")).toBeInTheDocument();
     await waitFor(() => expect(shell.callsOf("first_paint")).toHaveLength(1));
+    // With when the page reached each step, in order.
+    const page = shell.callsOf("first_paint")[0]?.page as Record<string, number>;
+    expect(page.timeOrigin).toBeGreaterThan(0);
+    expect(page.attached).toBeGreaterThanOrEqual(page.script as number);
+    expect(page.snapshot).toBeGreaterThanOrEqual(page.attached as number);
+    expect(page.painted).toBeGreaterThanOrEqual(page.snapshot as number);
     await shell.emit({ type: "core", event: { event: "conversation", summary: summary(10, { updatedAt: at(20) }) } });
     expect(within(list).getAllByRole("button")[0]).toHaveAccessibleName(/^Jane Doe/);
     await new Promise((r) => setTimeout(r, 30));

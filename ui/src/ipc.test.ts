@@ -13,13 +13,17 @@ const until = async (check: () => boolean) => {
 
 describe("the event feed", () => {
   it("pulls on a notice until nothing is left, in order, one loop at a time, and retries a refused pull", async () => {
-    // What the shell has for each pull, in turn: a burst in two pulls, then nothing.
-    const answers: (AppEvent[] | Error)[] = [[open(1), open(2)], new Error("busy"), [open(3)], []];
+    // What the shell has for each pull, in turn: nothing (the page's own pull after attach),
+    // then a burst in two pulls, then nothing.
+    const answers: (AppEvent[] | Error)[] = [[], [open(1), open(2)], new Error("busy"), [open(3)], []];
     const pulls: number[] = [];
     let notices: { onmessage: (n: FeedNotice) => void } | null = null;
     mockIPC((cmd, args) => {
       const a = args as Record<string, unknown>;
-      if (cmd === "attach") notices = a.events as typeof notices;
+      if (cmd === "attach") {
+        notices = a.events as typeof notices;
+        return { session: { signedIn: true }, feed: 4, first: [open(0)] };
+      }
       if (cmd !== "pull_events") return null;
       pulls.push(a.feed as number);
       const next = answers.shift() ?? [];
@@ -27,18 +31,22 @@ describe("the event feed", () => {
       return bytes(next);
     });
     const got: number[] = [];
-    await attach((e) => {
+    const attached = await attach((e) => {
       if (e.type === "openConversation") got.push(e.conversationId);
     });
+    // The first screen's data comes with the answer, for the caller.
+    expect(attached.first).toEqual([open(0)]);
+    expect(attached.session).toEqual({ signedIn: true });
+    await until(() => pulls.length === 1);
     notices!.onmessage({ feed: 4 });
     // Told again while pulling: still one loop (two would pull more often).
     notices!.onmessage({ feed: 4 });
-    await until(() => pulls.length >= 4);
+    await until(() => pulls.length >= 5);
     expect(got).toEqual([1, 2, 3]);
     // A refused pull was tried again; the last one found nothing and the page waits.
-    expect(pulls).toEqual([4, 4, 4, 4]);
+    expect(pulls).toEqual([4, 4, 4, 4, 4]);
     await new Promise((r) => setTimeout(r, 50));
-    expect(pulls.length).toBe(4);
+    expect(pulls.length).toBe(5);
     // The next notice starts again.
     answers.push([open(5)]);
     notices!.onmessage({ feed: 4 });

@@ -7,6 +7,7 @@ import { Channel, invoke } from "@tauri-apps/api/core";
 import type { Commands } from "./bindings/commands";
 import type { ErrorReport } from "./bindings/ErrorReport";
 import type { FeedNotice } from "./bindings/FeedNotice";
+import type { PageTimes } from "./bindings/PageTimes";
 import type { TransferProgress } from "./bindings/TransferProgress";
 import type { Settings } from "./bindings/Settings";
 import type { AppEvent, SessionInfo } from "./shell";
@@ -40,11 +41,13 @@ async function call<K extends Name>(cmd: K, ...rest: Args<K> extends Record<stri
 export const PULL_GAP_MS = 16;
 const PULL_RETRY_MS = 1000;
 
-/** Opens the event feed; the shell answers who is signed in, and `onEvent` then gets every
- * AppEvent in order. The shell's channel only says there is something to pull (each channel
- * message is a script the webview keeps memory for); the events come as the bytes of an
- * answer. The page pulls until nothing is left, then waits for the next notice. */
-export function attach(onEvent: (event: AppEvent) => void): Promise<SessionInfo> {
+/** Opens the event feed. The shell answers who is signed in and the feed's first items (the
+ * snapshot, when signed in: the first screen's data comes with the answer), which the caller
+ * applies at once; `onEvent` then gets every later AppEvent in order. The shell's channel only
+ * says there is something to pull (each channel message is a script the webview keeps memory
+ * for); the events come as the bytes of an answer. The page pulls until nothing is left, then
+ * waits for the next notice. */
+export async function attach(onEvent: (event: AppEvent) => void): Promise<{ session: SessionInfo; first: AppEvent[] }> {
   const notices = new Channel<FeedNotice>();
   const decoder = new TextDecoder();
   let pulling = false;
@@ -80,7 +83,11 @@ export function attach(onEvent: (event: AppEvent) => void): Promise<SessionInfo>
     }
   };
   notices.onmessage = (n) => void pull(n.feed);
-  return call("attach", { events: notices });
+  const answer = await call("attach", { events: notices });
+  // Pulled once by the page itself: the shell tells it only after a pull found nothing. (Its
+  // answer comes after the caller has applied `first`.)
+  void pull(answer.feed);
+  return { session: answer.session, first: answer.first };
 }
 
 export const signIn = (server: string, email: string, password: string) => call("sign_in", { server, email, password });
@@ -107,7 +114,7 @@ export const getSettings = () => call("get_settings");
 export const saveSettings = (settings: Settings) => call("save_settings", { settings });
 export const reconnectNow = () => call("reconnect_now");
 export const openLink = (url: string) => call("open_link", { url });
-export const firstPaint = () => call("first_paint");
+export const firstPaint = (page: PageTimes) => call("first_paint", { page });
 export const quit = () => call("quit");
 export const lockNow = () => call("lock_now");
 export const input = () => call("input");

@@ -30,7 +30,13 @@ export function fakeShell(handlers: Record<string, Handler | unknown> = {}): Fak
       return new TextEncoder().encode(JSON.stringify(items)).buffer;
     }
     calls.push({ cmd, args });
-    if (cmd === "attach") channel = args.events as { onmessage: (n: FeedNotice) => void };
+    if (cmd === "attach") {
+      channel = args.events as { onmessage: (n: FeedNotice) => void };
+      // A test gives who is signed in; the feed starts empty (tests emit the snapshot).
+      const h = handlers[cmd];
+      const session = typeof h === "function" ? (h as Handler)(args) : h;
+      return { session, feed: FEED, first: [] };
+    }
     const h = handlers[cmd];
     if (typeof h === "function") return (h as Handler)(args);
     if (h !== undefined) return h;

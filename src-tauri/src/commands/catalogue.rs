@@ -7,7 +7,7 @@ use super::{Answer, calls, conversations, files, lock, messages, session, settin
 use crate::notifications::Notifier;
 use crate::state::AppState;
 use crate::transfers::Transfers;
-use crate::ui_types::{FeedNotice, SessionInfo, TransferProgress};
+use crate::ui_types::{Attached, FeedNotice, PageTimes, SessionInfo, TransferProgress};
 use nursecare_core::cache::{ChatFile, ConversationSummary, OutboxItem};
 use nursecare_core::files::Saved;
 use nursecare_core::lock::LockPolicy;
@@ -60,6 +60,8 @@ ipc_types_via_ts!(
     String,
     Settings,
     SessionInfo,
+    PageTimes,
+    Attached,
     LockPolicy,
     OutboxItem,
     Vec<Message>,
@@ -154,12 +156,12 @@ macro_rules! catalogue {
 
 // kind module::command [what Tauri injects] (what the window sends) -> what it answers;
 catalogue! {
-    async session::attach [state: State<'_, Arc<AppState>>] (events: Channel<FeedNotice>) -> SessionInfo;
+    async session::attach [state: State<'_, Arc<AppState>>] (events: Channel<FeedNotice>) -> Attached;
     async session::pull_events [state: State<'_, Arc<AppState>>] (feed: u64) -> tauri::ipc::Response;
     async session::sign_in [state: State<'_, Arc<AppState>>] (server: String, email: String, password: String) -> SessionInfo;
     async session::sign_out [state: State<'_, Arc<AppState>>] (forget_cache: bool) -> SessionInfo;
     sync session::reconnect_now [state: State<'_, Arc<AppState>>] () -> ();
-    sync session::first_paint [state: State<'_, Arc<AppState>>] () -> ();
+    sync session::first_paint [state: State<'_, Arc<AppState>>] (page: PageTimes) -> ();
     sync session::quit [app: AppHandle] () -> ();
     async conversations::conversations [state: State<'_, Arc<AppState>>] () -> Vec<ConversationSummary>;
     sync conversations::open_conversation [state: State<'_, Arc<AppState>>, notifier: State<'_, Arc<Notifier>>] (conversation_id: Option<Id>) -> ();
@@ -276,7 +278,7 @@ mod tests {
         assert_eq!(names.len(), shapes.len());
         let ts = typescript(&cfg());
         assert!(
-            ts.contains("attach: { args: { events: Channel<FeedNotice> }; answer: SessionInfo };"),
+            ts.contains("attach: { args: { events: Channel<FeedNotice> }; answer: Attached };"),
             "{ts}"
         );
         assert!(

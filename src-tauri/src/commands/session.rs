@@ -2,7 +2,7 @@
 
 use super::Answer;
 use crate::state::AppState;
-use crate::ui_types::{FeedNotice, SessionInfo};
+use crate::ui_types::{Attached, FeedNotice, PageTimes, SessionInfo};
 use std::sync::Arc;
 use tauri::State;
 use tauri::ipc::Channel;
@@ -12,7 +12,7 @@ use tauri::ipc::Channel;
 pub async fn attach(
     state: State<'_, Arc<AppState>>,
     events: Channel<FeedNotice>,
-) -> Answer<SessionInfo> {
+) -> Answer<Attached> {
     state.attach(events).await
 }
 
@@ -50,12 +50,14 @@ pub fn reconnect_now(state: State<'_, Arc<AppState>>) -> Answer<()> {
     Ok(())
 }
 
-/// The window painted the conversation list for the first time.
+/// The window painted the conversation list for the first time; `page` says when it reached
+/// each step on the way.
 #[tauri::command]
-pub fn first_paint(state: State<'_, Arc<AppState>>) -> Answer<()> {
+pub fn first_paint(state: State<'_, Arc<AppState>>, page: PageTimes) -> Answer<()> {
     crate::startup::step("first paint of the list");
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
+        crate::startup::page(&page);
         tracing::info!(
             "first paint of the conversation list after {} ms",
             state.started.elapsed().as_millis()

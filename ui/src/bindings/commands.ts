@@ -1,5 +1,6 @@
 // Generated from src-tauri/src/commands/catalogue.rs by src-tauri/tests/bindings.rs. Do not edit.
 import type { Channel } from "@tauri-apps/api/core";
+import type { Attached } from "./Attached";
 import type { CallNow } from "./CallNow";
 import type { ChatFile } from "./ChatFile";
 import type { ConversationSummary } from "./ConversationSummary";
@@ -7,6 +8,7 @@ import type { FeedNotice } from "./FeedNotice";
 import type { LockPolicy } from "./LockPolicy";
 import type { Message } from "./Message";
 import type { OutboxItem } from "./OutboxItem";
+import type { PageTimes } from "./PageTimes";
 import type { Saved } from "./Saved";
 import type { SearchHit } from "./SearchHit";
 import type { SessionInfo } from "./SessionInfo";
@@ -16,12 +18,12 @@ import type { VideoCall } from "./VideoCall";
 
 /** Every command the window may call: its arguments and its answer. */
 export type Commands = {
-  attach: { args: { events: Channel<FeedNotice> }; answer: SessionInfo };
+  attach: { args: { events: Channel<FeedNotice> }; answer: Attached };
   pull_events: { args: { feed: number }; answer: ArrayBuffer };
   sign_in: { args: { server: string; email: string; password: string }; answer: SessionInfo };
   sign_out: { args: { forgetCache: boolean }; answer: SessionInfo };
   reconnect_now: { args: Record<string, never>; answer: null };
-  first_paint: { args: Record<string, never>; answer: null };
+  first_paint: { args: { page: PageTimes }; answer: null };
   quit: { args: Record<string, never>; answer: null };
   conversations: { args: Record<string, never>; answer: Array<ConversationSummary> };
   open_conversation: { args: { conversationId: number | null }; answer: null };

@@ -6,6 +6,7 @@ import type { Message } from "../bindings/Message";
 import type { SearchHit } from "../bindings/SearchHit";
 import type { Settings } from "../bindings/Settings";
 import * as ipc from "../ipc";
+import * as startTimes from "../startTimes";
 import type { AppEvent, SessionInfo } from "../shell";
 import { errorText } from "../text";
 import { store } from "./store";
@@ -54,6 +55,7 @@ export function handleAppEvent(event: AppEvent): void {
   if (event.type === "openConversation") afterSelect(event.conversationId, true);
   if (event.type === "filesDropped") dropped(event.paths);
   // A reloaded window shows the chat it had open (the list and threads start afresh).
+  if (event.type === "snapshot") startTimes.mark("snapshot");
   if (event.type === "snapshot" && event.snapshot.open !== null) afterSelect(event.snapshot.open);
 }
 
@@ -76,8 +78,10 @@ export function flushEvents(): void {
 
 export async function start(): Promise<void> {
   try {
-    const session = await ipc.attach(handleAppEvent);
+    const { session, first } = await ipc.attach(handleAppEvent);
+    startTimes.mark("attached");
     dispatch({ type: "attached", session });
+    for (const event of first) handleAppEvent(event);
     // What notifications (and a call ringing on the lock) may show.
     if (session.signedIn) void loadSettings();
   } catch (e) {
@@ -88,7 +92,7 @@ export async function start(): Promise<void> {
 export function firstPaintDone(): void {
   if (state().firstPaintSent) return;
   dispatch({ type: "firstPaintSent" });
-  void ipc.firstPaint().catch(() => undefined);
+  void ipc.firstPaint(startTimes.pageTimes()).catch(() => undefined);
 }
 
 // ---------- session ----------
