@@ -233,6 +233,14 @@ pub struct ErrorReport {
     pub message: String,
 }
 
+/// A kind is its own kind: `ErrorReport::of(&ErrorKind::NotSignedIn)` where no error value
+/// stands behind the report.
+impl From<&ErrorKind> for ErrorKind {
+    fn from(kind: &ErrorKind) -> Self {
+        kind.clone()
+    }
+}
+
 impl ErrorReport {
     /// The report of any error that has a kind. Its sentence is fixed per kind: it never
     /// repeats what a server said (which could quote what was sent).

@@ -66,11 +66,7 @@ fn run_key(on: bool) -> Result<(), String> {
 /// hold `file:` or a custom scheme).
 pub fn open_in_browser(app: &AppHandle, url: &str) -> Answer<()> {
     if !is_web_link(url) {
-        let kind = ErrorKind::Forbidden;
-        return Err(ErrorReport {
-            message: kind.sentence(),
-            kind,
-        });
+        return Err(ErrorReport::of(&ErrorKind::Forbidden));
     }
     app.opener().open_url(url, None::<&str>).map_err(|e| {
         tracing::warn!(error = %e, "the system browser did not open");

@@ -54,11 +54,7 @@ pub struct AppState {
 
 /// The error for commands that need an account while none runs.
 pub fn not_signed_in() -> ErrorReport {
-    let kind = ErrorKind::NotSignedIn;
-    ErrorReport {
-        message: kind.sentence(),
-        kind,
-    }
+    ErrorReport::of(&ErrorKind::NotSignedIn)
 }
 
 impl AppState {
@@ -370,11 +366,7 @@ impl AppState {
         let items = self.bridge.pull(feed, client.as_deref()).await?;
         serde_json::to_vec(&items).map_err(|e| {
             tracing::error!(error = %e, "the window's events could not be written");
-            let kind = ErrorKind::UnexpectedAnswer;
-            ErrorReport {
-                message: kind.sentence(),
-                kind,
-            }
+            ErrorReport::of(&ErrorKind::UnexpectedAnswer)
         })
     }
 
