@@ -1,5 +1,5 @@
 import { mockIPC } from "@tauri-apps/api/mocks";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { FeedNotice } from "./bindings/FeedNotice";
 import { attach } from "./ipc";
 import type { AppEvent } from "./shell";
@@ -52,5 +52,51 @@ describe("the event feed", () => {
     notices!.onmessage({ feed: 4 });
     await until(() => got.length === 4);
     expect(got).toEqual([1, 2, 3, 5]);
+  });
+});
+
+describe("the pull's pace", () => {
+  afterEach(() => vi.useRealTimers());
+
+  it("pulls again a frame after a few events, and waits longer after a flood's batch", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout"] });
+    const typing = (n: number): AppEvent => ({
+      type: "coreBatch",
+      events: Array.from({ length: n }, () => ({ event: "typing", conversationId: 1, userId: 2, typing: true }) as const),
+    });
+    // The page's own pull after attach finds nothing; a notice then finds a flood's batch of
+    // 100 events, then one event, then nothing.
+    const answers: AppEvent[][] = [[], [typing(100)], [open(1)], [open(2)], []];
+    let pulls = 0;
+    let notices: { onmessage: (n: FeedNotice) => void } | null = null;
+    mockIPC((cmd, args) => {
+      const a = args as Record<string, unknown>;
+      if (cmd === "attach") {
+        notices = a.events as typeof notices;
+        return { session: { signedIn: true }, feed: 1, first: [] };
+      }
+      if (cmd !== "pull_events") return null;
+      pulls++;
+      return bytes(answers.shift() ?? []);
+    });
+    await attach(() => undefined);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(pulls).toBe(1);
+    notices!.onmessage({ feed: 1 });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(pulls).toBe(2);
+    // After 100 events: no pull for well over a frame (each pull is a render).
+    await vi.advanceTimersByTimeAsync(200);
+    expect(pulls).toBe(2);
+    await vi.advanceTimersByTimeAsync(60);
+    expect(pulls).toBe(3);
+    // After one event: the next pull a frame later.
+    await vi.advanceTimersByTimeAsync(20);
+    expect(pulls).toBe(4);
+    // The last finds nothing: the page waits for the next notice.
+    await vi.advanceTimersByTimeAsync(20);
+    expect(pulls).toBe(5);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(pulls).toBe(5);
   });
 });
