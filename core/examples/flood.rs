@@ -10,6 +10,38 @@ use nursecare_core::secrets::SecretStoreKind;
 use nursecare_core::{Client, ClientConfig, Profile};
 use std::time::{Duration, Instant};
 
+/// What a message says after its number, for search to find: a ward's words, and one
+/// message in a thousand with a word found nowhere else.
+fn phrase(i: usize) -> &'static str {
+    const PHRASES: [&str; 20] = [
+        "blood pressure checked",
+        "medication round done",
+        "resting comfortably",
+        "wound dressing changed",
+        "temperature 37.2",
+        "fluids encouraged",
+        "pain score 3 of 10",
+        "mobilised to the chair",
+        "family visited this afternoon",
+        "insulin given before lunch",
+        "physio tomorrow morning",
+        "bloods sent to the lab",
+        "catheter removed",
+        "dietician referral made",
+        "observations stable",
+        "discharge planned for Friday",
+        "oxygen weaned to room air",
+        "the night was settled",
+        "call bell within reach",
+        "pressure areas checked, skin intact",
+    ];
+    if i % 1000 == 0 {
+        "zyxomab started"
+    } else {
+        PHRASES[i % PHRASES.len()]
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -31,7 +63,10 @@ async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     for i in 1..=count {
         client
-            .send(conversation, &format!("Load message {i} of {count}"))
+            .send(
+                conversation,
+                &format!("Load message {i} of {count}: {}", phrase(i)),
+            )
             .await?;
     }
     loop {

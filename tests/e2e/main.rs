@@ -13,6 +13,7 @@ mod files;
 mod jitsi_stand_in;
 mod lock;
 mod notify_server;
+mod search;
 mod shift;
 
 use driver::{DriverProcess, ENTER, Session};
@@ -699,7 +700,10 @@ async fn measure_ten_thousand_live_messages_in_the_open_thread() {
     // (textContent, not the page's text: innerText lays the page out, and a poll that does
     // would add long frames of its own to the ones measured.)
     while !s
-        .script("return document.body.textContent.includes(arguments[0])", json!([last]))
+        .script(
+            "return document.body.textContent.includes(arguments[0])",
+            json!([last]),
+        )
         .await
         .as_bool()
         .unwrap_or(false)

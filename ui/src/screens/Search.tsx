@@ -87,7 +87,12 @@ export function SearchResults() {
                 ? `${search.hits.length === 1 ? "1 message" : `${search.hits.length} messages`} found`
                 : ""}
       </p>
-      <ul role="list" aria-label="Search results" className="search-hits">
+      <ul
+        role="list"
+        aria-label="Search results"
+        className="search-hits"
+        data-results-for={search.status === "ready" ? search.query : undefined}
+      >
         {search.hits.map((hit) => (
           <SearchHitRow
             key={hit.message.id}
