@@ -42,6 +42,8 @@ pub fn page(times: &crate::ui_types::PageTimes) {
         ("page: script began", times.script),
         ("page: attach answered", times.attached),
         ("page: first snapshot applied", times.snapshot),
+        ("page: list rendered", times.rendered),
+        ("page: list laid out", times.laid_out),
         ("page: list painted", times.painted),
     ] {
         if at.is_finite() && at >= 0.0 {

@@ -23,6 +23,10 @@ pub struct PageTimes {
     pub attached: f64,
     /// The first snapshot was pulled and applied.
     pub snapshot: f64,
+    /// The list was in the page (React's commit), before its layout and paint.
+    pub rendered: f64,
+    /// The list was laid out (style and layout, forced once right after the commit).
+    pub laid_out: f64,
     /// The list was painted.
     pub painted: f64,
 }

@@ -97,7 +97,9 @@ describe("the main window", () => {
     expect(page.timeOrigin).toBeGreaterThan(0);
     expect(page.attached).toBeGreaterThanOrEqual(page.script as number);
     expect(page.snapshot).toBeGreaterThanOrEqual(page.attached as number);
-    expect(page.painted).toBeGreaterThanOrEqual(page.snapshot as number);
+    expect(page.rendered).toBeGreaterThanOrEqual(page.snapshot as number);
+    expect(page.laidOut).toBeGreaterThanOrEqual(page.rendered as number);
+    expect(page.painted).toBeGreaterThanOrEqual(page.laidOut as number);
     await shell.emit({ type: "core", event: { event: "conversation", summary: summary(10, { updatedAt: at(20) }) } });
     expect(within(list).getAllByRole("button")[0]).toHaveAccessibleName(/^Jane Doe/);
     await new Promise((r) => setTimeout(r, 30));

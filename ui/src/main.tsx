@@ -1,4 +1,5 @@
 import "./startTimes";
+import * as boot from "./boot";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./App";
@@ -12,5 +13,5 @@ if (root) {
       <App />
     </StrictMode>,
   );
-  void start();
+  void start(boot.take);
 }

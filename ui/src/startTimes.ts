@@ -3,10 +3,10 @@
 // main.tsx, so `script` is when the bundle began to run.
 import type { PageTimes } from "./bindings/PageTimes";
 
-const times = { script: performance.now(), attached: -1, snapshot: -1 };
+const times = { script: performance.now(), attached: -1, snapshot: -1, rendered: -1, laidOut: -1 };
 
 /** The step happened now (the first time only). */
-export function mark(step: "attached" | "snapshot"): void {
+export function mark(step: "attached" | "snapshot" | "rendered" | "laidOut"): void {
   if (times[step] < 0) times[step] = performance.now();
 }
 

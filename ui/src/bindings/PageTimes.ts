@@ -26,6 +26,14 @@ attached: number,
  */
 snapshot: number, 
 /**
+ * The list was in the page (React's commit), before its layout and paint.
+ */
+rendered: number, 
+/**
+ * The list was laid out (style and layout, forced once right after the commit).
+ */
+laidOut: number, 
+/**
  * The list was painted.
  */
 painted: number, };

@@ -76,9 +76,11 @@ export function flushEvents(): void {
   }
 }
 
-export async function start(): Promise<void> {
+/** Attaches to the shell (`attach`: one already begun at load, from main.tsx) and applies the
+ * first screen's data. */
+export async function start(attach: typeof ipc.attach = ipc.attach): Promise<void> {
   try {
-    const { session, first } = await ipc.attach(handleAppEvent);
+    const { session, first } = await attach(handleAppEvent);
     startTimes.mark("attached");
     dispatch({ type: "attached", session });
     for (const event of first) handleAppEvent(event);
