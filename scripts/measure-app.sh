@@ -4,6 +4,7 @@
 #
 #   bash scripts/measure-app.sh [RUNS]
 #   PARTS="flood" bash scripts/measure-app.sh 3    # only some of: paint idle flood search
+#   APP_ENV="NAME=value" PARTS=paint bash scripts/measure-app.sh 1   # an option tried
 #
 # - first paint: the app's own log line "first paint of the conversation list after N ms"
 #   (process start to the list painted from the cache), cold process, warm disk cache;
@@ -91,7 +92,8 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2
 
 paints=(); mems=(); hellos=()
 has paint && for r in $(seq "$runs"); do
-  "$bin/nursecare-desktop" >"$work/app-$r.log" 2>&1 &
+  # APP_ENV="NAME=value ...": options tried on the app alone (not the hello world).
+  env ${APP_ENV:-} "$bin/nursecare-desktop" >"$work/app-$r.log" 2>&1 &
   app=$!
   for _ in $(seq 300); do grep -q "first paint of the conversation list" "$work/app-$r.log" && break; sleep 0.1; done
   paint=$(grep -o "first paint of the conversation list after [0-9]*" "$work/app-$r.log" | grep -o "[0-9]*$" || echo "")
