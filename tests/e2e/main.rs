@@ -634,7 +634,6 @@ async fn screenshots_of_the_main_screens() {
 #[ignore = "a measurement; run by scripts/measure-app.sh"]
 async fn measure_ten_thousand_live_messages_in_the_open_thread() {
     let app = app_bin();
-    let flood = std::env::var_os("NURSECARE_FLOOD_BIN").expect("NURSECARE_FLOOD_BIN");
     let count = std::env::var("FLOOD_N").unwrap_or_else(|_| "10000".into());
     let _one = one_app_at_a_time().await;
     // The load is a test's, not an attack: the server's per-socket event rate (20 a second)
@@ -685,32 +684,7 @@ async fn measure_ten_thousand_live_messages_in_the_open_thread() {
     )
     .await;
     let started = Instant::now();
-    let out = std::process::Command::new(flood)
-        .args([
-            &world.server.base(),
-            &*patient.profile.to_string_lossy(),
-            &conversation,
-            &count,
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-    let last = format!("Load message {count} of {count}");
-    let deadline = Instant::now() + Duration::from_secs(300);
-    // (textContent, not the page's text: innerText lays the page out, and a poll that does
-    // would add long frames of its own to the ones measured.)
-    while !s
-        .script(
-            "return document.body.textContent.includes(arguments[0])",
-            json!([last]),
-        )
-        .await
-        .as_bool()
-        .unwrap_or(false)
-    {
-        assert!(Instant::now() < deadline, "the last message never showed");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let out = flood_until_shown(&s, &world, &patient, &conversation, &count, 300).await;
     let shown_after = started.elapsed();
     let gaps = s.script("return window.__gaps", json!([])).await;
     // The list's height says how many rows it holds (about 64 px each), the DOM its size.
@@ -774,6 +748,46 @@ async fn measure_ten_thousand_live_messages_in_the_open_thread() {
         String::from_utf8_lossy(&out.stdout).trim()
     );
     s.end().await;
+}
+
+/// The patient sends `count` messages with the flood (`NURSECARE_FLOOD_BIN`) as fast as the
+/// server takes them; answers its output once the window shows the last (within `secs`).
+async fn flood_until_shown(
+    s: &Session,
+    world: &World,
+    patient: &Cli,
+    conversation: &str,
+    count: &str,
+    secs: u64,
+) -> std::process::Output {
+    let flood = std::env::var_os("NURSECARE_FLOOD_BIN").expect("NURSECARE_FLOOD_BIN");
+    let out = std::process::Command::new(flood)
+        .args([
+            &world.server.base(),
+            &*patient.profile.to_string_lossy(),
+            conversation,
+            count,
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let last = format!("Load message {count} of {count}");
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    // (textContent, not the page's text: innerText lays the page out, and a poll that does
+    // would add long frames of its own to the ones measured.)
+    while !s
+        .script(
+            "return document.body.textContent.includes(arguments[0])",
+            json!([last]),
+        )
+        .await
+        .as_bool()
+        .unwrap_or(false)
+    {
+        assert!(Instant::now() < deadline, "the last message never showed");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    out
 }
 
 /// What the window shows of the app's own messages whose text starts with `prefix`: for each,

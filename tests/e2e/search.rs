@@ -6,7 +6,9 @@
 
 use super::driver::Session;
 use super::support::DEMO_PASSWORD;
-use super::{World, app_bin, conversation_with_amara, one_app_at_a_time, sign_in};
+use super::{
+    World, app_bin, conversation_with_amara, flood_until_shown, one_app_at_a_time, sign_in,
+};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -28,7 +30,6 @@ const KEY_GAP: Duration = Duration::from_millis(160);
 #[ignore = "a measurement (scripts/measure-app.sh), minutes long"]
 async fn measure_search_as_you_type_at_a_hundred_thousand() {
     let app = app_bin();
-    let flood = std::env::var_os("NURSECARE_FLOOD_BIN").expect("NURSECARE_FLOOD_BIN");
     let count = std::env::var("SEARCH_N").unwrap_or_else(|_| "100000".into());
     let _one = one_app_at_a_time().await;
     // The load is a test's, not an attack (see measure_ten_thousand_live_messages…).
@@ -38,34 +39,8 @@ async fn measure_search_as_you_type_at_a_hundred_thousand() {
     s.find("list", "Conversations").await;
     let patient = world.patient();
     let conversation = conversation_with_amara(&patient).to_string();
-    let out = std::process::Command::new(flood)
-        .args([
-            &world.server.base(),
-            &*patient.profile.to_string_lossy(),
-            &conversation,
-            &count,
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
     // The app has them all when the list's row shows the last.
-    let last = format!("Load message {count} of {count}");
-    let deadline = Instant::now() + Duration::from_secs(900);
-    while !s
-        .script(
-            "return document.body.textContent.includes(arguments[0])",
-            json!([last]),
-        )
-        .await
-        .as_bool()
-        .unwrap_or(false)
-    {
-        assert!(
-            Instant::now() < deadline,
-            "the last message never reached the app"
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    flood_until_shown(&s, &world, &patient, &conversation, &count, 900).await;
     // As a nurse would come to it: the flood over, the app settled.
     tokio::time::sleep(Duration::from_secs(10)).await;
 
