@@ -26,13 +26,13 @@ export function Conversations() {
   // The shell times start-up to the first paint of the list from the snapshot (and, apart,
   // to the list being in the page, before its layout and paint).
   useLayoutEffect(() => {
-    if (!hasSnapshot) return;
+    if (!hasSnapshot || firstPaintSent) return;
     startTimes.mark("rendered");
     // Style and layout now rather than in the next frame (the same work, done once), so the
     // start-up steps tell layout from paint.
     void document.body.offsetHeight;
     startTimes.mark("laidOut");
-  }, [hasSnapshot]);
+  }, [hasSnapshot, firstPaintSent]);
   useEffect(() => {
     if (!hasSnapshot || firstPaintSent) return;
     // Painted: a task queued from the next frame's callback runs after that frame's paint.
