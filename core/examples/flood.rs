@@ -35,7 +35,7 @@ fn phrase(i: usize) -> &'static str {
         "call bell within reach",
         "pressure areas checked, skin intact",
     ];
-    if i % 1000 == 0 {
+    if i.is_multiple_of(1000) {
         "zyxomab started"
     } else {
         PHRASES[i % PHRASES.len()]
