@@ -32,8 +32,7 @@ async fn measure_search_as_you_type_at_a_hundred_thousand() {
     let app = app_bin();
     let count = std::env::var("SEARCH_N").unwrap_or_else(|_| "100000".into());
     let _one = one_app_at_a_time().await;
-    // The load is a test's, not an attack (see measure_ten_thousand_live_messages…).
-    let world = World::start_full(false, &["--socket-events-per-second", "100000"], Vec::new());
+    let world = World::for_a_flood(Vec::new());
     let s = Session::start(world.driver.port, &app).await;
     sign_in(&s, DEMO_PASSWORD).await;
     s.find("list", "Conversations").await;
