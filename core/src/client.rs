@@ -12,7 +12,7 @@ use crate::cache::{CacheHandle, ConversationSummary, OutboxItem};
 use crate::call_owner::CallOwner;
 use crate::engine::{self, Engine};
 use crate::events::{Event, EventSink, EventStream, RingingNow, Snapshot};
-use crate::my_call::CallNow;
+use crate::my_call::{CallNow, Phase};
 use crate::outbox::{self, Delivery};
 use crate::profile::Profile;
 use crate::reads;
@@ -630,6 +630,19 @@ impl Client {
     /// Hangs up (the web client's way of ending: `/end`, then `hangupVideoCall`).
     pub async fn hang_up(&self, call: Id) -> Result<VideoCall, ClientError> {
         self.calls.hang_up(call).await
+    }
+
+    /// The user leaves this computer's front (another nurse comes to it, or she signs out):
+    /// her call, ringing out or on, is hung up, so the other side is not left in a meeting no
+    /// one here sees or hears. A call offered for rejoining stays offered, and one already
+    /// hanging up goes on as it was. The call hung up, if any.
+    pub async fn leave_call(&self) -> Result<Option<VideoCall>, ClientError> {
+        match self.current_call() {
+            Some(c) if matches!(c.phase, Phase::RingingOut | Phase::InCall) => {
+                self.hang_up(c.call_id).await.map(Some)
+            }
+            _ => Ok(None),
+        }
     }
 
     /// Ends a call for both sides (`/end`, then `endVideoCall` with its duration).

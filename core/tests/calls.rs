@@ -356,6 +356,51 @@ async fn both_hang_up(compat: bool) {
     patient.client.shutdown().await;
 }
 
+/// The nurse leaves the computer's front (a shift change, a sign-out) during a call: a call
+/// ringing out and a call on are hung up for the other side; with none, nothing happens.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn leaving_the_front_hangs_up_a_call_ringing_out_or_on() {
+    let Two {
+        n,
+        conv,
+        mut nurse,
+        mut patient,
+        dir: _dir,
+        server: _server,
+        ..
+    } = two(settings(false)).await;
+    assert!(nurse.client.leave_call().await.unwrap().is_none());
+
+    // Ringing out: over, and it no longer rings for the patient.
+    let call = rung(&mut nurse, &mut patient, conv).await;
+    let left = nurse.client.leave_call().await.unwrap().expect("hung up");
+    assert_eq!(left.id, call.call.id);
+    until_mine(&mut nurse, 5, over).await;
+    patient
+        .until(
+            10,
+            |e| matches!(e, Event::Call { call_id: Some(id), .. } if *id == call.call.id),
+        )
+        .await;
+    assert_ne!(status(&n, conv, call.call.id).await, CallStatus::Ongoing);
+
+    // On: the patient hears it hung up; it ended on the server.
+    let (call, _) = answered_call(&mut nurse, &mut patient, conv).await;
+    let left = nurse.client.leave_call().await.unwrap().expect("hung up");
+    assert_eq!(left.status, CallStatus::Ended);
+    until_mine(&mut nurse, 5, over).await;
+    patient
+        .until(10, |e| {
+            matches!(e, Event::Call { change: CallChange::HungUp, call_id: Some(id), .. } if *id == call.call.id)
+        })
+        .await;
+    assert_eq!(until_mine(&mut patient, 5, |_| true).await, None);
+    assert_eq!(status(&n, conv, call.call.id).await, CallStatus::Ended);
+    assert!(nurse.client.leave_call().await.unwrap().is_none());
+    nurse.client.shutdown().await;
+    patient.client.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn both_hanging_up_at_once_end_the_call_once() {
     both_hang_up(false).await;
