@@ -52,6 +52,16 @@ pub struct AppState {
     on_gone: OnceLock<Arc<dyn Fn(Id) + Send + Sync>>,
 }
 
+/// Hangs up the call of a nurse who leaves the front (the rule is the core's); a failure is
+/// logged, and the core keeps one that could not reach the server to end it later.
+async fn leave_call(client: &Client) {
+    match client.leave_call().await {
+        Ok(Some(call)) => tracing::info!(call = call.id, "the call ended as its nurse left"),
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "hanging up the call of the nurse who left"),
+    }
+}
+
 /// The error for commands that need an account while none runs.
 pub fn not_signed_in() -> ErrorReport {
     ErrorReport::of(&ErrorKind::NotSignedIn)
@@ -185,12 +195,22 @@ impl AppState {
     /// new one's PIN (or password and a new PIN).
     pub async fn switch_to(&self, user: Id) -> Result<SessionInfo, ErrorReport> {
         let _one = self.switching.lock().await;
+        let leaving = self
+            .roster()
+            .front_running()
+            .filter(|a| a.session.user_id != user)
+            .map(|a| a.client.clone());
         if !self.roster_mut().set_front(Some(user)) {
             return Err(not_signed_in());
         }
         // Taken before the answer is built: the answer must say locked.
         self.lock().locked_now().await;
         self.hide().await;
+        // Her call closed with the window: it ends for the other side too. Her account runs
+        // on, so it finishes there (offline: when it reconnects) without holding the switch.
+        if let Some(client) = leaving {
+            tokio::spawn(async move { leave_call(&client).await });
+        }
         if let Ok(profile) = self.profile(None)
             && let Err(e) = profile.sessions().make_current(user).await
         {
@@ -711,6 +731,9 @@ impl AppState {
         }
         let account = account?;
         self.bridge.forget(user).await;
+        // Her call closed with the window: it ends for the other side too, before her account
+        // stops (offline: the next time she signs in here).
+        leave_call(&account.client).await;
         account.client.shutdown().await;
         for t in account.tasks.iter() {
             t.abort();

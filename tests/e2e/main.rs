@@ -111,7 +111,13 @@ impl World {
 
     /// The patient on the CLI, signed in.
     fn patient(&self) -> Cli {
-        let cli = Cli::new(&self.server.base(), &mkdir(self.dir.path(), "patient"));
+        self.patient_on("patient")
+    }
+
+    /// Chloe signed in on another device of hers (a CLI profile of its own, `name`), which
+    /// can run beside the first.
+    fn patient_on(&self, name: &str) -> Cli {
+        let cli = Cli::new(&self.server.base(), &mkdir(self.dir.path(), name));
         cli.expect(0, &["login", "--email", CHLOE]);
         cli
     }

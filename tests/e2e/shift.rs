@@ -2,7 +2,7 @@
 //! in beside her from the lock screen and sees only his chats; a patient calls Amara
 //! meanwhile: it rings for her on the desktop and in Ben's window, saying for whom and never
 //! who calls, and switching brings Amara to the front behind her PIN, where the call's banner
-//! answers. A patient writes to Ben while Amara works: his count on her lock screen goes up
+//! answers; when Ben comes to the front, her call ends for the patient. A patient writes to Ben while Amara works: his count on her lock screen goes up
 //! (his account receives in the background) with nothing of the message readable; Ben comes
 //! back with his own PIN and finds it (urgent: while he was not in front, a notification said
 //! only that one waits for him); when he signs out, Amara is still there to open.
@@ -61,9 +61,11 @@ async fn a_shift_change_keeps_each_nurse_apart_and_both_receiving() {
     // caller; switching brings Amara to the front, and once open her banner answers.
     let patient = world.patient();
     let to_amara = conversation_with_amara(&patient).to_string();
+    // From her phone, so that she can still write from the first while the call goes on.
+    let phone = world.patient_on("patient-phone");
     let mut caller = Running::spawn(
-        &patient,
-        &["--json", "call", "start", &to_amara, "--hold", "60"],
+        &phone,
+        &["--json", "call", "start", &to_amara, "--hold", "600"],
     );
     caller.next();
     let rang = notifications.nth(1).await;
@@ -91,9 +93,12 @@ async fn a_shift_change_keeps_each_nurse_apart_and_both_receiving() {
     set_first_pin(&s, "482916").await;
     s.find("alertdialog", "Chloe Martin is calling").await;
     notifications.until_closed(rang.id).await;
-    s.click(&s.find("button", "Decline").await).await;
-    caller.until(|v| v["event"] == "call" && v["change"] == "rejected");
-    caller.finish();
+    s.click(&s.find("button", "Accept").await).await;
+    caller.until(|v| v["event"] == "call" && v["change"] == "accepted");
+    s.until_text("Amara's call bar", |t| {
+        t.contains("In call with Chloe Martin")
+    })
+    .await;
 
     // Chloe writes to Ben while Amara works: Amara's window shows none of it; on her lock
     // screen his count goes up, and still nothing of the message.
@@ -133,7 +138,11 @@ async fn a_shift_change_keeps_each_nurse_apart_and_both_receiving() {
     );
 
     // Ben comes back: his own PIN (set now, with his password), and the message is there.
+    // Amara's call, still on behind her lock, ends for Chloe as Amara leaves the front.
     s.click(&s.find("button", BEN).await).await;
+    caller.until(|v| v["event"] == "call" && v["change"] == "hungUp");
+    let lines = caller.finish_json();
+    assert_eq!(lines.last().unwrap()["status"], "ENDED", "{lines:?}");
     s.until_text("Ben's lock", |t| t.contains(&format!("Signed in as {BEN}")))
         .await;
     set_first_pin(&s, "135790").await;
