@@ -198,21 +198,37 @@ async fn a_nurse_works_with_the_keyboard_alone() {
     caller.until(|v| v["event"] == "call" && v["change"] == "accepted");
     s.until_text("in the call", |t| t.contains("In call with Chloe Martin"))
         .await;
+    let in_call = s.windows().await.len();
     s.click(&s.find("button", "Hang up").await).await;
     caller.until(|v| v["event"] == "call" && v["change"] == "hungUp");
     caller.finish();
+    // Over in the app too before the next step: the bar gone, the call window closed (the X
+    // focus comes back to the main window then, and the page with it).
+    s.until_text("the call bar gone", |t| !t.contains("In call with"))
+        .await;
+    let deadline = std::time::Instant::now() + super::driver::WAIT;
+    while in_call > 1 && s.windows().await.len() >= in_call {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the call window stayed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 
     // Settings opens with Enter on its button and closes with Escape, the focus back on it.
     s.click(&search).await;
-    let mut found = false;
+    let mut seen = vec![focused(&s).await];
     for _ in 0..6 {
         keys(&s, "\u{E008}\u{E004}\u{E000}").await; // Shift+Tab
-        if focused(&s).await == "BUTTON Settings" {
-            found = true;
+        seen.push(focused(&s).await);
+        if seen.last().unwrap() == "BUTTON Settings" {
             break;
         }
     }
-    assert!(found, "Settings never reached: {}", focused(&s).await);
+    assert!(
+        seen.last().unwrap() == "BUTTON Settings",
+        "Settings never reached; from the search box the focus went: {seen:#?}"
+    );
     keys(&s, ENTER).await;
     s.find("heading", "Settings").await;
     keys(&s, ESCAPE).await;
