@@ -61,8 +61,8 @@ impl World {
         Self::start_full(keychain, &[], Vec::new())
     }
 
-    /// For a measurement's flood: the server's per-socket event rate (20 a second) lifted, as
-    /// the load is a test's, not an attack.
+    /// For a measurement's flood: the server's per-socket event rate (20 a second, which would
+    /// spread 10,000 messages over eight minutes) lifted, as the load is a test's, not an attack.
     fn for_a_flood(app_env: Vec<(&str, OsString)>) -> Self {
         Self::start_full(false, &["--socket-events-per-second", "100000"], app_env)
     }
@@ -648,8 +648,6 @@ async fn measure_ten_thousand_live_messages_in_the_open_thread() {
     let app = app_bin();
     let count = std::env::var("FLOOD_N").unwrap_or_else(|_| "10000".into());
     let _one = one_app_at_a_time().await;
-    // The load is a test's, not an attack: the server's per-socket event rate (20 a second)
-    // would spread 10,000 messages over eight minutes.
     // FLOOD_APP_ENV="NAME=value ...": more of the app's environment (options tried one by one).
     let extra = std::env::var("FLOOD_APP_ENV").unwrap_or_default();
     let app_env: Vec<(&str, OsString)> = extra
